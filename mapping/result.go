@@ -1,0 +1,27 @@
+package mapping
+
+import "github.com/aloware-kendo/aloware-kendo/kendo"
+
+// State is where a call stands for mapping purposes.
+type State string
+
+const (
+	StateIgnored           State = "ignored"            // not a call (SMS, appointment, test payload, other)
+	StateInProgress        State = "in_progress"        // the call has not finished
+	StateAwaitingArtifacts State = "awaiting_artifacts" // finished, no recording or transcript yet
+	StateUnanswered        State = "unanswered"         // missed/failed/abandoned… and nothing to analyse
+	StateReady             State = "ready"              // finished with a recording or transcript
+)
+
+// Result is the outcome of mapping a call, as POST /map returns it.
+//
+// Payload is set for every call (not for ignored events) so users can see what would be
+// sent while the call is still incomplete; only when Ready is it complete and sendable.
+type Result struct {
+	AlowareCallID string         `json:"alowareCallId,omitempty" doc:"Aloware communication id of the call"`
+	Ready         bool           `json:"ready" doc:"true when the payload can be sent to Kendo"`
+	State         State          `json:"state" enum:"ignored,in_progress,awaiting_artifacts,unanswered,ready" doc:"where the call stands"`
+	Reason        string         `json:"reason,omitempty" doc:"set whenever ready is false: what is missing or why the call is not sent"`
+	Payload       *kendo.Payload `json:"payload,omitempty" doc:"the Kendo payload (a preview while the call is not ready)"`
+	Warnings      []string       `json:"warnings" doc:"data that was dropped or unknown; never null"`
+}

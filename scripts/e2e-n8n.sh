@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# End-to-end test through a REAL n8n: Aloware fixtures → n8n (the shipped workflows, imported and
+# published with n8n's own CLI) → aloware-kendo serve → the Kendo emulator.
+#
+#   scripts/e2e-n8n.sh            # from anywhere inside the repo
+#
+# n8n@2.8.4 (the newest n8n that runs on Node 20) is installed from the npm registry once into
+# ${ALOWARE_KENDO_CACHE:-$HOME/.cache/aloware-kendo}/n8n-2.8.4 and reused while
+# `node_modules/.bin/n8n --version` prints 2.8.4 (a first install takes minutes; see install.log
+# there). An install failure fails this script loudly; it never passes silently.
+# Everything else (service, emulator, n8n data) lives in a temp dir and is removed on exit.
+# The last line is "N passed, M failed"; the exit status is non-zero unless M is 0.
+set -uo pipefail
+
+N8N_VERSION=2.8.4
+XLSX_OVERRIDE=npm:@e965/xlsx@0.20.3 # n8n-nodes-base pins xlsx to cdn.sheetjs.com; use its npm mirror
+TOKEN=e2e-inbound-token-not-secret
+OUTBOUND_ID=940868616
+INBOUND_ID=940870001
+
+root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || (cd "$(dirname "$0")/.." && pwd))
+cache=${ALOWARE_KENDO_CACHE:-$HOME/.cache/aloware-kendo}
+n8n_dir=$cache/n8n-$N8N_VERSION
+n8n=$n8n_dir/node_modules/.bin/n8n
+started=$(date +%s)
+passed=0
+failed=0
+pids=()
+tmp=
+
+say() { printf '%s e2e-n8n: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+pass() { passed=$((passed + 1)); echo "PASS $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+finish() {
+  say "total $(($(date +%s) - started)) s"
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+  exit
+}
+# abort: a step without which nothing else can be tested.
+abort() { fail "$*"; finish; }
+loud() {
+  {
+    echo
+    echo "################################################################################"
+    for line in "$@"; do echo "## $line"; done
+    echo "################################################################################"
+    echo
+  } >&2
+}
+
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null
+  done
+  [ -n "$tmp" ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$tmp"
+  [ -n "$tmp" ] && [ -n "${E2E_KEEP:-}" ] && say "kept $tmp (E2E_KEEP set)"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME CMD...: runs CMD in its own process group (so cleanup stops its children too),
+# output in $tmp/NAME.log.
+start() {
+  local name=$1
+  shift
+  setsid "$@" >"$tmp/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+# wait_http URL SECONDS [CURL ARGS...]: until URL answers 2xx.
+wait_http() {
+  local url=$1 secs=$2
+  shift 2
+  local deadline=$(($(date +%s) + secs))
+  until curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.3
+  done
+}
+
+# post URL FILE: POSTs FILE as JSON; prints "STATUS BODY"; the response headers go to $tmp/headers.
+post() {
+  curl -sS --max-time 120 -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}' \
+    -H 'Content-Type: application/json' --data-binary "@$2" "$1" 2>"$tmp/curl.err" || true
+  printf ' %s' "$(head -c 400 "$tmp/body" 2>/dev/null)"
+}
+header() { tr -d '\r' <"$tmp/headers" | awk -v h="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' 'tolower($1)==h {print $2}'; }
+
+command -v node >/dev/null || abort "node is not installed"
+command -v npm >/dev/null || abort "npm is not installed"
+command -v go >/dev/null || abort "go is not installed"
+command -v curl >/dev/null || abort "curl is not installed"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit((a===20&&b>=19)||(a>20&&a<=24)?0:1)' ||
+  abort "n8n $N8N_VERSION needs Node >=20.19 <=24.x, this is $(node --version)"
+
+# --- n8n: reuse the cached install or install it -------------------------------------------------
+n8n_version() { [ -x "$n8n" ] && (cd "$n8n_dir" && timeout 120 "$n8n" --version 2>/dev/null | tail -n 1); }
+if [ "$(n8n_version)" = "$N8N_VERSION" ]; then
+  say "reusing n8n $N8N_VERSION in $n8n_dir"
+else
+  mkdir -p "$n8n_dir"
+  exec 8>"$cache/n8n-$N8N_VERSION.lock"
+  say "waiting for the n8n install lock $cache/n8n-$N8N_VERSION.lock"
+  flock 8
+  if [ "$(n8n_version)" != "$N8N_VERSION" ]; then
+    say "installing n8n@$N8N_VERSION from the npm registry into $n8n_dir (first run on this machine: several minutes)"
+    cat >"$n8n_dir/package.json" <<EOF
+{ "name": "aloware-kendo-n8n-e2e", "private": true,
+  "dependencies": { "n8n": "$N8N_VERSION" },
+  "overrides": { "xlsx": "$XLSX_OVERRIDE" } }
+EOF
+    t0=$(date +%s)
+    (cd "$n8n_dir" && JOBS=${JOBS:-2} npm install --no-audit --no-fund) >"$n8n_dir/install.log" 2>&1
+    rc=$?
+    echo "exit $rc after $(($(date +%s) - t0)) s" >>"$n8n_dir/install.log"
+    if [ $rc -ne 0 ] || [ "$(n8n_version)" != "$N8N_VERSION" ]; then
+      tail -n 40 "$n8n_dir/install.log" >&2
+      loud "n8n@$N8N_VERSION INSTALL FAILED (npm exit $rc) -- the n8n end-to-end test DID NOT RUN." \
+        "Full log: $n8n_dir/install.log" \
+        "sqlite3 builds from source when its prebuilt binary cannot be fetched: it needs python3, make," \
+        "g++ and Node headers (nodedir=/usr in ~/.npmrc when they are in /usr/include/node)."
+      abort "install n8n@$N8N_VERSION"
+    fi
+    say "installed n8n $N8N_VERSION in $(($(date +%s) - t0)) s ($(du -sh "$n8n_dir/node_modules" | cut -f1))"
+  fi
+  flock -u 8
+fi
+
+# --- fixtures ------------------------------------------------------------------------------------
+shopt -s nullglob
+outbound=("$root"/testdata/lifecycle/outbound-$OUTBOUND_ID/*.json)
+inbound=("$root"/testdata/lifecycle/inbound-$INBOUND_ID/*.json)
+[ ${#outbound[@]} -gt 0 ] || abort "no fixtures in testdata/lifecycle/outbound-$OUTBOUND_ID"
+[ ${#inbound[@]} -gt 0 ] || abort "no fixtures in testdata/lifecycle/inbound-$INBOUND_ID"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/aloware-kendo-e2e-n8n.XXXXXX")
+
+# --- the service and the Kendo emulator ----------------------------------------------------------
+say "building aloware-kendo"
+(cd "$root" && go build -o "$tmp/aloware-kendo" ./cmd/aloware-kendo) >"$tmp/build.log" 2>&1 ||
+  { cat "$tmp/build.log" >&2; abort "go build ./cmd/aloware-kendo"; }
+
+emu_port=$(free_port)
+svc_port=$(free_port)
+emu=http://127.0.0.1:$emu_port
+svc=http://127.0.0.1:$svc_port
+start emulator "$tmp/aloware-kendo" kendo-emulator --listen "127.0.0.1:$emu_port" --kendo-rate 30/min
+wait_http "$emu/calls" 30 || { tail -n 30 "$tmp/emulator.log" >&2; abort "kendo-emulator answers GET /calls"; }
+start service "$tmp/aloware-kendo" serve --listen "127.0.0.1:$svc_port" --db "sqlite:$tmp/db" \
+  --kendo-url "$emu/api/integrations/push-api/ingest" --kendo-api-key pk_e2e_test \
+  --settle 2s --inbound-token "$TOKEN"
+wait_http "$svc/readyz" 30 || { tail -n 30 "$tmp/service.log" >&2; abort "aloware-kendo serve answers GET /readyz"; }
+say "service on $svc, emulator on $emu"
+
+# --- n8n: import the shipped workflows (pointed at this service), publish, start ----------------
+# Besides the two shipped workflows, two copies of the plain one exercise its error branch:
+# one with a wrong token (the service's 401 must reach the caller) and one pointed at a closed
+# port (502 after its retries). Only the URL and the token are changed, as a user would.
+dead_port=$(free_port)
+node - "$root/workflows/n8n/aloware-to-kendo.json" "$root/workflows/n8n/aloware-to-kendo-wait.json" \
+  "$svc/push" "Bearer $TOKEN" "http://127.0.0.1:$dead_port/push" >"$tmp/workflows.json" <<'EOF' ||
+const fs = require('fs');
+const [plainFile, waitFile, url, auth, deadUrl] = process.argv.slice(2);
+const load = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
+// edit sets what a user edits: the HTTP Request node's URL and its Authorization header.
+const edit = (wf, u, a, copy) => {
+  const http = wf.nodes.filter((n) => n.type === 'n8n-nodes-base.httpRequest');
+  if (http.length !== 1) throw new Error(`${wf.name}: expected one HTTP Request node, got ${http.length}`);
+  http[0].parameters.url = u;
+  const h = http[0].parameters.headerParameters.parameters.find((p) => p.name === 'Authorization');
+  if (!h) throw new Error(`${wf.name}: no Authorization header on the HTTP Request node`);
+  h.value = a;
+  if (copy) {
+    wf.id = copy.id;
+    wf.name += ` (${copy.path})`;
+    for (const n of wf.nodes) {
+      if (n.type === 'n8n-nodes-base.webhook') { n.parameters.path = copy.path; n.webhookId = copy.webhookId; }
+      n.id = n.id.slice(0, -4) + copy.suffix;
+    }
+  }
+  return wf;
+};
+const out = [
+  edit(load(plainFile), url, auth),
+  edit(load(waitFile), url, auth),
+  edit(load(plainFile), url, 'Bearer wrong-token', { id: 'AlowareKendoE2EBad', path: 'e2e-bad-token', webhookId: '00000000-0000-4000-8000-00000000e2e1', suffix: 'e2e1' }),
+  edit(load(plainFile), deadUrl, auth, { id: 'AlowareKendoE2EDead', path: 'e2e-dead', webhookId: '00000000-0000-4000-8000-00000000e2e2', suffix: 'e2e2' }),
+];
+console.log(JSON.stringify(out));
+EOF
+  abort "prepare the workflows for import"
+ids=$(node -e 'for (const w of JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"))) console.log(w.id)' "$tmp/workflows.json")
+path_of() { node -e 'const w=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).find(w=>w.id===process.argv[2]); console.log(w.nodes.find(n=>n.type==="n8n-nodes-base.webhook").parameters.path)' "$tmp/workflows.json" "$1"; }
+plain_path=$(path_of AlowareKendo0001)
+wait_path=$(path_of AlowareKendoWait01)
+
+n8n_port=$(free_port)
+export N8N_USER_FOLDER=$tmp/n8n N8N_PORT=$n8n_port N8N_LISTEN_ADDRESS=127.0.0.1 \
+  N8N_RUNNERS_BROKER_PORT=$(free_port) N8N_RUNNERS_BROKER_LISTEN_ADDRESS=127.0.0.1 \
+  N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false N8N_TEMPLATES_ENABLED=false \
+  N8N_PERSONALIZATION_ENABLED=false N8N_HIRING_BANNER_ENABLED=false N8N_PUBLIC_API_DISABLED=true \
+  N8N_DIAGNOSTICS_CONFIG_FRONTEND= N8N_DIAGNOSTICS_CONFIG_BACKEND= EXTERNAL_FRONTEND_HOOKS_URLS= \
+  N8N_ENCRYPTION_KEY=e2e-not-secret N8N_LOG_LEVEL=info N8N_SECURE_COOKIE=false \
+  N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS=false
+mkdir -p "$N8N_USER_FOLDER"
+t0=$(date +%s)
+(cd "$n8n_dir" && "$n8n" import:workflow --input="$tmp/workflows.json") >"$tmp/n8n-import.log" 2>&1 ||
+  { tail -n 30 "$tmp/n8n-import.log" >&2; abort "n8n import:workflow"; }
+for id in $ids; do
+  (cd "$n8n_dir" && "$n8n" publish:workflow --id="$id") >>"$tmp/n8n-import.log" 2>&1 ||
+    { tail -n 30 "$tmp/n8n-import.log" >&2; abort "n8n publish:workflow --id=$id"; }
+done
+say "imported and published $(echo $ids | wc -w) workflows in $(($(date +%s) - t0)) s"
+t0=$(date +%s)
+start n8n sh -c "cd '$n8n_dir' && exec '$n8n' start"
+deadline=$(($(date +%s) + 180))
+until grep -q 'Editor is now accessible' "$tmp/n8n.log" 2>/dev/null; do
+  if ! kill -0 "${pids[-1]}" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+    tail -n 40 "$tmp/n8n.log" >&2
+    abort "n8n start (no 'Editor is now accessible' within 180 s)"
+  fi
+  sleep 0.5
+done
+say "n8n started in $(($(date +%s) - t0)) s on port $n8n_port"
+hook=http://127.0.0.1:$n8n_port/webhook
+
+# --- the two calls' full lifecycles through the plain workflow -----------------------------------
+for f in "${outbound[@]}" "${inbound[@]}"; do
+  r=$(post "$hook/$plain_path" "$f")
+  code=${r%% *}
+  name=${f#"$root"/testdata/lifecycle/}
+  if [[ $code == 2?? ]]; then pass "n8n $plain_path ← $name: $r"; else fail "n8n $plain_path ← $name: $r $(cat "$tmp/curl.err")"; fi
+done
+
+# assert_calls: the emulator's GET /calls holds exactly the two calls, with the right fields.
+assert_calls() {
+  node - "$tmp/calls.json" "$OUTBOUND_ID" "$INBOUND_ID" <<'EOF'
+const fs = require('fs');
+const [file, outId, inId] = process.argv.slice(2);
+const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+const list = Array.isArray(raw) ? raw : raw.calls ?? raw.items ?? raw.data ?? [];
+// An entry is the accepted payload, or a record wrapping it ({callId, payload|body, ...}).
+const calls = list.map((c) => ({ rec: c, p: c.payload ?? c.body ?? c.request ?? c }));
+const problems = [];
+const lines = [];
+if (calls.length !== 2) problems.push(`expected exactly 2 calls at the emulator, got ${calls.length}`);
+const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+for (const [id, dir] of [[outId, 'outbound'], [inId, 'inbound']]) {
+  const mine = calls.filter((c) => c.p?.metadata?.alowareCallId === id);
+  if (mine.length !== 1) { problems.push(`call ${id}: ${mine.length} payloads with metadata.alowareCallId "${id}" (want 1)`); continue; }
+  const { rec, p } = mine[0];
+  const m = p.metadata;
+  if (!p.audioUrl) problems.push(`call ${id}: no audioUrl`);
+  if (dir === 'outbound' && !(typeof p.transcript === 'string' && p.transcript.trim())) problems.push(`call ${id}: no transcript`);
+  if (!email.test(p.repEmail ?? '')) problems.push(`call ${id}: repEmail ${JSON.stringify(p.repEmail)}`);
+  if (m.source !== 'aloware') problems.push(`call ${id}: metadata.source ${JSON.stringify(m.source)}`);
+  if (m.syncMethod !== 'webhook') problems.push(`call ${id}: metadata.syncMethod ${JSON.stringify(m.syncMethod)}`);
+  if (m.alowareDirection !== dir) problems.push(`call ${id}: metadata.alowareDirection ${JSON.stringify(m.alowareDirection)} (want ${dir})`);
+  lines.push(`${id}: callId=${rec.callId ?? rec.id ?? '?'} repEmail=${p.repEmail} duration=${p.duration} audioUrl=${p.audioUrl ? 'yes' : 'no'} transcript=${(p.transcript ?? '').length} chars`);
+}
+for (const l of lines) console.log(l);
+for (const p of problems) console.log(p);
+process.exit(problems.length ? 1 : 0);
+EOF
+}
+
+say "waiting (up to 60 s) for both calls at the emulator"
+deadline=$(($(date +%s) + 60))
+while :; do
+  curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
+  out=$(assert_calls 2>&1) && break
+  [ "$(date +%s)" -lt "$deadline" ] || break
+  sleep 1
+done
+if assert_calls >"$tmp/assert.out" 2>&1; then
+  pass "emulator GET /calls: exactly the 2 calls, fields right"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"
+else
+  fail "emulator GET /calls:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"$'\n'"     body: $(head -c 1500 "$tmp/calls.json")"
+fi
+
+for id in $OUTBOUND_ID $INBOUND_ID; do
+  body=$(curl -sS --max-time 5 -H "Authorization: Bearer $TOKEN" "$svc/calls/$id" 2>&1)
+  st=$(printf '%s' "$body" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const j=JSON.parse(s);console.log(j.status+" callId="+(j.callId??""))}catch{console.log("?")}})')
+  if [[ $st == "delivered callId="?* ]]; then pass "service GET /calls/$id: $st"; else fail "service GET /calls/$id: $(printf '%s' "$body" | head -c 600)"; fi
+done
+
+# --- the other paths a user meets ----------------------------------------------------------------
+echo '{"test_payload":true}' >"$tmp/test-payload.json"
+r=$(post "$hook/$plain_path" "$tmp/test-payload.json")
+if [[ ${r%% *} == 2?? ]]; then pass "Aloware 'Save & Test' ping via n8n: $r"; else fail "Aloware 'Save & Test' ping via n8n: $r"; fi
+
+echo '{"hello":"not an Aloware event"}' >"$tmp/not-aloware.json"
+r=$(post "$hook/$plain_path" "$tmp/not-aloware.json")
+if [[ ${r%% *} == 4?? ]]; then pass "not an Aloware event: the service's 4xx reaches the caller: $r"; else fail "not an Aloware event (want the service's 4xx): $r"; fi
+
+r=$(post "$hook/e2e-bad-token" "${outbound[0]}")
+if [[ ${r%% *} == 401 ]]; then pass "wrong token: the service's 401 reaches the caller: $r"; else fail "wrong token (want 401): $r"; fi
+
+t0=$(date +%s)
+r=$(post "$hook/e2e-dead" "${outbound[0]}")
+if [[ ${r%% *} == 502 ]]; then pass "service down: 502 after the retries ($(($(date +%s) - t0)) s): $r"; else fail "service down (want 502): $r"; fi
+
+last=${outbound[-1]}
+r=$(post "$hook/$wait_path" "$last")
+outcome=$(header X-Aloware-Kendo-Outcome)
+if [[ ${r%% *} == 2?? && $outcome == delivered ]]; then
+  pass "wait workflow, repeat of a delivered call: outcome=$outcome $r"
+else
+  fail "wait workflow, repeat of a delivered call (want 2xx, outcome delivered): outcome=$outcome $r"
+fi
+r=$(post "$hook/$wait_path" "$tmp/test-payload.json")
+outcome=$(header X-Aloware-Kendo-Outcome)
+if [[ ${r%% *} == 2?? && $outcome != refused && -n $outcome ]]; then pass "wait workflow, 'Save & Test' ping: outcome=$outcome $r"; else fail "wait workflow, 'Save & Test' ping: outcome=$outcome $r"; fi
+r=$(post "$hook/$wait_path" "$tmp/not-aloware.json")
+outcome=$(header X-Aloware-Kendo-Outcome)
+if [[ ${r%% *} == 4?? && $outcome == refused ]]; then pass "wait workflow, not an Aloware event: outcome=$outcome $r"; else fail "wait workflow, not an Aloware event (want 4xx, outcome refused): outcome=$outcome $r"; fi
+
+curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
+if assert_calls >"$tmp/assert.out" 2>&1; then pass "emulator still holds exactly the 2 calls (no double delivery)"; else fail "emulator after the repeats:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"; fi
+
+if [ "$failed" -gt 0 ]; then
+  for log in service emulator n8n; do
+    echo "--- last lines of $log.log" >&2
+    tail -n 25 "$tmp/$log.log" >&2
+  done
+fi
+finish

@@ -1,0 +1,275 @@
+// Package config reads the service options from flags and ALOWARE_KENDO_* environment
+// variables and validates them. It is pure: Parse takes the arguments and a getenv
+// function, so tests need no process state.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+)
+
+// EnvPrefix prefixes every option's environment variable: --kendo-url → ALOWARE_KENDO_KENDO_URL.
+const EnvPrefix = "ALOWARE_KENDO_"
+
+// KendoKeyEnv is the conventional variable for the Kendo key, read when neither
+// --kendo-api-key nor ALOWARE_KENDO_KENDO_API_KEY is set.
+const KendoKeyEnv = "KENDO_API_KEY"
+
+// Default values, exported so the CLI help, README and tests agree.
+const (
+	DefaultListen          = ":8080"
+	DefaultKendoURL        = "https://app.kendo.ai/api/integrations/push-api/ingest"
+	DefaultKendoRate       = "30/min"
+	DefaultDB              = "sqlite:./data/aloware-kendo.db"
+	DefaultSettle          = 60 * time.Second
+	DefaultAlowareAPIURL   = "https://app.aloware.com"
+	DefaultArtifactWait    = 10 * time.Minute
+	DefaultRetryHorizon    = 24 * time.Hour
+	DefaultKendoTimeout    = 15 * time.Second
+	DefaultRescueAfter     = 2 * time.Minute
+	DefaultShutdownTimeout = 20 * time.Second
+	DefaultLogLevel        = "info"
+)
+
+// Config is everything `aloware-kendo serve` can be told. The `flag` tag names the
+// option in validation messages; `validate` holds the rules (go-playground/validator).
+type Config struct {
+	Listen          string        `flag:"listen" validate:"required,listen"`
+	KendoURL        string        `flag:"kendo-url" validate:"required,httpurl"`
+	KendoAPIKey     string        `flag:"kendo-api-key" validate:"omitempty,printascii,excludes= "`
+	KendoRate       string        `flag:"kendo-rate" validate:"required,rate"`
+	DB              string        `flag:"db" validate:"required,dburl"`
+	Settle          time.Duration `flag:"settle" validate:"gte=0"`
+	InboundToken    string        `flag:"inbound-token" validate:"omitempty,printascii,excludes= "`
+	InboundBasic    string        `flag:"inbound-basic" validate:"omitempty,userpass"`
+	AlowareAPIURL   string        `flag:"aloware-api-url" validate:"required,httpurl"`
+	AlowareAPIToken string        `flag:"aloware-api-token" validate:"omitempty,printascii,excludes= "`
+	RepEmailMap     string        `flag:"rep-email-map"`
+	ArtifactWait    time.Duration `flag:"artifact-wait" validate:"gte=0"`
+	RetryHorizon    time.Duration `flag:"retry-horizon" validate:"gt=0"`
+	KendoTimeout    time.Duration `flag:"kendo-timeout" validate:"gt=0"`
+	RescueAfter     time.Duration `flag:"rescue-after" validate:"gt=0"`
+	ShutdownTimeout time.Duration `flag:"shutdown-timeout" validate:"gt=0"`
+	LogLevel        string        `flag:"log-level" validate:"oneof=debug info warn error"`
+	MetricsAuth     bool          `flag:"metrics-auth"`
+
+	// Rate is KendoRate parsed; Parse fills it.
+	Rate kendo.Rate `flag:"-"`
+}
+
+// option describes one flag: its name, help text and how it binds to Config.
+type option struct {
+	name, usage string
+	bind        func(fs *flag.FlagSet, c *Config, name, usage string)
+	secret      bool
+}
+
+func str(get func(*Config) *string, def string) func(*flag.FlagSet, *Config, string, string) {
+	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.StringVar(get(c), name, def, usage) }
+}
+
+func dur(get func(*Config) *time.Duration, def time.Duration) func(*flag.FlagSet, *Config, string, string) {
+	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.DurationVar(get(c), name, def, usage) }
+}
+
+// options lists every flag once; Parse, Usage and the README table follow this order.
+var options = []option{
+	{name: "listen", usage: "address to serve on", bind: str(func(c *Config) *string { return &c.Listen }, DefaultListen)},
+	{name: "kendo-url", usage: "where payloads are POSTed (Kendo's Push API ingest URL)", bind: str(func(c *Config) *string { return &c.KendoURL }, DefaultKendoURL)},
+	{name: "kendo-api-key", usage: "Kendo Push API key, pk_... (also " + KendoKeyEnv + "); never logged", secret: true, bind: str(func(c *Config) *string { return &c.KendoAPIKey }, "")},
+	{name: "kendo-rate", usage: "pacing per API key, N/min or N/s", bind: str(func(c *Config) *string { return &c.KendoRate }, DefaultKendoRate)},
+	{name: "db", usage: "durable state: sqlite:PATH, or postgres://... for several replicas", bind: str(func(c *Config) *string { return &c.DB }, DefaultDB)},
+	{name: "settle", usage: "how long a ready call waits for more of its events before delivery", bind: dur(func(c *Config) *time.Duration { return &c.Settle }, DefaultSettle)},
+	{name: "inbound-token", usage: "require Authorization: Bearer TOKEN on every route but health, docs (and metrics)", secret: true, bind: str(func(c *Config) *string { return &c.InboundToken }, "")},
+	{name: "inbound-basic", usage: "require Authorization: Basic for user:pass on every route but health, docs (and metrics)", secret: true, bind: str(func(c *Config) *string { return &c.InboundBasic }, "")},
+	{name: "aloware-api-url", usage: "base of Aloware's public API (Users API lookups)", bind: str(func(c *Config) *string { return &c.AlowareAPIURL }, DefaultAlowareAPIURL)},
+	{name: "aloware-api-token", usage: "Aloware API token; enables rep lookups by user_id; never logged", secret: true, bind: str(func(c *Config) *string { return &c.AlowareAPIToken }, "")},
+	{name: "rep-email-map", usage: "file mapping Aloware user id or email to Kendo member email", bind: str(func(c *Config) *string { return &c.RepEmailMap }, "")},
+	{name: "artifact-wait", usage: "how long a finished call waits for a recording or transcript before it is skipped", bind: dur(func(c *Config) *time.Duration { return &c.ArtifactWait }, DefaultArtifactWait)},
+	{name: "retry-horizon", usage: "how long a delivery is retried before the call is marked failed", bind: dur(func(c *Config) *time.Duration { return &c.RetryHorizon }, DefaultRetryHorizon)},
+	{name: "kendo-timeout", usage: "timeout of one request to Kendo", bind: dur(func(c *Config) *time.Duration { return &c.KendoTimeout }, DefaultKendoTimeout)},
+	{name: "rescue-after", usage: "a delivery still running after this long (its process died) is picked up again", bind: dur(func(c *Config) *time.Duration { return &c.RescueAfter }, DefaultRescueAfter)},
+	{name: "shutdown-timeout", usage: "on SIGTERM/SIGINT, how long in-flight requests and deliveries get to finish", bind: dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, DefaultShutdownTimeout)},
+	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, DefaultLogLevel)},
+	{name: "metrics-auth", usage: "when true, /metrics needs the inbound credentials too", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.BoolVar(&c.MetricsAuth, name, false, usage)
+	}},
+}
+
+// EnvName is the environment variable of a flag: kendo-url → ALOWARE_KENDO_KENDO_URL.
+func EnvName(flagName string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func newFlagSet(c *Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("aloware-kendo serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // Parse is pure; the CLI prints Usage itself
+	for _, o := range options {
+		o.bind(fs, c, o.name, o.usage)
+	}
+	return fs
+}
+
+// Parse builds the Config from args (without the program and subcommand names) and the
+// environment: defaults, then ALOWARE_KENDO_* (and KENDO_API_KEY), then flags. It
+// returns flag.ErrHelp for -h/--help, and otherwise every problem it found at once.
+func Parse(args []string, getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	var c Config
+	fs := newFlagSet(&c)
+
+	var problems []string
+	if v := getenv(KendoKeyEnv); v != "" {
+		_ = fs.Set("kendo-api-key", v) // a string flag cannot fail
+	}
+	for _, o := range options {
+		env := EnvName(o.name)
+		v, ok := lookup(getenv, env)
+		if !ok {
+			continue
+		}
+		if err := fs.Set(o.name, v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %s", env, setError(v, err)))
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, flag.ErrHelp
+		}
+		return Config{}, fmt.Errorf("%v (see --help)", err)
+	}
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected argument %q (options are --name value)", fs.Arg(0)))
+	}
+	problems = append(problems, validate(&c)...)
+	if len(problems) > 0 {
+		return Config{}, &Error{Problems: problems}
+	}
+	c.Rate, _ = kendo.ParseRate(c.KendoRate) // validated above
+	return c, nil
+}
+
+// lookup treats an empty variable as unset, so `ALOWARE_KENDO_SETTLE=` in a compose
+// file keeps the default instead of failing to parse.
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+func setError(v string, err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "invalid syntax") || strings.Contains(msg, "parse error") {
+		return fmt.Sprintf("%q is not a valid value", v)
+	}
+	return msg
+}
+
+// Error lists every configuration problem, each naming its flag.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	return "invalid configuration:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// Usage writes the flag help: each flag, its environment variable and default. Secrets
+// show no default (they have none) and never a value.
+func Usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: aloware-kendo serve [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every flag can also be set with its environment variable; a flag wins over the environment.")
+	fmt.Fprintln(w)
+	var c Config
+	fs := newFlagSet(&c)
+	for _, o := range options {
+		f := fs.Lookup(o.name)
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" {
+			def = " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "  --%s\t%s%s\n      env %s\n", o.name, o.usage, def, EnvName(o.name))
+	}
+}
+
+// Flag describes one option for documentation (README table, help).
+type Flag struct {
+	Name, Env, Default, Usage string
+	Secret                    bool
+}
+
+// Flags lists every option in order.
+func Flags() []Flag {
+	var c Config
+	fs := newFlagSet(&c)
+	out := make([]Flag, 0, len(options))
+	for _, o := range options {
+		out = append(out, Flag{Name: o.name, Env: EnvName(o.name), Default: fs.Lookup(o.name).DefValue, Usage: o.usage, Secret: o.secret})
+	}
+	return out
+}
+
+// String prints the configuration with secrets redacted, so it is safe for logs.
+func (c Config) String() string {
+	var b strings.Builder
+	for i, a := range c.redactedAttrs() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s=%s", a.Key, a.Value)
+	}
+	return b.String()
+}
+
+// LogValue makes slog print the redacted form.
+func (c Config) LogValue() slog.Value { return slog.GroupValue(c.redactedAttrs()...) }
+
+// GoString keeps %#v from printing secrets too.
+func (c Config) GoString() string { return "config.Config{" + c.String() + "}" }
+
+func (c Config) redactedAttrs() []slog.Attr {
+	return []slog.Attr{
+		slog.String("listen", c.Listen),
+		slog.String("kendo-url", c.KendoURL),
+		slog.String("kendo-api-key", redact(c.KendoAPIKey)),
+		slog.String("kendo-rate", c.KendoRate),
+		slog.String("db", RedactDSN(c.DB)),
+		slog.Duration("settle", c.Settle),
+		slog.String("inbound-token", redact(c.InboundToken)),
+		slog.String("inbound-basic", redactBasic(c.InboundBasic)),
+		slog.String("aloware-api-url", c.AlowareAPIURL),
+		slog.String("aloware-api-token", redact(c.AlowareAPIToken)),
+		slog.String("rep-email-map", c.RepEmailMap),
+		slog.Duration("artifact-wait", c.ArtifactWait),
+		slog.Duration("retry-horizon", c.RetryHorizon),
+		slog.Duration("kendo-timeout", c.KendoTimeout),
+		slog.Duration("rescue-after", c.RescueAfter),
+		slog.Duration("shutdown-timeout", c.ShutdownTimeout),
+		slog.String("log-level", c.LogLevel),
+		slog.Bool("metrics-auth", c.MetricsAuth),
+	}
+}
+
+// redact says whether a secret is set without showing any of it.
+func redact(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// redactBasic keeps the user name, which helps operators, and hides the password.
+func redactBasic(s string) string {
+	if s == "" {
+		return ""
+	}
+	user, _, _ := strings.Cut(s, ":")
+	return user + ":[redacted]"
+}

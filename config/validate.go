@@ -1,0 +1,146 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+)
+
+// validatorOnce builds the validator once: it caches struct metadata and is safe for
+// concurrent use after setup.
+var validatorOnce = sync.OnceValue(func() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	// Name fields by their flag, so messages read "--kendo-url: …".
+	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("flag") })
+	must(v.RegisterValidation("listen", func(fl validator.FieldLevel) bool { return checkListen(fl.Field().String()) == nil }))
+	must(v.RegisterValidation("httpurl", func(fl validator.FieldLevel) bool { return checkHTTPURL(fl.Field().String()) == nil }))
+	must(v.RegisterValidation("rate", func(fl validator.FieldLevel) bool {
+		_, err := kendo.ParseRate(fl.Field().String())
+		return err == nil
+	}))
+	must(v.RegisterValidation("dburl", func(fl validator.FieldLevel) bool { return checkDB(fl.Field().String()) == nil }))
+	must(v.RegisterValidation("userpass", func(fl validator.FieldLevel) bool { return checkUserPass(fl.Field().String()) == nil }))
+	return v
+})
+
+func must(err error) {
+	if err != nil {
+		panic(err) // only a typo in a tag name gets here; the tests catch it
+	}
+}
+
+// validate returns one message per invalid option, each starting with its flag.
+func validate(c *Config) []string {
+	err := validatorOnce().Struct(c)
+	if err == nil {
+		return nil
+	}
+	var verrs validator.ValidationErrors
+	if !errors.As(err, &verrs) {
+		return []string{err.Error()}
+	}
+	out := make([]string, 0, len(verrs))
+	for _, fe := range verrs {
+		out = append(out, "--"+fe.Field()+": "+message(fe))
+	}
+	return out
+}
+
+// message explains a failed rule in words, with the precise reason where we have one.
+// Secret options never echo their value.
+func message(fe validator.FieldError) string {
+	val, _ := fe.Value().(string)
+	switch fe.Tag() {
+	case "required":
+		return "must be set"
+	case "listen":
+		return checkListen(val).Error()
+	case "httpurl":
+		return checkHTTPURL(val).Error()
+	case "rate":
+		_, err := kendo.ParseRate(val)
+		return err.Error()
+	case "dburl":
+		return checkDB(val).Error()
+	case "userpass":
+		return checkUserPass(val).Error()
+	case "oneof":
+		return fmt.Sprintf("%q is not one of %s", val, strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "gt":
+		return fmt.Sprintf("must be a positive duration (got %v)", fe.Value())
+	case "gte":
+		return fmt.Sprintf("must not be negative (got %v)", fe.Value())
+	case "printascii", "excludes":
+		return "must be printable ASCII without spaces"
+	}
+	return "failed rule " + fe.Tag()
+}
+
+func checkListen(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. :8080 or 127.0.0.1:8080)", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port must be a number from 0 to 65535", s)
+	}
+	return nil
+}
+
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	return nil
+}
+
+// checkDB accepts sqlite:PATH (sqlite://PATH too) and postgres:// or postgresql:// URLs.
+func checkDB(s string) error {
+	scheme, rest, ok := strings.Cut(s, ":")
+	switch {
+	case !ok:
+		return fmt.Errorf("%q: want sqlite:PATH or postgres://user@host/db", RedactDSN(s))
+	case scheme == "sqlite":
+		if strings.TrimLeft(rest, "/") == "" {
+			return errors.New("sqlite: needs a file path, e.g. sqlite:./data/aloware-kendo.db")
+		}
+		return nil
+	case scheme == "postgres" || scheme == "postgresql":
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			return fmt.Errorf("%q is not a postgres URL (postgres://user@host:5432/db)", RedactDSN(s))
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown database scheme %q: use sqlite: or postgres://", scheme)
+}
+
+func checkUserPass(s string) error {
+	user, pass, ok := strings.Cut(s, ":")
+	if !ok || user == "" || pass == "" {
+		return errors.New("want user:password (both non-empty, separated by a colon)")
+	}
+	return nil
+}
+
+// RedactDSN hides a password in a database URL (postgres://u:secret@h → postgres://u:xxxxx@h).
+func RedactDSN(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "[unparseable database URL]"
+	}
+	return u.Redacted()
+}

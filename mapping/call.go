@@ -7,20 +7,38 @@ import "github.com/aloware-kendo/aloware-kendo/aloware"
 // Call is everything known about one Aloware communication after merging its events.
 type Call struct {
 	ID         string                // Aloware communication id ("" when the events carried none, e.g. a test payload)
-	Kind       aloware.Kind          // the most call-like kind among the events
-	Comm       aloware.Communication // merged fields: latest state wins, artifacts are kept
+	Kind       aloware.Kind          // the most call-like kind among the events (rule M5)
+	Comm       aloware.Communication // merged fields (rules M1–M3)
 	EventNames []string              // event names in arrival order ("" for bare/Zapier objects without one)
 
-	// Complete is sticky: once an event said the call ended, it stays ended.
+	// Complete is sticky (rule M2): once an event said the call ended, it stays ended.
 	Complete bool
-	// CompletedBy names the first event that said the call ended. A later Call-Disposed
-	// restates it and is not counted as a second completion.
+	// CompletedBy names the first event that said the call ended (rule C1).
 	CompletedBy string
-	// Restatements counts events that only restated a completion already seen (Call-Disposed).
+	// Restatements counts Call-Disposed events that only restated a completion already
+	// seen (rule M4); they are never a second completion.
 	Restatements int
 }
 
 // Merge folds the events of one call, given in arrival order, into a Call.
 func Merge(events []aloware.Event) Call {
-	return Call{}
+	c := Call{EventNames: make([]string, 0, len(events))}
+	for _, ev := range events {
+		c.EventNames = append(c.EventNames, ev.Name)
+		if c.ID == "" {
+			c.ID = ev.CallID
+		}
+		c.Kind = strongerKind(c.Kind, ev.Kind)
+		stale := c.Complete && eventSaysInProgress(ev)
+		mergeComm(&c.Comm, ev.Comm, stale)
+		if eventCompletes(ev) {
+			switch {
+			case !c.Complete:
+				c.Complete, c.CompletedBy = true, ev.Name
+			case isRestatement(ev):
+				c.Restatements++
+			}
+		}
+	}
+	return c
 }

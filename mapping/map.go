@@ -1,17 +1,128 @@
 package mapping
 
-// Map decides whether a merged call is ready and builds its Kendo payload.
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aloware-kendo/aloware-kendo/aloware"
+)
+
+// Map decides whether a merged call is ready (rules C1–C3, S1) and builds its Kendo
+// payload (P1–P9). Warnings is never nil.
 func Map(c Call) Result {
-	return Result{Warnings: []string{}}
+	res := Result{AlowareCallID: c.ID, Warnings: []string{}}
+	for _, name := range c.EventNames {
+		if !aloware.IsKnownEventName(name) {
+			res.Warnings = append(res.Warnings, "unknown Aloware event name "+quoteShort(name)+"; classified by its body")
+		}
+	}
+	if c.Kind != aloware.KindCall {
+		res.State, res.Reason = StateIgnored, ignoredReason(c.Kind)
+		return res
+	}
+	p, warnings := buildPayload(c)
+	res.Warnings = append(res.Warnings, warnings...)
+	res.Warnings = append(res.Warnings, fitBodyLimit(p)...)
+	res.Payload = p
+	switch {
+	case !c.Complete:
+		res.State, res.Reason = StateInProgress, reasonInProgress
+	case p.AudioURL != "" || p.Transcript != "":
+		res.State, res.Ready = StateReady, true
+	default:
+		if why := unansweredReason(c); why != "" {
+			res.State, res.Reason = StateUnanswered, why
+		} else {
+			res.State, res.Reason = StateAwaitingArtifacts, reasonAwaiting
+		}
+	}
+	return res
 }
 
 // MapRaw parses one event, or a JSON array of events of one call, merges and maps them.
-// Input that is not an Aloware event gives an *aloware.InputError.
+// Input that is not an Aloware event, or an array mixing call ids, gives an
+// *aloware.InputError.
 func MapRaw(raw []byte) (Result, error) {
-	return Result{Warnings: []string{}}, nil
+	events, err := aloware.ParseBatch(raw)
+	if err != nil {
+		return Result{}, err
+	}
+	locs := make([]string, len(events))
+	for i := range events {
+		locs[i] = "body[" + strconv.Itoa(i) + "]"
+	}
+	return mapOneCall(events, locs)
 }
 
-// MapEvents is MapRaw for several separately stored events (e.g. one file each).
+// MapEvents is MapRaw for several separately stored events (e.g. one file each). Each
+// raw may itself be an array. Problems are located as if the raws were one JSON array:
+// "body[2].body.id" is in the third raw, "body[2][0]" in the first item of its array.
 func MapEvents(raws [][]byte) (Result, error) {
-	return Result{Warnings: []string{}}, nil
+	var events []aloware.Event
+	var locs []string
+	var problems []aloware.Problem
+	for i, raw := range raws {
+		prefix := "body[" + strconv.Itoa(i) + "]"
+		evs, err := aloware.ParseBatch(raw)
+		if err != nil {
+			problems = append(problems, relocate(err, prefix)...)
+			continue
+		}
+		for j, ev := range evs {
+			events = append(events, ev)
+			if len(evs) == 1 && !isArray(raw) {
+				locs = append(locs, prefix)
+			} else {
+				locs = append(locs, prefix+"["+strconv.Itoa(j)+"]")
+			}
+		}
+	}
+	if len(raws) == 0 {
+		problems = append(problems, aloware.Problem{Field: "body", Message: "no events given"})
+	}
+	if len(problems) > 0 {
+		return Result{}, &aloware.InputError{Problems: problems}
+	}
+	return mapOneCall(events, locs)
+}
+
+// mapOneCall checks that all events belong to one call, then merges and maps them.
+func mapOneCall(events []aloware.Event, locs []string) (Result, error) {
+	first := -1
+	var problems []aloware.Problem
+	for i, ev := range events {
+		switch {
+		case ev.CallID == "":
+		case first < 0:
+			first = i
+		case ev.CallID != events[first].CallID:
+			problems = append(problems, aloware.Problem{
+				Field:   locs[i],
+				Message: fmt.Sprintf("belongs to call %s, but %s belongs to call %s: send the events of one call at a time", ev.CallID, locs[first], events[first].CallID),
+			})
+		}
+	}
+	if len(problems) > 0 {
+		return Result{}, &aloware.InputError{Problems: problems}
+	}
+	return Map(Merge(events)), nil
+}
+
+// relocate moves problems located from "body" under prefix ("body[2]", "body[2].x").
+func relocate(err error, prefix string) []aloware.Problem {
+	ie, ok := err.(*aloware.InputError)
+	if !ok {
+		return []aloware.Problem{{Field: prefix, Message: err.Error()}}
+	}
+	out := make([]aloware.Problem, len(ie.Problems))
+	for i, p := range ie.Problems {
+		out[i] = aloware.Problem{Field: prefix + strings.TrimPrefix(p.Field, "body"), Message: p.Message}
+	}
+	return out
+}
+
+func isArray(raw []byte) bool {
+	s := strings.TrimLeft(string(raw[:min(len(raw), 64)]), " \t\r\n")
+	return strings.HasPrefix(s, "[")
 }

@@ -1,0 +1,78 @@
+package aloware
+
+import "strings"
+
+// classify decides an event's Kind: by the communication type first, then by the event
+// name, then by whether the body looks like a call. Zapier has put SMS event names on
+// real calls, so the type outranks the name (aloware.md §1.2). The rules are listed for
+// readers in mapping/rules.go.
+func classify(name string, c Communication, callFields bool) Kind {
+	if c.Type != nil {
+		switch *c.Type {
+		case 1, 3: // call, conference
+			return KindCall
+		case 2:
+			return KindSMS
+		case 12:
+			return KindAppointment
+		}
+		return KindOther
+	}
+	n := normalizeName(name)
+	switch {
+	case isContactEvent(name):
+		return KindOther
+	case strings.Contains(n, "phonecall"), strings.HasPrefix(n, "transcription"),
+		n == "recordingsaved", n == "calldisposed", n == "callsummarized", n == "voicemailsaved":
+		return KindCall
+	case strings.Contains(n, "sms"):
+		return KindSMS
+	case strings.Contains(n, "appointment"):
+		return KindAppointment
+	}
+	if callFields {
+		return KindCall // an unknown event name with a call body is still a call
+	}
+	return KindOther
+}
+
+// isContactEvent: Contact Created/Updated/Disposed/DNC Updated carry a contact, whose
+// id is a contact id, not a communication id.
+func isContactEvent(name string) bool {
+	return strings.HasPrefix(normalizeName(name), "contact")
+}
+
+// isTranscriptionEvent: transcription.* bodies have no id of their own; the call id is
+// body.communication.id.
+func isTranscriptionEvent(name string) bool {
+	return strings.HasPrefix(strings.ToLower(name), "transcription.")
+}
+
+// normalizeName folds the three naming styles ("Recording-Saved", "recording.saved",
+// "Recording Saved") into one: lower case without separators.
+func normalizeName(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	for _, r := range strings.ToLower(name) {
+		switch r {
+		case '-', '.', '_', ' ':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// callFieldKeys are keys only call bodies carry.
+var callFieldKeys = []string{"talk_time", "direct_recording_url", "parsed_transcription", "call_disposition_id", "call_disposition", "has_recording", "Talk Time", "Call Disposition"}
+
+func hasCallFields(objs ...object) bool {
+	for _, o := range objs {
+		for _, k := range callFieldKeys {
+			if o.has(k) {
+				return true
+			}
+		}
+	}
+	return false
+}

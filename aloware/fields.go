@@ -1,0 +1,257 @@
+package aloware
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// reader reads typed fields out of JSON objects and collects a Problem for every field
+// that has the wrong type, instead of stopping at the first.
+type reader struct {
+	problems []Problem
+}
+
+func (r *reader) add(field, format string, args ...any) {
+	r.problems = append(r.problems, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// object is one JSON object with exact (case-sensitive) key lookup. encoding/json's
+// struct decoding matches keys case-insensitively, which would confuse Zapier's "ID"
+// with "id"; a map keeps them apart. A repeated key keeps its last value, as
+// encoding/json does.
+type object struct {
+	loc  string // location of the object itself, e.g. "body.body"
+	keys map[string]gjson.Result
+}
+
+func newObject(v gjson.Result, loc string) object {
+	o := object{loc: loc, keys: make(map[string]gjson.Result)}
+	v.ForEach(func(k, val gjson.Result) bool {
+		o.keys[k.Str] = val
+		return true
+	})
+	return o
+}
+
+// get returns the value of key when it is present and not null. Null means absent
+// everywhere: Aloware sends null for what it does not know yet (user_id on initiation).
+func (o object) get(key string) (gjson.Result, bool) {
+	v, ok := o.keys[key]
+	if !ok || v.Type == gjson.Null {
+		return v, false
+	}
+	return v, true
+}
+
+func (o object) has(key string) bool { _, ok := o.keys[key]; return ok }
+
+func (o object) at(key string) string { return o.loc + "." + key }
+
+// child returns the object under key; ok is false when absent or null. A non-object
+// value is a Problem.
+func (r *reader) child(o object, key string) (object, bool) {
+	v, ok := o.get(key)
+	if !ok {
+		return object{}, false
+	}
+	if !v.IsObject() {
+		r.add(o.at(key), "must be an object, got %s", typeName(v))
+		return object{}, false
+	}
+	return newObject(v, o.at(key)), true
+}
+
+// numberText returns the literal of a JSON number or of a string holding one ("63").
+func numberText(v gjson.Result) (string, bool) {
+	switch v.Type {
+	case gjson.Number:
+		return v.Raw, true
+	case gjson.String:
+		return strings.TrimSpace(v.Str), true
+	}
+	return "", false
+}
+
+// integer reads a whole number (statuses, types). Numeric strings are accepted.
+func (r *reader) integer(o object, key string) *int {
+	v, ok := o.get(key)
+	if !ok {
+		return nil
+	}
+	return r.integerValue(v, o.at(key))
+}
+
+func (r *reader) integerValue(v gjson.Result, loc string) *int {
+	lit, ok := numberText(v)
+	if !ok {
+		r.add(loc, "must be a whole number, got %s", typeName(v))
+		return nil
+	}
+	n, err := parseWhole(lit)
+	if err != nil {
+		r.add(loc, "must be a whole number: %s %s", quoteValue(v), err)
+		return nil
+	}
+	return &n
+}
+
+// seconds reads a non-negative duration in seconds; fractions are rounded.
+func (r *reader) seconds(o object, key string) *int {
+	v, ok := o.get(key)
+	if !ok {
+		return nil
+	}
+	lit, ok := numberText(v)
+	if !ok {
+		r.add(o.at(key), "must be a number of seconds, got %s", typeName(v))
+		return nil
+	}
+	n, err := parseRounded(lit)
+	switch {
+	case err != nil:
+		r.add(o.at(key), "must be a number of seconds: %s %s", quoteValue(v), err)
+		return nil
+	case n < 0:
+		r.add(o.at(key), "must not be negative, got %d", n)
+		return nil
+	}
+	return &n
+}
+
+// id reads an Aloware id (number or numeric string) as a canonical decimal string:
+// 940868616, "940868616" and 9.40868616e8 all give "940868616".
+func (r *reader) id(o object, key string) string {
+	v, ok := o.get(key)
+	if !ok {
+		return ""
+	}
+	return r.idValue(v, o.at(key))
+}
+
+func (r *reader) idValue(v gjson.Result, loc string) string {
+	lit, ok := numberText(v)
+	if !ok {
+		r.add(loc, "must be a numeric id, got %s", typeName(v))
+		return ""
+	}
+	if v.Type == gjson.String && lit == "" {
+		return "" // "" is how some tools write "no id"
+	}
+	n, err := parseWhole(lit)
+	switch {
+	case err != nil:
+		r.add(loc, "must be a numeric id: %s %s", quoteValue(v), err)
+		return ""
+	case n < 0:
+		r.add(loc, "must be a numeric id: %s is negative", quoteValue(v))
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+// text reads a string. Numbers are accepted as their literal (a name or id that a tool
+// sent as a number is still usable); booleans, objects and arrays are Problems.
+func (r *reader) text(o object, key string) string {
+	v, ok := o.get(key)
+	if !ok {
+		return ""
+	}
+	return r.textValue(v, o.at(key))
+}
+
+func (r *reader) textValue(v gjson.Result, loc string) string {
+	switch v.Type {
+	case gjson.String:
+		return strings.TrimSpace(v.Str)
+	case gjson.Number:
+		return v.Raw
+	case gjson.Null:
+		return ""
+	}
+	r.add(loc, "must be a string, got %s", typeName(v))
+	return ""
+}
+
+// boolean reads true/false, 0/1 or their string forms.
+func (r *reader) boolean(o object, key string) *bool {
+	v, ok := o.get(key)
+	if !ok {
+		return nil
+	}
+	var b bool
+	switch {
+	case v.Type == gjson.True:
+		b = true
+	case v.Type == gjson.False:
+	default:
+		switch s, _ := numberText(v); s {
+		case "1", "true":
+			b = true
+		case "0", "false":
+		default:
+			r.add(o.at(key), "must be a boolean, got %s", quoteValue(v))
+			return nil
+		}
+	}
+	return &b
+}
+
+// Timestamp layouts. Aloware's webhook times carry no zone and are UTC (aloware.md §5);
+// they are parsed in time.UTC, never time.Local.
+var zonelessLayouts = []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"}
+
+// timestamp reads created_at/updated_at as UTC.
+func (r *reader) timestamp(o object, key string) time.Time {
+	v, ok := o.get(key)
+	if !ok {
+		return time.Time{}
+	}
+	if v.Type != gjson.String {
+		r.add(o.at(key), "must be a date-time string like \"2026-08-05 20:58:49\" (UTC), got %s", typeName(v))
+		return time.Time{}
+	}
+	s := strings.TrimSpace(v.Str)
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC()
+	}
+	for _, layout := range zonelessLayouts {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
+			return t
+		}
+	}
+	r.add(o.at(key), "unreadable date-time %s: expected \"YYYY-MM-DD HH:MM:SS\" (UTC) or RFC 3339", quoteValue(v))
+	return time.Time{}
+}
+
+func typeName(v gjson.Result) string {
+	switch v.Type {
+	case gjson.Null:
+		return "null"
+	case gjson.False, gjson.True:
+		return "a boolean"
+	case gjson.Number:
+		return "a number"
+	case gjson.String:
+		return "a string"
+	}
+	if v.IsArray() {
+		return "an array"
+	}
+	return "an object"
+}
+
+// quoteValue shows a scalar in a message, shortened so a hostile value cannot flood it.
+func quoteValue(v gjson.Result) string {
+	s := v.Raw
+	if len(s) > 40 {
+		s = s[:37] + "…"
+	}
+	return strings.ToValidUTF8(s, "")
+}

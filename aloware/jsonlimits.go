@@ -1,0 +1,73 @@
+package aloware
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// MaxDepth is how deeply objects and arrays may nest in an event. Real Aloware bodies
+// nest four levels; the limit keeps recursive code (ours and the JSON library's) cheap
+// and safe on hostile input.
+const MaxDepth = 64
+
+// checkDocument rejects what is not one well-formed JSON document we can read safely.
+// It runs before any decoding: encoding/json silently replaces invalid UTF-8, and the
+// depth scan must come before anything that recurses.
+func checkDocument(raw []byte) *Problem {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return &Problem{Field: "body", Message: "empty body: expected an Aloware webhook JSON object"}
+	}
+	if !utf8.Valid(raw) {
+		return &Problem{Field: "body", Message: "body is not valid UTF-8"}
+	}
+	if d := maxDepth(raw); d > MaxDepth {
+		return &Problem{Field: "body", Message: fmt.Sprintf("JSON nests deeper than %d levels", MaxDepth)}
+	}
+	if !json.Valid(raw) {
+		var v json.RawMessage
+		err := json.Unmarshal(raw, &v) // only for a message that says where it broke
+		msg := "body is not valid JSON"
+		if se, ok := err.(*json.SyntaxError); ok {
+			msg = fmt.Sprintf("body is not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
+		}
+		return &Problem{Field: "body", Message: msg}
+	}
+	return nil
+}
+
+// maxDepth returns the deepest nesting of [ and { outside strings. It does not validate
+// the document; it stops counting once the limit is passed.
+func maxDepth(raw []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, c := range raw {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			depth++
+			if depth > deepest {
+				deepest = depth
+				if deepest > MaxDepth {
+					return deepest
+				}
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return deepest
+}

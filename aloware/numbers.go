@@ -1,0 +1,104 @@
+package aloware
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+)
+
+var (
+	errNotNumber  = errors.New("not a number")
+	errFractional = errors.New("not a whole number")
+	errRange      = errors.New("out of range")
+)
+
+// isJSONNumber reports whether s follows the JSON number grammar. Numeric strings must
+// pass it too, so "NaN", "Infinity", "0x10" and "1_000" are not numbers even
+// though strconv would accept some of them. (Callers trim surrounding spaces.)
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) || !isDigit(s[i]) {
+			return false
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) || !isDigit(s[i]) {
+			return false
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// parseWhole reads a JSON number (its literal text) as a whole int. "63", "63.0" and
+// "6.3e1" are 63; "63.5" is errFractional; anything beyond int is errRange.
+func parseWhole(lit string) (int, error) {
+	if !isJSONNumber(lit) {
+		return 0, errNotNumber
+	}
+	if !strings.ContainsAny(lit, ".eE") {
+		n, err := strconv.ParseInt(lit, 10, strconv.IntSize)
+		if err != nil {
+			return 0, errRange
+		}
+		return int(n), nil
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil || math.Abs(f) >= maxIntFloat {
+		return 0, errRange
+	}
+	if f != math.Trunc(f) {
+		return 0, errFractional
+	}
+	return int(f), nil
+}
+
+// parseRounded reads a JSON number as an int rounded to the nearest whole (for
+// durations, where a computed 62.6 s is still a usable 63 s).
+func parseRounded(lit string) (int, error) {
+	if !strings.ContainsAny(lit, ".eE") {
+		return parseWhole(lit)
+	}
+	if !isJSONNumber(lit) {
+		return 0, errNotNumber
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil {
+		return 0, errRange
+	}
+	f = math.Round(f)
+	if math.Abs(f) >= maxIntFloat {
+		return 0, errRange
+	}
+	return int(f), nil
+}
+
+// maxIntFloat is the first float64 beyond the int range (2^63 on 64-bit platforms).
+const maxIntFloat = float64(1 << (strconv.IntSize - 1))

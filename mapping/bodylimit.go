@@ -1,0 +1,113 @@
+package mapping
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+)
+
+// fitBodyLimit applies rule P9: keep the JSON body within kendo.MaxBodyBytes. It
+// measures the transcript's encoded size without marshalling it, so the common case
+// (a transcript far below the limit) costs one small marshal at most.
+func fitBodyLimit(p *kendo.Payload) []string {
+	if p.Transcript == "" {
+		return nil
+	}
+	// A byte encodes to at most 6 bytes (\u00XX); skip the measuring when even that fits.
+	if 6*len(p.Transcript)+64<<10 < kendo.MaxBodyBytes {
+		return nil
+	}
+	transcript := p.Transcript
+	p.Transcript = ""
+	base, err := json.Marshal(p)
+	if err != nil {
+		p.Transcript = transcript
+		return nil
+	}
+	// {…} grows by `,"transcript":"…"` (the comma only when base has other members).
+	overhead := len(base) + len(`"transcript":`)
+	if len(base) > 2 {
+		overhead++
+	}
+	budget := kendo.MaxBodyBytes - overhead - 2 // the quotes
+	if encodedLen(transcript) <= budget {
+		p.Transcript = transcript
+		return nil
+	}
+	if p.AudioURL != "" {
+		return []string{"transcript dropped: the payload would exceed Kendo's 5 MB limit; Kendo transcribes the audioUrl instead"}
+	}
+	p.Transcript = cutAtLine(transcript, budget)
+	return []string{"transcript cut at a line boundary to fit Kendo's 5 MB limit"}
+}
+
+// cutAtLine returns the longest prefix of whole lines whose encoding fits budget.
+func cutAtLine(s string, budget int) string {
+	used, end := 0, 0
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] != '\n' {
+			j++
+		}
+		n := encodedLen(s[i:j])
+		if i > 0 {
+			n += 2 // "\n" encodes as two bytes
+		}
+		if used+n > budget {
+			if end == 0 { // one enormous first line: cut it at a character boundary
+				return cutAtRune(s[:j], budget)
+			}
+			break
+		}
+		used += n
+		end = j
+		i = j + 1
+	}
+	return s[:end]
+}
+
+// cutAtRune returns the longest prefix of s whose encoding fits budget.
+func cutAtRune(s string, budget int) string {
+	used := 0
+	for i, r := range s {
+		n := encodedLen(string(r))
+		if used+n > budget {
+			return s[:i]
+		}
+		used += n
+	}
+	return s
+}
+
+// encodedLen is the length of s as encoding/json writes it inside quotes (with its
+// default HTML escaping), without the quotes.
+func encodedLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+				n += 2
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				n += 6
+			default:
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			n += 6 // \ufffd
+		case r == '\u2028' || r == '\u2029':
+			n += 6
+		default:
+			n += size
+		}
+		i += size
+	}
+	return n
+}

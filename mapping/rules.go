@@ -1,0 +1,439 @@
+package mapping
+
+// Every rule that turns Aloware events into a Kendo payload is in this file. Parsing
+// (aloware.Parse) only normalizes the wire shapes; it decides nothing except an event's
+// Kind (code in aloware/classify.go, rule listed here).
+//
+// | # | Rule | What it does |
+// |---|------|--------------|
+// | K1 | Kind | `body.type` first: 1 call, 3 conference → call; 2 → sms; 12 → appointment; any other type → other. Without a type, the event name (case and separators ignored): `*PhoneCall*`, `Recording-Saved`, `Transcription-Saved`, `Call-Disposed`, `Call Summarized`, `Voicemail-Saved`, `transcription.*` → call; `*SMS*` → sms; `*Appointment*` → appointment; `Contact*` → other. An unknown name whose body has call fields (talk_time, direct_recording_url, parsed_transcription, call_disposition, has_recording) is a call; anything else is other. `{"test_payload":true}` → test. The type outranks the name because Zapier has put SMS event names on real calls. |
+// | K2 | Call id | `body.id`; `body.communication.id` for `transcription.*` events (their body has no id of its own); `ID` for Zapier. Numbers or numeric strings, kept as a decimal string. A call without an id is bad input. Contact* events carry a contact id, so they have no call id. |
+// | M1 | Merge: latest wins | Events are folded in arrival order. A field an event carries replaces the earlier value; a field it does not carry (absent or null) keeps the earlier value. |
+// | M2 | Merge: no going back | Once the call is complete (C1), an event that reports an earlier, in-progress state (e.g. the initiation event arriving last) only fills fields still unknown; it never overwrites status, times or durations. |
+// | M3 | Merge: artifacts stick | Recording URL, transcript and summary are kept from whichever event carried them; a later event with the key null or empty does not erase them. A later http(s) recording URL replaces an earlier one; a non-http one never replaces an http(s) one. |
+// | M4 | Merge: Call-Disposed | `Call-Disposed` restates the disposition event's state. It merges like any event (so a changed disposition name wins), but it is not a second completion: `Call.CompletedBy` keeps the first completing event and the restatement is only counted in `Call.Restatements`. |
+// | M5 | Merge: kind | The call's kind is the most call-like of its events' kinds (call > sms > appointment > other > test), so one misnamed event cannot demote a call. |
+// | C1 | Complete | Any event says so: `current_status2` = 9 or `current_status` "completed"; or a terminal `disposition_status2` (2 abandoned, 3 missed, 4 completed, 5 failed, 6 dead-end, 7 invalid, 12 voicemail, 13 missed+voicemail) or its label; or a `-Disposition*` event name (not `-DispositionInProgress`/`-DispositionPlaced`), `Call-Disposed`, `Communication-Disposed`; or an artifact event (`Recording-Saved`, `Transcription-Saved`, `transcription.*`) or any event carrying a recording URL or transcript — Aloware saves those only after hang-up, and a lost disposition event (Aloware never retries) must not leave a recorded call waiting forever. |
+// | C2 | Artifacts | A recording URL that starts with `http://` or `https://` and parses with a host, or a transcript with at least one non-empty utterance. |
+// | C3 | Unanswered | Complete, no artifacts, and the disposition (status number, label, or the `-Disposition<X>` name) is missed, failed, abandoned, dead-end or invalid — or the talk time is 0 (unless the disposition is voicemail: its recording is on its way). |
+// | S1 | State / reason | not a call → `ignored` ("SMS is not a call", "appointment is not a call", "Aloware test payload …", "not a phone call …"); not complete → `in_progress` ("call still in progress …"); complete + artifacts → `ready`; unanswered → `unanswered` ("missed call: nothing to analyse", "failed call: …"); otherwise `awaiting_artifacts` ("waiting for the recording or transcript"). A missed call that left a voicemail recording is ready. |
+// | S2 | Preview payload | `Result.Payload` is set for every call, ready or not, so /map shows progress; only a ready payload is complete (it has audioUrl or transcript) and only a ready one is ever sent. Ignored events get no payload. |
+// | P1 | callTitle | Direction label ("Inbound"/"Outbound") + " - " + the first present of call disposition name, campaign (line) name, contact name, e.g. "Outbound - Renewal Follow-up". Just the direction when none; just the detail when the direction is unknown; omitted (Kendo titles it with AI) when both are unknown. At most 200 characters. |
+// | P2 | direction | `direction` 1 inbound / 2 outbound (Zapier: "Inbound"/"Outbound"); else the `Inbound…`/`Outbound…` prefix of an event name; else unknown (warning). |
+// | P3 | repName / repEmail | The agent's name (`user.name`, `user.full_name`, `user_name`, Zapier `User: Name`/`User Name`) and e-mail (`user_email`, `user.email`, Zapier `User Email`). An e-mail that fails the schema's email check is dropped with a warning. No rep at all → warning (Kendo cannot attribute the call). |
+// | P4 | callDate | `created_at` (zone-less Aloware times are UTC) as RFC 3339 UTC, e.g. "2026-08-05T20:58:49Z". Missing → omitted, warning. |
+// | P5 | duration | Seconds: `talk_time` when > 0, else `duration`; omitted when neither is known. Talk time is the conversation that was recorded and is analysed; `duration` also counts the agent leg's ring time (66 s total for a 63 s conversation), which would skew talk-ratio metrics. Whole seconds, because Kendo guesses the unit and seconds are what Aloware sends. |
+// | P6 | audioUrl | `direct_recording_url` when it is http(s) (C2); otherwise dropped with a warning. |
+// | P7 | transcript | `parsed_transcription.messages` sorted by start (stable), one line per utterance: "Rep: …" for speaker AGENT or A, "Customer: …" for CONTACT or anything else; empty texts skipped, line breaks inside a text folded to spaces; lines joined with "\n". |
+// | P8 | metadata | All string values, always these six keys: `source`="aloware", `alowareCallId`, `alowareContactId`, `alowareCampaignId`, `alowareDirection` ("inbound"/"outbound"), `syncMethod`="webhook"; "" plus a warning when unknown. Added when known: `alowareUserId` (the agent's Aloware user id, for rep lookups) and `alowareSummary` (the AloAi summary, at most 2000 characters). |
+// | P9 | 5 MB | Kendo refuses bodies over 5 MB. If the payload would exceed it: with an audioUrl the transcript is dropped (Kendo transcribes the audio, which it prefers anyway); without one the transcript is cut at a line boundary. Both with a warning. |
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/aloware"
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/schema"
+)
+
+// ---- K1 / M5: kind ------------------------------------------------------------------
+
+var kindRank = map[aloware.Kind]int{
+	aloware.KindTest: 1, aloware.KindOther: 2, aloware.KindAppointment: 3, aloware.KindSMS: 4, aloware.KindCall: 5,
+}
+
+// strongerKind implements M5.
+func strongerKind(a, b aloware.Kind) aloware.Kind {
+	if kindRank[b] > kindRank[a] {
+		return b
+	}
+	return a
+}
+
+// ignoredReason implements the ignored half of S1.
+func ignoredReason(k aloware.Kind) string {
+	switch k {
+	case aloware.KindSMS:
+		return "SMS is not a call: nothing to send to Kendo"
+	case aloware.KindAppointment:
+		return "appointment is not a call: nothing to send to Kendo"
+	case aloware.KindTest:
+		return "Aloware test payload (Save & Test Webhook): acknowledged, nothing to send"
+	}
+	return "not a phone call: nothing to send to Kendo"
+}
+
+// ---- C1: complete -------------------------------------------------------------------
+
+// terminalDispositions are the disposition_status2 values that end a call.
+var terminalDispositions = map[int]string{
+	2: "abandoned", 3: "missed", 4: "completed", 5: "failed", 6: "deadend", 7: "invalid", 12: "voicemail", 13: "missedvoicemail",
+}
+
+// unansweredDispositions are the dispositions of a call nobody talked in (C3).
+var unansweredDispositions = map[string]bool{"abandoned": true, "missed": true, "failed": true, "deadend": true, "invalid": true}
+
+// eventCompletes implements C1 for one event.
+func eventCompletes(ev aloware.Event) bool {
+	c := ev.Comm
+	if c.CurrentStatus2 != nil && *c.CurrentStatus2 == 9 || fold(c.CurrentStatus) == "completed" {
+		return true
+	}
+	if c.DispositionStatus2 != nil && terminalDispositions[*c.DispositionStatus2] != "" {
+		return true
+	}
+	if isTerminalLabel(fold(c.DispositionStatus)) {
+		return true
+	}
+	if w, ok := nameDisposition(ev.Name); ok && w != "inprogress" && w != "placed" {
+		return true
+	}
+	switch fold(ev.Name) {
+	case "calldisposed", "communicationdisposed", "recordingsaved", "transcriptionsaved", "voicemailsaved":
+		return true
+	}
+	if strings.HasPrefix(strings.ToLower(ev.Name), "transcription.") {
+		return true
+	}
+	return usableRecording(c.RecordingURL) || hasSpokenText(c.Transcript)
+}
+
+func isTerminalLabel(label string) bool {
+	for _, w := range terminalDispositions {
+		if w == label {
+			return true
+		}
+	}
+	return label == "missedandvoicemail"
+}
+
+// eventSaysInProgress: the event reports a state before completion (M2).
+func eventSaysInProgress(ev aloware.Event) bool {
+	if eventCompletes(ev) {
+		return false
+	}
+	c := ev.Comm
+	if c.CurrentStatus2 != nil || c.CurrentStatus != "" || c.DispositionStatus2 != nil || c.DispositionStatus != "" {
+		return true
+	}
+	n := fold(ev.Name)
+	return n == "outboundphonecall" || n == "inboundphonecall" || n == "communicationinitiated"
+}
+
+// isRestatement: Call-Disposed repeats the disposition event (M4).
+func isRestatement(ev aloware.Event) bool { return fold(ev.Name) == "calldisposed" }
+
+// nameDisposition returns the lower-case X of a "…-Disposition<X>" event name.
+func nameDisposition(name string) (string, bool) {
+	n := fold(name)
+	i := strings.LastIndex(n, "disposition")
+	if i < 0 || i+len("disposition") == len(n) {
+		return "", false
+	}
+	return n[i+len("disposition"):], true
+}
+
+// ---- M1–M4: merging fields ----------------------------------------------------------
+
+// mergeComm folds src into dst. fillOnly (M2) lets a stale event fill only what is
+// still unknown; artifacts (M3) are never erased.
+func mergeComm(dst *aloware.Communication, src aloware.Communication, fillOnly bool) {
+	num := func(d **int, s *int) {
+		if s != nil && (*d == nil || !fillOnly) {
+			*d = s
+		}
+	}
+	text := func(d *string, s string) {
+		if s != "" && (*d == "" || !fillOnly) {
+			*d = s
+		}
+	}
+	when := func(d *time.Time, s time.Time) {
+		if !s.IsZero() && (d.IsZero() || !fillOnly) {
+			*d = s
+		}
+	}
+	num(&dst.Type, src.Type)
+	num(&dst.Direction, src.Direction)
+	num(&dst.CurrentStatus2, src.CurrentStatus2)
+	text(&dst.CurrentStatus, src.CurrentStatus)
+	num(&dst.DispositionStatus2, src.DispositionStatus2)
+	text(&dst.DispositionStatus, src.DispositionStatus)
+	text(&dst.CallDispositionID, src.CallDispositionID)
+	text(&dst.CallDisposition, src.CallDisposition)
+	num(&dst.TalkTime, src.TalkTime)
+	num(&dst.WaitTime, src.WaitTime)
+	num(&dst.HoldTime, src.HoldTime)
+	num(&dst.Duration, src.Duration)
+	when(&dst.CreatedAt, src.CreatedAt)
+	when(&dst.UpdatedAt, src.UpdatedAt)
+	text(&dst.ContactID, src.ContactID)
+	text(&dst.ContactName, src.ContactName)
+	text(&dst.CampaignID, src.CampaignID)
+	text(&dst.CampaignName, src.CampaignName)
+	text(&dst.UserID, src.UserID)
+	text(&dst.UserName, src.UserName)
+	text(&dst.UserEmail, src.UserEmail)
+	if src.HasRecording != nil && (dst.HasRecording == nil || !fillOnly) {
+		dst.HasRecording = src.HasRecording
+	}
+	// M3: artifacts are kept whatever the event's age.
+	if src.RecordingURL != "" && (dst.RecordingURL == "" || usableRecording(src.RecordingURL) || !usableRecording(dst.RecordingURL)) {
+		dst.RecordingURL = src.RecordingURL
+	}
+	if hasSpokenText(src.Transcript) {
+		dst.Transcript = src.Transcript
+	}
+	if src.Summary != "" {
+		dst.Summary = src.Summary
+	}
+}
+
+// ---- C2 / C3 / S1: readiness --------------------------------------------------------
+
+// usableRecording implements C2 for recordings (and P6): Kendo downloads the URL, and
+// the schema requires ^https?:// and a valid URI.
+func usableRecording(raw string) bool {
+	if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") {
+		return false
+	}
+	u, err := url.Parse(raw)
+	return err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https")
+}
+
+func hasSpokenText(t []aloware.Utterance) bool {
+	for _, u := range t {
+		if strings.TrimSpace(u.Text) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// disposition returns the call's disposition as a folded word ("missed", "completed" …),
+// from the status number, its label, or the last "-Disposition<X>" event name.
+func disposition(c Call) string {
+	if d := c.Comm.DispositionStatus2; d != nil && terminalDispositions[*d] != "" {
+		return terminalDispositions[*d]
+	}
+	if w := fold(c.Comm.DispositionStatus); w != "" {
+		return w
+	}
+	for i := len(c.EventNames) - 1; i >= 0; i-- {
+		if w, ok := nameDisposition(c.EventNames[i]); ok {
+			return w
+		}
+	}
+	return ""
+}
+
+// unansweredReason implements C3; "" means the call was answered.
+func unansweredReason(c Call) string {
+	d := disposition(c)
+	switch {
+	case d == "voicemail" || d == "missedvoicemail":
+		return "" // a voicemail recording is on its way
+	case unansweredDispositions[d]:
+		label := map[string]string{"deadend": "dead-end"}[d]
+		if label == "" {
+			label = d
+		}
+		return label + " call: nothing to analyse (no recording or transcript)"
+	case c.Comm.TalkTime != nil && *c.Comm.TalkTime == 0:
+		return "no conversation (talk time 0): nothing to analyse"
+	}
+	return ""
+}
+
+const (
+	reasonInProgress = "call still in progress: no disposition event or completed status seen yet"
+	reasonAwaiting   = "waiting for the recording or transcript"
+)
+
+// ---- P1–P8: the payload -------------------------------------------------------------
+
+const (
+	maxTitleRunes   = 200
+	maxSummaryRunes = 2000
+)
+
+// direction implements P2: 1 inbound, 2 outbound, else the event-name prefix.
+func direction(c Call) string {
+	if d := c.Comm.Direction; d != nil {
+		switch *d {
+		case 1:
+			return "inbound"
+		case 2:
+			return "outbound"
+		}
+	}
+	for _, name := range c.EventNames {
+		switch n := fold(name); {
+		case strings.HasPrefix(n, "inbound"):
+			return "inbound"
+		case strings.HasPrefix(n, "outbound"):
+			return "outbound"
+		}
+	}
+	return ""
+}
+
+// callTitle implements P1.
+func callTitle(c Call, dir string) string {
+	label := map[string]string{"inbound": "Inbound", "outbound": "Outbound"}[dir]
+	detail := firstNonEmpty(c.Comm.CallDisposition, c.Comm.CampaignName, c.Comm.ContactName)
+	switch {
+	case label != "" && detail != "":
+		return truncateRunes(label+" - "+detail, maxTitleRunes)
+	case label != "":
+		return label
+	}
+	return truncateRunes(detail, maxTitleRunes)
+}
+
+// durationSeconds implements P5.
+func durationSeconds(c aloware.Communication) *int {
+	if c.TalkTime != nil && *c.TalkTime > 0 {
+		return c.TalkTime
+	}
+	return c.Duration // may be nil: omitted
+}
+
+// transcriptText implements P7.
+func transcriptText(utterances []aloware.Utterance) string {
+	sorted := make([]aloware.Utterance, len(utterances))
+	copy(sorted, utterances)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].StartMS < sorted[j].StartMS })
+	var b strings.Builder
+	size := 0
+	for _, u := range sorted {
+		size += len(u.Text) + 11
+	}
+	b.Grow(size)
+	for _, u := range sorted {
+		text := strings.Join(strings.Fields(u.Text), " ") // folds line breaks and runs of spaces
+		if text == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(speakerLabel(u.Speaker))
+		b.WriteString(text)
+	}
+	return b.String()
+}
+
+func speakerLabel(speaker string) string {
+	switch strings.ToUpper(strings.TrimSpace(speaker)) {
+	case "AGENT", "A":
+		return "Rep: "
+	}
+	return "Customer: "
+}
+
+// metadata implements P8; it returns warnings for the keys it could not fill.
+func metadata(c Call, dir string) (map[string]string, []string) {
+	m := map[string]string{
+		"source":            "aloware",
+		"alowareCallId":     c.ID,
+		"alowareContactId":  c.Comm.ContactID,
+		"alowareCampaignId": c.Comm.CampaignID,
+		"alowareDirection":  dir,
+		"syncMethod":        "webhook",
+	}
+	var warnings []string
+	for _, k := range []string{"alowareCallId", "alowareContactId", "alowareCampaignId", "alowareDirection"} {
+		if m[k] == "" {
+			warnings = append(warnings, "metadata."+k+" is empty: the events did not carry it")
+		}
+	}
+	if c.Comm.UserID != "" {
+		m["alowareUserId"] = c.Comm.UserID
+	}
+	if s := c.Comm.Summary; s != "" {
+		m["alowareSummary"] = truncateRunes(s, maxSummaryRunes)
+		if len(m["alowareSummary"]) < len(s) {
+			warnings = append(warnings, "metadata.alowareSummary cut to 2000 characters")
+		}
+	}
+	return m, warnings
+}
+
+// buildPayload applies P1–P8 (P9 is applied by fitBodyLimit).
+func buildPayload(c Call) (*kendo.Payload, []string) {
+	var warnings []string
+	dir := direction(c)
+	p := &kendo.Payload{
+		CallTitle: callTitle(c, dir),
+		RepName:   truncateRunes(c.Comm.UserName, maxTitleRunes),
+		Duration:  durationSeconds(c.Comm),
+	}
+	if e := c.Comm.UserEmail; e != "" {
+		if schema.IsEmail(e) {
+			p.RepEmail = e
+		} else {
+			warnings = append(warnings, "repEmail dropped: "+quoteShort(e)+" is not a valid e-mail address")
+		}
+	}
+	if p.RepName == "" && p.RepEmail == "" {
+		warnings = append(warnings, "no agent name or e-mail in the events: Kendo cannot attribute the call to a rep")
+	}
+	if !c.Comm.CreatedAt.IsZero() {
+		p.CallDate = c.Comm.CreatedAt.UTC().Format(time.RFC3339)
+	} else {
+		warnings = append(warnings, "callDate omitted: the events carried no created_at")
+	}
+	if u := c.Comm.RecordingURL; u != "" {
+		if usableRecording(u) {
+			p.AudioURL = u
+		} else {
+			warnings = append(warnings, "audioUrl dropped: recording URL "+quoteShort(u)+" is not an http(s) URL")
+		}
+	}
+	p.Transcript = transcriptText(c.Comm.Transcript)
+	var mw []string
+	p.Metadata, mw = metadata(c, dir)
+	return p, append(warnings, mw...)
+}
+
+// ---- helpers --------------------------------------------------------------------------
+
+// fold lower-cases a name or label and drops separators, so "Dead End", "dead-end"
+// and "DeadEnd" compare equal.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch r {
+		case '-', '.', '_', ' ', '+':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func truncateRunes(s string, n int) string {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
+}
+
+func quoteShort(s string) string { return `"` + truncateRunes(s, 80) + `"` }

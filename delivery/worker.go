@@ -1,0 +1,353 @@
+package delivery
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/store"
+)
+
+// deliverWorker runs a call's delivery job. Every wait (settle, pacing, Retry-After,
+// backoff) is a River snooze, so a waiting call holds no worker and survives restarts.
+// The call row, not the job, is the source of truth: a job that finds its call already
+// delivered (a rescued or stale job) just completes.
+type deliverWorker struct {
+	river.WorkerDefaults[DeliverArgs]
+	s *Service
+}
+
+// shortWait is the longest pacing wait spent sleeping in the worker instead of snoozing:
+// River's scheduler would add more delay than that.
+const shortWait = time.Second
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	s := w.s
+	log := s.callLog(job.Args.CallID)
+
+	body, call, wait, err := s.prepare(ctx, job)
+	if err != nil || body == nil {
+		return err
+	}
+	if wait > 0 {
+		return river.JobSnooze(wait)
+	}
+
+	slot, err := s.takeSlot(ctx, job.Args.CallID)
+	if err != nil {
+		return err
+	}
+	if slot.wait > 0 {
+		return river.JobSnooze(slot.wait)
+	}
+
+	if err := s.markDelivering(ctx, call.CallID); err != nil {
+		return err
+	}
+	// Nothing but the Kendo request stands between here and recordOutcome's commit: that
+	// is the only window in which a crash can make us send a call twice.
+	res := s.kendo.Send(ctx, s.opts.KendoAPIKey, body)
+	finished := s.now()
+	s.metrics.kendoLatency.WithLabelValues(statusClass(res.Status)).Observe(res.Latency.Seconds())
+
+	// Record the outcome even when the job's context was cancelled (shutdown): it is the
+	// commit that keeps a delivered call from being sent again.
+	return s.recordOutcome(context.WithoutCancel(ctx), job, slot.id, res, finished, log)
+}
+
+// prepare reads the call, decides whether it is time to send, and builds the body.
+// A nil body with a nil error means the job is finished (already completed in a tx).
+func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (body []byte, call store.Call, wait time.Duration, err error) {
+	now := s.now()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err = s.db.LockCall(ctx, tx, job.Args.CallID)
+		if err != nil {
+			return err
+		}
+		if call.Generation != job.Args.Generation || !(call.Status == string(StatusScheduled) || call.Status == string(StatusDelivering)) {
+			return s.completeTx(ctx, tx, job) // stale job: the call was delivered, failed or redelivered since
+		}
+		if w := waitUntil(now, call.DeliverAfter, call.NextAttemptAt); w > 0 {
+			wait = w
+			return nil
+		}
+		merged, result, err := s.mapStored(ctx, tx, call.CallID)
+		if err != nil {
+			return err
+		}
+		if !result.Ready || result.Payload == nil { // cannot happen: readiness never goes back
+			call.Status, call.Reason, call.Updated = string(StatusSkipped), "no longer ready: "+result.Reason, now
+			s.metrics.deliveries.WithLabelValues("skipped").Inc()
+			if err := store.SaveCall(ctx, tx, call); err != nil {
+				return err
+			}
+			return s.completeTx(ctx, tx, job)
+		}
+		payload := *result.Payload
+		s.attributeRep(&payload, merged)
+		var warn string
+		body, warn, err = encodePayload(payload, call.Shrunk)
+		if warn != "" {
+			s.callLog(call.CallID).Warn("payload shrunk to fit Kendo's 5 MB limit", "how", warn)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, call, 0, err
+	}
+	if wait > 0 {
+		return []byte{}, call, wait, nil
+	}
+	return body, call, 0, nil
+}
+
+// attributeRep fills the rep from the Users API or the e-mail map when the events lacked it.
+func (s *Service) attributeRep(p *kendo.Payload, merged mapping.Call) {
+	if s.opts.Reps == nil {
+		return
+	}
+	rep := s.opts.Reps.Resolve(merged.Comm.UserID, p.RepName, p.RepEmail)
+	if rep.Name != "" {
+		p.RepName = rep.Name
+	}
+	if rep.Email != "" {
+		p.RepEmail = rep.Email
+	}
+	if rep.Warning != "" {
+		s.callLog(merged.ID).Warn("rep attribution incomplete", "warning", rep.Warning)
+	}
+}
+
+type slotGrant struct {
+	id   int64
+	wait time.Duration
+}
+
+// takeSlot claims a pacing slot, sleeping through short waits and reporting long ones.
+func (s *Service) takeSlot(ctx context.Context, callID string) (slotGrant, error) {
+	start := s.now()
+	for {
+		now := s.now()
+		id, wait, err := s.db.TakeSlot(ctx, s.keyID, s.opts.Rate.Limit, s.opts.Rate.Period+s.opts.pacingMargin(), now)
+		if err != nil {
+			return slotGrant{}, err
+		}
+		if wait == 0 {
+			s.metrics.pacingWait.Observe(now.Sub(start).Seconds())
+			return slotGrant{id: id}, nil
+		}
+		if wait > shortWait {
+			next := now.Add(wait)
+			if err := s.setNextAttempt(ctx, callID, &next, ""); err != nil {
+				return slotGrant{}, err
+			}
+			return slotGrant{wait: wait}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return slotGrant{}, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Service) markDelivering(ctx context.Context, callID string) error {
+	now := s.now()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err := s.db.LockCall(ctx, tx, callID)
+		if err != nil {
+			return err
+		}
+		call.Status, call.Reason, call.Updated = string(StatusDelivering), "", now
+		call.Attempts++
+		call.NextAttemptAt = nil
+		if call.FirstAttemptAt == nil {
+			call.FirstAttemptAt = &now
+		}
+		return store.SaveCall(ctx, tx, call)
+	})
+}
+
+func (s *Service) setNextAttempt(ctx context.Context, callID string, next *time.Time, lastError string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err := s.db.LockCall(ctx, tx, callID)
+		if err != nil {
+			return err
+		}
+		call.NextAttemptAt, call.Updated = next, s.now()
+		if lastError != "" {
+			call.LastError = lastError
+		}
+		return store.SaveCall(ctx, tx, call)
+	})
+}
+
+// recordOutcome commits Kendo's answer. Final outcomes complete the job in the same
+// transaction; retryable ones put the call back to scheduled and snooze the job.
+func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, res kendo.Result, finished time.Time, log *slog.Logger) error {
+	var snooze time.Duration
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := store.MoveSlot(ctx, tx, slotID, finished); err != nil {
+			return err
+		}
+		call, err := s.db.LockCall(ctx, tx, job.Args.CallID)
+		if err != nil {
+			return err
+		}
+		call.Updated = finished
+		final := true
+		switch res.Outcome {
+		case kendo.Accepted:
+			call.Status, call.KendoCallID, call.DeliveredAt, call.LastError = string(StatusDelivered), res.CallID, &finished, ""
+			if res.Message != "" {
+				call.Reason = res.Message
+			}
+			s.metrics.deliveries.WithLabelValues("delivered").Inc()
+			log.Info("delivered to Kendo", "kendoCallId", res.CallID, "attempt", call.Attempts, "latencyMs", res.Latency.Milliseconds())
+		case kendo.Unauthorized:
+			// Loud: every call will fail the same way until an operator fixes the key.
+			call.Status, call.LastError = string(StatusFailed), describe(res)
+			call.Reason = "Kendo refused the API key (401): check --kendo-api-key"
+			s.metrics.deliveries.WithLabelValues("unauthorized").Inc()
+			log.Error("KENDO REJECTED THE API KEY: no call can be delivered until it is fixed", "status", res.Status, "kendoMessage", res.Message)
+		case kendo.BadRequest, kendo.Rejected:
+			call.Status, call.LastError, call.Reason = string(StatusFailed), describe(res), "Kendo refused the payload"
+			s.metrics.deliveries.WithLabelValues(string(res.Outcome)).Inc()
+			log.Error("Kendo refused the call", "status", res.Status, "kendoMessage", res.Message)
+		case kendo.TooLarge:
+			s.metrics.deliveries.WithLabelValues("too_large").Inc()
+			if call.Shrunk {
+				call.Status, call.LastError, call.Reason = string(StatusFailed), describe(res), "too large for Kendo even after shrinking"
+				log.Error("Kendo refused the call as too large, even shrunk", "status", res.Status)
+				break
+			}
+			call.Shrunk, final = true, false
+			call.Status, call.LastError = string(StatusScheduled), describe(res)
+			log.Warn("Kendo answered 413; retrying once without the transcript (or with it cut)")
+		default: // RateLimited, Transient
+			s.metrics.deliveries.WithLabelValues(string(res.Outcome)).Inc()
+			call.LastError = describe(res)
+			if call.FirstAttemptAt != nil && finished.Sub(*call.FirstAttemptAt) > s.opts.RetryHorizon {
+				call.Status, call.Reason = string(StatusFailed), fmt.Sprintf("Kendo kept failing for %s", s.opts.RetryHorizon)
+				log.Error("giving up on the call after the retry horizon", "attempts", call.Attempts, "lastError", call.LastError)
+				break
+			}
+			final = false
+			snooze = retryDelay(res, call.Attempts)
+			next := finished.Add(snooze)
+			call.Status, call.NextAttemptAt = string(StatusScheduled), &next
+			log.Warn("Kendo delivery will be retried", "outcome", res.Outcome, "status", res.Status, "retryInMs", snooze.Milliseconds(), "attempt", call.Attempts)
+		}
+		if final && call.Status == string(StatusFailed) {
+			s.metrics.deliveries.WithLabelValues("failed").Inc()
+		}
+		if err := store.SaveCall(ctx, tx, call); err != nil {
+			return err
+		}
+		if final {
+			return s.completeTx(ctx, tx, job)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if res.Outcome == kendo.Accepted || snooze == 0 && res.Outcome != kendo.TooLarge {
+		return nil
+	}
+	return river.JobSnooze(snooze)
+}
+
+// retryDelay honours Kendo's Retry-After (capped) on 429, and otherwise backs off
+// exponentially from 2 s to 10 min with ±20 % jitter so replicas don't retry in step.
+func retryDelay(res kendo.Result, attempts int) time.Duration {
+	const maxRetryAfter = 5 * time.Minute
+	if res.Outcome == kendo.RateLimited && res.RetryAfter > 0 {
+		return min(res.RetryAfter, maxRetryAfter)
+	}
+	d := 2 * time.Second << min(max(attempts-1, 0), 9)
+	d = min(d, 10*time.Minute)
+	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
+	return d + jitter
+}
+
+func waitUntil(now time.Time, times ...*time.Time) time.Duration {
+	var wait time.Duration
+	for _, t := range times {
+		if t != nil && t.Sub(now) > wait {
+			wait = t.Sub(now)
+		}
+	}
+	return wait
+}
+
+func describe(res kendo.Result) string {
+	if res.Status == 0 {
+		return fmt.Sprintf("%s: %s", res.Outcome, res.Message)
+	}
+	return fmt.Sprintf("%s (HTTP %d): %s", res.Outcome, res.Status, res.Message)
+}
+
+func statusClass(status int) string {
+	if status == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%dxx", status/100)
+}
+
+// encodePayload marshals the payload and, when it would exceed Kendo's 5 MB limit (or
+// Kendo already answered 413), shrinks it: Kendo prefers audio, so the transcript goes
+// when there is an audioUrl; otherwise the transcript is cut to fit, with a marker.
+func encodePayload(p kendo.Payload, shrink bool) (body []byte, how string, err error) {
+	body, err = json.Marshal(p)
+	if err != nil || (len(body) <= kendo.MaxBodyBytes && !shrink) {
+		return body, "", err
+	}
+	if p.AudioURL != "" {
+		p.Transcript = ""
+		body, err = json.Marshal(p)
+		return body, "transcript dropped (audioUrl kept)", err
+	}
+	// 413 although under our count means Kendo counts differently: leave a tenth spare.
+	limit := kendo.MaxBodyBytes
+	if shrink && len(body) <= limit {
+		limit = len(body) * 9 / 10
+	}
+	full := p.Transcript
+	keep := len(full) - (len(body) - limit) - len(transcriptCutMarker)
+	for {
+		p.Transcript = cutTranscript(full, keep) + transcriptCutMarker
+		body, err = json.Marshal(p)
+		if err != nil || len(body) <= limit || keep <= 0 {
+			return body, "transcript cut to fit", err
+		}
+		keep -= len(body) - limit + 64 // escaping made it longer than counted
+	}
+}
+
+const transcriptCutMarker = "\n[transcript cut by aloware-kendo to fit Kendo's 5 MB limit]"
+
+// cutTranscript keeps at most n bytes of t, ending at a line break when one is near, and
+// never splits a UTF-8 sequence.
+func cutTranscript(t string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(t) <= n {
+		return t
+	}
+	t = strings.ToValidUTF8(t[:n], "")
+	if i := strings.LastIndexByte(t, '\n'); i > len(t)*9/10 {
+		t = t[:i]
+	}
+	return t
+}

@@ -71,7 +71,16 @@ func numberText(v gjson.Result) (string, bool) {
 	case gjson.Number:
 		return v.Raw, true
 	case gjson.String:
-		return strings.TrimSpace(v.Str), true
+		s := strings.TrimSpace(v.Str)
+		if len(s) > 1 && s[0] == '0' && strings.Trim(s, "0123456789") == "" {
+			// "000123": digits with leading zeros, which JSON's number grammar forbids
+			// but a tool that zero-pads ids may send.
+			s = strings.TrimLeft(s, "0")
+			if s == "" {
+				s = "0"
+			}
+		}
+		return s, true
 	}
 	return "", false
 }

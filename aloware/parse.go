@@ -11,34 +11,25 @@ import (
 // is none of these, or that has fields of the wrong type, gives an *InputError listing
 // every problem, located from the body root ("body", "body.body.talk_time").
 func Parse(raw []byte) (Event, error) {
-	if p := checkDocument(raw); p != nil {
-		return Event{}, &InputError{Problems: []Problem{*p}}
+	v, err := load(raw)
+	if err != nil {
+		return Event{}, err
 	}
-	v := gjson.ParseBytes(raw)
-	if !v.IsObject() {
-		msg := "expected a JSON object (an Aloware event), got " + typeName(v)
-		if v.IsArray() {
-			msg = "expected one event object, got an array (POST /map accepts an array of one call's events)"
-		}
-		return Event{}, &InputError{Problems: []Problem{{Field: "body", Message: msg}}}
+	if v.IsArray() {
+		return Event{}, single("expected one event object, got an array (POST /map accepts an array of one call's events)")
 	}
-	r := &reader{}
-	ev := r.event(v, "body")
-	if len(r.problems) > 0 {
-		return Event{}, &InputError{Problems: r.problems}
-	}
-	return ev, nil
+	return parseObject(v)
 }
 
 // ParseBatch reads one event or a JSON array of events. Problems in array items are
 // located as "body[i]…"; all items are read so every problem is reported at once.
 func ParseBatch(raw []byte) ([]Event, error) {
-	if p := checkDocument(raw); p != nil {
-		return nil, &InputError{Problems: []Problem{*p}}
+	v, err := load(raw)
+	if err != nil {
+		return nil, err
 	}
-	v := gjson.ParseBytes(raw)
 	if !v.IsArray() {
-		ev, err := Parse(raw)
+		ev, err := parseObject(v)
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +55,31 @@ func ParseBatch(raw []byte) ([]Event, error) {
 		return nil, &InputError{Problems: r.problems}
 	}
 	return events, nil
+}
+
+// load checks the document and parses it; the result is an object or an array.
+func load(raw []byte) (gjson.Result, error) {
+	if p := checkDocument(raw); p != nil {
+		return gjson.Result{}, &InputError{Problems: []Problem{*p}}
+	}
+	v := gjson.ParseBytes(raw) // copies raw: Event strings must not alias the caller's buffer
+	if !v.IsObject() && !v.IsArray() {
+		return gjson.Result{}, single("expected a JSON object (an Aloware event), got " + typeName(v))
+	}
+	return v, nil
+}
+
+func parseObject(v gjson.Result) (Event, error) {
+	r := &reader{}
+	ev := r.event(v, "body")
+	if len(r.problems) > 0 {
+		return Event{}, &InputError{Problems: r.problems}
+	}
+	return ev, nil
+}
+
+func single(msg string) *InputError {
+	return &InputError{Problems: []Problem{{Field: "body", Message: msg}}}
 }
 
 // event recognizes the shape of one JSON object and reads it.

@@ -70,12 +70,13 @@ func cutAtLine(s string, budget int) string {
 // cutAtRune returns the longest prefix of s whose encoding fits budget.
 func cutAtRune(s string, budget int) string {
 	used := 0
-	for i, r := range s {
-		n := encodedLen(string(r))
+	for i := 0; i < len(s); {
+		n, size := encodedStep(s[i:])
 		if used+n > budget {
 			return s[:i]
 		}
 		used += n
+		i += size
 	}
 	return s
 }
@@ -83,31 +84,34 @@ func cutAtRune(s string, budget int) string {
 // encodedLen is the length of s as encoding/json writes it inside quotes (with its
 // default HTML escaping), without the quotes.
 func encodedLen(s string) int {
-	n := 0
+	total := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
-				n += 2
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				n += 6
-			default:
-				n++
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			n += 6 // \ufffd
-		case r == '\u2028' || r == '\u2029':
-			n += 6
-		default:
-			n += size
-		}
+		n, size := encodedStep(s[i:])
+		total += n
 		i += size
 	}
-	return n
+	return total
+}
+
+// encodedStep encodes the first character of s: it returns the encoded length and the
+// number of bytes of s it consumed.
+func encodedStep(s string) (n, size int) {
+	c := s[0]
+	if c < utf8.RuneSelf {
+		switch {
+		case c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f':
+			return 2, 1
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			return 6, 1 // \u00XX
+		}
+		return 1, 1
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return 6, 1 // \ufffd
+	case r == '\u2028' || r == '\u2029':
+		return 6, size
+	}
+	return size, size
 }

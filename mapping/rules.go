@@ -24,7 +24,7 @@ package mapping
 // | P4 | callDate | `created_at` (zone-less Aloware times are UTC) as RFC 3339 UTC, e.g. "2026-08-05T20:58:49Z". Missing → omitted, warning. |
 // | P5 | duration | Seconds: `talk_time` when > 0, else `duration`; omitted when neither is known. Talk time is the conversation that was recorded and is analysed; `duration` also counts the agent leg's ring time (66 s total for a 63 s conversation), which would skew talk-ratio metrics. Whole seconds, because Kendo guesses the unit and seconds are what Aloware sends. |
 // | P6 | audioUrl | `direct_recording_url` when it is http(s) (C2); otherwise dropped with a warning. |
-// | P7 | transcript | `parsed_transcription.messages` sorted by start (stable), one line per utterance: "Rep: …" for speaker AGENT or A, "Customer: …" for CONTACT or anything else; empty texts skipped, line breaks inside a text folded to spaces; lines joined with "\n". |
+// | P7 | transcript | `parsed_transcription.messages` sorted by start (stable), one line per utterance: "Rep: …" for speaker AGENT or A, "Customer: …" for CONTACT or anything else; empty texts skipped, runs of white space (line breaks included) folded to one space; lines joined with "\n". |
 // | P8 | metadata | All string values, always these six keys: `source`="aloware", `alowareCallId`, `alowareContactId`, `alowareCampaignId`, `alowareDirection` ("inbound"/"outbound"), `syncMethod`="webhook"; "" plus a warning when unknown. Added when known: `alowareUserId` (the agent's Aloware user id, for rep lookups) and `alowareSummary` (the AloAi summary, at most 2000 characters). |
 // | P9 | 5 MB | Kendo refuses bodies over 5 MB. If the payload would exceed it: with an audioUrl the transcript is dropped (Kendo transcribes the audio, which it prefers anyway); without one the transcript is cut at a line boundary. Both with a warning. |
 
@@ -33,6 +33,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
@@ -314,17 +315,41 @@ func transcriptText(utterances []aloware.Utterance) string {
 	}
 	b.Grow(size)
 	for _, u := range sorted {
-		text := strings.Join(strings.Fields(u.Text), " ") // folds line breaks and runs of spaces
-		if text == "" {
+		if strings.TrimSpace(u.Text) == "" {
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(speakerLabel(u.Speaker))
-		b.WriteString(text)
+		writeFolded(&b, u.Text)
 	}
 	return b.String()
+}
+
+// writeFolded writes text with every run of white space (line breaks included) folded
+// into one space and none at the ends, so each utterance stays on one line. It writes
+// straight into b: an hour-long transcript is ~900 texts, and splitting each into words
+// would allocate for every word.
+func writeFolded(b *strings.Builder, text string) {
+	text = strings.TrimSpace(text)
+	start := 0
+	inSpace := false
+	for i, r := range text {
+		space := unicode.IsSpace(r)
+		switch {
+		case space && !inSpace:
+			b.WriteString(text[start:i])
+			b.WriteByte(' ')
+			inSpace = true
+		case !space && inSpace:
+			start = i
+			inSpace = false
+		}
+	}
+	if !inSpace {
+		b.WriteString(text[start:])
+	}
 }
 
 func speakerLabel(speaker string) string {

@@ -1,0 +1,440 @@
+package aloware
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func readFixture(t *testing.T, name string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func intp(n int) *int { return &n }
+
+func TestParseShapes(t *testing.T) {
+	tests := []struct {
+		fixture string
+		name    string
+		kind    Kind
+		callID  string
+		shape   Shape
+		check   func(t *testing.T, c Communication)
+	}{
+		{"aloware/example-a-outbound-completed.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+			eqInt(t, "Direction", c.Direction, intp(2))
+			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(9))
+			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(4))
+			eqInt(t, "TalkTime", c.TalkTime, intp(63))
+			eqInt(t, "WaitTime", c.WaitTime, intp(2))
+			eqInt(t, "HoldTime", c.HoldTime, intp(0))
+			eqInt(t, "Duration", c.Duration, intp(66))
+			eqStr(t, "CallDisposition", c.CallDisposition, "No Answer")
+			eqStr(t, "CallDispositionID", c.CallDispositionID, "31227")
+			eqStr(t, "CurrentStatus", c.CurrentStatus, "completed")
+			eqStr(t, "UserEmail", c.UserEmail, "agent@example.com")
+			eqStr(t, "UserID", c.UserID, "120776")
+			eqStr(t, "ContactID", c.ContactID, "155091981")
+			eqStr(t, "ContactName", c.ContactName, "Jane Doe")
+			eqStr(t, "CampaignID", c.CampaignID, "63949")
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-08-05T20:58:49Z")
+			eqTime(t, "UpdatedAt", c.UpdatedAt, "2026-08-05T21:00:00Z")
+			if c.HasRecording == nil || !*c.HasRecording {
+				t.Error("HasRecording not true")
+			}
+		}},
+		{"aloware/example-b-recording-saved.json", "Recording-Saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+			eqStr(t, "RecordingURL", c.RecordingURL, "https://app.aloware.io/static/recording/32c1a2f8-5b7e-4c0a-9d1e-7f6a2b3c4d5e")
+		}},
+		{"aloware/example-c-call-summarized.json", "transcription.call.summarized", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+			eqStr(t, "Summary", c.Summary, "Seller confirmed coverage and scheduled a callback.")
+			eqStr(t, "ContactID", c.ContactID, "155091981")
+		}},
+		{"aloware/example-d-transcription-saved.json", "Transcription-Saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+			if len(c.Transcript) != 2 || c.Transcript[0] != (Utterance{Speaker: "AGENT", Text: "Hi, this is Sam...", StartMS: 1200, EndMS: 3900}) {
+				t.Errorf("Transcript = %+v", c.Transcript)
+			}
+		}},
+		{"lifecycle/outbound-940868616/06-transcription.open_search.saved.json", "transcription.open_search.saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+			if len(c.Transcript) != 7 {
+				t.Errorf("len(Transcript) = %d, want 7", len(c.Transcript))
+			}
+		}},
+		{"lifecycle/outbound-940868616/02-OutboundPhoneCall-DispositionCompleted.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+			eqStr(t, "UserName", c.UserName, "Sam Carter")
+			eqStr(t, "CampaignName", c.CampaignName, "Renewals Line")
+			eqStr(t, "RecordingURL", c.RecordingURL, "") // the key is present but null
+		}},
+		{"lifecycle/outbound-940868616/01-OutboundPhoneCall.json", "OutboundPhoneCall", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+			eqStr(t, "UserID", c.UserID, "") // null on initiation
+			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(1))
+		}},
+		{"aloware/missed-inbound.json", "InboundPhoneCall-DispositionMissed", KindCall, "940871555", ShapeEnvelope, func(t *testing.T, c Communication) {
+			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(3))
+			eqInt(t, "Direction", c.Direction, intp(1))
+		}},
+		{"aloware/sms-inbound.json", "InboundSMS-DispositionCompleted", KindSMS, "940872001", ShapeEnvelope, nil},
+		{"aloware/sms-outbound-invalid.json", "OutboundSMS-DispositionInvalid", KindSMS, "940872050", ShapeEnvelope, nil},
+		{"aloware/appointment.json", "OutboundAppointment", KindAppointment, "940873000", ShapeEnvelope, nil},
+		{"aloware/test-payload.json", "", KindTest, "", ShapeTest, nil},
+		{"aloware/contact-created.json", "Contact Created", KindOther, "", ShapeEnvelope, nil},
+		{"aloware/unknown-event-call.json", "OutboundPhoneCall-DispositionVoicemail", KindCall, "940875000", ShapeEnvelope, nil},
+		{"aloware/brand-new-event-name.json", "Call-Transferred", KindCall, "940875100", ShapeEnvelope, nil},
+		{"aloware/zapier-call-disposed.json", "OutboundSMS-DispositionCompleted", KindCall, "940874321", ShapeZapier, func(t *testing.T, c Communication) {
+			eqInt(t, "Type", c.Type, intp(1))
+			eqInt(t, "Direction", c.Direction, intp(2))
+			eqStr(t, "CurrentStatus", c.CurrentStatus, "completed")
+			eqStr(t, "DispositionStatus", c.DispositionStatus, "completed")
+			eqInt(t, "TalkTime", c.TalkTime, intp(8))
+			eqInt(t, "Duration", c.Duration, intp(33))
+			eqStr(t, "UserID", c.UserID, "123260")
+			eqStr(t, "UserName", c.UserName, "Dana Whitfield")
+			eqStr(t, "CampaignID", c.CampaignID, "70112")
+			eqStr(t, "CampaignName", c.CampaignName, "Boston Outbound")
+			eqStr(t, "CallDisposition", c.CallDisposition, "Left Message")
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-09-22T14:05:10Z")
+		}},
+		{"aloware/zapier-flat-user.json", "InboundPhoneCall-DispositionCompleted", KindCall, "940874400", ShapeZapier, func(t *testing.T, c Communication) {
+			eqInt(t, "Direction", c.Direction, intp(1))
+			eqInt(t, "TalkTime", c.TalkTime, intp(212))
+			eqStr(t, "UserID", c.UserID, "123260")
+			eqStr(t, "UserEmail", c.UserEmail, "dana.whitfield@example.com")
+			eqStr(t, "ContactName", c.ContactName, "Omar Haddad")
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-09-22T15:01:00Z")
+		}},
+		{"aloware/bare-communication.json", "", KindCall, "940870777", ShapeBare, func(t *testing.T, c Communication) {
+			eqInt(t, "TalkTime", c.TalkTime, intp(148))
+		}},
+		{"aloware/string-ids.json", "Recording-Saved", KindCall, "940868700", ShapeEnvelope, func(t *testing.T, c Communication) {
+			eqInt(t, "Type", c.Type, intp(1))
+			eqInt(t, "TalkTime", c.TalkTime, intp(45))
+			eqStr(t, "UserID", c.UserID, "120776")
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-08-05T19:00:00Z")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fixture, func(t *testing.T) {
+			ev, err := Parse(readFixture(t, tc.fixture))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if ev.Name != tc.name || ev.Kind != tc.kind || ev.CallID != tc.callID || ev.Shape != tc.shape {
+				t.Errorf("got name=%q kind=%q id=%q shape=%q, want %q %q %q %q", ev.Name, ev.Kind, ev.CallID, ev.Shape, tc.name, tc.kind, tc.callID, tc.shape)
+			}
+			if tc.check != nil {
+				tc.check(t, ev.Comm)
+			}
+		})
+	}
+}
+
+func TestParseInlineShapes(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		kind   Kind
+		callID string
+		check  func(t *testing.T, c Communication)
+	}{
+		{"dotted lowercase name", `{"event":"recording.saved","body":{"id":5,"direct_recording_url":"https://x.example/r"}}`, KindCall, "5", nil},
+		{"conference type", `{"event":"Whatever","body":{"id":5,"type":3}}`, KindCall, "5", nil},
+		{"type outranks SMS name", `{"event":"OutboundSMS-DispositionCompleted","body":{"id":5,"type":1}}`, KindCall, "5", nil},
+		{"SMS type outranks call name", `{"event":"OutboundPhoneCall","body":{"id":5,"type":2}}`, KindSMS, "5", nil},
+		{"email type is other", `{"event":"Foo","body":{"id":5,"type":5}}`, KindOther, "5", nil},
+		{"unknown name, no call fields", `{"event":"Something-Else","body":{"id":5}}`, KindOther, "5", nil},
+		{"no body.id but communication.id", `{"event":"Call Summarized","body":{"communication":{"id":"77"},"summary":"s"}}`, KindCall, "77", nil},
+		{"transcription.* ignores its own body.id", `{"event":"transcription.call.summarized","body":{"id":1,"communication":{"id":77}}}`, KindCall, "77", nil},
+		{"bare SMS with string body", `{"id":9,"type":2,"body":"hello"}`, KindSMS, "9", nil},
+		{"bare without type is other", `{"id":9}`, KindOther, "9", nil},
+		{"exponent id", `{"event":"InboundPhoneCall","body":{"id":9.40868616e8}}`, KindCall, "940868616", nil},
+		{"leading zeros in string id", `{"event":"InboundPhoneCall","body":{"id":"000123"}}`, KindCall, "123", nil},
+		{"null fields are absent", `{"event":"InboundPhoneCall","body":{"id":1,"talk_time":null,"user":null,"contact":null,"parsed_transcription":null}}`, KindCall, "1", func(t *testing.T, c Communication) {
+			if c.TalkTime != nil || c.UserName != "" || c.Transcript != nil {
+				t.Errorf("nulls were read: %+v", c)
+			}
+		}},
+		{"user as a plain string", `{"event":"InboundPhoneCall","body":{"id":1,"user":"Sam"}}`, KindCall, "1", func(t *testing.T, c Communication) {
+			eqStr(t, "UserName", c.UserName, "Sam")
+		}},
+		{"user full_name fallback", `{"event":"InboundPhoneCall","body":{"id":1,"user":{"id":4,"full_name":"Sam C"}}}`, KindCall, "1", func(t *testing.T, c Communication) {
+			eqStr(t, "UserName", c.UserName, "Sam C")
+			eqStr(t, "UserID", c.UserID, "4")
+		}},
+		{"contact first+last name", `{"event":"InboundPhoneCall","body":{"id":1,"contact":{"id":2,"first_name":"Jo","last_name":"Ng"}}}`, KindCall, "1", func(t *testing.T, c Communication) {
+			eqStr(t, "ContactName", c.ContactName, "Jo Ng")
+		}},
+		{"parsed_transcription as a JSON string", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":"{\"messages\":[{\"speaker\":\"A\",\"text\":\"hi\",\"start\":5.6,\"end\":9}]}"}}`, KindCall, "1", func(t *testing.T, c Communication) {
+			if len(c.Transcript) != 1 || c.Transcript[0].StartMS != 6 || c.Transcript[0].Speaker != "A" {
+				t.Errorf("Transcript = %+v", c.Transcript)
+			}
+		}},
+		{"fractional seconds round", `{"event":"InboundPhoneCall","body":{"id":1,"talk_time":62.6,"duration":"66.0"}}`, KindCall, "1", func(t *testing.T, c Communication) {
+			eqInt(t, "TalkTime", c.TalkTime, intp(63))
+			eqInt(t, "Duration", c.Duration, intp(66))
+		}},
+		{"RFC 3339 with offset becomes UTC", `{"event":"InboundPhoneCall","body":{"id":1,"created_at":"2026-08-05T15:58:49-05:00"}}`, KindCall, "1", func(t *testing.T, c Communication) {
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-08-05T20:58:49Z")
+			if c.CreatedAt.Location() != time.UTC {
+				t.Errorf("location %v, want UTC", c.CreatedAt.Location())
+			}
+		}},
+		{"zapier outbound label", `{"ID":3,"Direction":"Outbound","Type":"Call"}`, KindCall, "3", func(t *testing.T, c Communication) {
+			eqInt(t, "Direction", c.Direction, intp(2))
+		}},
+		{"zapier numeric status", `{"ID":3,"Type":1,"Current Status":9,"Disposition Status":"3"}`, KindCall, "3", func(t *testing.T, c Communication) {
+			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(9))
+			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(3))
+		}},
+		{"unknown fields of any type are ignored", `{"event":"InboundPhoneCall","body":{"id":1,"engagement_data":[1,{"x":null}],"csat_score":"n/a","public_metadata":{"a":[]},"owner_id":-1}}`, KindCall, "1", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, err := Parse([]byte(tc.in))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if ev.Kind != tc.kind || ev.CallID != tc.callID {
+				t.Errorf("kind=%q id=%q, want %q %q", ev.Kind, ev.CallID, tc.kind, tc.callID)
+			}
+			if tc.check != nil {
+				tc.check(t, ev.Comm)
+			}
+		})
+	}
+}
+
+func TestParseBadInput(t *testing.T) {
+	deep := ""
+	for range MaxDepth + 1 {
+		deep += `{"a":`
+	}
+	deep += "1"
+	for range MaxDepth + 1 {
+		deep += "}"
+	}
+	tests := []struct {
+		name  string
+		in    string
+		field string // a problem must name exactly this field
+	}{
+		{"empty", ``, "body"},
+		{"only whitespace", " \n\t ", "body"},
+		{"not JSON", `hello`, "body"},
+		{"truncated", `{"event":"OutboundPhoneCall","body":{"id":1`, "body"},
+		{"trailing garbage", `{"id":1} x`, "body"},
+		{"number", `42`, "body"},
+		{"string", `"OutboundPhoneCall"`, "body"},
+		{"null", `null`, "body"},
+		{"array (Parse takes one event)", `[{"id":1}]`, "body"},
+		{"invalid UTF-8", "{\"event\":\"InboundPhoneCall\",\"body\":{\"id\":1,\"contact\":{\"name\":\"\xff\xfe\"}}}", "body"},
+		{"deep nesting", deep, "body"},
+		{"no Aloware shape", `{"foo":1}`, "body"},
+		{"empty object", `{}`, "body"},
+		{"envelope without body", `{"event":"OutboundPhoneCall"}`, "body.body"},
+		{"body not an object", `{"event":"OutboundPhoneCall","body":[1]}`, "body.body"},
+		{"event not a string", `{"event":{"name":"x"},"body":{"id":1}}`, "body.event"},
+		{"call without id", `{"event":"OutboundPhoneCall","body":{"type":1}}`, "body.body.id"},
+		{"summary without communication id", `{"event":"transcription.call.summarized","body":{"summary":"x"}}`, "body.body.communication.id"},
+		{"id not numeric", `{"event":"OutboundPhoneCall","body":{"id":"abc"}}`, "body.body.id"},
+		{"id fractional", `{"event":"OutboundPhoneCall","body":{"id":12.5}}`, "body.body.id"},
+		{"id negative", `{"event":"OutboundPhoneCall","body":{"id":-7}}`, "body.body.id"},
+		{"id boolean", `{"id":true,"type":1}`, "body.id"},
+		{"id huge", `{"event":"OutboundPhoneCall","body":{"id":123456789012345678901234567890}}`, "body.body.id"},
+		{"talk_time not numeric string", `{"event":"OutboundPhoneCall","body":{"id":1,"talk_time":"sixty"}}`, "body.body.talk_time"},
+		{"talk_time NaN", `{"event":"OutboundPhoneCall","body":{"id":1,"talk_time":"NaN"}}`, "body.body.talk_time"},
+		{"duration Infinity", `{"event":"OutboundPhoneCall","body":{"id":1,"duration":"Infinity"}}`, "body.body.duration"},
+		{"duration hex", `{"event":"OutboundPhoneCall","body":{"id":1,"duration":"0x10"}}`, "body.body.duration"},
+		{"duration beyond int range", `{"event":"OutboundPhoneCall","body":{"id":1,"duration":1e400}}`, "body.body.duration"},
+		{"wait_time negative", `{"event":"OutboundPhoneCall","body":{"id":1,"wait_time":-3}}`, "body.body.wait_time"},
+		{"hold_time object", `{"event":"OutboundPhoneCall","body":{"id":1,"hold_time":{}}}`, "body.body.hold_time"},
+		{"type fractional", `{"event":"OutboundPhoneCall","body":{"id":1,"type":1.5}}`, "body.body.type"},
+		{"direction unknown label", `{"event":"OutboundPhoneCall","body":{"id":1,"direction":"sideways"}}`, "body.body.direction"},
+		{"current_status2 array", `{"event":"OutboundPhoneCall","body":{"id":1,"current_status2":[9]}}`, "body.body.current_status2"},
+		{"created_at other format", `{"event":"OutboundPhoneCall","body":{"id":1,"created_at":"08/05/2026 20:58"}}`, "body.body.created_at"},
+		{"created_at unix number", `{"event":"OutboundPhoneCall","body":{"id":1,"created_at":1786049929}}`, "body.body.created_at"},
+		{"updated_at impossible date", `{"event":"OutboundPhoneCall","body":{"id":1,"updated_at":"2026-02-30 10:00:00"}}`, "body.body.updated_at"},
+		{"user_email boolean", `{"event":"OutboundPhoneCall","body":{"id":1,"user_email":false}}`, "body.body.user_email"},
+		{"user.id not numeric", `{"event":"OutboundPhoneCall","body":{"id":1,"user":{"id":"me"}}}`, "body.body.user.id"},
+		{"contact not an object", `{"event":"OutboundPhoneCall","body":{"id":1,"contact":"Jane"}}`, "body.body.contact"},
+		{"recording url object", `{"event":"Recording-Saved","body":{"id":1,"direct_recording_url":{"url":"x"}}}`, "body.body.direct_recording_url"},
+		{"messages not an array", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":{}}}}`, "body.body.parsed_transcription.messages"},
+		{"message not an object", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":[{"text":"a"},"b"]}}}`, "body.body.parsed_transcription.messages[1]"},
+		{"message start not a number", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":[{"text":"a","start":"soon"}]}}}`, "body.body.parsed_transcription.messages[0].start"},
+		{"parsed_transcription string not JSON", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":"Rep: hi"}}`, "body.body.parsed_transcription"},
+		{"zapier ID not numeric", `{"ID":"x-1","Event":"Call Disposed","Type":1}`, "body.ID"},
+		{"zapier Talk Time wrong", `{"ID":1,"Type":1,"Talk Time":"long"}`, "body.Talk Time"},
+		{"zapier nested User ID", `{"ID":1,"Type":1,"User":{"ID":[1]}}`, "body.User.ID"},
+		{"zapier Created At", `{"ID":1,"Type":1,"Created At":"yesterday"}`, "body.Created At"},
+		{"bare id fractional", `{"id":"1.5","type":1}`, "body.id"},
+	}
+	if len(tests) < 25 {
+		t.Fatalf("only %d bad-input kinds", len(tests))
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.in))
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v (%T), want *InputError", err, err)
+			}
+			found := false
+			for _, p := range ie.Problems {
+				if p.Field == tc.field {
+					found = true
+				}
+				if p.Message == "" {
+					t.Errorf("problem at %s has no message", p.Field)
+				}
+			}
+			if !found {
+				t.Errorf("problems %+v do not name %q", ie.Problems, tc.field)
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	in := `{"event":"OutboundPhoneCall-DispositionCompleted","body":{"id":"x","talk_time":"NaN","duration":-1,"created_at":"05/08/2026","user_email":[],"contact":{"id":1.5}}}`
+	_, err := Parse([]byte(in))
+	var ie *InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v", err)
+	}
+	want := []string{"body.body.id", "body.body.talk_time", "body.body.duration", "body.body.created_at", "body.body.user_email", "body.body.contact.id"}
+	got := map[string]bool{}
+	for _, p := range ie.Problems {
+		got[p.Field] = true
+	}
+	for _, f := range want {
+		if !got[f] {
+			t.Errorf("missing problem at %s; got %+v", f, ie.Problems)
+		}
+	}
+	if len(ie.Problems) != len(want) {
+		t.Errorf("got %d problems, want %d: %+v", len(ie.Problems), len(want), ie.Problems)
+	}
+	for _, f := range want {
+		if !strings.Contains(err.Error(), f) {
+			t.Errorf("Error() %q does not mention %s", err.Error(), f)
+		}
+	}
+}
+
+func TestParseBatch(t *testing.T) {
+	evs, err := ParseBatch(readFixture(t, "aloware/outbound-lifecycle.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 6 {
+		t.Fatalf("got %d events", len(evs))
+	}
+	for _, ev := range evs {
+		if ev.CallID != "940868616" {
+			t.Errorf("%s: id %q", ev.Name, ev.CallID)
+		}
+	}
+	bad := []struct {
+		in    string
+		field string
+	}{
+		{`[]`, "body"},
+		{`[1, 2]`, "body[0]"},
+		{`[{"id":1,"type":1}, "x"]`, "body[1]"},
+		{`[{"id":1,"type":1}, {"event":"InboundPhoneCall","body":{"id":2,"talk_time":"?"}}]`, "body[1].body.talk_time"},
+		{`[{"foo":1}]`, "body[0]"},
+	}
+	for _, tc := range bad {
+		_, err := ParseBatch([]byte(tc.in))
+		var ie *InputError
+		if !errors.As(err, &ie) || !hasField(ie, tc.field) {
+			t.Errorf("ParseBatch(%s) = %v, want a problem at %s", tc.in, err, tc.field)
+		}
+	}
+}
+
+// TestParseTimezone: Aloware's zone-less times are UTC whatever the host's zone. It
+// runs twice: here with time.Local switched to America/Chicago, and in a child process
+// started with TZ=America/Chicago, so the zone comes from the environment as in
+// production.
+func TestParseTimezone(t *testing.T) {
+	if os.Getenv("ALOWARE_TZ_CHILD") == "" {
+		chicago, err := time.LoadLocation("America/Chicago")
+		if err != nil {
+			t.Skip("no tzdata:", err)
+		}
+		saved := time.Local
+		time.Local = chicago
+		t.Cleanup(func() { time.Local = saved })
+
+		cmd := exec.Command(os.Args[0], "-test.run=^TestParseTimezone$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "TZ=America/Chicago", "ALOWARE_TZ_CHILD=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("child process with TZ=America/Chicago failed: %v\n%s", err, out)
+		}
+	} else if time.Now().Format("MST") != "CDT" && time.Now().Format("MST") != "CST" {
+		t.Fatalf("child did not get TZ=America/Chicago: zone %s", time.Now().Format("MST"))
+	}
+	for _, in := range []string{
+		`{"event":"InboundPhoneCall","body":{"id":1,"created_at":"2026-08-05 20:58:49"}}`,
+		`{"event":"InboundPhoneCall","body":{"id":1,"created_at":"2026-08-05T20:58:49"}}`,
+		`{"event":"InboundPhoneCall","body":{"id":1,"created_at":"2026-08-05T20:58:49Z"}}`,
+		`{"event":"InboundPhoneCall","body":{"id":1,"created_at":"2026-08-05T15:58:49-05:00"}}`,
+		`{"ID":1,"Type":1,"Created At":"2026-08-05 20:58:49"}`,
+	} {
+		ev, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ev.Comm.CreatedAt; got.Location() != time.UTC || got.Format(time.RFC3339) != "2026-08-05T20:58:49Z" {
+			t.Errorf("%s: CreatedAt = %v (%v), want 2026-08-05T20:58:49Z UTC", in, got, got.Location())
+		}
+	}
+}
+
+func eqInt(t *testing.T, name string, got, want *int) {
+	t.Helper()
+	switch {
+	case got == nil && want == nil:
+	case got == nil || want == nil || *got != *want:
+		t.Errorf("%s = %v, want %v", name, deref(got), deref(want))
+	}
+}
+
+func deref(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func eqStr(t *testing.T, name, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s = %q, want %q", name, got, want)
+	}
+}
+
+func eqTime(t *testing.T, name string, got time.Time, want string) {
+	t.Helper()
+	if got.Location() != time.UTC || got.Format(time.RFC3339) != want {
+		t.Errorf("%s = %v, want %s UTC", name, got, want)
+	}
+}
+
+func hasField(ie *InputError, field string) bool {
+	for _, p := range ie.Problems {
+		if p.Field == field {
+			return true
+		}
+	}
+	return false
+}

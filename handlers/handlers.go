@@ -1,0 +1,126 @@
+// Package handlers is the HTTP edge of aloware-kendo: the huma operations, their
+// OpenAPI description, problem+json errors, authentication wiring and /metrics. It is
+// the only package that knows HTTP status codes.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// MaxWait caps /push?wait=: long enough for a settle time plus Kendo's answer, short
+// enough for the HTTP clients of n8n, Make and Zapier.
+const MaxWait = 5 * time.Minute
+
+// Authenticator guards the protected routes (*inbound.Authenticator implements it).
+type Authenticator interface {
+	Enabled() bool
+	Middleware(next http.Handler, open func(path string) bool) http.Handler
+}
+
+// Deps is what the edge is built from. Every field may be left zero: a nil Pusher makes
+// /push and /calls answer 503, a nil Auth leaves every route open.
+type Deps struct {
+	Pusher      Pusher
+	Auth        Authenticator
+	MetricsAuth bool                  // /metrics needs the inbound credentials too
+	Gatherer    prometheus.Gatherer   // what /metrics serves; prometheus.DefaultGatherer when nil
+	Registerer  prometheus.Registerer // where the HTTP metrics go; none when nil
+	Logger      *slog.Logger          // slog.Default() when nil
+	// Stopping is closed when shutdown begins: /readyz answers 503 from then on, and a
+	// /push?wait= stops waiting and answers with the stored status.
+	Stopping <-chan struct{}
+}
+
+func (d Deps) stopping() bool {
+	select {
+	case <-d.Stopping: // a nil channel never fires
+		return true
+	default:
+		return false
+	}
+}
+
+func (d Deps) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.Default()
+	}
+	return d.Logger
+}
+
+// New builds the service's HTTP handler: every operation, /metrics, JSON 404/405s,
+// authentication on the protected routes, and panic recovery around all of it.
+func New(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	api := NewAPI(mux)
+	if d.Registerer != nil {
+		api.UseMiddleware(requestMetrics(d.Registerer))
+	}
+	Register(api, d)
+	mux.HandleFunc("/", notFound(mux))
+
+	var h http.Handler = mux
+	if d.Auth != nil && d.Auth.Enabled() {
+		h = d.Auth.Middleware(h, OpenPath(d.MetricsAuth))
+	}
+	return recoverPanics(d.logger(), h)
+}
+
+// OpenPath reports which paths need no credentials: health, readiness, the docs and the
+// spec, and /metrics unless metricsAuth.
+func OpenPath(metricsAuth bool) func(path string) bool {
+	return func(path string) bool {
+		switch path {
+		case "/healthz", "/readyz", "/docs":
+			return true
+		case "/metrics":
+			return !metricsAuth
+		}
+		return strings.HasPrefix(path, "/openapi")
+	}
+}
+
+// protected is the security requirement of every operation behind the inbound
+// credentials: either scheme will do.
+var protected = []map[string][]string{{bearerScheme: {}}, {basicScheme: {}}}
+
+// Register adds every operation to api. With zero Deps the operations still register,
+// so the OpenAPI document can be printed without a database.
+func Register(api huma.API, d Deps) {
+	s := &server{deps: d, log: d.logger()}
+	registerTools(api, s)
+	registerCalls(api, s)
+	registerOperations(api, s)
+}
+
+// server holds the dependencies the operation handlers share.
+type server struct {
+	deps Deps
+	log  *slog.Logger
+}
+
+// notFound answers unknown routes with problem+json instead of ServeMux's plain text,
+// and tells a wrong method (405 with Allow) from an unknown path (404).
+func notFound(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, http.StatusMethodNotAllowed, "use "+strings.Join(allow, " or ")+" on "+r.URL.Path)
+			return
+		}
+		writeProblem(w, http.StatusNotFound, "no route "+r.URL.Path+"; see /docs")
+	}
+}

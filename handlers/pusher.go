@@ -1,0 +1,29 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/delivery"
+)
+
+// Pusher is what the HTTP edge needs from the delivery service (*delivery.Service
+// implements it). It is declared here, by its consumer, so tests can substitute it and
+// the edge depends on behaviour, not on the engine's construction.
+type Pusher interface {
+	// Accept parses one raw event, stores it durably and decides what happens to its
+	// call. An *aloware.InputError means the input is not an Aloware event and nothing
+	// was stored; any other error also means nothing was stored (Accept only fails
+	// before its commit).
+	Accept(ctx context.Context, raw []byte) (delivery.Receipt, error)
+	// Wait blocks until the call reaches a final status or max elapses, and returns
+	// the receipt as it stands then.
+	Wait(ctx context.Context, alowareCallID string, max time.Duration) (delivery.Receipt, error)
+	// Call returns the call's record, or delivery.ErrNotFound.
+	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
+	// Redeliver schedules a failed call again; delivery.ErrNotFound or
+	// delivery.ErrNotRedeliverable otherwise.
+	Redeliver(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
+	// Ready reports whether the service can take work (its database answers).
+	Ready(ctx context.Context) error
+}

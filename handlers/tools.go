@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
+)
+
+// rawInput takes the body as bytes: Aloware's JSON is open-ended and huma would refuse
+// unknown fields of a struct. The OpenAPI request body is described by hand.
+type rawInput struct {
+	RawBody []byte
+}
+
+type mapOutput struct {
+	Body mapping.Result
+}
+
+// Validity is /validate's 200 body.
+type Validity struct {
+	Valid bool `json:"valid" doc:"always true; an invalid payload gets a 422 problem" example:"true"`
+}
+
+type validOutput struct {
+	Body Validity
+}
+
+func registerTools(api huma.API, s *server) {
+	huma.Register(api, huma.Operation{
+		OperationID: "map-events",
+		Method:      http.MethodPost,
+		Path:        "/map",
+		Summary:     "Map Aloware events to a Kendo payload",
+		Description: "Parses one raw Aloware webhook delivery, or a JSON array of the deliveries of one call, " +
+			"merges them and answers the Kendo Push payload they make, whether it is ready to send and, " +
+			"if not, why. Nothing is stored or sent. A payload is shown as a preview even while the call " +
+			"is not ready. Input that is not an Aloware event at all gets a 400 (not JSON) or 422 problem.",
+		Tags:         []string{"tools"},
+		MaxBodyBytes: bodyLimit,
+		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Security:     protected,
+	}, s.mapEvents)
+	describeBody(api, "/map", "One Aloware webhook delivery, or an array of the deliveries of one call.",
+		&huma.Schema{OneOf: []*huma.Schema{
+			{Ref: "#/components/schemas/" + alowareEventSchema},
+			{Type: "array", MinItems: intPtr(1), Items: &huma.Schema{Ref: "#/components/schemas/" + alowareEventSchema}},
+		}}, alowareEventExamples(true))
+
+	huma.Register(api, huma.Operation{
+		OperationID: "validate-payload",
+		Method:      http.MethodPost,
+		Path:        "/validate",
+		Summary:     "Check a payload against Kendo's Push API rules",
+		Description: "Answers 200 `{\"valid\": true}` when Kendo would accept the payload, else a 422 problem " +
+			"listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) " +
+			"and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, " +
+			"a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.",
+		Tags:         []string{"tools"},
+		MaxBodyBytes: bodyLimit,
+		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Security:     protected,
+	}, s.validatePayload)
+	describeBody(api, "/validate", "A Kendo Push API payload.",
+		&huma.Schema{Ref: "#/components/schemas/" + kendoPushPayloadSchema},
+		map[string]*huma.Example{
+			"valid":   example("A payload built from a completed Aloware call", exampleKendoPayload),
+			"invalid": example("A payload with several problems (all are reported)", exampleBadKendoPayload),
+		})
+}
+
+func (s *server) mapEvents(_ context.Context, in *rawInput) (*mapOutput, error) {
+	res, err := mapping.MapRaw(in.RawBody)
+	if err == nil {
+		if why := jsonProblem(in.RawBody); why != "" {
+			err = &notJSONError{why} // never map what is not JSON, however lenient the parser
+		}
+	}
+	if err != nil {
+		return nil, inputProblem(in.RawBody, err)
+	}
+	if res.Warnings == nil {
+		res.Warnings = []string{}
+	}
+	return &mapOutput{Body: res}, nil
+}
+
+func (s *server) validatePayload(_ context.Context, in *rawInput) (*validOutput, error) {
+	vs := kendo.Validate(in.RawBody)
+	if why := jsonProblem(in.RawBody); why != "" {
+		if len(vs) == 0 {
+			vs = []kendo.Violation{{Location: "body", Message: why}}
+		}
+		return nil, huma.Error400BadRequest("the body is not JSON", violationErrors(vs)...)
+	}
+	if len(vs) > 0 {
+		return nil, violationsProblem(vs)
+	}
+	return &validOutput{Body: Validity{Valid: true}}, nil
+}
+
+type notJSONError struct{ why string }
+
+func (e *notJSONError) Error() string { return e.why }
+
+// describeBody replaces the request body huma derives from RawBody (a binary string)
+// with the JSON schema and examples clients should see. It runs right after Register,
+// before the document is ever served.
+func describeBody(api huma.API, path, description string, s *huma.Schema, examples map[string]*huma.Example) {
+	op := api.OpenAPI().Paths[path].Post
+	op.RequestBody = &huma.RequestBody{
+		Description: description,
+		Required:    true,
+		Content: map[string]*huma.MediaType{
+			"application/json": {Schema: s, Examples: examples},
+		},
+	}
+}
+
+func intPtr(n int) *int { return &n }

@@ -132,7 +132,7 @@ type engineOpts struct {
 	logs                               io.Writer
 }
 
-func startEngine(t *testing.T, db, kendoURL string, o engineOpts) *delivery.Service {
+func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
 	t.Helper()
 	if o.rate.Limit == 0 {
 		o.rate = kendo.Rate{Limit: 1000, Period: time.Second}
@@ -167,7 +167,7 @@ func startEngine(t *testing.T, db, kendoURL string, o engineOpts) *delivery.Serv
 }
 
 // lifecycle reads the event files of one call from testdata, in their real order.
-func lifecycle(t *testing.T, name string) [][]byte {
+func lifecycle(t testing.TB, name string) [][]byte {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "testdata", "lifecycle", name, "*.json"))
 	if err != nil || len(files) == 0 {
@@ -216,3 +216,15 @@ func withID(raw []byte, from, to string) []byte {
 }
 
 var _ = strings.Contains
+
+// syncWriter lets concurrent loggers share one buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

@@ -97,7 +97,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (bod
 		var warn string
 		body, warn, err = encodePayload(payload, call.Shrunk)
 		if warn != "" {
-			s.callLog(call.CallID).Warn("payload shrunk to fit Kendo's 5 MB limit", "how", warn)
+			s.callLog(call.CallID).Warn("payload shrunk", "how", warn)
 		}
 		return err
 	})
@@ -304,48 +304,29 @@ func statusClass(status int) string {
 	return fmt.Sprintf("%dxx", status/100)
 }
 
-// encodePayload marshals the payload and, when it would exceed Kendo's 5 MB limit (or
-// Kendo already answered 413), shrinks it: Kendo prefers audio, so the transcript goes
-// when there is an audioUrl; otherwise the transcript is cut to fit, with a marker.
+// encodePayload marshals the payload. mapping already keeps it within Kendo's 5 MB; when
+// Kendo answered 413 all the same (it counts differently), shrink it once more: Kendo
+// prefers audio, so the transcript goes when there is an audioUrl, else it loses a tenth.
 func encodePayload(p kendo.Payload, shrink bool) (body []byte, how string, err error) {
+	if shrink && p.AudioURL != "" && p.Transcript != "" {
+		p.Transcript, how = "", "transcript dropped after Kendo's 413 (audioUrl kept)"
+	} else if shrink && p.Transcript != "" {
+		p.Transcript = cutTranscript(p.Transcript, len(p.Transcript)*9/10) + transcriptCutMarker
+		how = "transcript cut by a tenth after Kendo's 413"
+	}
 	body, err = json.Marshal(p)
-	if err != nil || (len(body) <= kendo.MaxBodyBytes && !shrink) {
-		return body, "", err
-	}
-	if p.AudioURL != "" {
-		p.Transcript = ""
-		body, err = json.Marshal(p)
-		return body, "transcript dropped (audioUrl kept)", err
-	}
-	// 413 although under our count means Kendo counts differently: leave a tenth spare.
-	limit := kendo.MaxBodyBytes
-	if shrink && len(body) <= limit {
-		limit = len(body) * 9 / 10
-	}
-	full := p.Transcript
-	keep := len(full) - (len(body) - limit) - len(transcriptCutMarker)
-	for {
-		p.Transcript = cutTranscript(full, keep) + transcriptCutMarker
-		body, err = json.Marshal(p)
-		if err != nil || len(body) <= limit || keep <= 0 {
-			return body, "transcript cut to fit", err
-		}
-		keep -= len(body) - limit + 64 // escaping made it longer than counted
-	}
+	return body, how, err
 }
 
-const transcriptCutMarker = "\n[transcript cut by aloware-kendo to fit Kendo's 5 MB limit]"
+const transcriptCutMarker = "\n[transcript cut by aloware-kendo to fit Kendo's size limit]"
 
 // cutTranscript keeps at most n bytes of t, ending at a line break when one is near, and
 // never splits a UTF-8 sequence.
 func cutTranscript(t string, n int) string {
-	if n <= 0 {
-		return ""
-	}
 	if len(t) <= n {
 		return t
 	}
-	t = strings.ToValidUTF8(t[:n], "")
+	t = strings.ToValidUTF8(t[:max(n, 0)], "")
 	if i := strings.LastIndexByte(t, '\n'); i > len(t)*9/10 {
 		t = t[:i]
 	}

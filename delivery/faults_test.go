@@ -1,0 +1,183 @@
+package delivery_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+)
+
+// Kendo's transient failures are retried until the call is delivered, exactly once.
+func TestTransientFailuresAreRetried(t *testing.T) {
+	cases := []struct {
+		name  string
+		fault func(w http.ResponseWriter, r *http.Request)
+	}{
+		{"500", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"error":"boom"}`, http.StatusInternalServerError)
+		}},
+		{"503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }},
+		{"timeout", func(w http.ResponseWriter, r *http.Request) {
+			select { // slower than the engine's Kendo timeout; ends with the request
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}},
+		{"connection reset", func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		}},
+		{"429 with Retry-After", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}},
+	}
+	for name, db := range databases(t) {
+		for _, tc := range cases {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
+				k.setFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+					if n > 2 {
+						return false
+					}
+					tc.fault(w, r)
+					return true
+				})
+				svc := startEngine(t, db(t), k.url(), engineOpts{kendoTimeout: 500 * time.Millisecond})
+				for _, raw := range lifecycle(t, "inbound-940870001") {
+					accept(t, svc, raw)
+				}
+				rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
+				if rec.Attempts != 3 || rec.CallID == "" {
+					t.Fatalf("attempts %d, callId %q; want 3 attempts and a callId", rec.Attempts, rec.CallID)
+				}
+				if n := len(k.emu.Calls()); n != 1 {
+					t.Fatalf("Kendo accepted %d calls, want 1", n)
+				}
+			})
+		}
+	}
+}
+
+// 400 and 401 are final: the call fails at once with Kendo's message, and is not retried.
+func TestTerminalAnswersFailAtOnce(t *testing.T) {
+	cases := []struct {
+		name, key, wantErr string
+		fault              func(w http.ResponseWriter, r *http.Request) bool
+	}{
+		{name: "401 bad key", key: "not-a-kendo-key", wantErr: "401"},
+		{name: "400 refused payload", wantErr: "rep email is bad", fault: func(w http.ResponseWriter, r *http.Request) bool {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"error":"rep email is bad"}`))
+			return true
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
+			if tc.fault != nil {
+				k.setFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool { return tc.fault(w, r) })
+			}
+			var logs bytes.Buffer
+			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.url(), engineOpts{key: tc.key, logs: &syncWriter{w: &logs}})
+			for _, raw := range lifecycle(t, "inbound-940870001") {
+				accept(t, svc, raw)
+			}
+			rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
+			if !strings.Contains(rec.LastError, tc.wantErr) || rec.Attempts != 1 {
+				t.Fatalf("record %+v", rec)
+			}
+			time.Sleep(time.Second)
+			if n := k.posts.Load(); n != 1 {
+				t.Fatalf("Kendo got %d POSTs, want 1 (no blind retries)", n)
+			}
+			if tc.key != "" && strings.Contains(logs.String(), tc.key) {
+				t.Fatal("the API key appeared in the logs")
+			}
+			if tc.key != "" && !strings.Contains(logs.String(), `"level":"ERROR"`) {
+				t.Fatal("a refused key must be logged at ERROR")
+			}
+			// An operator fixes things and asks again: the call goes out once more.
+			if _, err := svc.Redeliver(context.Background(), "940870001"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Redeliver(context.Background(), "940870001"); err != delivery.ErrNotRedeliverable {
+				t.Fatalf("second redeliver: %v, want ErrNotRedeliverable", err)
+			}
+			waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
+			if n := k.posts.Load(); n != 2 {
+				t.Fatalf("after redelivery Kendo got %d POSTs, want 2", n)
+			}
+		})
+	}
+}
+
+// A transcript that would push the body over 5 MB is dropped when there is audio (Kendo
+// prefers audio) and cut when there is not; a 413 from Kendo shrinks the payload once more.
+func TestOversizePayloadShrinks(t *testing.T) {
+	huge := strings.Repeat("We talked about the renewal at length. ", 160000) // ~6.2 MB
+	cases := []struct {
+		name       string
+		transcript string
+		withAudio  bool
+		answer413  bool
+		check      func(t *testing.T, p kendo.Payload)
+	}{
+		{"over 5 MB with audio: transcript dropped", huge, true, false, func(t *testing.T, p kendo.Payload) {
+			if p.Transcript != "" || p.AudioURL == "" {
+				t.Fatalf("transcript %d bytes, audio %q", len(p.Transcript), p.AudioURL)
+			}
+		}},
+		{"over 5 MB without audio: transcript cut", huge, false, false, func(t *testing.T, p kendo.Payload) {
+			if p.AudioURL != "" || len(p.Transcript) < 4<<20 || len(p.Transcript) > kendo.MaxBodyBytes {
+				t.Fatalf("transcript %d bytes, audio %q", len(p.Transcript), p.AudioURL)
+			}
+		}},
+		{"413 with audio: resent without transcript", "hello", true, true, func(t *testing.T, p kendo.Payload) {
+			if p.Transcript != "" || p.AudioURL == "" {
+				t.Fatalf("transcript %q, audio %q", p.Transcript, p.AudioURL)
+			}
+		}},
+		{"413 without audio: resent cut, with a marker", strings.Repeat(`a long line\n`, 1000), false, true, func(t *testing.T, p kendo.Payload) {
+			if !strings.HasSuffix(p.Transcript, "size limit]") || len(p.Transcript) > 11000 {
+				t.Fatalf("transcript %d bytes: %q…", len(p.Transcript), p.Transcript[:40])
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
+			if tc.answer413 {
+				k.setFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+					if n == 1 {
+						w.WriteHeader(http.StatusRequestEntityTooLarge)
+						return true
+					}
+					return false
+				})
+			}
+			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.url(), engineOpts{})
+			audio := `"direct_recording_url":"https://app.aloware.io/static/recording/32c1a2f8-1111-4222-8333-944455556666",`
+			if !tc.withAudio {
+				audio = ""
+			}
+			raw := `{"event":"InboundPhoneCall-DispositionCompleted","body":{"id":940870555,"type":1,"direction":1,` +
+				`"current_status2":9,"disposition_status2":4,"talk_time":3600,"duration":3610,"created_at":"2026-08-05 22:14:03",` +
+				audio + `"parsed_transcription":{"messages":[{"speaker":"AGENT","text":"` + tc.transcript + `","start":0,"end":3600000}]}}}`
+			accept(t, svc, []byte(raw))
+			waitStatus(t, svc, "940870555", delivery.StatusDelivered, 20*time.Second)
+			got := k.payloads(t)
+			if len(got) != 1 {
+				t.Fatalf("Kendo accepted %d payloads", len(got))
+			}
+			tc.check(t, got[0])
+		})
+	}
+}

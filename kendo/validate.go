@@ -27,6 +27,9 @@ type Violation struct {
 // neither a non-empty transcript nor a non-empty audioUrl (Kendo answers 400 to it).
 const MsgNoTranscriptOrAudio = "at least one of transcript or audioUrl must be present and non-empty"
 
+// audioURLPattern is the schema's pattern for audioUrl/audio_url (schema/kendo-payload.schema.json).
+const audioURLPattern = `^https?://[^/?#\s]+`
+
 // Validate checks a raw Kendo Push payload against Kendo's documented rules
 // (schema.KendoPayload plus the 5 MB body limit) and returns every violation at once,
 // sorted by location; nil means valid.
@@ -71,6 +74,13 @@ func collectLeaves(ve *jsonschema.ValidationError, p *message.Printer, out *[]Vi
 			// The only root anyOf is "transcript or audioUrl"; its branch errors
 			// ("missing property 'transcript'" …) would suggest all are required.
 			*out = append(*out, Violation{Location: "body", Message: MsgNoTranscriptOrAudio})
+			return
+		}
+	case *kind.Pattern:
+		if k.Want == audioURLPattern {
+			// The regex itself means nothing to a person reading the error.
+			msg := fmt.Sprintf("'%s' is not an http:// or https:// URL with a host", k.Got)
+			*out = append(*out, Violation{Location: loc, Message: msg})
 			return
 		}
 	case *kind.Required:

@@ -18,6 +18,10 @@ func TestValidate(t *testing.T) {
 		{"transcript only", `{"transcript":"Rep: hi"}`, nil},
 		{"audioUrl only", `{"audioUrl":"https://app.aloware.io/static/recording/x"}`, nil},
 		{"http audio", `{"audioUrl":"http://example.com/a.mp3"}`, nil},
+		{"audio without host", `{"audioUrl":"https:///r.mp3"}`, []Violation{{"body.audioUrl", "'https:///r.mp3' is not an http:// or https:// URL with a host"}}},
+		{"audio scheme only", `{"audioUrl":"https://"}`, []Violation{{"body.audioUrl", "'https://' is not an http:// or https:// URL with a host"}}},
+		{"upper-case scheme", `{"audioUrl":"HTTPS://x.example/r"}`, []Violation{{"body.audioUrl", "'HTTPS://x.example/r' is not an http:// or https:// URL with a host"}}},
+		{"ipv6 zone host", `{"audioUrl":"http://[fe80::1%25en0]/a"}`, []Violation{{"body.audioUrl", "'http://[fe80::1%25en0]/a' is not valid uri: invalid ipv6 address: zone id is not a part of ipv6 address"}}},
 		{"full camelCase", `{"callTitle":"Outbound - X","repName":"Sam","repEmail":"sam@example.com","callDate":"2026-08-05T20:58:49Z","duration":63,"audioUrl":"https://x.example/r","transcript":"Rep: hi","metadata":{"source":"aloware","n":1,"ok":true}}`, nil},
 		{"snake_case aliases", `{"call_title":"t","rep_name":"Sam","rep_email":"sam@example.com","call_date":"2026-08-05T20:58:49+02:00","audio_url":"https://x.example/r"}`, nil},
 		{"title flags", `{"transcript":"x","disableAiTitleGeneration":true,"disable_ai_title_generation":false,"useAiCallTitle":false,"use_ai_call_title":true}`, nil},
@@ -38,7 +42,7 @@ func TestValidate(t *testing.T) {
 		{"date only", `{"transcript":"x","callDate":"2026-08-05"}`, []Violation{{"body.callDate", "'2026-08-05' is not valid date-time: less than 20 characters long"}}},
 		{"negative duration", `{"transcript":"x","duration":-1}`, []Violation{{"body.duration", "minimum: got -1, want 0"}}},
 		{"string duration", `{"transcript":"x","duration":"63"}`, []Violation{{"body.duration", "got string, want number"}}},
-		{"ftp audio", `{"audioUrl":"ftp://x.example/r"}`, []Violation{{"body.audioUrl", "'ftp://x.example/r' does not match pattern '^https?://'"}}},
+		{"ftp audio", `{"audioUrl":"ftp://x.example/r"}`, []Violation{{"body.audioUrl", "'ftp://x.example/r' is not an http:// or https:// URL with a host"}}},
 		{"relative audio", `{"audio_url":"/static/r.mp3"}`, []Violation{
 			{"body.audio_url", "'/static/r.mp3' is not valid uri: relative url"},
 		}},
@@ -62,7 +66,7 @@ func TestValidate(t *testing.T) {
 		{"invalid UTF-8", "{\"transcript\":\"\xff\"}", []Violation{{"body", "body is not valid UTF-8"}}},
 		{"over 5 MB", big, []Violation{{"body", fmt.Sprintf("body is %d bytes; Kendo accepts at most 5242880 (5 MB)", len(big))}}},
 		{"several errors at once", `{"repEmail":"x@","callDate":"yesterday","duration":-5,"audioUrl":"file:///tmp/a","metadata":{"n":{}},"extra":1}`, []Violation{
-			{"body.audioUrl", "'file:///tmp/a' does not match pattern '^https?://'"},
+			{"body.audioUrl", "'file:///tmp/a' is not an http:// or https:// URL with a host"},
 			{"body.callDate", "'yesterday' is not valid date-time: less than 20 characters long"},
 			{"body.duration", "minimum: got -5, want 0"},
 			{"body.extra", `unknown property "extra" (not a Kendo Push field; check the spelling)`},

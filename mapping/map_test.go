@@ -247,3 +247,29 @@ func TestResultJSON(t *testing.T) {
 		t.Errorf("JSON = %s", got)
 	}
 }
+
+// TestMapRecordingURLs: a recording is used exactly when Validate would accept it as
+// audioUrl, so a ready payload never fails on its URL.
+func TestMapRecordingURLs(t *testing.T) {
+	for url, usable := range map[string]bool{
+		"https://app.aloware.io/static/recording/x": true,
+		"http://r.example/a.mp3":                    true,
+		"https://":                                  false,
+		"https:///a.mp3":                            false,
+		"HTTPS://r.example/a":                       false,
+		"ftp://r.example/a":                         false,
+		"//r.example/a":                             false,
+		"http://[fe80::1%25en0]/a":                  false,
+		"http://::1/a":                              false,
+		"https://r.example/a b":                     true, // Go's URL parser accepts it, and so does the schema
+	} {
+		in, _ := json.Marshal(map[string]any{"event": "Recording-Saved", "body": map[string]any{"id": 1, "direct_recording_url": url, "talk_time": 5}})
+		res := mapJSON(t, string(in))
+		if got := res.Payload.AudioURL != ""; got != usable {
+			t.Errorf("%q: used=%v, want %v (warnings %v)", url, got, usable, res.Warnings)
+		}
+		if !usable && !hasWarning(res, "audioUrl dropped") {
+			t.Errorf("%q: no warning", url)
+		}
+	}
+}

@@ -14,7 +14,7 @@ package mapping
 // | M4 | Merge: Call-Disposed | `Call-Disposed` restates the disposition event's state. It merges like any event (so a changed disposition name wins), but it is not a second completion: `Call.CompletedBy` keeps the first completing event and the restatement is only counted in `Call.Restatements`. |
 // | M5 | Merge: kind | The call's kind is the most call-like of its events' kinds (call > sms > appointment > other > test), so one misnamed event cannot demote a call. |
 // | C1 | Complete | Any event says so: `current_status2` = 9 or `current_status` "completed"; or a terminal `disposition_status2` (2 abandoned, 3 missed, 4 completed, 5 failed, 6 dead-end, 7 invalid, 12 voicemail, 13 missed+voicemail) or its label; or a `-Disposition*` event name (not `-DispositionInProgress`/`-DispositionPlaced`), `Call-Disposed`, `Communication-Disposed`; or an artifact event (`Recording-Saved`, `Transcription-Saved`, `transcription.*`) or any event carrying a recording URL or transcript — Aloware saves those only after hang-up, and a lost disposition event (Aloware never retries) must not leave a recorded call waiting forever. |
-// | C2 | Artifacts | A recording URL that starts with `http://` or `https://` and parses with a host, or a transcript with at least one non-empty utterance. |
+// | C2 | Artifacts | A recording URL the Kendo schema accepts as audioUrl (an absolute `http://` or `https://` URI with a host), or a transcript with at least one non-empty utterance. |
 // | C3 | Unanswered | Complete, no artifacts, and the disposition (status number, label, or the `-Disposition<X>` name) is missed, failed, abandoned, dead-end or invalid — or the talk time is 0 (unless the disposition is voicemail: its recording is on its way). |
 // | S1 | State / reason | not a call → `ignored` ("SMS is not a call", "appointment is not a call", "Aloware test payload …", "not a phone call …"); not complete → `in_progress` ("call still in progress …"); complete + artifacts → `ready`; unanswered → `unanswered` ("missed call: nothing to analyse", "failed call: …"); otherwise `awaiting_artifacts` ("waiting for the recording or transcript"). A missed call that left a voicemail recording is ready. |
 // | S2 | Preview payload | `Result.Payload` is set for every call, ready or not, so /map shows progress; only a ready payload is complete (it has audioUrl or transcript) and only a ready one is ever sent. Ignored events get no payload. |
@@ -29,7 +29,6 @@ package mapping
 // | P9 | 5 MB | Kendo refuses bodies over 5 MB. If the payload would exceed it: with an audioUrl the transcript is dropped (Kendo transcribes the audio, which it prefers anyway); without one the transcript is cut at a line boundary. Both with a warning. |
 
 import (
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -195,15 +194,9 @@ func mergeComm(dst *aloware.Communication, src aloware.Communication, fillOnly b
 
 // ---- C2 / C3 / S1: readiness --------------------------------------------------------
 
-// usableRecording implements C2 for recordings (and P6): Kendo downloads the URL, and
-// the schema requires ^https?:// and a valid URI.
-func usableRecording(raw string) bool {
-	if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") {
-		return false
-	}
-	u, err := url.Parse(raw)
-	return err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https")
-}
+// usableRecording implements C2 for recordings (and P6): Kendo downloads the URL, so it
+// must be what the Kendo payload schema accepts as audioUrl (http(s), with a host).
+func usableRecording(raw string) bool { return raw != "" && schema.IsAudioURL(raw) }
 
 func hasSpokenText(t []aloware.Utterance) bool {
 	for _, u := range t {

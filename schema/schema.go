@@ -19,38 +19,45 @@ const kendoPayloadURL = "https://github.com/aloware-kendo/aloware-kendo/schema/k
 
 // KendoPayloadSchema returns the compiled Kendo payload schema (compiled once; safe for
 // concurrent use). Formats (email, date-time, uri) are asserted, not just annotated.
-func KendoPayloadSchema() *jsonschema.Schema { return kendoPayloadSchema() }
+func KendoPayloadSchema() *jsonschema.Schema { return compiled().payload }
 
-var kendoPayloadSchema = sync.OnceValue(func() *jsonschema.Schema {
-	return mustCompile(kendoPayloadURL, KendoPayload)
-})
+// IsEmail reports whether s is acceptable as repEmail: the mapper checks addresses with
+// exactly the rule Validate applies, by validating against the schema's own property.
+func IsEmail(s string) bool { return compiled().repEmail.Validate(s) == nil }
 
-// emailSchema lets the mapper check an address with exactly the rule Validate applies.
-var emailSchema = sync.OnceValue(func() *jsonschema.Schema {
-	return mustCompile("mem://email.schema.json", []byte(`{"type":"string","format":"email"}`))
-})
+// IsAudioURL reports whether s is acceptable as audioUrl (an http(s) URI), by the
+// schema's own definition.
+func IsAudioURL(s string) bool { return compiled().audioURL.Validate(s) == nil }
 
-// IsEmail reports whether s passes the schema's "email" format (the check Kendo's
-// repEmail gets in Validate).
-func IsEmail(s string) bool { return emailSchema().Validate(s) == nil }
+type schemas struct {
+	payload, repEmail, audioURL *jsonschema.Schema
+}
 
-// mustCompile panics: the schemas are embedded, so a failure is a build defect that the
-// package tests catch.
-func mustCompile(url string, src []byte) *jsonschema.Schema {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
-	if err != nil {
-		panic("schema: " + url + ": " + err.Error())
-	}
+var compiled = sync.OnceValue(func() schemas {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(KendoPayload))
+	must(err)
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
 	c.RegisterFormat(&jsonschema.Format{Name: "email", Validate: validateEmail})
-	if err := c.AddResource(url, doc); err != nil {
-		panic("schema: " + url + ": " + err.Error())
+	must(c.AddResource(kendoPayloadURL, doc))
+	return schemas{
+		payload:  mustCompile(c, kendoPayloadURL),
+		repEmail: mustCompile(c, kendoPayloadURL+"#/properties/repEmail"),
+		audioURL: mustCompile(c, kendoPayloadURL+"#/$defs/audioUrl"),
 	}
+})
+
+// The schema is embedded, so a failure here is a build defect that the package tests
+// catch; panicking keeps the accessors simple.
+func mustCompile(c *jsonschema.Compiler, url string) *jsonschema.Schema {
 	s, err := c.Compile(url)
-	if err != nil {
-		panic("schema: " + url + ": " + err.Error())
-	}
+	must(err)
 	return s
+}
+
+func must(err error) {
+	if err != nil {
+		panic("schema: " + kendoPayloadURL + ": " + err.Error())
+	}
 }

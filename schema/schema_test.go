@@ -22,9 +22,29 @@ func TestIsEmail(t *testing.T) {
 		{"", false},
 		{"a@", false},
 		{"@example.com", false},
+		{"a@localhost", false},
+		{"a@example.c0m", false},
+		{"a..b@example.com", false},
+		{"a b@example.com", false},
 	} {
 		if got := IsEmail(tc.in); got != tc.want {
 			t.Errorf("IsEmail(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestIsAudioURL(t *testing.T) {
+	for url, want := range map[string]bool{
+		"https://app.aloware.io/static/recording/x": true,
+		"http://r.example/a.mp3":                    true,
+		"https://":                                  false,
+		"ftp://r.example/a":                         false,
+		"HTTPS://r.example/a":                       false,
+		"/static/a.mp3":                             false,
+		"":                                          false,
+	} {
+		if got := IsAudioURL(url); got != want {
+			t.Errorf("IsAudioURL(%q) = %v, want %v", url, got, want)
 		}
 	}
 }

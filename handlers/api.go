@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -137,7 +138,25 @@ func kendoPushPayload() *huma.Schema {
 	if err := json.Unmarshal(b, &s); err != nil {
 		panic(fmt.Sprintf("handlers: schema.KendoPayload does not fit an OpenAPI schema: %v", err))
 	}
+	// Kendo accepts snake_case aliases (audio_url beside audioUrl). Generators derive the
+	// same identifier from both; x-go-name keeps generated Go code compiling.
+	for name, p := range s.Properties {
+		if strings.Contains(name, "_") {
+			p.Extensions = map[string]any{"x-go-name": goName(name) + "Snake"}
+		}
+	}
 	return &s
+}
+
+// goName turns audio_url into AudioUrl.
+func goName(snake string) string {
+	parts := strings.Split(snake, "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "")
 }
 
 func portable(v any, defs map[string]any) any {

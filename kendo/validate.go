@@ -2,9 +2,11 @@ package kendo
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -45,16 +47,17 @@ func Validate(raw []byte) []Violation {
 	if err != nil {
 		return []Violation{{Location: "body", Message: "body is not valid JSON: " + err.Error()}}
 	}
+	out := nonFiniteNumbers(doc)
 	err = schema.KendoPayloadSchema().Validate(doc)
-	if err == nil {
-		return nil
-	}
 	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return []Violation{{Location: "body", Message: err.Error()}}
+	switch {
+	case err == nil && out == nil:
+		return nil
+	case errors.As(err, &ve):
+		collectLeaves(ve, message.NewPrinter(language.English), &out)
+	case err != nil:
+		out = append(out, Violation{Location: "body", Message: err.Error()})
 	}
-	var out []Violation
-	collectLeaves(ve, message.NewPrinter(language.English), &out)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Location != out[j].Location {
 			return out[i].Location < out[j].Location
@@ -102,6 +105,31 @@ func collectLeaves(ve *jsonschema.ValidationError, p *message.Printer, out *[]Vi
 	for _, c := range ve.Causes {
 		collectLeaves(c, p, out)
 	}
+}
+
+// nonFiniteNumbers finds numbers where the schema allows them (duration, metadata
+// values) that overflow a float64, such as 1e400. JSON Schema calls them numbers, but
+// Kendo's JSON.parse reads them as Infinity.
+func nonFiniteNumbers(doc any) []Violation {
+	top, ok := doc.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []Violation
+	check := func(v any, loc string) {
+		if n, ok := v.(json.Number); ok {
+			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+				out = append(out, Violation{Location: loc, Message: fmt.Sprintf("number %.40s is out of range (Kendo would read it as Infinity)", n)})
+			}
+		}
+	}
+	check(top["duration"], "body.duration")
+	if meta, ok := top["metadata"].(map[string]any); ok {
+		for k, v := range meta {
+			check(v, "body.metadata."+k)
+		}
+	}
+	return out
 }
 
 func location(instance []string) string {

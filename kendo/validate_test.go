@@ -41,6 +41,8 @@ func TestValidate(t *testing.T) {
 		{"zone-less date", `{"transcript":"x","callDate":"2026-08-05 20:58:49"}`, []Violation{{"body.callDate", "'2026-08-05 20:58:49' is not valid date-time: less than 20 characters long"}}},
 		{"date only", `{"transcript":"x","callDate":"2026-08-05"}`, []Violation{{"body.callDate", "'2026-08-05' is not valid date-time: less than 20 characters long"}}},
 		{"negative duration", `{"transcript":"x","duration":-1}`, []Violation{{"body.duration", "minimum: got -1, want 0"}}},
+		{"overflowing duration", `{"transcript":"x","duration":1e400}`, []Violation{{"body.duration", "number 1e400 is out of range (Kendo would read it as Infinity)"}}},
+		{"overflowing metadata", `{"transcript":"x","metadata":{"n":-2e308,"ok":1e308}}`, []Violation{{"body.metadata.n", "number -2e308 is out of range (Kendo would read it as Infinity)"}}},
 		{"string duration", `{"transcript":"x","duration":"63"}`, []Violation{{"body.duration", "got string, want number"}}},
 		{"ftp audio", `{"audioUrl":"ftp://x.example/r"}`, []Violation{{"body.audioUrl", "'ftp://x.example/r' is not an http:// or https:// URL with a host"}}},
 		{"relative audio", `{"audio_url":"/static/r.mp3"}`, []Violation{

@@ -230,12 +230,23 @@ done
 say "n8n started in $(($(date +%s) - t0)) s on port $n8n_port"
 hook=http://127.0.0.1:$n8n_port/webhook
 
-# --- the two calls' full lifecycles through the plain workflow -----------------------------------
+# --- the two calls' full lifecycles ---------------------------------------------------------------
+# Every event goes through the plain workflow, except the inbound call's last one: it goes through
+# the wait workflow, which must see the call delivered (201) within its 30 s.
 for f in "${outbound[@]}" "${inbound[@]}"; do
-  r=$(post "$hook/$plain_path" "$f")
-  code=${r%% *}
   name=${f#"$root"/testdata/lifecycle/}
-  if [[ $code == 2?? ]]; then pass "n8n $plain_path ← $name: $r"; else fail "n8n $plain_path ← $name: $r $(cat "$tmp/curl.err")"; fi
+  if [ "$f" = "${inbound[-1]}" ]; then
+    r=$(post "$hook/$wait_path" "$f")
+    outcome=$(header X-Aloware-Kendo-Outcome)
+    if [[ ${r%% *} == 201 && $outcome == delivered ]]; then
+      pass "n8n $wait_path ← $name: outcome=$outcome $r"
+    else
+      fail "n8n $wait_path ← $name (want 201, outcome delivered): outcome=$outcome $r $(cat "$tmp/curl.err")"
+    fi
+    continue
+  fi
+  r=$(post "$hook/$plain_path" "$f")
+  if [[ ${r%% *} == 2?? ]]; then pass "n8n $plain_path ← $name: $r"; else fail "n8n $plain_path ← $name: $r $(cat "$tmp/curl.err")"; fi
 done
 
 # assert_calls: the emulator's GET /calls holds exactly the two calls, with the right fields.
@@ -300,7 +311,12 @@ r=$(post "$hook/$plain_path" "$tmp/not-aloware.json")
 if [[ ${r%% *} == 4?? ]]; then pass "not an Aloware event: the service's 4xx reaches the caller: $r"; else fail "not an Aloware event (want the service's 4xx): $r"; fi
 
 r=$(post "$hook/e2e-bad-token" "${outbound[0]}")
-if [[ ${r%% *} == 401 ]]; then pass "wrong token: the service's 401 reaches the caller: $r"; else fail "wrong token (want 401): $r"; fi
+ctype=$(header Content-Type)
+if [[ ${r%% *} == 401 && $ctype == application/problem+json* && $r == *'"Unauthorized"'* ]]; then
+  pass "wrong token: the service's 401 problem reaches the caller: $r"
+else
+  fail "wrong token (want the service's 401 problem+json): $ctype $r"
+fi
 
 t0=$(date +%s)
 r=$(post "$hook/e2e-dead" "${outbound[0]}")

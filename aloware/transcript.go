@@ -3,6 +3,7 @@ package aloware
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -35,58 +36,78 @@ func (r *reader) transcript(v gjson.Result, loc string) []Utterance {
 		return nil
 	}
 	var out []Utterance
+	base := pt.at("messages")
 	i := 0
 	msgs.ForEach(func(_, m gjson.Result) bool {
-		itemLoc := pt.at("messages") + "[" + strconv.Itoa(i) + "]"
+		at := itemLoc{base, i}
 		i++
-		if m.Type == gjson.Null {
-			return true
+		switch {
+		case m.Type == gjson.Null:
+		case !m.IsObject():
+			r.add(at.String(), "must be an object {speaker, text, start, end}, got %s", typeName(m))
+		default:
+			out = append(out, r.utterance(m, at))
 		}
-		if !m.IsObject() {
-			r.add(itemLoc, "must be an object {speaker, text, start, end}, got %s", typeName(m))
-			return true
-		}
-		out = append(out, r.utterance(m, itemLoc))
 		return true
 	})
 	return out
 }
 
-func (r *reader) utterance(m gjson.Result, loc string) Utterance {
-	// Utterances have four keys we read; looking them up directly is much cheaper than
-	// building a map for each of ~900 items in an hour-long call.
+// itemLoc is the location of messages[i], built only when a problem needs it: an
+// hour-long call has ~900 utterances, and formatting four locations for each would be
+// most of the parsing cost.
+type itemLoc struct {
+	base string
+	i    int
+}
+
+func (l itemLoc) String() string        { return l.base + "[" + strconv.Itoa(l.i) + "]" }
+func (l itemLoc) field(k string) string { return l.String() + "." + k }
+
+func (r *reader) utterance(m gjson.Result, at itemLoc) Utterance {
+	// Utterances have four keys we read; looking them up while iterating once is much
+	// cheaper than building a map for each.
 	var u Utterance
-	var start, end gjson.Result
 	m.ForEach(func(k, val gjson.Result) bool {
 		switch k.Str {
 		case "speaker":
-			u.Speaker = r.textValue(val, loc+".speaker")
+			u.Speaker = r.utteranceText(val, at, "speaker")
 		case "text":
-			u.Text = r.textValue(val, loc+".text")
+			u.Text = r.utteranceText(val, at, "text")
 		case "start":
-			start = val
+			u.StartMS = r.millis(val, at, "start")
 		case "end":
-			end = val
+			u.EndMS = r.millis(val, at, "end")
 		}
 		return true
 	})
-	u.StartMS = r.millis(start, loc+".start")
-	u.EndMS = r.millis(end, loc+".end")
 	return u
 }
 
-func (r *reader) millis(v gjson.Result, loc string) int64 {
-	if !v.Exists() || v.Type == gjson.Null {
+func (r *reader) utteranceText(v gjson.Result, at itemLoc, key string) string {
+	if v.Type == gjson.String {
+		return strings.TrimSpace(v.Str) // the common case, without building a location
+	}
+	return r.textValue(v, at.field(key))
+}
+
+func (r *reader) millis(v gjson.Result, at itemLoc, key string) int64 {
+	if v.Type == gjson.Null {
 		return 0
+	}
+	if v.Type == gjson.Number {
+		if n, err := parseRounded(v.Raw); err == nil {
+			return int64(n)
+		}
 	}
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(loc, "must be milliseconds (a number), got %s", typeName(v))
+		r.add(at.field(key), "must be milliseconds (a number), got %s", typeName(v))
 		return 0
 	}
 	n, err := parseRounded(lit)
 	if err != nil {
-		r.add(loc, "must be milliseconds: %s %s", quoteValue(v), err)
+		r.add(at.field(key), "must be milliseconds: %s %s", quoteValue(v), err)
 		return 0
 	}
 	return int64(n)

@@ -15,7 +15,7 @@ func TestConcurrentTwinsPostOnce(t *testing.T) {
 	for name, db := range databases(t) {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-			svc := startEngine(t, db(t), k.url(), engineOpts{settle: 200 * time.Millisecond})
+			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 200 * time.Millisecond})
 			events := lifecycle(t, "inbound-940870001")
 			for _, raw := range events[:2] {
 				accept(t, svc, raw)
@@ -42,7 +42,7 @@ func TestConcurrentTwinsPostOnce(t *testing.T) {
 				t.Fatalf("stored %d events, want all 102", len(rec.Events))
 			}
 			time.Sleep(time.Second) // time for any second job to show itself
-			if n := k.posts.Load(); n != 1 {
+			if n := k.Posts(); n != 1 {
 				t.Fatalf("Kendo got %d POSTs, want exactly 1", n)
 			}
 		})
@@ -56,7 +56,7 @@ func TestBurstIsPacedNot429(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rate := kendo.Rate{Limit: 10, Period: time.Second}
 			k := newKendo(t, rate)
-			svc := startEngine(t, db(t), k.url(), engineOpts{rate: rate})
+			svc := startEngine(t, db(t), k.URL(), engineOpts{rate: rate})
 			base := lifecycle(t, "inbound-940870001")
 			const calls = 50
 			start := time.Now()
@@ -70,10 +70,10 @@ func TestBurstIsPacedNot429(t *testing.T) {
 				waitStatus(t, svc, fmt.Sprint(950000000+i), delivery.StatusDelivered, 60*time.Second)
 			}
 			took := time.Since(start)
-			if n := len(k.emu.Calls()); n != calls {
+			if n := len(k.Emu.Calls()); n != calls {
 				t.Fatalf("emulator accepted %d calls, want %d", n, calls)
 			}
-			if n := k.emu.Answered(429); n != 0 {
+			if n := k.Emu.Answered(429); n != 0 {
 				t.Fatalf("emulator answered 429 %d times", n)
 			}
 			t.Logf("%d calls delivered in %s at %s", calls, took.Round(time.Millisecond), rate)

@@ -43,14 +43,14 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-				k.setFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+				k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
 					if n > 2 {
 						return false
 					}
 					tc.fault(w, r)
 					return true
 				})
-				svc := startEngine(t, db(t), k.url(), engineOpts{kendoTimeout: 500 * time.Millisecond})
+				svc := startEngine(t, db(t), k.URL(), engineOpts{kendoTimeout: 500 * time.Millisecond})
 				for _, raw := range lifecycle(t, "inbound-940870001") {
 					accept(t, svc, raw)
 				}
@@ -58,7 +58,7 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 				if rec.Attempts != 3 || rec.CallID == "" {
 					t.Fatalf("attempts %d, callId %q; want 3 attempts and a callId", rec.Attempts, rec.CallID)
 				}
-				if n := len(k.emu.Calls()); n != 1 {
+				if n := len(k.Emu.Calls()); n != 1 {
 					t.Fatalf("Kendo accepted %d calls, want 1", n)
 				}
 			})
@@ -83,10 +83,10 @@ func TestTerminalAnswersFailAtOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			if tc.fault != nil {
-				k.setFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool { return tc.fault(w, r) })
+				k.SetFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool { return tc.fault(w, r) })
 			}
 			var logs bytes.Buffer
-			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.url(), engineOpts{key: tc.key, logs: &syncWriter{w: &logs}})
+			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{key: tc.key, logs: &syncWriter{w: &logs}})
 			for _, raw := range lifecycle(t, "inbound-940870001") {
 				accept(t, svc, raw)
 			}
@@ -95,7 +95,7 @@ func TestTerminalAnswersFailAtOnce(t *testing.T) {
 				t.Fatalf("record %+v", rec)
 			}
 			time.Sleep(time.Second)
-			if n := k.posts.Load(); n != 1 {
+			if n := k.Posts(); n != 1 {
 				t.Fatalf("Kendo got %d POSTs, want 1 (no blind retries)", n)
 			}
 			if tc.key != "" && strings.Contains(logs.String(), tc.key) {
@@ -112,7 +112,7 @@ func TestTerminalAnswersFailAtOnce(t *testing.T) {
 				t.Fatalf("second redeliver: %v, want ErrNotRedeliverable", err)
 			}
 			waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
-			if n := k.posts.Load(); n != 2 {
+			if n := k.Posts(); n != 2 {
 				t.Fatalf("after redelivery Kendo got %d POSTs, want 2", n)
 			}
 		})
@@ -155,7 +155,7 @@ func TestOversizePayloadShrinks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			if tc.answer413 {
-				k.setFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+				k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
 					if n == 1 {
 						w.WriteHeader(http.StatusRequestEntityTooLarge)
 						return true
@@ -163,7 +163,7 @@ func TestOversizePayloadShrinks(t *testing.T) {
 					return false
 				})
 			}
-			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.url(), engineOpts{})
+			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{})
 			audio := `"direct_recording_url":"https://app.aloware.io/static/recording/32c1a2f8-1111-4222-8333-944455556666",`
 			if !tc.withAudio {
 				audio = ""
@@ -173,7 +173,7 @@ func TestOversizePayloadShrinks(t *testing.T) {
 				audio + `"parsed_transcription":{"messages":[{"speaker":"AGENT","text":"` + tc.transcript + `","start":0,"end":3600000}]}}}`
 			accept(t, svc, []byte(raw))
 			waitStatus(t, svc, "940870555", delivery.StatusDelivered, 20*time.Second)
-			got := k.payloads(t)
+			got := k.Payloads(t)
 			if len(got) != 1 {
 				t.Fatalf("Kendo accepted %d payloads", len(got))
 			}

@@ -6,18 +6,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,7 +21,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
-	"github.com/aloware-kendo/aloware-kendo/kendo/emulator"
+	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 )
 
 const testKey = "pk_test_delivery_key"
@@ -76,54 +71,7 @@ func freshPostgres(t *testing.T, base string) string {
 	return u.String()
 }
 
-// kendoSide is a real HTTP Kendo: the emulator, behind an optional fault injector.
-type kendoSide struct {
-	emu    *emulator.Emulator
-	server *httptest.Server
-	posts  atomic.Int64 // every POST that reached the Kendo side, faults included
-	mu     sync.Mutex
-	fault  func(n int64, w http.ResponseWriter, r *http.Request) bool // true = handled
-}
-
-func newKendo(t *testing.T, rate kendo.Rate) *kendoSide {
-	k := &kendoSide{emu: emulator.New(emulator.Options{Rate: rate})}
-	k.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			n := k.posts.Add(1)
-			k.mu.Lock()
-			fault := k.fault
-			k.mu.Unlock()
-			if fault != nil && fault(n, w, r) {
-				return
-			}
-		}
-		k.emu.ServeHTTP(w, r)
-	}))
-	t.Cleanup(k.server.Close)
-	return k
-}
-
-func (k *kendoSide) url() string { return k.server.URL + emulator.IngestPath }
-
-func (k *kendoSide) setFault(f func(n int64, w http.ResponseWriter, r *http.Request) bool) {
-	k.mu.Lock()
-	k.fault = f
-	k.mu.Unlock()
-}
-
-// payloads returns what the emulator accepted, decoded.
-func (k *kendoSide) payloads(t *testing.T) []kendo.Payload {
-	t.Helper()
-	var out []kendo.Payload
-	for _, c := range k.emu.Calls() {
-		var p kendo.Payload
-		if err := json.Unmarshal(c.Payload, &p); err != nil {
-			t.Fatalf("emulator kept a payload that is not JSON: %v", err)
-		}
-		out = append(out, p)
-	}
-	return out
-}
+func newKendo(t testing.TB, rate kendo.Rate) *kendotest.Server { return kendotest.New(t, rate) }
 
 type engineOpts struct {
 	settle, artifactWait, kendoTimeout time.Duration
@@ -215,7 +163,6 @@ func withID(raw []byte, from, to string) []byte {
 	return bytes.ReplaceAll(raw, []byte(from), []byte(to))
 }
 
-var _ = strings.Contains
 
 // syncWriter lets concurrent loggers share one buffer.
 type syncWriter struct {

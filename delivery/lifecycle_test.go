@@ -15,7 +15,7 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 	for name, db := range databases(t) {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-			svc := startEngine(t, db(t), k.url(), engineOpts{settle: 300 * time.Millisecond})
+			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 300 * time.Millisecond})
 			events := lifecycle(t, "outbound-940868616")
 			for i, raw := range events {
 				rc := accept(t, svc, raw)
@@ -28,9 +28,9 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 			if rec.CallID == "" || rec.Attempts != 1 || len(rec.Events) != len(events) {
 				t.Fatalf("record %+v", rec)
 			}
-			got := k.payloads(t)
-			if len(got) != 1 || k.posts.Load() != 1 {
-				t.Fatalf("Kendo got %d payloads in %d POSTs, want 1", len(got), k.posts.Load())
+			got := k.Payloads(t)
+			if len(got) != 1 || k.Posts() != 1 {
+				t.Fatalf("Kendo got %d payloads in %d POSTs, want 1", len(got), k.Posts())
 			}
 			p := got[0]
 			if p.AudioURL == "" || !strings.Contains(p.Transcript, "Rep: ") || p.RepEmail == "" || p.RepName == "" {
@@ -47,8 +47,8 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 				}
 			}
 			time.Sleep(500 * time.Millisecond)
-			if k.posts.Load() != 1 {
-				t.Fatalf("replays caused %d Kendo POSTs", k.posts.Load())
+			if k.Posts() != 1 {
+				t.Fatalf("replays caused %d Kendo POSTs", k.Posts())
 			}
 		})
 	}

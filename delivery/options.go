@@ -58,9 +58,7 @@ func (o *Options) applyDefaults() {
 	}
 	// A rescued job must never overlap the attempt it replaces: River cancels a job at its
 	// timeout, so rescue only after the timeout plus a margin.
-	if min := o.jobTimeout() + 10*time.Second; o.RescueAfter < min {
-		o.RescueAfter = min
-	}
+	o.RescueAfter = max(o.RescueAfter, o.minRescueAfter())
 	if o.Rate.Limit <= 0 || o.Rate.Period <= 0 {
 		o.Rate = kendo.Rate{Limit: 30, Period: time.Minute}
 	}
@@ -77,7 +75,9 @@ func (o *Options) applyDefaults() {
 
 // jobTimeout bounds one run of the delivery job: a few quick transactions and one Kendo
 // request, or a short in-process wait for a pacing slot.
-func (o *Options) jobTimeout() time.Duration { return o.KendoTimeout + 20*time.Second }
+func (o *Options) jobTimeout() time.Duration { return o.KendoTimeout + 10*time.Second }
+
+func (o *Options) minRescueAfter() time.Duration { return o.jobTimeout() + 5*time.Second }
 
 // pacingMargin widens Kendo's window a little: Kendo counts arrivals, we count departures.
 func (o *Options) pacingMargin() time.Duration {

@@ -56,7 +56,7 @@ func TestCallsThatAreNotDelivered(t *testing.T) {
 		{"failed-outbound.json", "940869120", delivery.StatusSkipped},
 	}
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.url(), engineOpts{})
+	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{})
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {
 			var rc delivery.Receipt
@@ -79,7 +79,7 @@ func TestCallsThatAreNotDelivered(t *testing.T) {
 		})
 	}
 	time.Sleep(500 * time.Millisecond)
-	if n := k.posts.Load(); n != 0 {
+	if n := k.Posts(); n != 0 {
 		t.Fatalf("Kendo got %d POSTs for calls that have nothing to analyse", n)
 	}
 }
@@ -88,7 +88,7 @@ func TestCallsThatAreNotDelivered(t *testing.T) {
 // recording turns up later after all, the call is delivered.
 func TestAwaitingArtifactsThenSkippedThenLateRecording(t *testing.T) {
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.url(), engineOpts{artifactWait: 400 * time.Millisecond})
+	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{artifactWait: 400 * time.Millisecond})
 	events := lifecycle(t, "inbound-940870001")
 	accept(t, svc, events[0])
 	if rc := accept(t, svc, events[1]); rc.Status != delivery.StatusReceived || rc.Reason == "" {
@@ -100,7 +100,7 @@ func TestAwaitingArtifactsThenSkippedThenLateRecording(t *testing.T) {
 	}
 	accept(t, svc, events[2]) // Recording-Saved, late
 	waitStatus(t, svc, "940870001", delivery.StatusDelivered, 10*time.Second)
-	if n := len(k.emu.Calls()); n != 1 {
+	if n := len(k.Emu.Calls()); n != 1 {
 		t.Fatalf("Kendo accepted %d calls, want 1", n)
 	}
 }
@@ -108,7 +108,7 @@ func TestAwaitingArtifactsThenSkippedThenLateRecording(t *testing.T) {
 // Wait holds a caller until the call is delivered, and never longer than asked.
 func TestWait(t *testing.T) {
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.url(), engineOpts{settle: 200 * time.Millisecond})
+	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{settle: 200 * time.Millisecond})
 	events := lifecycle(t, "inbound-940870001")
 	accept(t, svc, events[0])
 	start := time.Now()

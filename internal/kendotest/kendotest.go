@@ -1,0 +1,76 @@
+// Package kendotest serves a real HTTP Kendo for tests: the emulator, which enforces
+// Kendo's documented rules, behind a hook that can answer any request itself to inject
+// failures (500s, hangs, resets, 429s, 413s).
+package kendotest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/kendo/emulator"
+)
+
+// Fault answers the n-th POST (1-based) itself and returns true, or returns false to let
+// the emulator answer.
+type Fault func(n int64, w http.ResponseWriter, r *http.Request) bool
+
+// Server is a Kendo Push API on a loopback port.
+type Server struct {
+	Emu   *emulator.Emulator
+	posts atomic.Int64
+	srv   *httptest.Server
+
+	mu    sync.Mutex
+	fault Fault
+}
+
+// New starts a server that is closed when the test ends.
+func New(t testing.TB, rate kendo.Rate) *Server {
+	s := &Server{Emu: emulator.New(emulator.Options{Rate: rate})}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			n := s.posts.Add(1)
+			s.mu.Lock()
+			fault := s.fault
+			s.mu.Unlock()
+			if fault != nil && fault(n, w, r) {
+				return
+			}
+		}
+		s.Emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the ingest URL to give the service.
+func (s *Server) URL() string { return s.srv.URL + emulator.IngestPath }
+
+// Posts counts every POST that reached Kendo, faulted ones included.
+func (s *Server) Posts() int64 { return s.posts.Load() }
+
+// SetFault installs (or, with nil, removes) the fault hook.
+func (s *Server) SetFault(f Fault) {
+	s.mu.Lock()
+	s.fault = f
+	s.mu.Unlock()
+}
+
+// Payloads decodes what the emulator accepted, in arrival order.
+func (s *Server) Payloads(t testing.TB) []kendo.Payload {
+	t.Helper()
+	var out []kendo.Payload
+	for _, c := range s.Emu.Calls() {
+		var p kendo.Payload
+		if err := json.Unmarshal(c.Payload, &p); err != nil {
+			t.Fatalf("emulator kept a payload that is not JSON: %v", err)
+		}
+		out = append(out, p)
+	}
+	return out
+}

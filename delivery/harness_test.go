@@ -20,8 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
+	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
 const testKey = "pk_test_delivery_key"
@@ -162,7 +162,6 @@ func waitStatus(t *testing.T, svc *delivery.Service, callID string, want deliver
 func withID(raw []byte, from, to string) []byte {
 	return bytes.ReplaceAll(raw, []byte(from), []byte(to))
 }
-
 
 // syncWriter lets concurrent loggers share one buffer.
 type syncWriter struct {

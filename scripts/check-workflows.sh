@@ -20,7 +20,11 @@ command -v npm >/dev/null || fail "npm is not installed (needed once, to fetch n
 # The checker lives in the project's shared tools beside the repo (../shared, read-only in CI);
 # workflows/tools holds a vendored copy for checkouts without it.
 checker=$root/../shared/tools/n8n-workflow-check.js
-[ -f "$checker" ] || checker=$root/workflows/tools/n8n-workflow-check.js
+vendored=$root/workflows/tools/n8n-workflow-check.js
+if [ -f "$checker" ] && [ -f "$vendored" ] && ! tail -n +4 "$vendored" | cmp -s - "$checker"; then
+  echo "check-workflows: note: workflows/tools/n8n-workflow-check.js differs from ../shared/tools; refresh the vendored copy" >&2
+fi
+[ -f "$checker" ] || checker=$vendored
 [ -f "$checker" ] || fail "n8n-workflow-check.js found neither in ../shared/tools nor in workflows/tools"
 
 nodes_json=$cache/nodes-base-$NODES_BASE_VERSION/package/dist/types/nodes.json

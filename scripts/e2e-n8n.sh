@@ -164,41 +164,47 @@ say "service on $svc, emulator on $emu"
 # port (502 after its retries). Only the URL and the token are changed, as a user would.
 dead_port=$(free_port)
 node - "$root/workflows/n8n/aloware-to-kendo.json" "$root/workflows/n8n/aloware-to-kendo-wait.json" \
-  "$svc/push" "Bearer $TOKEN" "http://127.0.0.1:$dead_port/push" >"$tmp/workflows.json" <<'EOF' ||
+  "$svc/push" "Bearer $TOKEN" "http://127.0.0.1:$dead_port/push" "$tmp/workflows.json" >"$tmp/workflows.txt" <<'EOF' ||
+// Writes the workflows to import into the last argument; prints "id webhook-path" per workflow.
 const fs = require('fs');
-const [plainFile, waitFile, url, auth, deadUrl] = process.argv.slice(2);
+const [plainFile, waitFile, url, auth, deadUrl, outFile] = process.argv.slice(2);
 const load = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
-// edit sets what a user edits: the HTTP Request node's URL and its Authorization header.
+const only = (wf, type) => {
+  const nodes = wf.nodes.filter((n) => n.type === type);
+  if (nodes.length !== 1) throw new Error(`${wf.name}: expected one ${type} node, got ${nodes.length}`);
+  return nodes[0];
+};
+// edit changes what a user edits, the HTTP Request node's URL and Authorization header; a copy
+// also gets its own id and webhook path.
 const edit = (wf, u, a, copy) => {
-  const http = wf.nodes.filter((n) => n.type === 'n8n-nodes-base.httpRequest');
-  if (http.length !== 1) throw new Error(`${wf.name}: expected one HTTP Request node, got ${http.length}`);
-  http[0].parameters.url = u;
-  const h = http[0].parameters.headerParameters.parameters.find((p) => p.name === 'Authorization');
+  const http = only(wf, 'n8n-nodes-base.httpRequest');
+  http.parameters.url = u;
+  const h = http.parameters.headerParameters.parameters.find((p) => p.name === 'Authorization');
   if (!h) throw new Error(`${wf.name}: no Authorization header on the HTTP Request node`);
   h.value = a;
   if (copy) {
-    wf.id = copy.id;
-    wf.name += ` (${copy.path})`;
-    for (const n of wf.nodes) {
-      if (n.type === 'n8n-nodes-base.webhook') { n.parameters.path = copy.path; n.webhookId = copy.webhookId; }
-      n.id = n.id.slice(0, -4) + copy.suffix;
-    }
+    const hook = only(wf, 'n8n-nodes-base.webhook');
+    [wf.id, hook.parameters.path, hook.webhookId] = copy;
+    wf.name += ` (${copy[1]})`;
   }
   return wf;
 };
 const out = [
   edit(load(plainFile), url, auth),
   edit(load(waitFile), url, auth),
-  edit(load(plainFile), url, 'Bearer wrong-token', { id: 'AlowareKendoE2EBad', path: 'e2e-bad-token', webhookId: '00000000-0000-4000-8000-00000000e2e1', suffix: 'e2e1' }),
-  edit(load(plainFile), deadUrl, auth, { id: 'AlowareKendoE2EDead', path: 'e2e-dead', webhookId: '00000000-0000-4000-8000-00000000e2e2', suffix: 'e2e2' }),
+  edit(load(plainFile), url, 'Bearer wrong-token', ['AlowareKendoE2EBad', 'e2e-bad-token', '00000000-0000-4000-8000-00000000e2e1']),
+  edit(load(plainFile), deadUrl, auth, ['AlowareKendoE2EDead', 'e2e-dead', '00000000-0000-4000-8000-00000000e2e2']),
 ];
-console.log(JSON.stringify(out));
+fs.writeFileSync(outFile, JSON.stringify(out));
+for (const wf of out) console.log(wf.id, only(wf, 'n8n-nodes-base.webhook').parameters.path);
 EOF
   abort "prepare the workflows for import"
-ids=$(node -e 'for (const w of JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"))) console.log(w.id)' "$tmp/workflows.json")
-path_of() { node -e 'const w=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).find(w=>w.id===process.argv[2]); console.log(w.nodes.find(n=>n.type==="n8n-nodes-base.webhook").parameters.path)' "$tmp/workflows.json" "$1"; }
+ids=$(cut -d' ' -f1 "$tmp/workflows.txt")
+path_of() { awk -v id="$1" '$1 == id { print $2 }' "$tmp/workflows.txt"; }
 plain_path=$(path_of AlowareKendo0001)
 wait_path=$(path_of AlowareKendoWait01)
+bad_path=$(path_of AlowareKendoE2EBad)
+dead_path=$(path_of AlowareKendoE2EDead)
 
 n8n_port=$(free_port)
 export N8N_USER_FOLDER=$tmp/n8n N8N_PORT=$n8n_port N8N_LISTEN_ADDRESS=127.0.0.1 \
@@ -310,7 +316,7 @@ echo '{"hello":"not an Aloware event"}' >"$tmp/not-aloware.json"
 r=$(post "$hook/$plain_path" "$tmp/not-aloware.json")
 if [[ ${r%% *} == 4?? ]]; then pass "not an Aloware event: the service's 4xx reaches the caller: $r"; else fail "not an Aloware event (want the service's 4xx): $r"; fi
 
-r=$(post "$hook/e2e-bad-token" "${outbound[0]}")
+r=$(post "$hook/$bad_path" "${outbound[0]}")
 ctype=$(header Content-Type)
 if [[ ${r%% *} == 401 && $ctype == application/problem+json* && $r == *'"Unauthorized"'* ]]; then
   pass "wrong token: the service's 401 problem reaches the caller: $r"
@@ -319,7 +325,7 @@ else
 fi
 
 t0=$(date +%s)
-r=$(post "$hook/e2e-dead" "${outbound[0]}")
+r=$(post "$hook/$dead_path" "${outbound[0]}")
 if [[ ${r%% *} == 502 ]]; then pass "service down: 502 after the retries ($(($(date +%s) - t0)) s): $r"; else fail "service down (want 502): $r"; fi
 
 last=${outbound[-1]}

@@ -1,0 +1,78 @@
+// Command aloware-kendo gets Aloware phone calls into the KendoAI Push API.
+//
+//	aloware-kendo [serve] [flags]     run the HTTP service (the default)
+//	aloware-kendo map [FILE...]       map Aloware event JSON to a Kendo payload
+//	aloware-kendo validate [FILE]     check a Kendo Push payload
+//	aloware-kendo openapi             print the OpenAPI 3.1 document
+//	aloware-kendo kendo-emulator      run a local stand-in for Kendo's Push API
+//	aloware-kendo healthcheck [URL]   GET /healthz; exit 0 when healthy (for containers)
+//
+// This file only dispatches; each subcommand lives in its own file.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit codes: 0 success, 1 the work failed (input invalid, service error), 2 usage.
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // from now on a second signal kills the process at once
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program minus os.Exit, so tests can drive it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, stdout, stderr)
+	case "map":
+		return mapCmd(rest, stdin, stdout, stderr)
+	case "validate":
+		return validateCmd(rest, stdin, stdout, stderr)
+	case "openapi":
+		return openapiCmd(rest, stdout, stderr)
+	case "kendo-emulator":
+		return emulatorCmd(ctx, rest, stdout, stderr)
+	case "healthcheck":
+		return healthcheckCmd(ctx, rest, stdout, stderr)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "aloware-kendo: unknown command %q\n\n", cmd)
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `aloware-kendo gets Aloware phone calls into the KendoAI Push API.
+
+Usage:
+  aloware-kendo [serve] [flags]     run the HTTP service (the default; see serve --help)
+  aloware-kendo map [FILE...]       map Aloware event JSON (files, or stdin) to one Kendo payload
+  aloware-kendo validate [FILE]     check a Kendo Push payload (file or stdin)
+  aloware-kendo openapi             print the OpenAPI 3.1 document
+  aloware-kendo kendo-emulator      run a local stand-in for Kendo's Push API
+  aloware-kendo healthcheck [URL]   GET /healthz of a running service; exit 0 when healthy
+`)
+}

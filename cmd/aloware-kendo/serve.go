@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/aloware-kendo/aloware-kendo/config"
+	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/handlers"
+	"github.com/aloware-kendo/aloware-kendo/inbound"
+	"github.com/aloware-kendo/aloware-kendo/reps"
+)
+
+// HTTP server timeouts. Writes must outlast the longest /push?wait=; reads allow a
+// 5 MiB body over a slow link.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 2 * time.Minute
+	writeTimeout      = handlers.MaxWait + 30*time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// serve runs the service until ctx ends (SIGTERM/SIGINT), then shuts down in order:
+// readiness goes false, the listener closes and in-flight requests finish, the delivery
+// workers finish or re-queue their jobs, the database closes.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := config.Parse(args, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		config.Usage(stdout)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "aloware-kendo serve: %v\n", err)
+		return exitUsage
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	log.Info("starting aloware-kendo", "config", cfg)
+	if err := runService(ctx, cfg, log); err != nil {
+		log.Error("aloware-kendo stopped with an error", "error", err)
+		return exitFail
+	}
+	log.Info("aloware-kendo stopped")
+	return exitOK
+}
+
+func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	auth, err := inbound.New(inbound.Config{Token: cfg.InboundToken, Basic: cfg.InboundBasic})
+	if err != nil {
+		return err
+	}
+	warnExposure(log, cfg, auth.Enabled())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	opts := delivery.Options{
+		DB: cfg.DB, KendoURL: cfg.KendoURL, KendoAPIKey: cfg.KendoAPIKey, Rate: cfg.Rate,
+		Settle: cfg.Settle, ArtifactWait: cfg.ArtifactWait, RetryHorizon: cfg.RetryHorizon,
+		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter,
+		Registerer: reg, Logger: log,
+	}
+	if dir, err := repDirectory(ctx, cfg, log); err != nil {
+		return err
+	} else if dir != nil {
+		opts.Reps = dir // only when set: a nil *Directory in the interface would not be nil
+	}
+
+	svc, err := delivery.Open(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("opening the database %s: %w", config.RedactDSN(cfg.DB), err)
+	}
+	defer svc.Close()
+	if err := svc.Start(ctx); err != nil {
+		return fmt.Errorf("starting delivery workers: %w", err)
+	}
+
+	stopping := make(chan struct{})
+	srv := &http.Server{
+		Handler: handlers.New(handlers.Deps{
+			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth,
+			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
+		}),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		stopDelivery(svc, cfg.ShutdownTimeout, log)
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "docs", "/docs")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	case serveErr = <-served:
+		log.Error("HTTP server failed", "error", serveErr)
+	}
+
+	// One deadline for the whole shutdown, as --shutdown-timeout promises.
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	close(stopping) // /readyz answers 503 and ?wait= requests answer now
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("in-flight requests did not finish in time; closing them", "error", err)
+		_ = srv.Close()
+	}
+	if err := svc.Stop(shutdownCtx); err != nil {
+		log.Warn("delivery workers did not stop cleanly; unfinished deliveries are picked up after the next start", "error", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+func stopDelivery(svc *delivery.Service, timeout time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := svc.Stop(ctx); err != nil {
+		log.Warn("stopping delivery workers", "error", err)
+	}
+}
+
+// repDirectory builds the rep attribution when there is something to attribute from.
+func repDirectory(ctx context.Context, cfg config.Config, log *slog.Logger) (*reps.Directory, error) {
+	if cfg.AlowareAPIToken == "" && cfg.RepEmailMap == "" {
+		return nil, nil
+	}
+	var emails map[string]string
+	if cfg.RepEmailMap != "" {
+		m, err := reps.LoadEmailMap(cfg.RepEmailMap)
+		if err != nil {
+			return nil, fmt.Errorf("--rep-email-map: %w", err)
+		}
+		emails = m
+	}
+	dir := reps.NewDirectory(reps.Options{
+		BaseURL: cfg.AlowareAPIURL, Token: cfg.AlowareAPIToken, EmailMap: emails, Logger: log,
+	})
+	dir.Start(ctx)
+	return dir, nil
+}
+
+// warnExposure makes the two risky defaults loud: an open endpoint reachable from
+// other machines, and no Kendo key (every delivery would fail with 401).
+func warnExposure(log *slog.Logger, cfg config.Config, authEnabled bool) {
+	if !authEnabled && !loopbackOnly(cfg.Listen) {
+		log.Warn("SECURITY: listening beyond loopback WITHOUT inbound authentication; anyone who can reach "+
+			cfg.Listen+" can push events. Set --inbound-token or --inbound-basic (Aloware's webhook form supports both).",
+			"listen", cfg.Listen)
+	}
+	if cfg.KendoAPIKey == "" {
+		log.Warn("NO KENDO API KEY: set --kendo-api-key or KENDO_API_KEY; events are stored, but every delivery will be refused (401) until a key is set")
+	}
+}
+
+// loopbackOnly reports whether listen accepts connections from this machine only.
+func loopbackOnly(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil || host == "" {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level)) // validated by config
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

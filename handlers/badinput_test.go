@@ -16,7 +16,6 @@ type badInput struct {
 	loc    string // a location errors[] must contain ("body", "body.body.id" …)
 }
 
-
 func event(body string) string {
 	return `{"event":"OutboundPhoneCall-DispositionCompleted","body":` + body + `}`
 }

@@ -1,0 +1,201 @@
+// Package e2e runs the real aloware-kendo binary as separate processes: killed with
+// SIGKILL mid-delivery, restarted, and run as several replicas on one PostgreSQL.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "aloware-kendo-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "aloware-kendo")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/aloware-kendo")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the binary:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is one running `aloware-kendo serve`.
+type proc struct {
+	cmd  *exec.Cmd
+	base string
+	logs *lockedBuffer
+	done chan struct{}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serve starts the binary with the given flags and waits until /readyz answers 200.
+func serve(t testing.TB, flags ...string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	p := &proc{base: "http://" + addr, logs: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(binary, append([]string{"serve", "--listen", addr, "--log-level", "debug"}, flags...)...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	p.cmd.Env = append(os.Environ(), "TZ=America/Chicago")
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("logs of %s:\n%s", p.base, tail(p.logs.String(), 4000))
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(p.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("serve exited at start:\n%s", p.logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not ready after 30s:\n%s", p.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL: no shutdown code runs, exactly like a crash or an OOM kill.
+func (p *proc) kill() {
+	if p.cmd.Process != nil {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	}
+	<-p.done
+}
+
+// push POSTs one raw event and returns the status and body.
+func (p *proc) push(t testing.TB, raw []byte) (int, string) {
+	t.Helper()
+	resp, err := http.Post(p.base+"/push", "application/json", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("POST /push: %v", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// status reads GET /calls/{id}.
+func (p *proc) status(t testing.TB, id string) string {
+	t.Helper()
+	resp, err := http.Get(p.base + "/calls/" + id)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+func waitFor(t testing.TB, timeout time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func lifecycle(t testing.TB, name string) [][]byte {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "lifecycle", name, "*.json"))
+	if len(files) == 0 {
+		t.Fatalf("no lifecycle fixtures for %s", name)
+	}
+	sort.Strings(files)
+	var out [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func withID(raw []byte, from, to string) []byte {
+	return bytes.ReplaceAll(raw, []byte(from), []byte(to))
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// hangFirst makes Kendo hold the first POST until its sender goes away, without
+// accepting it; it signals when that request has arrived.
+func hangFirst(arrived chan<- struct{}) func(n int64, w http.ResponseWriter, r *http.Request) bool {
+	return func(n int64, w http.ResponseWriter, r *http.Request) bool {
+		if n != 1 {
+			return false
+		}
+		// Read the body first: only then does net/http watch the connection and cancel
+		// the request's context when the sender dies.
+		_, _ = io.Copy(io.Discard, r.Body)
+		close(arrived)
+		<-r.Context().Done()
+		return true
+	}
+}
+

@@ -198,4 +198,3 @@ func hangFirst(arrived chan<- struct{}) func(n int64, w http.ResponseWriter, r *
 		return true
 	}
 }
-

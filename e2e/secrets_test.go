@@ -152,7 +152,7 @@ var (
 	recordingRE = regexp.MustCompile(`https://[^"]*/recording/[^"]*`)
 )
 
-func phoneNumbers(raw []byte) []string   { return uniq(phoneRE.FindAllString(string(raw), -1)) }
+func phoneNumbers(raw []byte) []string  { return uniq(phoneRE.FindAllString(string(raw), -1)) }
 func recordingURLs(raw []byte) []string { return uniq(recordingRE.FindAllString(string(raw), -1)) }
 
 func uniq(in []string) []string {

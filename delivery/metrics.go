@@ -35,7 +35,7 @@ func newMetrics(reg prometheus.Registerer, db *store.DB) *metrics {
 		}, []string{"code"}),
 		pacingWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "aloware_kendo_rate_limiter_wait_seconds",
-			Help:    "How long a ready call waited for a pacing slot (0 when one was free).",
+			Help:    "How long a ready call waited past its settle time for a pacing slot (first attempts; 0 when one was free).",
 			Buckets: []float64{0, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300},
 		}),
 	}

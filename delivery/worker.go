@@ -49,6 +49,10 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if slot.wait > 0 {
 		return river.JobSnooze(slot.wait)
 	}
+	if call.Attempts == 0 && call.DeliverAfter != nil {
+		// Time past the settle spent waiting for a slot, snoozes included.
+		s.metrics.pacingWait.Observe(max(s.now().Sub(*call.DeliverAfter), 0).Seconds())
+	}
 
 	if err := s.markDelivering(ctx, call.CallID); err != nil {
 		return err
@@ -134,7 +138,6 @@ type slotGrant struct {
 
 // takeSlot claims a pacing slot, sleeping through short waits and reporting long ones.
 func (s *Service) takeSlot(ctx context.Context, callID string) (slotGrant, error) {
-	start := s.now()
 	for {
 		now := s.now()
 		id, wait, err := s.db.TakeSlot(ctx, s.keyID, s.opts.Rate.Limit, s.opts.Rate.Period+s.opts.pacingMargin(), now)
@@ -142,7 +145,6 @@ func (s *Service) takeSlot(ctx context.Context, callID string) (slotGrant, error
 			return slotGrant{}, err
 		}
 		if wait == 0 {
-			s.metrics.pacingWait.Observe(now.Sub(start).Seconds())
 			return slotGrant{id: id}, nil
 		}
 		if wait > shortWait {

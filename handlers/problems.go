@@ -108,8 +108,9 @@ func bodyLocated(status int, msg string, errs []error) []error {
 	return errs
 }
 
-// hookErrors installs bodyLocated into huma's documented error constructor. huma keeps
-// it in a package variable, so it is set once for the process.
+// init installs bodyLocated into huma's error constructor, the extension point huma
+// documents for custom errors. It is a package variable, so this happens once per
+// process, and it only adds a detail where huma gave none.
 func init() {
 	base := huma.NewError
 	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {

@@ -1,7 +1,6 @@
 package delivery_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -85,8 +84,8 @@ func TestTerminalAnswersFailAtOnce(t *testing.T) {
 			if tc.fault != nil {
 				k.SetFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool { return tc.fault(w, r) })
 			}
-			var logs bytes.Buffer
-			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{key: tc.key, logs: &syncWriter{w: &logs}})
+			var logs logBuffer
+			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{key: tc.key, logs: &logs})
 			for _, raw := range lifecycle(t, "inbound-940870001") {
 				accept(t, svc, raw)
 			}

@@ -163,14 +163,20 @@ func withID(raw []byte, from, to string) []byte {
 	return bytes.ReplaceAll(raw, []byte(from), []byte(to))
 }
 
-// syncWriter lets concurrent loggers share one buffer.
-type syncWriter struct {
+// logBuffer collects the logs of concurrent loggers; read it with String.
+type logBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
@@ -84,7 +85,7 @@ func TestTerminalAnswersFailAtOnce(t *testing.T) {
 			if tc.fault != nil {
 				k.SetFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool { return tc.fault(w, r) })
 			}
-			var logs logBuffer
+			var logs testenv.LogBuffer
 			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{key: tc.key, logs: &logs})
 			for _, raw := range lifecycle(t, "inbound-940870001") {
 				accept(t, svc, raw)

@@ -11,11 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 )
 
 var binary string
@@ -41,25 +41,8 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd  *exec.Cmd
 	base string
-	logs *lockedBuffer
+	logs *testenv.LogBuffer
 	done chan struct{}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func freeAddr(t testing.TB) string {
@@ -76,7 +59,7 @@ func freeAddr(t testing.TB) string {
 func serve(t testing.TB, flags ...string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
-	p := &proc{base: "http://" + addr, logs: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{base: "http://" + addr, logs: &testenv.LogBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"serve", "--listen", addr, "--log-level", "debug"}, flags...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	p.cmd.Env = append(os.Environ(), "TZ=America/Chicago")
@@ -154,27 +137,10 @@ func waitFor(t testing.TB, timeout time.Duration, what string, ok func() bool) {
 	}
 }
 
-func lifecycle(t testing.TB, name string) [][]byte {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "lifecycle", name, "*.json"))
-	if len(files) == 0 {
-		t.Fatalf("no lifecycle fixtures for %s", name)
-	}
-	sort.Strings(files)
-	var out [][]byte
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
-}
-
-func withID(raw []byte, from, to string) []byte {
-	return bytes.ReplaceAll(raw, []byte(from), []byte(to))
-}
+var (
+	lifecycle = testenv.Lifecycle
+	withID    = testenv.WithID
+)
 
 func tail(s string, n int) string {
 	if len(s) <= n {

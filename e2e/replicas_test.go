@@ -1,60 +1,23 @@
 package e2e
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
-
-// freshPostgres creates an empty database for one test (the replicas share it) and drops
-// it afterwards. .ci/run sets ALOWARE_KENDO_TEST_POSTGRES; without it the test is skipped
-// with a loud message.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("ALOWARE_KENDO_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("ALOWARE_KENDO_TEST_POSTGRES is not set: the several-replicas tests need PostgreSQL (.ci/run sets it)")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "ak_e2e_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		if admin, err := sql.Open("pgx", base); err == nil {
-			_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-			admin.Close()
-		}
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	return u.String()
-}
 
 // Three replicas on one PostgreSQL behave as one service: events of one call spread over
 // them, twins hitting different replicas at the same moment, and pacing that holds for
 // the key across all of them.
 func TestReplicasShareOneService(t *testing.T) {
 	t.Parallel()
-	db := freshPostgres(t)
+	db := testenv.FreshPostgres(t)
 	rate := kendo.Rate{Limit: 4, Period: time.Second}
 	k := kendotest.New(t, rate)
 	flags := []string{"--db", db, "--kendo-url", k.URL(), "--kendo-api-key", key, "--kendo-rate", "4/s", "--settle", "300ms"}
@@ -112,7 +75,7 @@ func TestReplicasShareOneService(t *testing.T) {
 // is delivered, once.
 func TestReplicaKilledMidDeliveryIsTakenOver(t *testing.T) {
 	t.Parallel()
-	db := freshPostgres(t)
+	db := testenv.FreshPostgres(t)
 	k := kendotest.New(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	flags := []string{"--db", db, "--kendo-url", k.URL(), "--kendo-api-key", key, "--settle", "0s",
 		"--kendo-timeout", "1s", "--rescue-after", "1s"}

@@ -1,7 +1,6 @@
 package reps_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 )
 
 // testToken has characters that change under query escaping, so a leak of
@@ -85,26 +86,8 @@ func sam() map[string]any {
 	return map[string]any{"id": 120776, "name": "Sam Agent", "email": "sam@aloware.example", "agent_status": 1}
 }
 
-// logBuf is a goroutine-safe log sink: Start's goroutine logs while tests read.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func newLogger() (*slog.Logger, *logBuf) {
-	buf := &logBuf{}
+func newLogger() (*slog.Logger, *testenv.LogBuffer) {
+	buf := &testenv.LogBuffer{}
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 

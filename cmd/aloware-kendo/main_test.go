@@ -12,12 +12,13 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/kendo/emulator"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 )
 
 const root = "../.."
@@ -264,26 +265,8 @@ func TestLoopbackOnly(t *testing.T) {
 	}
 }
 
-// syncBuffer lets the test read the service's log while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitForLog returns the first submatch of re in the log, waiting up to 20 s.
-func waitForLog(t *testing.T, log *syncBuffer, re *regexp.Regexp) string {
+func waitForLog(t *testing.T, log *testenv.LogBuffer, re *regexp.Regexp) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -309,7 +292,7 @@ func TestServeDeliversAndStops(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var log syncBuffer
+	var log testenv.LogBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "serve.db"),
@@ -385,7 +368,7 @@ func TestServeWarnsLoudly(t *testing.T) {
 	}
 	t.Setenv("KENDO_API_KEY", "")
 	ctx, cancel := context.WithCancel(context.Background())
-	var log syncBuffer
+	var log testenv.LogBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--listen", ":0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "w.db")},
@@ -427,7 +410,7 @@ func TestServeRefusesBadConfigAndUnreachableDatabase(t *testing.T) {
 
 func TestEmulatorCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	var log syncBuffer
+	var log testenv.LogBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"kendo-emulator", "--listen", "127.0.0.1:0", "--kendo-rate", "2/min"}, strings.NewReader(""), io.Discard, &log)

@@ -26,11 +26,22 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-//go:embed schema_sqlite.sql
-var schemaSQLite string
+// schema is written for SQLite; schemaFor derives PostgreSQL's from it.
+//
+//go:embed schema.sql
+var schema string
 
-//go:embed schema_postgres.sql
-var schemaPostgres string
+// schemaFor adapts the schema's two SQLite-only spellings: 64-bit integers are INTEGER in
+// SQLite and BIGINT in PostgreSQL, and auto-increment keys are BIGSERIAL there.
+func schemaFor(d Dialect) string {
+	if d != Postgres {
+		return schema
+	}
+	return strings.NewReplacer(
+		" INTEGER PRIMARY KEY AUTOINCREMENT", " BIGSERIAL PRIMARY KEY",
+		" INTEGER", " BIGINT",
+	).Replace(schema)
+}
 
 // DB is the service's database handle. River shares SQL: on SQLite it must be the only
 // connection (River's SQLite driver and our queries would otherwise meet SQLITE_BUSY).
@@ -46,11 +57,7 @@ func Open(ctx context.Context, location string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	schema := schemaSQLite
-	if db.Dialect == Postgres {
-		schema = schemaPostgres
-	}
-	if err := db.migrate(ctx, schema); err != nil {
+	if err := db.migrate(ctx, schemaFor(db.Dialect)); err != nil {
 		db.SQL.Close()
 		return nil, err
 	}

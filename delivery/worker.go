@@ -34,13 +34,16 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	s := w.s
 	log := s.callLog(job.Args.CallID)
 
-	body, call, wait, err := s.prepare(ctx, job)
-	if err != nil || body == nil {
+	plan, err := s.prepare(ctx, job)
+	switch {
+	case err != nil:
 		return err
+	case plan.done:
+		return nil
+	case plan.wait > 0:
+		return river.JobSnooze(plan.wait)
 	}
-	if wait > 0 {
-		return river.JobSnooze(wait)
-	}
+	call := plan.call
 
 	slot, err := s.takeSlot(ctx, job.Args.CallID)
 	if err != nil {
@@ -59,7 +62,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	// Nothing but the Kendo request stands between here and recordOutcome's commit: that
 	// is the only window in which a crash can make us send a call twice.
-	res := s.kendo.Send(ctx, s.opts.KendoAPIKey, body)
+	res := s.kendo.Send(ctx, s.opts.KendoAPIKey, plan.body)
 	finished := s.now()
 	s.metrics.kendoLatency.WithLabelValues(statusClass(res.Status)).Observe(res.Latency.Seconds())
 
@@ -68,20 +71,29 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	return s.recordOutcome(context.WithoutCancel(ctx), job, slot.id, res, finished, log)
 }
 
+// sendPlan is what one run of a delivery job found to do.
+type sendPlan struct {
+	done bool          // nothing to send: the job was completed in prepare's transaction
+	wait time.Duration // not yet (settle, pacing or retry wait): snooze this long
+	body []byte        // otherwise: send this
+	call store.Call
+}
+
 // prepare reads the call, decides whether it is time to send, and builds the body.
-// A nil body with a nil error means the job is finished (already completed in a tx).
-func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (body []byte, call store.Call, wait time.Duration, err error) {
+func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sendPlan, error) {
 	now := s.now()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		call, err = s.db.LockCall(ctx, tx, job.Args.CallID)
+	var plan sendPlan
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err := s.db.LockCall(ctx, tx, job.Args.CallID)
 		if err != nil {
 			return err
 		}
+		plan.call = call
 		if call.Generation != job.Args.Generation || !(call.Status == string(StatusScheduled) || call.Status == string(StatusDelivering)) {
-			return s.completeTx(ctx, tx, job) // stale job: the call was delivered, failed or redelivered since
+			plan.done = true // stale job: the call was delivered, failed or redelivered since
+			return s.completeTx(ctx, tx, job)
 		}
-		if w := waitUntil(now, call.DeliverAfter, call.NextAttemptAt); w > 0 {
-			wait = w
+		if plan.wait = waitUntil(now, call.DeliverAfter, call.NextAttemptAt); plan.wait > 0 {
 			return nil
 		}
 		merged, result, err := s.mapStored(ctx, tx, call.CallID)
@@ -94,24 +106,19 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (bod
 			if err := store.SaveCall(ctx, tx, call); err != nil {
 				return err
 			}
+			plan.done = true
 			return s.completeTx(ctx, tx, job)
 		}
 		payload := *result.Payload
 		s.attributeRep(&payload, merged)
-		var warn string
-		body, warn, err = encodePayload(payload, call.Shrunk)
-		if warn != "" {
-			s.callLog(call.CallID).Warn("payload shrunk", "how", warn)
+		var how string
+		plan.body, how, err = encodePayload(payload, call.Shrunk)
+		if how != "" {
+			s.callLog(call.CallID).Warn("payload shrunk", "how", how)
 		}
 		return err
 	})
-	if err != nil {
-		return nil, call, 0, err
-	}
-	if wait > 0 {
-		return []byte{}, call, wait, nil
-	}
-	return body, call, 0, nil
+	return plan, err
 }
 
 // attributeRep fills the rep from the Users API or the e-mail map when the events lacked it.
@@ -194,10 +201,31 @@ func (s *Service) setNextAttempt(ctx context.Context, callID string, next *time.
 }
 
 // recordOutcome commits Kendo's answer. Final outcomes complete the job in the same
-// transaction; retryable ones put the call back to scheduled and snooze the job.
+// transaction; retryable ones put the call back to scheduled and snooze the job. A failed
+// commit is tried again a few times: after a 201, losing it would mean sending twice.
 func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, res kendo.Result, finished time.Time, log *slog.Logger) error {
-	var snooze time.Duration
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	var err error
+	for try, pause := 1, 250*time.Millisecond; ; try, pause = try+1, pause*2 {
+		var final bool
+		var snooze time.Duration
+		final, snooze, err = s.commitOutcome(ctx, job, slotID, res, finished, log)
+		switch {
+		case err == nil && final:
+			return nil
+		case err == nil:
+			return river.JobSnooze(snooze)
+		case try == 5:
+			log.Error("could not record Kendo's answer", "outcome", res.Outcome, "error", err)
+			return err
+		}
+		time.Sleep(pause)
+	}
+}
+
+// commitOutcome records one answer; final reports that the job was completed with it.
+func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, res kendo.Result, finished time.Time, log *slog.Logger) (final bool, snooze time.Duration, err error) {
+	// Not final: the job is snoozed for snooze (0 after a 413: resend at once, shrunk).
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := store.MoveSlot(ctx, tx, slotID, finished); err != nil {
 			return err
 		}
@@ -206,7 +234,7 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 			return err
 		}
 		call.Updated = finished
-		final := true
+		final = true
 		switch res.Outcome {
 		case kendo.Accepted:
 			call.Status, call.KendoCallID, call.DeliveredAt, call.LastError = string(StatusDelivered), res.CallID, &finished, ""
@@ -218,7 +246,10 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 		case kendo.Unauthorized:
 			// Loud: every call will fail the same way until an operator fixes the key.
 			call.Status, call.LastError = string(StatusFailed), describe(res)
-			call.Reason = "Kendo refused the API key (401): check --kendo-api-key"
+			call.Reason = "Kendo refused the API key: check --kendo-api-key"
+			if res.Status == 0 { // refused before sending: no key, or one that cannot be sent
+				call.Reason = "no usable Kendo API key: set --kendo-api-key or KENDO_API_KEY"
+			}
 			s.metrics.deliveries.WithLabelValues("unauthorized").Inc()
 			log.Error("KENDO REJECTED THE API KEY: no call can be delivered until it is fixed", "status", res.Status, "kendoMessage", res.Message)
 		case kendo.BadRequest, kendo.Rejected:
@@ -260,20 +291,14 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if res.Outcome == kendo.Accepted || snooze == 0 && res.Outcome != kendo.TooLarge {
-		return nil
-	}
-	return river.JobSnooze(snooze)
+	return final, snooze, err
 }
 
-// retryDelay honours Kendo's Retry-After (capped) on 429, and otherwise backs off
-// exponentially from 2 s to 10 min with ±20 % jitter so replicas don't retry in step.
+// retryDelay honours Kendo's Retry-After (capped; on a 429 or a 503), and otherwise backs
+// off exponentially from 2 s to 10 min with ±20 % jitter so replicas don't retry in step.
 func retryDelay(res kendo.Result, attempts int) time.Duration {
 	const maxRetryAfter = 5 * time.Minute
-	if res.Outcome == kendo.RateLimited && res.RetryAfter > 0 {
+	if res.RetryAfter > 0 {
 		return min(res.RetryAfter, maxRetryAfter)
 	}
 	d := 2 * time.Second << min(max(attempts-1, 0), 9)

@@ -30,6 +30,9 @@ type deliverWorker struct {
 // River's scheduler would add more delay than that.
 const shortWait = time.Second
 
+// noKeyRecheck is how often a ready call looks again for a Kendo API key.
+const noKeyRecheck = time.Minute
+
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	s := w.s
 	log := s.callLog(job.Args.CallID)
@@ -95,6 +98,14 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		}
 		if plan.wait = waitUntil(now, call.DeliverAfter, call.NextAttemptAt); plan.wait > 0 {
 			return nil
+		}
+		if s.opts.KendoAPIKey == "" {
+			// Stored and ready, but nowhere to send it: wait for an operator to set the key
+			// (and restart) rather than fail the call.
+			plan.wait = noKeyRecheck
+			next := now.Add(noKeyRecheck)
+			call.Reason, call.NextAttemptAt, call.Updated = "waiting for a Kendo API key (--kendo-api-key or KENDO_API_KEY)", &next, now
+			return store.SaveCall(ctx, tx, call)
 		}
 		merged, result, err := s.mapStored(ctx, tx, call.CallID)
 		if err != nil {

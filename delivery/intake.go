@@ -69,11 +69,16 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 	if err != nil {
 		return rc, err
 	}
-	merged, result, err := s.mapStored(ctx, tx, ev.CallID)
-	if err != nil {
-		return rc, err
+	// A call that has its job (or is done) is not re-merged: the job maps the stored events
+	// when it runs, and a repeat of a delivered call stays O(1) however many came before.
+	job := false
+	if !settled(Status(call.Status)) {
+		merged, result, err := s.mapStored(ctx, tx, ev.CallID)
+		if err != nil {
+			return rc, err
+		}
+		job = decide(&call, merged, result, now, s.opts)
 	}
-	job := decide(&call, merged, result, now, s.opts)
 	if job {
 		if _, err := s.river.InsertTx(ctx, tx, DeliverArgs{CallID: call.CallID, Generation: call.Generation},
 			&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
@@ -92,18 +97,23 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 	return rc, nil
 }
 
-// decide moves a call along after a new event and reports whether a delivery job must be
-// scheduled. Delivered, delivering and failed calls are not touched by new events: the
-// first is done (repeats are duplicates), the second has a job, the third waits for an
-// explicit redelivery.
+// settled reports whether new events leave a call's status alone: delivered calls are
+// done (repeats are duplicates), scheduled and delivering ones have their job, failed
+// ones wait for an explicit redelivery.
+func settled(s Status) bool {
+	switch s {
+	case StatusDelivered, StatusDelivering, StatusFailed, StatusScheduled:
+		return true
+	}
+	return false
+}
+
+// decide moves an unsettled call along after a new event and reports whether a delivery
+// job must be scheduled.
 func decide(call *store.Call, merged mapping.Call, result mapping.Result, now time.Time, o Options) (scheduleJob bool) {
 	call.Kind = string(merged.Kind)
 	if merged.Complete && call.CompleteAt == nil {
 		call.CompleteAt = &now
-	}
-	switch Status(call.Status) {
-	case StatusDelivered, StatusDelivering, StatusFailed, StatusScheduled:
-		return false
 	}
 	switch result.State {
 	case mapping.StateIgnored:

@@ -14,6 +14,7 @@ import (
 //
 //	first-event: the first event of a fresh call (no job yet)
 //	ready-event: the recording of a finished call, which also inserts the River job
+//	repeat:      the same recording again, once the call is scheduled (no re-merge)
 func BenchmarkIntake(b *testing.B) {
 	events := lifecycle(b, "inbound-940870001")
 	for _, tc := range []struct {
@@ -23,6 +24,7 @@ func BenchmarkIntake(b *testing.B) {
 	}{
 		{"first-event", nil, events[0]},
 		{"ready-event", events[:2], events[2]},
+		{"repeat", events, events[2]},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			svc := startEngine(b, "sqlite:"+b.TempDir()+"/ak.db", "http://127.0.0.1:1/unused",

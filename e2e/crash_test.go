@@ -27,19 +27,11 @@ func TestKillNineAndRestart(t *testing.T) {
 			return func() {} // at once: events stored, the call still waits out its settle time
 		}},
 		{"during the Kendo request", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {
-			arrived := make(chan struct{})
-			k.SetFault(hangFirst(arrived))
-			return func() {
-				select {
-				case <-arrived:
-				case <-time.After(20 * time.Second):
-					t.Fatal("the delivery never reached Kendo")
-				}
-			}
+			return hangFirst(t, k)
 		}},
 		{"after the delivery was recorded", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {
 			return func() {
-				waitFor(t, 20*time.Second, "delivery", func() bool { return strings.Contains(p().status(t, id), `"delivered"`) })
+				waitFor(t, 20*time.Second, "delivery", func() bool { return p().delivered(t, id) })
 			}
 		}},
 	}
@@ -52,18 +44,12 @@ func TestKillNineAndRestart(t *testing.T) {
 			var first *proc
 			killWhen := tc.arm(t, k, func() *proc { return first })
 			first = serve(t, flags...)
-			for _, raw := range events {
-				if code, body := first.push(t, raw); code != 202 {
-					t.Fatalf("push: %d %s", code, body)
-				}
-			}
+			first.pushAll(t, events)
 			killWhen()
 			first.kill()
 
 			second := serve(t, flags...)
-			waitFor(t, 90*time.Second, "delivery after restart", func() bool {
-				return strings.Contains(second.status(t, id), `"delivered"`)
-			})
+			waitFor(t, 90*time.Second, "delivery after restart", func() bool { return second.delivered(t, id) })
 			for _, raw := range events { // Aloware never retries, but a replay must be harmless
 				if code, body := second.push(t, raw); code != 200 || !strings.Contains(body, `"duplicate":true`) {
 					t.Fatalf("replay after restart: %d %s", code, body)

@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 )
 
@@ -150,17 +152,41 @@ func tail(s string, n int) string {
 }
 
 // hangFirst makes Kendo hold the first POST until its sender goes away, without
-// accepting it; it signals when that request has arrived.
-func hangFirst(arrived chan<- struct{}) func(n int64, w http.ResponseWriter, r *http.Request) bool {
-	return func(n int64, w http.ResponseWriter, r *http.Request) bool {
+// accepting it. The returned function waits until that request has arrived.
+func hangFirst(t *testing.T, k *kendotest.Server) (arrived func()) {
+	ch := make(chan struct{})
+	k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
 		if n != 1 {
 			return false
 		}
 		// Read the body first: only then does net/http watch the connection and cancel
 		// the request's context when the sender dies.
 		_, _ = io.Copy(io.Discard, r.Body)
-		close(arrived)
+		close(ch)
 		<-r.Context().Done()
 		return true
+	})
+	return func() {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the delivery never reached Kendo")
+		}
 	}
+}
+
+// pushAll posts a call's events in order; each must be stored (202).
+func (p *proc) pushAll(t testing.TB, events [][]byte) {
+	t.Helper()
+	for _, raw := range events {
+		if code, body := p.push(t, raw); code != 202 {
+			t.Fatalf("push: %d %s", code, body)
+		}
+	}
+}
+
+// delivered reports whether GET /calls/{id} says the call was delivered.
+func (p *proc) delivered(t testing.TB, id string) bool {
+	return strings.Contains(p.status(t, id), `"status":"delivered"`)
 }

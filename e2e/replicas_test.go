@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -79,25 +78,14 @@ func TestReplicaKilledMidDeliveryIsTakenOver(t *testing.T) {
 	k := kendotest.New(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	flags := []string{"--db", db, "--kendo-url", k.URL(), "--kendo-api-key", key, "--settle", "0s",
 		"--kendo-timeout", "1s", "--rescue-after", "1s"}
-	arrived := make(chan struct{})
-	k.SetFault(hangFirst(arrived))
+	arrived := hangFirst(t, k)
 	doomed := serve(t, flags...)
 	const id = "940870001"
-	for _, raw := range lifecycle(t, "inbound-940870001") {
-		if code, body := doomed.push(t, raw); code != 202 {
-			t.Fatalf("push: %d %s", code, body)
-		}
-	}
-	select {
-	case <-arrived:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the delivery never reached Kendo")
-	}
+	doomed.pushAll(t, lifecycle(t, "inbound-940870001"))
+	arrived()
 	doomed.kill()
 	survivor := serve(t, flags...)
-	waitFor(t, 90*time.Second, "the survivor to deliver", func() bool {
-		return strings.Contains(survivor.status(t, id), `"delivered"`)
-	})
+	waitFor(t, 90*time.Second, "the survivor to deliver", func() bool { return survivor.delivered(t, id) })
 	time.Sleep(time.Second)
 	if n := len(k.Emu.Calls()); n != 1 {
 		t.Fatalf("Kendo accepted %d calls, want 1", n)

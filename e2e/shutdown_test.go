@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -16,22 +15,13 @@ import (
 func TestSIGTERMRequeuesInFlightDelivery(t *testing.T) {
 	t.Parallel()
 	k := kendotest.New(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	arrived := make(chan struct{})
-	k.SetFault(hangFirst(arrived))
+	arrived := hangFirst(t, k)
 	flags := []string{"--db", "sqlite:" + t.TempDir() + "/ak.db", "--kendo-url", k.URL(), "--kendo-api-key", key,
 		"--settle", "0s", "--kendo-timeout", "10s", "--shutdown-timeout", "2s"}
 	first := serve(t, flags...)
 	const id = "940870001"
-	for _, raw := range lifecycle(t, "inbound-940870001") {
-		if code, body := first.push(t, raw); code != 202 {
-			t.Fatalf("push: %d %s", code, body)
-		}
-	}
-	select {
-	case <-arrived:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the delivery never reached Kendo")
-	}
+	first.pushAll(t, lifecycle(t, "inbound-940870001"))
+	arrived()
 	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -44,9 +34,7 @@ func TestSIGTERMRequeuesInFlightDelivery(t *testing.T) {
 		t.Fatalf("exit code %d after SIGTERM:\n%s", code, tail(first.logs.String(), 3000))
 	}
 	second := serve(t, flags...)
-	waitFor(t, 30*time.Second, "delivery after restart", func() bool {
-		return strings.Contains(second.status(t, id), `"delivered"`)
-	})
+	waitFor(t, 30*time.Second, "delivery after restart", func() bool { return second.delivered(t, id) })
 	if n := len(k.Emu.Calls()); n != 1 {
 		t.Fatalf("Kendo accepted %d calls, want 1", n)
 	}

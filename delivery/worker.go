@@ -167,7 +167,7 @@ func (s *Service) takeSlot(ctx context.Context, callID string) (slotGrant, error
 		}
 		if wait > shortWait {
 			next := now.Add(wait)
-			if err := s.setNextAttempt(ctx, callID, &next, ""); err != nil {
+			if err := s.setNextAttempt(ctx, callID, next); err != nil {
 				return slotGrant{}, err
 			}
 			return slotGrant{wait: wait}, nil
@@ -197,16 +197,15 @@ func (s *Service) markDelivering(ctx context.Context, callID string) error {
 	})
 }
 
-func (s *Service) setNextAttempt(ctx context.Context, callID string, next *time.Time, lastError string) error {
+// setNextAttempt records when a call waiting for a pacing slot will try again, so
+// GET /calls shows it.
+func (s *Service) setNextAttempt(ctx context.Context, callID string, next time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		call, err := s.db.LockCall(ctx, tx, callID)
 		if err != nil {
 			return err
 		}
-		call.NextAttemptAt, call.Updated = next, s.now()
-		if lastError != "" {
-			call.LastError = lastError
-		}
+		call.NextAttemptAt, call.Updated = &next, s.now()
 		return store.SaveCall(ctx, tx, call)
 	})
 }

@@ -148,7 +148,9 @@ func (s *Service) Ready(ctx context.Context) error { return s.db.Ping(ctx) }
 // DB exposes the store (tests and the status routes read it).
 func (s *Service) DB() *store.DB { return s.db }
 
-func (s *Service) now() time.Time { return s.opts.Now().UTC() }
+// now is the engine's clock, at the millisecond precision the database stores, so a time
+// answered before it was stored reads the same as after.
+func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
 
 // callLog is the logger for one call: every line names the call, never its content.
 func (s *Service) callLog(callID string) *slog.Logger { return s.log.With("alowareCallId", callID) }

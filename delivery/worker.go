@@ -155,7 +155,11 @@ type slotGrant struct {
 }
 
 // takeSlot claims a pacing slot, sleeping through short waits and reporting long ones.
+// Sleeping is bounded (maxSleep) so that a job losing the race for slots again and again
+// snoozes instead of running into its timeout.
 func (s *Service) takeSlot(ctx context.Context, callID string) (slotGrant, error) {
+	const maxSleep = 5 * time.Second
+	start := s.now()
 	for {
 		now := s.now()
 		id, wait, err := s.db.TakeSlot(ctx, s.keyID, s.opts.Rate.Limit, s.opts.Rate.Period+s.opts.pacingMargin(), now)
@@ -165,7 +169,7 @@ func (s *Service) takeSlot(ctx context.Context, callID string) (slotGrant, error
 		if wait == 0 {
 			return slotGrant{id: id}, nil
 		}
-		if wait > shortWait {
+		if wait > shortWait || now.Sub(start)+wait > maxSleep {
 			next := now.Add(wait)
 			if err := s.setNextAttempt(ctx, callID, next); err != nil {
 				return slotGrant{}, err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
 // EnvPrefix prefixes every option's environment variable: --kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -240,7 +241,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("kendo-url", c.KendoURL),
 		slog.String("kendo-api-key", redact(c.KendoAPIKey)),
 		slog.String("kendo-rate", c.KendoRate),
-		slog.String("db", RedactDSN(c.DB)),
+		slog.String("db", store.RedactLocation(c.DB)),
 		slog.String("settle", c.Settle.String()),
 		slog.String("inbound-token", redact(c.InboundToken)),
 		slog.String("inbound-basic", redactBasic(c.InboundBasic)),

@@ -13,6 +13,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
 // validatorOnce builds the validator once: it caches struct metadata and is safe for
@@ -109,7 +110,7 @@ func checkDB(s string) error {
 	scheme, rest, ok := strings.Cut(s, ":")
 	switch {
 	case !ok:
-		return fmt.Errorf("%q: want sqlite:PATH or postgres://user@host/db", RedactDSN(s))
+		return fmt.Errorf("%q: want sqlite:PATH or postgres://user@host/db", store.RedactLocation(s))
 	case scheme == "sqlite":
 		if strings.TrimLeft(rest, "/") == "" {
 			return errors.New("sqlite: needs a file path, e.g. sqlite:./data/aloware-kendo.db")
@@ -118,7 +119,7 @@ func checkDB(s string) error {
 	case scheme == "postgres" || scheme == "postgresql":
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
-			return fmt.Errorf("%q is not a postgres URL (postgres://user@host:5432/db)", RedactDSN(s))
+			return fmt.Errorf("%q is not a postgres URL (postgres://user@host:5432/db)", store.RedactLocation(s))
 		}
 		return nil
 	}
@@ -131,16 +132,4 @@ func checkUserPass(s string) error {
 		return errors.New("want user:password (both non-empty, separated by a colon)")
 	}
 	return nil
-}
-
-// RedactDSN hides a password in a database URL (postgres://u:secret@h → postgres://u:xxxxx@h).
-func RedactDSN(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "[unparseable database URL]"
-	}
-	return u.Redacted()
 }

@@ -11,14 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
-	"github.com/go-playground/validator/v10"
+	"github.com/aloware-kendo/aloware-kendo/schema"
 )
-
-// validate is built once: validator.New is costly and the result is safe
-// for concurrent use.
-var validate = sync.OnceValue(func() *validator.Validate { return validator.New() })
 
 // LoadEmailMap reads the --rep-email-map file: Aloware user id or Aloware email
 // → Kendo member email. The format follows the extension:
@@ -135,7 +130,9 @@ func (b *mapBuilder) result() (map[string]string, error) {
 	return b.m, nil
 }
 
-func isEmail(s string) bool { return s != "" && validate().Var(s, "email") == nil }
+// isEmail applies the rule Kendo's payload schema applies to repEmail, so a mapped
+// address is never one the payload check would then drop.
+func isEmail(s string) bool { return schema.IsEmail(s) }
 
 func isUserID(s string) bool {
 	if s == "" {

@@ -103,7 +103,7 @@ func open(location string) (*DB, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return &DB{SQL: sqlDB, Dialect: Postgres}, nil
 	}
-	return nil, fmt.Errorf("db: unsupported location %q: use sqlite:PATH or postgres://…", scrub(location))
+	return nil, fmt.Errorf("db: unsupported location %q: use sqlite:PATH or postgres://…", RedactLocation(location))
 }
 
 // migrate applies the schema; every statement is idempotent. On PostgreSQL an advisory
@@ -155,16 +155,17 @@ func stripComments(s string) string {
 	return b.String()
 }
 
-// scrub hides the password of a database URL before it appears in an error.
-func scrub(location string) string {
-	u, err := url.Parse(location)
-	if err != nil || u.User == nil {
+// RedactLocation hides the password of a database URL (postgres://u:secret@h →
+// postgres://u:xxxxx@h) wherever a location is shown: errors, logs, start-up lines.
+func RedactLocation(location string) string {
+	if !strings.Contains(location, "://") {
 		return location
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	u, err := url.Parse(location)
+	if err != nil {
+		return "[unparseable database URL]"
 	}
-	return u.String()
+	return u.Redacted()
 }
 
 func redact(err error, location string) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/inbound"
 	"github.com/aloware-kendo/aloware-kendo/reps"
+	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
 // HTTP server timeouts. Writes must outlast the longest /push?wait=; reads allow a
@@ -79,7 +80,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 
 	svc, err := delivery.Open(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("opening the database %s: %w", config.RedactDSN(cfg.DB), err)
+		return fmt.Errorf("opening the database %s: %w", store.RedactLocation(cfg.DB), err)
 	}
 	defer svc.Close()
 	if err := svc.Start(ctx); err != nil {

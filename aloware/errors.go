@@ -11,8 +11,14 @@ type Problem struct {
 
 // InputError reports input that is not a usable Aloware event. It lists every
 // problem found, not just the first.
+//
+// IsObject tells the two kinds apart: false for a body that is not a JSON object at all
+// (not JSON, empty, invalid UTF-8, too deep, an array where one event was wanted), which
+// /push refuses with a 4xx and does not keep; true for a JSON object that cannot be used
+// (no readable call id, an unknown shape), which /push keeps in quarantine.
 type InputError struct {
 	Problems []Problem
+	IsObject bool
 }
 
 func (e *InputError) Error() string {

@@ -35,4 +35,8 @@ type Event struct {
 	CallID string        // communication id as a decimal string; "" when there is none
 	Comm   Communication // normalized fields this event carried (zero/nil when absent)
 	Shape  Shape         // which wire form it arrived in
+
+	// Warnings lists the fields that were present but could not be read: each was
+	// dropped and the rest of the event used (Location such as "body.body.wait_time").
+	Warnings []Problem
 }

@@ -3,29 +3,23 @@ package delivery
 import (
 	"errors"
 	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
-// Status is where a call stands on its way to Kendo.
-type Status string
+// Status is lifecycle.Status: the engine's answers carry the one definition.
+type Status = lifecycle.Status
 
+// The statuses under the names the engine used before package lifecycle existed.
 const (
-	StatusReceived   Status = "received"   // events stored, the call is not ready yet
-	StatusScheduled  Status = "scheduled"  // ready; delivery waits for the settle time or a pacing slot
-	StatusDelivering Status = "delivering" // a Kendo request is in flight (or was, when the process died)
-	StatusDelivered  Status = "delivered"  // Kendo answered 201 with a callId
-	StatusIgnored    Status = "ignored"    // not a phone call (SMS, appointment, test payload …)
-	StatusSkipped    Status = "skipped"    // a call that has nothing Kendo can analyse (missed, no artifacts)
-	StatusFailed     Status = "failed"     // Kendo refused it for good, or retries ran out
+	StatusReceived   = lifecycle.Received
+	StatusScheduled  = lifecycle.Scheduled
+	StatusDelivering = lifecycle.Delivering
+	StatusDelivered  = lifecycle.Delivered
+	StatusIgnored    = lifecycle.Ignored
+	StatusSkipped    = lifecycle.Skipped
+	StatusFailed     = lifecycle.Failed
 )
-
-// Final reports whether no more work is planned for a call in this status.
-func (s Status) Final() bool {
-	switch s {
-	case StatusDelivered, StatusIgnored, StatusSkipped, StatusFailed:
-		return true
-	}
-	return false
-}
 
 // Receipt is what /push answers once an event is durably stored.
 type Receipt struct {
@@ -58,6 +52,16 @@ type CallRecord struct {
 	UpdatedAt     time.Time   `json:"updatedAt"`
 	DeliveredAt   *time.Time  `json:"deliveredAt,omitempty"`
 	Events        []EventSeen `json:"events"`
+
+	Team           string     `json:"team,omitempty"`
+	Direction      string     `json:"direction,omitempty"`
+	RepEmail       string     `json:"repEmail,omitempty"`
+	CallDate       *time.Time `json:"callDate,omitempty"`
+	OutcomeUnknown bool       `json:"outcomeUnknown,omitempty"`
+	PurgedAt       *time.Time `json:"purgedAt,omitempty"`
+	Analysis       *Analysis  `json:"analysis,omitempty"`
+	AttemptLog     []Attempt  `json:"attemptLog,omitempty"`
+	Warnings       []string   `json:"warnings,omitempty"`
 }
 
 var (
@@ -65,4 +69,11 @@ var (
 	ErrNotFound = errors.New("call not found")
 	// ErrNotRedeliverable: redelivery is only for failed calls.
 	ErrNotRedeliverable = errors.New("only a failed call can be redelivered")
+)
+
+var (
+	// ErrNotSkippable: only a call that waits (received, scheduled, unrouted) can be skipped.
+	ErrNotSkippable = errors.New("only a waiting call can be skipped")
+	// ErrPurged: the call's content was purged (retention) or erased.
+	ErrPurged = errors.New("the call's content is no longer stored")
 )

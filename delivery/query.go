@@ -1,0 +1,148 @@
+package delivery
+
+import (
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+)
+
+// The types below are what the operator-facing routes (GET /calls, bulk actions, the
+// quarantine, the ops page) read from the engine. They are domain types: the HTTP edge
+// builds its wire types from them. None of them carries a phone number, a recording URL
+// or a transcript.
+
+// ListFilter selects calls for GET /calls and for bulk redelivery.
+type ListFilter struct {
+	Statuses []lifecycle.Status // any of these; none = every status
+	Since    time.Time          // first seen at or after (zero = unbounded)
+	Until    time.Time          // first seen before (zero = unbounded)
+	Query    string             // an Aloware call id or a Kendo callId (exact)
+	IDs      []string           // only these Aloware call ids
+	Limit    int                // page size for listing: 1..MaxListLimit, 0 = DefaultListLimit
+	Cursor   string             // opaque; from CallPage.Next
+}
+
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 500
+)
+
+// CallSummary is one row of GET /calls.
+type CallSummary struct {
+	AlowareCallID  string
+	Status         lifecycle.Status
+	Reason         string
+	Team           string
+	Direction      string     // "inbound", "outbound" or ""
+	RepEmail       string     // the agent's e-mail as it will be (or was) sent
+	CallDate       *time.Time // the call's created_at
+	Attempts       int
+	LastError      string
+	KendoCallID    string
+	OutcomeUnknown bool // a request may have reached Kendo without an answer: check before redelivering
+	FirstSeenAt    time.Time
+	UpdatedAt      time.Time
+}
+
+// CallPage is one page of calls, newest first; Next is "" on the last page.
+type CallPage struct {
+	Items []CallSummary
+	Next  string
+}
+
+// Attempt is one Kendo request of a call and what Kendo answered.
+type Attempt struct {
+	N           int
+	StartedAt   time.Time
+	FinishedAt  *time.Time
+	Outcome     string // kendo.Outcome, or "unknown" while/if no answer was recorded
+	HTTPStatus  int    // 0 when no answer arrived
+	Message     string // Kendo's error text (never the key)
+	KendoCallID string
+}
+
+// Analysis is what Kendo's call.uploaded webhook said about a delivered call.
+type Analysis struct {
+	AIScore    string
+	AgentName  string
+	ReceivedAt time.Time
+}
+
+// BulkResult answers a bulk redelivery: how many calls the filter matched and how many
+// of them were queued (the others were not redeliverable, e.g. already queued).
+type BulkResult struct {
+	Matched int
+	Queued  int
+}
+
+// Problem is one reason an event could not be used, located from the body root.
+type Problem struct {
+	Location string
+	Message  string
+}
+
+// QuarantinedEvent is a stored JSON object that could not be used.
+type QuarantinedEvent struct {
+	ID         int64
+	ReceivedAt time.Time
+	Event      string // the event name, when it had a readable one
+	Size       int    // bytes
+	Problems   []Problem
+}
+
+// QuarantinePage is one page of the quarantine, newest first.
+type QuarantinePage struct {
+	Items []QuarantinedEvent
+	Next  string
+	Total int // events in quarantine now
+	Bytes int64
+}
+
+// ReplayResult answers POST /quarantine/replay.
+type ReplayResult struct {
+	Replayed  int // fed into their calls and removed from the quarantine
+	Remaining int // still unusable with the current code and configuration
+}
+
+// Overview is what the ops page's tiles and chart show.
+type Overview struct {
+	Now           time.Time
+	Since         time.Time // start of the 24 h window of the counts
+	Received      int       // calls first seen since Since
+	Delivered     int       // calls delivered since Since
+	Waiting       int       // calls waiting for delivery now (scheduled or delivering)
+	Failed        int       // calls failed now
+	Quarantined   int       // events in quarantine now
+	Analyzed      int       // calls analyzed since Since
+	OldestWaiting *time.Time
+	Keys          []KeyUse
+	PerMinute     []MinuteCount // deliveries per minute, oldest first, over the chart's hours
+}
+
+// KeyUse is one Kendo key's pacing window as the ops page shows it.
+type KeyUse struct {
+	Team        string
+	KeyID       string // kendo.KeyID: a hash, never the key
+	Limit       int
+	Period      time.Duration
+	InWindow    int           // sends in the current rolling window
+	Backlog     int           // calls waiting for this key
+	DrainTime   time.Duration // time the backlog needs at this pace
+	Paused      bool
+	PausedSince *time.Time
+	PauseReason string
+}
+
+// MinuteCount is one minute of the deliveries chart.
+type MinuteCount struct {
+	Minute    time.Time
+	Delivered int
+	Failed    int
+}
+
+// Check is one line of the preflight (`aloware-kendo check` and the ops page).
+type Check struct {
+	Name   string
+	OK     bool
+	Detail string // what was found; never a secret
+}

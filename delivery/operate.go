@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 
+	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/preflight"
 )
 
 // errNotYet marks operator methods whose engine side is still being built.
@@ -57,6 +59,11 @@ func (s *Service) Preview(ctx context.Context, alowareCallID string) (mapping.Re
 	return mapping.Result{}, errNotYet
 }
 
-// Checks runs the preflight checks the service can run on itself (database, Kendo key,
+// Checks runs the preflight checks the service can run on itself (database, Kendo keys,
 // Aloware token, inbound auth, teams file).
-func (s *Service) Checks(ctx context.Context) []Check { return nil }
+func (s *Service) Checks(ctx context.Context) []preflight.Check { return nil }
+
+// RecordAnalysis applies one verified Kendo webhook delivery (raw is its body as received).
+func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw []byte) (WebhookResult, error) {
+	return "", errNotYet
+}

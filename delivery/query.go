@@ -140,9 +140,13 @@ type MinuteCount struct {
 	Failed    int
 }
 
-// Check is one line of the preflight (`aloware-kendo check` and the ops page).
-type Check struct {
-	Name   string
-	OK     bool
-	Detail string // what was found; never a secret
-}
+// WebhookResult says what one of Kendo's webhook deliveries did.
+type WebhookResult string
+
+const (
+	WebhookMatched   WebhookResult = "matched"   // call.uploaded for a delivered call: it is analyzed now
+	WebhookUnmatched WebhookResult = "unmatched" // stored and counted; no delivered call has that Kendo callId
+	WebhookDuplicate WebhookResult = "duplicate" // a delivery id seen before: nothing changed
+	WebhookTest      WebhookResult = "test"      // Kendo's test delivery: nothing changed
+	WebhookIgnored   WebhookResult = "ignored"   // another event type (ai.training.completed …): stored, nothing changed
+)

@@ -20,25 +20,38 @@ type Call struct {
 	Restatements int
 }
 
+// RulesVersion names the parse and merge rules a stored Call was folded with. Bump it
+// whenever a change to package aloware or to the merge rules would fold the same events
+// into a different Call: the engine then folds a call's stored raw events again instead
+// of trusting the Call it kept.
+const RulesVersion = 1
+
 // Merge folds the events of one call, given in arrival order, into a Call.
 func Merge(events []aloware.Event) Call {
 	c := Call{EventNames: make([]string, 0, len(events))}
 	for _, ev := range events {
-		c.EventNames = append(c.EventNames, ev.Name)
-		if c.ID == "" {
-			c.ID = ev.CallID
-		}
-		c.Kind = strongerKind(c.Kind, ev.Kind)
-		stale := c.Complete && eventSaysInProgress(ev)
-		mergeComm(&c.Comm, ev.Comm, stale)
-		if eventCompletes(ev) {
-			switch {
-			case !c.Complete:
-				c.Complete, c.CompletedBy = true, ev.Name
-			case isRestatement(ev):
-				c.Restatements++
-			}
-		}
+		c.Fold(ev)
 	}
 	return c
+}
+
+// Fold merges one more event into the call (rules M1–M5). Folding events one at a time
+// gives exactly what Merge gives for all of them, so the engine can keep the merged Call
+// and fold each new event into it: an event's cost does not grow with the call's history.
+func (c *Call) Fold(ev aloware.Event) {
+	c.EventNames = append(c.EventNames, ev.Name)
+	if c.ID == "" {
+		c.ID = ev.CallID
+	}
+	c.Kind = strongerKind(c.Kind, ev.Kind)
+	stale := c.Complete && eventSaysInProgress(ev)
+	mergeComm(&c.Comm, ev.Comm, stale)
+	if eventCompletes(ev) {
+		switch {
+		case !c.Complete:
+			c.Complete, c.CompletedBy = true, ev.Name
+		case isRestatement(ev):
+			c.Restatements++
+		}
+	}
 }

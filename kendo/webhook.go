@@ -15,7 +15,7 @@ type WebhookEvent struct {
 
 // WebhookCall is the data of call.uploaded.
 type WebhookCall struct {
-	KendoCallID      string  // data.callId: the callId the Push API answered (the natural reading)
+	KendoCallID      string // data.callId: the callId the Push API answered (the natural reading)
 	AgentID          string
 	AgentName        string
 	UserID           string

@@ -29,7 +29,7 @@ func (s *Service) Call(ctx context.Context, callID string) (CallRecord, error) {
 		AlowareCallID: call.CallID,
 		Status:        Status(call.Status),
 		Reason:        call.Reason,
-		CallID:        call.KendoCallID,
+		KendoCallID:   call.KendoCallID,
 		Attempts:      call.Attempts,
 		LastError:     call.LastError,
 		FirstSeenAt:   call.FirstSeen,
@@ -114,7 +114,7 @@ func (s *Service) Wait(ctx context.Context, callID string, max time.Duration) (R
 }
 
 func receiptOf(rec CallRecord) Receipt {
-	return Receipt{AlowareCallID: rec.AlowareCallID, Status: rec.Status, Reason: rec.Reason, CallID: rec.CallID, DeliverAfter: rec.NextAttemptAt}
+	return Receipt{AlowareCallID: rec.AlowareCallID, Status: rec.Status, Reason: rec.Reason, KendoCallID: rec.KendoCallID, DeliverAfter: rec.NextAttemptAt}
 }
 
 // sweepLoop ends calls that finished but never got a recording or transcript within

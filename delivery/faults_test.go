@@ -55,8 +55,8 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 					accept(t, svc, raw)
 				}
 				rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
-				if rec.Attempts != 3 || rec.CallID == "" {
-					t.Fatalf("attempts %d, callId %q; want 3 attempts and a callId", rec.Attempts, rec.CallID)
+				if rec.Attempts != 3 || rec.KendoCallID == "" {
+					t.Fatalf("attempts %d, callId %q; want 3 attempts and a callId", rec.Attempts, rec.KendoCallID)
 				}
 				if n := len(k.Emu.Calls()); n != 1 {
 					t.Fatalf("Kendo accepted %d calls, want 1", n)

@@ -89,7 +89,7 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 	if err := store.SaveCall(ctx, tx, call); err != nil {
 		return rc, err
 	}
-	rc.Status, rc.Reason, rc.CallID = Status(call.Status), call.Reason, call.KendoCallID
+	rc.Status, rc.Reason, rc.KendoCallID = Status(call.Status), call.Reason, call.KendoCallID
 	rc.Duplicate = call.Status == string(StatusDelivered)
 	if call.Status == string(StatusScheduled) {
 		rc.DeliverAfter = later(call.DeliverAfter, call.NextAttemptAt)

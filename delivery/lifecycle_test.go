@@ -25,7 +25,7 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 				time.Sleep(20 * time.Millisecond) // real order, compressed timing
 			}
 			rec := waitStatus(t, svc, "940868616", delivery.StatusDelivered, 15*time.Second)
-			if rec.CallID == "" || rec.Attempts != 1 || len(rec.Events) != len(events) {
+			if rec.KendoCallID == "" || rec.Attempts != 1 || len(rec.Events) != len(events) {
 				t.Fatalf("record %+v", rec)
 			}
 			got := k.Payloads(t)
@@ -42,7 +42,7 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 			// Replaying any event of a delivered call is a duplicate with the original callId.
 			for _, raw := range events {
 				rc := accept(t, svc, raw)
-				if !rc.Duplicate || rc.CallID != rec.CallID || rc.Status != delivery.StatusDelivered {
+				if !rc.Duplicate || rc.KendoCallID != rec.KendoCallID || rc.Status != delivery.StatusDelivered {
 					t.Fatalf("replay: %+v", rc)
 				}
 			}

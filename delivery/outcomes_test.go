@@ -124,7 +124,7 @@ func TestWait(t *testing.T) {
 	accept(t, svc, events[1])
 	accept(t, svc, events[2])
 	rc, err = svc.Wait(context.Background(), "940870001", 15*time.Second)
-	if err != nil || rc.Status != delivery.StatusDelivered || rc.CallID == "" {
+	if err != nil || rc.Status != delivery.StatusDelivered || rc.KendoCallID == "" {
 		t.Fatalf("wait for delivery: %+v, %v", rc, err)
 	}
 }

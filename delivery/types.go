@@ -27,9 +27,15 @@ type Receipt struct {
 	Event         string     `json:"event,omitempty" doc:"Aloware event name as received"`
 	Status        Status     `json:"status" enum:"received,scheduled,delivering,delivered,ignored,skipped,failed"`
 	Reason        string     `json:"reason,omitempty" doc:"why the call is waiting, ignored, skipped or failed"`
-	CallID        string     `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
+	KendoCallID   string     `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
 	Duplicate     bool       `json:"duplicate,omitempty" doc:"true when the call had already been delivered"`
 	DeliverAfter  *time.Time `json:"deliverAfter,omitempty" doc:"earliest time the call will be sent to Kendo"`
+
+	// Warnings name the fields of this event that could not be read (dropped; the rest
+	// was used). Problems say why a quarantined event could not be used at all.
+	Warnings     []string  `json:"warnings,omitempty"`
+	Problems     []Problem `json:"problems,omitempty"`
+	QuarantineID int64     `json:"quarantineId,omitempty"`
 }
 
 // EventSeen is one stored event of a call, without its content.
@@ -44,7 +50,7 @@ type CallRecord struct {
 	AlowareCallID string      `json:"alowareCallId"`
 	Status        Status      `json:"status" enum:"received,scheduled,delivering,delivered,ignored,skipped,failed"`
 	Reason        string      `json:"reason,omitempty"`
-	CallID        string      `json:"callId,omitempty"`
+	KendoCallID   string      `json:"callId,omitempty"`
 	Attempts      int         `json:"attempts"`
 	NextAttemptAt *time.Time  `json:"nextAttemptAt,omitempty"`
 	LastError     string      `json:"lastError,omitempty"`

@@ -111,7 +111,7 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	default:
 		t.Fatalf("last event with wait: %d %s", last.status, last.body)
 	}
-	if rec.Status != delivery.StatusDelivered || rec.CallID == "" {
+	if rec.Status != delivery.StatusDelivered || rec.KendoCallID == "" {
 		t.Fatalf("not delivered: %s", last.body)
 	}
 
@@ -119,8 +119,8 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	if again.status != http.StatusOK {
 		t.Fatalf("repeat of a delivered call: %d %s", again.status, again.body)
 	}
-	if dup := receipt(t, again); !dup.Duplicate || dup.CallID != rec.CallID {
-		t.Errorf("repeat receipt %+v, want duplicate with callId %s", dup, rec.CallID)
+	if dup := receipt(t, again); !dup.Duplicate || dup.KendoCallID != rec.KendoCallID {
+		t.Errorf("repeat receipt %+v, want duplicate with callId %s", dup, rec.KendoCallID)
 	}
 
 	got := get(t, st.srv.URL+"/calls/940868616")
@@ -131,11 +131,11 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	if err := json.Unmarshal(got.body, &cr); err != nil {
 		t.Fatal(err)
 	}
-	if cr.Status != delivery.StatusDelivered || cr.CallID != rec.CallID || len(cr.Events) < len(files) {
+	if cr.Status != delivery.StatusDelivered || cr.KendoCallID != rec.KendoCallID || len(cr.Events) < len(files) {
 		t.Errorf("call record %+v", cr)
 	}
-	if calls := st.emu.Calls(); len(calls) != 1 || calls[0].CallID != rec.CallID {
-		t.Errorf("Kendo received %d calls, want exactly 1 with callId %s", len(calls), rec.CallID)
+	if calls := st.emu.Calls(); len(calls) != 1 || calls[0].CallID != rec.KendoCallID {
+		t.Errorf("Kendo received %d calls, want exactly 1 with callId %s", len(calls), rec.KendoCallID)
 	}
 }
 
@@ -149,7 +149,7 @@ func TestPushWaitAnswers201WhenDeliveredDuringTheWait(t *testing.T) {
 	if resp.status != http.StatusCreated {
 		t.Fatalf("status %d, want 201: %s", resp.status, resp.body)
 	}
-	if rec := receipt(t, resp); rec.CallID == "" || rec.Status != delivery.StatusDelivered || rec.Event == "" {
+	if rec := receipt(t, resp); rec.KendoCallID == "" || rec.Status != delivery.StatusDelivered || rec.Event == "" {
 		t.Errorf("receipt %+v", rec)
 	}
 }
@@ -273,12 +273,12 @@ func TestStatusTranslation(t *testing.T) {
 		{"stored: 202", &fakePusher{accept: func([]byte) (delivery.Receipt, error) { return stored, nil }},
 			"POST", "/push", 202, false},
 		{"duplicate: 200", &fakePusher{accept: func([]byte) (delivery.Receipt, error) {
-			return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusDelivered, CallID: "k1", Duplicate: true}, nil
+			return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusDelivered, KendoCallID: "k1", Duplicate: true}, nil
 		}}, "POST", "/push?wait=1s", 200, false},
 		{"delivered within the wait: 201", &fakePusher{
 			accept: func([]byte) (delivery.Receipt, error) { return stored, nil },
 			wait: func(context.Context) (delivery.Receipt, error) {
-				return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusDelivered, CallID: "k1"}, nil
+				return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusDelivered, KendoCallID: "k1"}, nil
 			}}, "POST", "/push?wait=2s", 201, false},
 		{"not delivered within the wait: 202", &fakePusher{
 			accept: func([]byte) (delivery.Receipt, error) { return stored, nil },

@@ -251,12 +251,12 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 		final = true
 		switch res.Outcome {
 		case kendo.Accepted:
-			call.Status, call.KendoCallID, call.DeliveredAt, call.LastError = string(StatusDelivered), res.CallID, &finished, ""
+			call.Status, call.KendoCallID, call.DeliveredAt, call.LastError = string(StatusDelivered), res.KendoCallID, &finished, ""
 			if res.Message != "" {
 				call.Reason = res.Message
 			}
 			s.metrics.deliveries.WithLabelValues("delivered").Inc()
-			log.Info("delivered to Kendo", "kendoCallId", res.CallID, "attempt", call.Attempts, "latencyMs", res.Latency.Milliseconds())
+			log.Info("delivered to Kendo", "kendoCallId", res.KendoCallID, "attempt", call.Attempts, "latencyMs", res.Latency.Milliseconds())
 		case kendo.Unauthorized:
 			// Loud: every call will fail the same way until an operator fixes the key.
 			call.Status, call.LastError = string(StatusFailed), describe(res)

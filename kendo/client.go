@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,16 +67,21 @@ func (c *Client) Send(ctx context.Context, apiKey string, body []byte) (res Resu
 	req.Header.Set("User-Agent", "aloware-kendo")
 	req.Header.Set("X-API-Key", apiKey)
 
+	var sent atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) { sent.Store(info.Err == nil) },
+	}))
+
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		// No status line arrived: refused, reset, timed out, cancelled, EOF.
-		// Kendo may or may not have the call; the caller's dedupe covers that.
-		return Result{Outcome: Transient, Message: cleanText(err.Error(), 1024), Latency: time.Since(start)}
+		// No status line arrived: refused, reset, timed out, cancelled, EOF. Sent tells
+		// whether Kendo may have the call all the same.
+		return Result{Outcome: Transient, Message: cleanText(err.Error(), 1024), Latency: time.Since(start), Sent: sent.Load()}
 	}
 	defer resp.Body.Close()
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	res = Result{Outcome: classify(resp.StatusCode), Status: resp.StatusCode, Latency: time.Since(start)}
+	res = Result{Outcome: classify(resp.StatusCode), Status: resp.StatusCode, Latency: time.Since(start), Sent: true}
 	res.RetryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	if apiKey != "" {
 		// Before any truncation, so no prefix of the key survives a cut.
@@ -85,7 +92,7 @@ func (c *Client) Send(ctx context.Context, apiKey string, body []byte) (res Resu
 	case res.Outcome == Accepted:
 		// The status line is what counts: Kendo took the call even if the body
 		// is odd or cut short, and sending it again would create a duplicate.
-		if res.CallID = callID(raw); res.CallID == "" {
+		if res.KendoCallID = callID(raw); res.KendoCallID == "" {
 			res.Message = fmt.Sprintf("Kendo answered %d without a callId", res.Status)
 		}
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:

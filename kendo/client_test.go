@@ -84,7 +84,7 @@ func TestSendClassifiesEveryAnswer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := send(t, tt.h, nil)
-			if res.Outcome != tt.outcome || res.Status != tt.status || res.CallID != tt.callID {
+			if res.Outcome != tt.outcome || res.Status != tt.status || res.KendoCallID != tt.callID {
 				t.Fatalf("got %+v; want outcome %s status %d callId %q", res, tt.outcome, tt.status, tt.callID)
 			}
 			if tt.approx {
@@ -213,6 +213,9 @@ func TestSendBrokenConnections(t *testing.T) {
 			if res.Outcome != tt.outcome || res.Status != tt.status || !strings.Contains(res.Message, tt.msg) {
 				t.Fatalf("got %+v; want %s %d %q", res, tt.outcome, tt.status, tt.msg)
 			}
+			if !res.Sent {
+				t.Fatalf("the server read the whole request, so Kendo may have the call: Sent must be true (%+v)", res)
+			}
 		})
 	}
 }
@@ -230,8 +233,8 @@ func TestSendTimeoutsAndCancellation(t *testing.T) {
 	t.Run("client timeout", func(t *testing.T) {
 		start := time.Now()
 		res := send(t, http.HandlerFunc(slow), &http.Client{Timeout: 100 * time.Millisecond})
-		if res.Outcome != Transient || res.Status != 0 || !strings.Contains(res.Message, "Timeout") {
-			t.Fatalf("%+v", res)
+		if res.Outcome != Transient || res.Status != 0 || !strings.Contains(res.Message, "Timeout") || !res.Sent {
+			t.Fatalf("%+v (a timeout after the request was written must say Sent)", res)
 		}
 		if time.Since(start) > 3*time.Second {
 			t.Fatal("timeout not honoured")
@@ -252,8 +255,8 @@ func TestSendTimeoutsAndCancellation(t *testing.T) {
 		url := srv.URL
 		srv.Close()
 		res := NewClient(url, nil).Send(context.Background(), testKey, testBody)
-		if res.Outcome != Transient || res.Status != 0 || res.Message == "" {
-			t.Fatalf("%+v", res)
+		if res.Outcome != Transient || res.Status != 0 || res.Message == "" || res.Sent {
+			t.Fatalf("%+v (a refused connection never reached Kendo: Sent must be false)", res)
 		}
 	})
 }
@@ -291,7 +294,7 @@ func TestSendRefusesWithoutSending(t *testing.T) {
 	}
 	for _, tt := range tests {
 		res := c.Send(context.Background(), tt.key, tt.body)
-		if res.Outcome != tt.outcome || res.Status != 0 || res.Message == "" {
+		if res.Outcome != tt.outcome || res.Status != 0 || res.Message == "" || res.Sent {
 			t.Errorf("%s: %+v", tt.name, res)
 		}
 		if tt.key != "" && strings.Contains(res.Message, tt.key) {
@@ -311,15 +314,6 @@ func TestBadURLIsRejected(t *testing.T) {
 	res := NewClient("http://[::1", nil).Send(context.Background(), testKey, testBody)
 	if res.Outcome != Rejected {
 		t.Fatalf("%+v", res)
-	}
-}
-
-func TestOutcomeRetryable(t *testing.T) {
-	want := map[Outcome]bool{Accepted: false, RateLimited: true, BadRequest: false, Unauthorized: false, TooLarge: false, Transient: true, Rejected: false}
-	for o, r := range want {
-		if o.Retryable() != r {
-			t.Errorf("%s.Retryable() = %v", o, !r)
-		}
 	}
 }
 

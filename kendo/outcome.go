@@ -18,20 +18,19 @@ const (
 	Rejected     Outcome = "rejected"     // any other answer (other 4xx, 3xx): terminal
 )
 
-// Retryable reports whether sending the same body again later may succeed.
-// Unauthorized is not: a new key needs an operator, and the caller decides
-// whether to park or fail the call.
-func (o Outcome) Retryable() bool { return o == RateLimited || o == Transient }
-
 // Result is one request's outcome. Message is safe to log and store: it never
 // contains the API key.
 type Result struct {
-	Outcome    Outcome
-	Status     int           // HTTP status; 0 when no response arrived (or the request was never sent)
-	CallID     string        // Kendo's callId on Accepted; "" if the 2xx body had none
-	RetryAfter time.Duration // from the Retry-After header; 0 when absent
-	Message    string        // Kendo's error text, or what went wrong on the way
-	Latency    time.Duration // from sending to the end of reading the answer
+	Outcome     Outcome
+	Status      int           // HTTP status; 0 when no response arrived (or the request was never sent)
+	KendoCallID string        // Kendo's callId on Accepted; "" if the 2xx body had none
+	RetryAfter  time.Duration // from the Retry-After header; 0 when absent
+	Message     string        // Kendo's error text, or what went wrong on the way
+	Latency     time.Duration // from sending to the end of reading the answer
+	// Sent reports that the request was written in full: from then on Kendo may have the
+	// call even when no answer arrives. A request refused before sending, or cut off
+	// while connecting or writing, has Sent false and is safe to send again.
+	Sent bool
 }
 
 // classify maps a Kendo status code to an Outcome. Only this function knows

@@ -1,0 +1,228 @@
+package lifecycle
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
+)
+
+var (
+	t0     = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	policy = Policy{Settle: time.Minute, Grace: 5 * time.Second, ArtifactWait: 10 * time.Minute, RetryHorizon: 24 * time.Hour}
+)
+
+func ptr(t time.Time) *time.Time { return &t }
+
+func ready(team string) Observed {
+	return Observed{Verdict: mapping.StateReady, Complete: true, Team: team, Routed: true}
+}
+
+func answer(o kendo.Outcome, status int, sent bool) Answered {
+	return Answered{Result: kendo.Result{Outcome: o, Status: status, Sent: sent, KendoCallID: map[bool]string{true: "k-1"}[o == kendo.Accepted], Message: "m"},
+		RetryIn: 2 * time.Second, KeyID: "key_1", PausedSince: t0, ProbeEvery: 5 * time.Minute}
+}
+
+// Every transition of the table: from a state, an input, to a state (checked by check)
+// with the effects the engine must carry out.
+func TestApply(t *testing.T) {
+	delivering := State{Status: Delivering, Attempts: 1, Team: "sales", FirstAttemptAt: ptr(t0), ReadyAt: ptr(t0)}
+	tests := []struct {
+		name    string
+		from    State
+		in      Input
+		now     time.Time
+		want    Status
+		effects Effects
+		err     error
+		check   func(t *testing.T, s State)
+	}{
+		// Observed: a new event folded into the call.
+		{name: "in progress stays received", from: State{}, in: Observed{Verdict: mapping.StateInProgress, Reason: "still ringing"},
+			want: Received, check: func(t *testing.T, s State) { is(t, s.Reason, "still ringing") }},
+		{name: "finished without artifacts waits", from: State{Status: Received}, in: Observed{Verdict: mapping.StateAwaitingArtifacts, Complete: true, Reason: "waiting"},
+			want: Received, check: func(t *testing.T, s State) { notNil(t, s.CompleteAt) }},
+		{name: "sms is ignored", in: Observed{Verdict: mapping.StateIgnored, Reason: "SMS"}, want: Ignored},
+		{name: "missed call is skipped", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Reason: "missed"},
+			want: Skipped, effects: Effects{Outcome: "skipped"}},
+		{name: "ready is scheduled after the settle", in: ready("sales"), want: Scheduled, effects: Effects{ScheduleJob: true},
+			check: func(t *testing.T, s State) {
+				is(t, s.Team, "sales")
+				isTime(t, s.DeliverAfter, t0.Add(time.Minute))
+			}},
+		{name: "ready with nothing more expected goes after the grace", in: Observed{Verdict: mapping.StateReady, Complete: true, NothingMoreExpected: true, Team: "s", Routed: true},
+			want: Scheduled, effects: Effects{ScheduleJob: true}, check: func(t *testing.T, s State) { isTime(t, s.DeliverAfter, t0.Add(5*time.Second)) }},
+		{name: "a scheduled call is sent early once nothing more is expected",
+			from: State{Status: Scheduled, ReadyAt: ptr(t0), DeliverAfter: ptr(t0.Add(time.Minute))},
+			in:   Observed{Verdict: mapping.StateReady, NothingMoreExpected: true, Routed: true}, now: t0.Add(20 * time.Second),
+			want: Scheduled, effects: Effects{WakeJob: true}, check: func(t *testing.T, s State) { isTime(t, s.DeliverAfter, t0.Add(20*time.Second)) }},
+		{name: "a scheduled call keeps its job", from: State{Status: Scheduled, ReadyAt: ptr(t0), DeliverAfter: ptr(t0.Add(time.Minute))},
+			in: ready("s"), want: Scheduled},
+		{name: "ready without a route is unrouted", in: Observed{Verdict: mapping.StateReady, Complete: true, Unrouted: "no team matches"},
+			want: Unrouted, check: func(t *testing.T, s State) { is(t, s.Reason, "no team matches") }},
+		{name: "an unrouted call is routed by a later event", from: State{Status: Unrouted, ReadyAt: ptr(t0)}, in: ready("support"),
+			want: Scheduled, effects: Effects{ScheduleJob: true}},
+		{name: "a late recording revives a skipped call", from: State{Status: Skipped, Reason: "missed"}, in: ready("s"),
+			want: Scheduled, effects: Effects{ScheduleJob: true}},
+		{name: "an operator's skip stays", from: State{Status: Skipped, ByOperator: true}, in: ready("s"), want: Skipped},
+		{name: "a delivered call ignores its events", from: State{Status: Delivered, KendoCallID: "k"}, in: ready("s"), want: Delivered},
+		{name: "a delivering call is not disturbed", from: delivering, in: ready("s"), want: Delivering},
+		{name: "a failed call waits for an operator", from: State{Status: Failed}, in: ready("s"), want: Failed},
+		{name: "an erased call drops its events", from: State{Status: Erased}, in: ready("s"), want: Erased},
+
+		// The delivery job.
+		{name: "deferred for pacing", from: State{Status: Scheduled}, in: Deferred{Until: t0.Add(3 * time.Second), Reason: "pacing"},
+			want: Scheduled, effects: Effects{Snooze: 3 * time.Second}},
+		{name: "send starts", from: State{Status: Scheduled, DeliverAfter: ptr(t0)}, in: SendStarted{}, want: Delivering,
+			check: func(t *testing.T, s State) {
+				if s.Attempts != 1 || s.FirstAttemptAt == nil || s.DeliverAfter != nil {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "send cannot start twice", from: delivering, in: SendStarted{}, want: Delivering, err: ErrNotApplicable},
+		{name: "201 delivers", from: delivering, in: answer(kendo.Accepted, 201, true), want: Delivered,
+			effects: Effects{CompleteJob: true, ResumeKey: true, Outcome: "delivered"},
+			check:   func(t *testing.T, s State) { is(t, s.KendoCallID, "k-1") }},
+		{name: "400 fails", from: delivering, in: answer(kendo.BadRequest, 400, true), want: Failed,
+			effects: Effects{CompleteJob: true, Outcome: "bad_request"}},
+		{name: "401 pauses instead of failing", from: delivering, in: answer(kendo.Unauthorized, 401, true), want: Scheduled,
+			effects: Effects{Snooze: 5 * time.Minute, PauseKey: true, Outcome: "unauthorized"},
+			check: func(t *testing.T, s State) {
+				is(t, s.PausedKey, "key_1")
+				contains(t, s.Reason, "HTTP 401", "2026-12-01T10:00:00Z")
+			}},
+		{name: "413 once more shrunk", from: delivering, in: answer(kendo.TooLarge, 413, true), want: Scheduled,
+			effects: Effects{Outcome: "too_large"}, check: func(t *testing.T, s State) { truth(t, s.Shrunk) }},
+		{name: "413 after shrinking fails", from: func() State { s := delivering; s.Shrunk = true; return s }(), in: answer(kendo.TooLarge, 413, true),
+			want: Failed, effects: Effects{CompleteJob: true, Outcome: "too_large"}},
+		{name: "429 retries", from: delivering, in: answer(kendo.RateLimited, 429, true), want: Scheduled,
+			effects: Effects{Snooze: 2 * time.Second, Outcome: "rate_limited"}},
+		{name: "500 retries", from: delivering, in: answer(kendo.Transient, 500, true), want: Scheduled,
+			effects: Effects{Snooze: 2 * time.Second, Outcome: "transient"}},
+		{name: "refused connection retries", from: delivering, in: answer(kendo.Transient, 0, false), want: Scheduled,
+			effects: Effects{Snooze: 2 * time.Second, Outcome: "transient"}},
+		{name: "no answer after sending: unknown, never resent", from: delivering, in: answer(kendo.Transient, 0, true), want: Failed,
+			effects: Effects{CompleteJob: true, Outcome: "unknown"}, check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
+		{name: "retries end at the horizon", from: delivering, in: answer(kendo.Transient, 503, true), now: t0.Add(25 * time.Hour),
+			want: Failed, effects: Effects{CompleteJob: true, Outcome: "transient"}},
+		{name: "a late 201 clears an unknown outcome", from: State{Status: Failed, OutcomeUnknown: true}, in: answer(kendo.Accepted, 201, true),
+			want: Delivered, effects: Effects{CompleteJob: true, Outcome: "delivered"}},
+		{name: "a 201 for an erased call is recorded, the call stays erased", from: State{Status: Erased}, in: answer(kendo.Accepted, 201, true),
+			want: Erased, effects: Effects{CompleteJob: true, Outcome: "delivered"}, check: func(t *testing.T, s State) { is(t, s.KendoCallID, "k-1") }},
+		{name: "a rerun of a cut-off attempt never sends again", from: delivering, in: Rerun{}, want: Failed,
+			effects: Effects{CompleteJob: true, Outcome: "unknown"}, check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
+
+		// Operators.
+		{name: "redeliver a failed call", from: State{Status: Failed, ReadyAt: ptr(t0), Generation: 2, OutcomeUnknown: true, Shrunk: true},
+			in: Redeliver{By: "ops", Team: "sales", Routed: true}, want: Scheduled, effects: Effects{ScheduleJob: true},
+			check: func(t *testing.T, s State) {
+				if s.Generation != 3 || s.OutcomeUnknown || s.Shrunk || !strings.Contains(s.Reason, "ops") {
+					t.Fatalf("%+v", s)
+				}
+			}},
+		{name: "redeliver re-routes an unrouted call", from: State{Status: Unrouted, ReadyAt: ptr(t0)}, in: Redeliver{Team: "support", Routed: true},
+			want: Scheduled, effects: Effects{ScheduleJob: true}, check: func(t *testing.T, s State) { is(t, s.Team, "support") }},
+		{name: "redeliver with still no route", from: State{Status: Unrouted, ReadyAt: ptr(t0)}, in: Redeliver{Unrouted: "still none"}, want: Unrouted},
+		{name: "a scheduled call is not queued twice", from: State{Status: Scheduled, ReadyAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Scheduled, err: ErrNotRedeliverable},
+		{name: "a delivered call is never sent twice", from: State{Status: Delivered, ReadyAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Delivered, err: ErrNotRedeliverable},
+		{name: "a purged call has nothing to send", from: State{Status: Failed, ReadyAt: ptr(t0), PurgedAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Failed, err: ErrPurged},
+		{name: "a missed call has nothing to send", from: State{Status: Skipped}, in: Redeliver{Routed: true}, want: Skipped, err: ErrNotRedeliverable},
+		{name: "skip a waiting call", from: State{Status: Scheduled}, in: Skip{By: "ops page"}, want: Skipped,
+			effects: Effects{CancelJob: true, Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, s.ByOperator) }},
+		{name: "a delivering call cannot be skipped", from: delivering, in: Skip{}, want: Delivering, err: ErrNotSkippable},
+		{name: "erase", from: State{Status: Scheduled}, in: Erase{}, want: Erased, effects: Effects{CancelJob: true},
+			check: func(t *testing.T, s State) { notNil(t, s.PurgedAt) }},
+
+		// Sweeps and Kendo's webhook.
+		{name: "no artifacts in time", from: State{Status: Received, CompleteAt: ptr(t0)}, in: ArtifactTimeout{}, now: t0.Add(11 * time.Minute),
+			want: Skipped, effects: Effects{Outcome: "skipped"}},
+		{name: "not yet timed out", from: State{Status: Received, CompleteAt: ptr(t0)}, in: ArtifactTimeout{}, now: t0.Add(time.Minute),
+			want: Received, err: ErrNotApplicable},
+		{name: "analysis of a delivered call", from: State{Status: Delivered}, in: AnalysisReady{At: t0}, want: Analyzed},
+		{name: "analysis of an unknown call does nothing", from: State{Status: Failed}, in: AnalysisReady{At: t0}, want: Failed, err: ErrNotApplicable},
+		{name: "purge a finished call", from: State{Status: Delivered}, in: Purged{}, want: Delivered, check: func(t *testing.T, s State) { notNil(t, s.PurgedAt) }},
+		{name: "a waiting call is never purged", from: State{Status: Scheduled}, in: Purged{}, want: Scheduled, err: ErrNotApplicable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := tt.now
+			if now.IsZero() {
+				now = t0
+			}
+			got, eff, err := Apply(tt.from, tt.in, now, policy)
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("error %v, want %v", err, tt.err)
+			}
+			if got.Status != tt.want {
+				t.Fatalf("status %q, want %q (reason %q)", got.Status, tt.want, got.Reason)
+			}
+			if eff != tt.effects {
+				t.Fatalf("effects %+v, want %+v", eff, tt.effects)
+			}
+			if err != nil && got != tt.from {
+				t.Fatalf("an error must leave the state unchanged: %+v", got)
+			}
+			if tt.check != nil {
+				tt.check(t, got)
+			}
+		})
+	}
+}
+
+// A call that Kendo may have received is never handed back to a sending state except by
+// an operator's redelivery: walk every input from every such state.
+func TestNothingResendsAfterKendoMayHaveIt(t *testing.T) {
+	inputs := []Input{ready("s"), Deferred{Until: t0}, SendStarted{}, Rerun{}, Skip{}, ArtifactTimeout{}, AnalysisReady{At: t0}, Purged{},
+		answer(kendo.Accepted, 201, true), answer(kendo.Transient, 0, true)}
+	for _, from := range []State{
+		{Status: Delivered, KendoCallID: "k"}, {Status: Analyzed, KendoCallID: "k"},
+		{Status: Failed, OutcomeUnknown: true}, {Status: Delivering, Attempts: 1},
+	} {
+		for _, in := range inputs {
+			got, _, err := Apply(from, in, t0, policy)
+			if err == nil && (got.Status == Scheduled || got.Status == Received) {
+				t.Errorf("%s --%T--> %s: a call Kendo may have must not wait to be sent again", from.Status, in, got.Status)
+			}
+		}
+	}
+}
+
+func is(t *testing.T, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func contains(t *testing.T, s string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			t.Fatalf("%q lacks %q", s, p)
+		}
+	}
+}
+
+func isTime(t *testing.T, got *time.Time, want time.Time) {
+	t.Helper()
+	if got == nil || !got.Equal(want) {
+		t.Fatalf("time %v, want %v", got, want)
+	}
+}
+
+func notNil(t *testing.T, p *time.Time) {
+	t.Helper()
+	if p == nil {
+		t.Fatal("time not set")
+	}
+}
+
+func truth(t *testing.T, b bool) {
+	t.Helper()
+	if !b {
+		t.Fatal("want true")
+	}
+}

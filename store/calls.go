@@ -5,47 +5,51 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
-// Call is one row of ak_calls: everything the delivery engine knows about one Aloware call.
+// Call is one row of ak_calls: everything the engine knows about one Aloware call.
 type Call struct {
-	CallID         string
-	Kind           string
-	Status         string
-	Reason         string
-	KendoCallID    string
-	Attempts       int
-	Generation     int64 // bumped by a redelivery so the new job is not a duplicate of the old
-	Shrunk         bool  // the payload was already shrunk once after a 413
-	LastError      string
-	FirstSeen      time.Time
-	Updated        time.Time
-	CompleteAt     *time.Time // first time the call was seen finished
-	ReadyAt        *time.Time // first time the call had everything Kendo needs
-	DeliverAfter   *time.Time // settle: not sent before this
-	NextAttemptAt  *time.Time // pacing or retry wait
-	FirstAttemptAt *time.Time // start of the retry horizon
-	DeliveredAt    *time.Time
+	AlowareCallID string
+	Kind          string
+	lifecycle.State
+
+	FirstSeen time.Time
+	Updated   time.Time
+	JobID     int64 // River's id of the current generation's delivery job (0 when none)
+
+	// Merged is the merged call (mapping.Call as JSON) that the events so far fold into,
+	// folded with mapping.RulesVersion MergedVersion; nil once purged or erased.
+	Merged        []byte
+	MergedVersion int
+	RawBytes      int64 // raw event bytes kept for this call (bounded)
+
+	// Read off Merged when it changes, so listing never decodes it (and they survive a purge).
+	Direction string
+	RepEmail  string
+	CallDate  *time.Time
+
+	// From Kendo's call.uploaded webhook.
+	AIScore   string
+	AgentName string
 }
 
 // ErrNoCall is returned when no row exists for a call id.
 var ErrNoCall = errors.New("store: no such call")
 
-const callColumns = `call_id, kind, status, reason, kendo_call_id, attempts, generation, shrunk, last_error,
-	first_seen_ms, updated_ms, complete_ms, ready_ms, deliver_after_ms, next_attempt_ms, first_attempt_ms, delivered_ms`
-
-// Querier is what both *sql.DB and *sql.Tx offer.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+const callColumns = `aloware_call_id, kind, status, reason, team, kendo_call_id, attempts, generation, shrunk,
+	outcome_unknown, by_operator, last_error, paused_key, first_seen_ms, updated_ms, complete_ms, ready_ms,
+	deliver_after_ms, first_attempt_ms, delivered_ms, analyzed_ms, purged_ms, job_id, merged, merged_version,
+	raw_bytes, direction, rep_email, call_date_ms, ai_score, agent_name`
 
 // EnsureCall creates the call's row on its first event; later events find it there.
-func EnsureCall(ctx context.Context, q Querier, callID, kind, status string, now time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO ak_calls (call_id, kind, status, first_seen_ms, updated_ms)
-		VALUES ($1, $2, $3, $4, $4) ON CONFLICT (call_id) DO NOTHING`, callID, kind, status, Millis(now))
+func EnsureCall(ctx context.Context, q Querier, alowareCallID, kind string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO ak_calls (aloware_call_id, kind, status, first_seen_ms, updated_ms)
+		VALUES ($1, $2, $3, $4, $4) ON CONFLICT (aloware_call_id) DO NOTHING`,
+		alowareCallID, kind, string(lifecycle.Received), Millis(now))
 	if err != nil {
 		return fmt.Errorf("store: ensure call: %w", err)
 	}
@@ -53,63 +57,183 @@ func EnsureCall(ctx context.Context, q Querier, callID, kind, status string, now
 }
 
 // LockCall reads a call's row inside tx, locking it against other writers until commit.
-func (db *DB) LockCall(ctx context.Context, tx *sql.Tx, callID string) (Call, error) {
-	return getCall(ctx, tx, `SELECT `+callColumns+` FROM ak_calls WHERE call_id = $1`+db.ForUpdate(), callID)
+func (db *DB) LockCall(ctx context.Context, tx *sql.Tx, alowareCallID string) (Call, error) {
+	return scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE aloware_call_id = $1`+db.ForUpdate(), alowareCallID))
 }
 
 // GetCall reads a call's row without locking it.
-func (db *DB) GetCall(ctx context.Context, callID string) (Call, error) {
-	return getCall(ctx, db.SQL, `SELECT `+callColumns+` FROM ak_calls WHERE call_id = $1`, callID)
+func (db *DB) GetCall(ctx context.Context, alowareCallID string) (Call, error) {
+	return scanCall(db.SQL.QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE aloware_call_id = $1`, alowareCallID))
 }
 
-func getCall(ctx context.Context, q Querier, query, callID string) (Call, error) {
+// CallByKendoID finds the call Kendo knows by kendoCallID.
+func (db *DB) CallByKendoID(ctx context.Context, tx *sql.Tx, kendoCallID string) (Call, error) {
+	return scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE kendo_call_id = $1 AND kendo_call_id <> ''`+db.ForUpdate(), kendoCallID))
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanCall(row scanner) (Call, error) {
 	var c Call
+	var status string
 	var firstSeen, updated int64
-	var shrunk int64
-	var complete, ready, deliverAfter, next, firstAttempt, delivered sql.NullInt64
-	err := q.QueryRowContext(ctx, query, callID).Scan(&c.CallID, &c.Kind, &c.Status, &c.Reason, &c.KendoCallID,
-		&c.Attempts, &c.Generation, &shrunk, &c.LastError, &firstSeen, &updated,
-		&complete, &ready, &deliverAfter, &next, &firstAttempt, &delivered)
+	var shrunk, unknown, byOperator int64
+	var complete, ready, deliverAfter, firstAttempt, delivered, analyzed, purged, callDate sql.NullInt64
+	err := row.Scan(&c.AlowareCallID, &c.Kind, &status, &c.Reason, &c.Team, &c.KendoCallID, &c.Attempts, &c.Generation,
+		&shrunk, &unknown, &byOperator, &c.LastError, &c.PausedKey, &firstSeen, &updated, &complete, &ready,
+		&deliverAfter, &firstAttempt, &delivered, &analyzed, &purged, &c.JobID, &c.Merged, &c.MergedVersion,
+		&c.RawBytes, &c.Direction, &c.RepEmail, &callDate, &c.AIScore, &c.AgentName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Call{}, ErrNoCall
 	}
 	if err != nil {
 		return Call{}, fmt.Errorf("store: read call: %w", err)
 	}
-	c.Shrunk = shrunk != 0
+	c.Status = lifecycle.Status(status)
+	c.Shrunk, c.OutcomeUnknown, c.ByOperator = shrunk != 0, unknown != 0, byOperator != 0
 	c.FirstSeen, c.Updated = FromMillis(firstSeen), FromMillis(updated)
 	c.CompleteAt, c.ReadyAt, c.DeliverAfter = timePtr(complete), timePtr(ready), timePtr(deliverAfter)
-	c.NextAttemptAt, c.FirstAttemptAt, c.DeliveredAt = timePtr(next), timePtr(firstAttempt), timePtr(delivered)
+	c.FirstAttemptAt, c.DeliveredAt, c.AnalyzedAt = timePtr(firstAttempt), timePtr(delivered), timePtr(analyzed)
+	c.PurgedAt, c.CallDate = timePtr(purged), timePtr(callDate)
 	return c, nil
 }
 
 // SaveCall writes back every mutable column of a call read with LockCall.
 func SaveCall(ctx context.Context, q Querier, c Call) error {
-	shrunk := 0
-	if c.Shrunk {
-		shrunk = 1
-	}
-	_, err := q.ExecContext(ctx, `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, kendo_call_id = $5,
-		attempts = $6, generation = $7, shrunk = $8, last_error = $9, updated_ms = $10, complete_ms = $11,
-		ready_ms = $12, deliver_after_ms = $13, next_attempt_ms = $14, first_attempt_ms = $15, delivered_ms = $16
-		WHERE call_id = $1`,
-		c.CallID, c.Kind, c.Status, c.Reason, c.KendoCallID, c.Attempts, c.Generation, shrunk, c.LastError,
+	_, err := q.ExecContext(ctx, `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, team = $5, kendo_call_id = $6,
+		attempts = $7, generation = $8, shrunk = $9, outcome_unknown = $10, by_operator = $11, last_error = $12,
+		paused_key = $13, updated_ms = $14, complete_ms = $15, ready_ms = $16, deliver_after_ms = $17,
+		first_attempt_ms = $18, delivered_ms = $19, analyzed_ms = $20, purged_ms = $21, job_id = $22, merged = $23,
+		merged_version = $24, raw_bytes = $25, direction = $26, rep_email = $27, call_date_ms = $28, ai_score = $29,
+		agent_name = $30
+		WHERE aloware_call_id = $1`,
+		c.AlowareCallID, c.Kind, string(c.Status), c.Reason, c.Team, c.KendoCallID, c.Attempts, c.Generation,
+		boolInt(c.Shrunk), boolInt(c.OutcomeUnknown), boolInt(c.ByOperator), c.LastError, c.PausedKey,
 		Millis(c.Updated), nullMillis(c.CompleteAt), nullMillis(c.ReadyAt), nullMillis(c.DeliverAfter),
-		nullMillis(c.NextAttemptAt), nullMillis(c.FirstAttemptAt), nullMillis(c.DeliveredAt))
+		nullMillis(c.FirstAttemptAt), nullMillis(c.DeliveredAt), nullMillis(c.AnalyzedAt), nullMillis(c.PurgedAt),
+		c.JobID, c.Merged, c.MergedVersion, c.RawBytes, c.Direction, c.RepEmail, nullMillis(c.CallDate), c.AIScore,
+		c.AgentName)
 	if err != nil {
 		return fmt.Errorf("store: save call: %w", err)
 	}
 	return nil
 }
 
-// SkipStale ends, in one statement, every finished call that has waited longer than its
-// artifact wait for a recording or transcript. It returns the ids it skipped.
-func (db *DB) SkipStale(ctx context.Context, status, reason string, completeBefore, now time.Time) ([]string, error) {
-	rows, err := db.SQL.QueryContext(ctx, `UPDATE ak_calls SET status = 'skipped', reason = $1, updated_ms = $2
-		WHERE status = $3 AND complete_ms IS NOT NULL AND complete_ms < $4 RETURNING call_id`,
-		reason, Millis(now), status, Millis(completeBefore))
+// CallFilter selects calls for listing and bulk actions. Zero fields do not filter.
+type CallFilter struct {
+	Statuses []lifecycle.Status
+	Since    time.Time // first seen at or after
+	Until    time.Time // first seen before
+	Query    string    // an Aloware call id or a Kendo callId
+	IDs      []string
+	// Before continues a listing: only calls strictly older in (first seen, id) order.
+	Before *Cursor
+	Limit  int
+}
+
+// Cursor is a position in the newest-first order of calls.
+type Cursor struct {
+	FirstSeenMs   int64
+	AlowareCallID string
+}
+
+func (f CallFilter) where() (string, []any) {
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if len(f.Statuses) > 0 {
+		ph := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			ph[i] = arg(string(s))
+		}
+		conds = append(conds, "status IN ("+strings.Join(ph, ", ")+")")
+	}
+	if !f.Since.IsZero() {
+		conds = append(conds, "first_seen_ms >= "+arg(Millis(f.Since)))
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "first_seen_ms < "+arg(Millis(f.Until)))
+	}
+	if f.Query != "" {
+		a, b := arg(f.Query), arg(f.Query)
+		conds = append(conds, "(aloware_call_id = "+a+" OR (kendo_call_id = "+b+" AND kendo_call_id <> ''))")
+	}
+	if len(f.IDs) > 0 {
+		ph := make([]string, len(f.IDs))
+		for i, id := range f.IDs {
+			ph[i] = arg(id)
+		}
+		conds = append(conds, "aloware_call_id IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Before != nil {
+		a, b := arg(f.Before.FirstSeenMs), arg(f.Before.AlowareCallID)
+		conds = append(conds, "(first_seen_ms, aloware_call_id) < ("+a+", "+b+")")
+	}
+	if len(conds) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+const summaryColumns = `aloware_call_id, status, reason, team, direction, rep_email, call_date_ms, attempts, last_error,
+	kendo_call_id, outcome_unknown, first_seen_ms, updated_ms`
+
+// Summary is the part of a call's row a listing shows.
+type Summary struct {
+	AlowareCallID  string
+	Status         lifecycle.Status
+	Reason         string
+	Team           string
+	Direction      string
+	RepEmail       string
+	CallDate       *time.Time
+	Attempts       int
+	LastError      string
+	KendoCallID    string
+	OutcomeUnknown bool
+	FirstSeen      time.Time
+	Updated        time.Time
+}
+
+// ListCalls lists calls newest first (by first-seen time, then id), at most f.Limit.
+func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
+	where, args := f.where()
+	limit := ""
+	if f.Limit > 0 {
+		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+summaryColumns+` FROM ak_calls`+where+
+		` ORDER BY first_seen_ms DESC, aloware_call_id DESC`+limit, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: skip stale calls: %w", err)
+		return nil, fmt.Errorf("store: list calls: %w", err)
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var s Summary
+		var status string
+		var unknown, firstSeen, updated int64
+		var callDate sql.NullInt64
+		if err := rows.Scan(&s.AlowareCallID, &status, &s.Reason, &s.Team, &s.Direction, &s.RepEmail, &callDate,
+			&s.Attempts, &s.LastError, &s.KendoCallID, &unknown, &firstSeen, &updated); err != nil {
+			return nil, fmt.Errorf("store: list calls: %w", err)
+		}
+		s.Status, s.OutcomeUnknown, s.CallDate = lifecycle.Status(status), unknown != 0, timePtr(callDate)
+		s.FirstSeen, s.Updated = FromMillis(firstSeen), FromMillis(updated)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// CallIDs lists the ids of the calls a filter selects, in no particular order.
+func (db *DB) CallIDs(ctx context.Context, f CallFilter) ([]string, error) {
+	where, args := f.where()
+	rows, err := db.SQL.QueryContext(ctx, `SELECT aloware_call_id FROM ak_calls`+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: select calls: %w", err)
 	}
 	defer rows.Close()
 	var ids []string
@@ -123,21 +247,47 @@ func (db *DB) SkipStale(ctx context.Context, status, reason string, completeBefo
 	return ids, rows.Err()
 }
 
-// CountByStatus counts calls per status, for the queue-depth gauge.
-func (db *DB) CountByStatus(ctx context.Context) (map[string]int, error) {
+// CountByStatus counts calls per status.
+func (db *DB) CountByStatus(ctx context.Context) (map[lifecycle.Status]int, error) {
 	rows, err := db.SQL.QueryContext(ctx, `SELECT status, COUNT(*) FROM ak_calls GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[lifecycle.Status]int{}
 	for rows.Next() {
 		var s string
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
 			return nil, err
 		}
-		out[s] = n
+		out[lifecycle.Status(s)] = n
 	}
 	return out, rows.Err()
+}
+
+// StaleCalls lists finished calls still waiting for a recording or transcript since
+// before completeBefore.
+func (db *DB) StaleCalls(ctx context.Context, completeBefore time.Time) ([]string, error) {
+	return db.ids(ctx, `SELECT aloware_call_id FROM ak_calls WHERE status = 'received' AND complete_ms IS NOT NULL AND complete_ms < $1`,
+		Millis(completeBefore))
+}
+
+// ExpiredCalls lists up to limit finished calls, not yet purged, last changed before
+// updatedBefore.
+func (db *DB) ExpiredCalls(ctx context.Context, updatedBefore time.Time, limit int) ([]string, error) {
+	return db.ids(ctx, fmt.Sprintf(`SELECT aloware_call_id FROM ak_calls WHERE purged_ms IS NULL AND updated_ms < $1
+		AND status IN ('delivered', 'analyzed', 'skipped', 'ignored', 'failed', 'unrouted') LIMIT %d`, limit), Millis(updatedBefore))
+}
+
+// PurgeIDlessEvents drops the raw bodies of stored events that belong to no call (test
+// payloads, contact events) received before t.
+func (db *DB) PurgeIDlessEvents(ctx context.Context, before time.Time) error {
+	_, err := db.SQL.ExecContext(ctx, `UPDATE ak_events SET raw = $2 WHERE aloware_call_id = '' AND received_ms < $1 AND size > 0 AND raw <> $2`,
+		Millis(before), []byte{})
+	return err
+}
+
+func (db *DB) ids(ctx context.Context, query string, args ...any) ([]string, error) {
+	return callIDs(ctx, db.SQL, query, args...)
 }

@@ -3,36 +3,47 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Event is one raw Aloware event as stored.
 type Event struct {
-	ID         int64
-	CallID     string
-	Name       string
-	Kind       string
-	ReceivedAt time.Time
-	Raw        []byte
+	ID            int64
+	AlowareCallID string
+	Name          string
+	Kind          string
+	ReceivedAt    time.Time
+	Raw           []byte // exactly as it arrived; empty when not kept (over the call's bound, purged, erased)
+	Size          int    // bytes as it arrived, kept or not
+	Warnings      string // the fields that could not be read, one per line
 }
 
-// InsertEvent stores a raw event exactly as it arrived.
+// InsertEvent stores an event. Its text columns are made safe for both engines (see
+// Text); the raw body is stored as bytes, whatever it holds.
 func InsertEvent(ctx context.Context, q Querier, e Event) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO ak_events (call_id, name, kind, received_ms, raw) VALUES ($1, $2, $3, $4, $5)`,
-		e.CallID, e.Name, e.Kind, Millis(e.ReceivedAt), string(e.Raw))
+	raw := e.Raw
+	if raw == nil {
+		raw = []byte{}
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO ak_events (aloware_call_id, name, kind, received_ms, raw, size, warnings)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		e.AlowareCallID, Text(e.Name, 200), e.Kind, Millis(e.ReceivedAt), raw, e.Size, Text(e.Warnings, 4000))
 	if err != nil {
 		return fmt.Errorf("store: insert event: %w", err)
 	}
 	return nil
 }
 
-// Events lists a call's events in arrival order; withRaw=false leaves Raw empty.
-func Events(ctx context.Context, q Querier, callID string, withRaw bool) ([]Event, error) {
-	cols := `id, call_id, name, kind, received_ms, ''`
+// Events lists a call's events in arrival order (a replayed quarantined event keeps its
+// arrival time); withRaw=false leaves Raw empty.
+func Events(ctx context.Context, q Querier, alowareCallID string, withRaw bool) ([]Event, error) {
+	cols := `id, aloware_call_id, name, kind, received_ms, size, warnings`
 	if withRaw {
-		cols = `id, call_id, name, kind, received_ms, raw`
+		cols += `, raw`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM ak_events WHERE call_id = $1 ORDER BY id`, callID)
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM ak_events WHERE aloware_call_id = $1 ORDER BY received_ms, id`, alowareCallID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
@@ -41,15 +52,47 @@ func Events(ctx context.Context, q Querier, callID string, withRaw bool) ([]Even
 	for rows.Next() {
 		var e Event
 		var ms int64
-		var raw string
-		if err := rows.Scan(&e.ID, &e.CallID, &e.Name, &e.Kind, &ms, &raw); err != nil {
+		dest := []any{&e.ID, &e.AlowareCallID, &e.Name, &e.Kind, &ms, &e.Size, &e.Warnings}
+		if withRaw {
+			dest = append(dest, &e.Raw)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("store: list events: %w", err)
 		}
 		e.ReceivedAt = FromMillis(ms)
-		if withRaw {
-			e.Raw = []byte(raw)
-		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// PurgeEvents drops the raw bodies of a call's events; their names, times and sizes stay.
+func PurgeEvents(ctx context.Context, q Querier, alowareCallID string) error {
+	if _, err := q.ExecContext(ctx, `UPDATE ak_events SET raw = $2, warnings = '' WHERE aloware_call_id = $1`, alowareCallID, []byte{}); err != nil {
+		return fmt.Errorf("store: purge events: %w", err)
+	}
+	return nil
+}
+
+// CountEventsSince counts the events stored since t (all kinds, test payloads included).
+func (db *DB) CountEventsSince(ctx context.Context, t time.Time) (int, error) {
+	var n int
+	err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_events WHERE received_ms >= $1`, Millis(t)).Scan(&n)
+	return n, err
+}
+
+// Text makes s safe for a text column of either engine and short enough for a listing:
+// valid UTF-8, no NUL or other control characters (PostgreSQL refuses 0x00), at most max
+// bytes.
+func Text(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "")
+	}
+	return s
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -27,28 +29,17 @@ func (db *DB) TakeSlot(ctx context.Context, keyID string, limit int, window time
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ak_rate_slots WHERE key_id = $1 AND at_ms <= $2`, keyID, since); err != nil {
 		return 0, 0, fmt.Errorf("store: pacing prune: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2 ORDER BY at_ms DESC`, keyID, since)
-	if err != nil {
-		return 0, 0, fmt.Errorf("store: pacing: %w", err)
-	}
-	var recent []int64 // newest first
-	for rows.Next() {
-		var at int64
-		if err := rows.Scan(&at); err != nil {
-			rows.Close()
-			return 0, 0, err
-		}
-		recent = append(recent, at)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
-	}
-	if len(recent) >= limit {
-		// The limit-th newest send must leave the window before another may start.
-		blocking := FromMillis(recent[limit-1])
-		wait := blocking.Add(window).Sub(now) + time.Millisecond
+	// The limit-th newest send is the one that must leave the window before another may
+	// start; OFFSET reads just that one.
+	var blocking int64
+	err = tx.QueryRowContext(ctx, `SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
+		ORDER BY at_ms DESC LIMIT 1 OFFSET $3`, keyID, since, limit-1).Scan(&blocking)
+	switch {
+	case err == nil:
+		wait := FromMillis(blocking).Add(window).Sub(now) + time.Millisecond
 		return 0, wait, tx.Commit()
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, 0, fmt.Errorf("store: pacing: %w", err)
 	}
 	var id int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO ak_rate_slots (key_id, at_ms) VALUES ($1, $2) RETURNING id`, keyID, Millis(now)).Scan(&id); err != nil {
@@ -68,4 +59,12 @@ func MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) error {
 		return fmt.Errorf("store: pacing: %w", err)
 	}
 	return nil
+}
+
+// SlotsInWindow counts the sends of keyID in the window ending now (for the ops page).
+func (db *DB) SlotsInWindow(ctx context.Context, keyID string, window time.Duration, now time.Time) (int, error) {
+	var n int
+	err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2`,
+		keyID, Millis(now.Add(-window))).Scan(&n)
+	return n, err
 }

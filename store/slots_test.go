@@ -17,7 +17,7 @@ func openDBs(t *testing.T) map[string]*store.DB {
 	}
 	dbs := map[string]*store.DB{}
 	for name, loc := range locations {
-		db, err := store.Open(context.Background(), loc)
+		db, err := store.Open(context.Background(), loc, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -1,14 +1,14 @@
 // Package store keeps aloware-kendo's durable state: every raw Aloware event, one row per
-// call, and the pacing log. The same SQL runs on SQLite (the embedded default) and
-// PostgreSQL (several replicas); the few differences live in Dialect.
+// call, the pacing log, the quarantine, key pauses, the attempt log and Kendo's webhooks.
+// The same SQL runs on SQLite (the embedded default) and PostgreSQL (several replicas);
+// the few differences live in Dialect and in the migrations.
 package store
 
 import (
 	"context"
 	"database/sql"
-	_ "embed"
+	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +16,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	_ "modernc.org/sqlite"             // database/sql driver "sqlite", pure Go
+
+	"github.com/aloware-kendo/aloware-kendo/store/location"
 )
 
 // Dialect names the database engine behind a DB.
@@ -26,52 +28,38 @@ const (
 	Postgres Dialect = "postgres"
 )
 
-// schema is written for SQLite; schemaFor derives PostgreSQL's from it.
-//
-//go:embed schema.sql
-var schema string
-
-// schemaFor adapts the schema's two SQLite-only spellings: 64-bit integers are INTEGER in
-// SQLite and BIGINT in PostgreSQL, and auto-increment keys are BIGSERIAL there.
-func schemaFor(d Dialect) string {
-	if d != Postgres {
-		return schema
-	}
-	return strings.NewReplacer(
-		" INTEGER PRIMARY KEY AUTOINCREMENT", " BIGSERIAL PRIMARY KEY",
-		" INTEGER", " BIGINT",
-	).Replace(schema)
-}
-
 // DB is the service's database handle. River shares SQL: on SQLite it must be the only
 // connection (River's SQLite driver and our queries would otherwise meet SQLITE_BUSY).
 type DB struct {
-	SQL     *sql.DB
-	Dialect Dialect
+	SQL      *sql.DB
+	Dialect  Dialect
+	location string // for scrubbing credentials out of driver errors
 }
 
+// Migrator runs more migrations under the same lock as ours (River's, for the engine).
+type Migrator func(ctx context.Context, db *DB) error
+
 // Open connects to a "sqlite:PATH" or "postgres://…" location, creating the SQLite file
-// and its folder on first run, and applies the schema.
-func Open(ctx context.Context, location string) (*DB, error) {
-	db, err := open(location)
+// and its folder on first run, and applies our migrations and then more's, all under one
+// lock so that replicas starting together cannot race each other.
+func Open(ctx context.Context, loc string, more Migrator) (*DB, error) {
+	db, err := open(loc)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.migrate(ctx, schemaFor(db.Dialect)); err != nil {
+	if err := db.Migrate(ctx, more); err != nil {
 		db.SQL.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-func open(location string) (*DB, error) {
-	switch {
-	case strings.HasPrefix(location, "sqlite:"):
-		path := strings.TrimPrefix(location, "sqlite:")
+func open(loc string) (*DB, error) {
+	if err := location.Check(loc); err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	if path, ok := strings.CutPrefix(loc, "sqlite:"); ok {
 		path = strings.TrimPrefix(path, "//")
-		if path == "" {
-			return nil, fmt.Errorf("db: sqlite location needs a file path, e.g. sqlite:./data/aloware-kendo.db")
-		}
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, fmt.Errorf("db: create folder for %s: %w", path, err)
@@ -79,55 +67,24 @@ func open(location string) (*DB, error) {
 		}
 		// WAL lets readers run beside the writer; the busy timeout covers the moments
 		// another process (a CLI, a backup) holds the file.
-		q := url.Values{}
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "synchronous(FULL)")
-		q.Add("_pragma", "foreign_keys(ON)")
-		q.Set("_txlock", "immediate")
-		sqlDB, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		sqlDB, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"+
+			"&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("db: open sqlite: %w", err)
 		}
 		sqlDB.SetMaxOpenConns(1)
 		sqlDB.SetConnMaxLifetime(0)
 		sqlDB.SetConnMaxIdleTime(0)
-		return &DB{SQL: sqlDB, Dialect: SQLite}, nil
-	case strings.HasPrefix(location, "postgres://"), strings.HasPrefix(location, "postgresql://"):
-		sqlDB, err := sql.Open("pgx", location)
-		if err != nil {
-			return nil, fmt.Errorf("db: open postgres: %w", redact(err, location))
-		}
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{SQL: sqlDB, Dialect: Postgres}, nil
+		return &DB{SQL: sqlDB, Dialect: SQLite, location: loc}, nil
 	}
-	return nil, fmt.Errorf("db: unsupported location %q: use sqlite:PATH or postgres://…", RedactLocation(location))
-}
-
-// migrate applies the schema; every statement is idempotent. On PostgreSQL an advisory
-// lock keeps replicas that start together from racing each other.
-func (db *DB) migrate(ctx context.Context, schema string) error {
-	tx, err := db.SQL.BeginTx(ctx, nil)
+	sqlDB, err := sql.Open("pgx", loc)
 	if err != nil {
-		return fmt.Errorf("db: migrate: %w", err)
+		return nil, fmt.Errorf("db: open postgres: %s", location.Scrub(err.Error(), loc))
 	}
-	defer tx.Rollback()
-	if db.Dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7243001)`); err != nil {
-			return fmt.Errorf("db: migrate lock: %w", err)
-		}
-	}
-	for _, stmt := range strings.Split(schema, ";") {
-		if strings.TrimSpace(stripComments(stmt)) == "" {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("db: migrate: %w", err)
-		}
-	}
-	return tx.Commit()
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{SQL: sqlDB, Dialect: Postgres, location: loc}, nil
 }
 
 // ForUpdate is the row-lock suffix of a SELECT: SQLite serialises writers on its single
@@ -139,42 +96,16 @@ func (db *DB) ForUpdate() string {
 	return ""
 }
 
-// Ping reports whether the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
-
 // Close closes the pool.
 func (db *DB) Close() error { return db.SQL.Close() }
 
-func stripComments(s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
-			b.WriteString(line)
-		}
-	}
-	return b.String()
-}
-
-// RedactLocation hides the password of a database URL (postgres://u:secret@h →
-// postgres://u:xxxxx@h) wherever a location is shown: errors, logs, start-up lines.
-func RedactLocation(location string) string {
-	if !strings.Contains(location, "://") {
-		return location
-	}
-	u, err := url.Parse(location)
-	if err != nil {
-		return "[unparseable database URL]"
-	}
-	return u.Redacted()
-}
-
-func redact(err error, location string) error {
-	u, perr := url.Parse(location)
-	if perr != nil || u.User == nil {
+// Scrub removes the location's credentials from an error a driver made from it.
+func (db *DB) Scrub(err error) error {
+	if err == nil || db.Dialect != Postgres {
 		return err
 	}
-	if pw, has := u.User.Password(); has && pw != "" {
-		return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), pw, "xxxxx"))
+	if msg := location.Scrub(err.Error(), db.location); msg != err.Error() {
+		return errors.New(msg)
 	}
 	return err
 }
@@ -198,4 +129,18 @@ func timePtr(n sql.NullInt64) *time.Time {
 	}
 	t := FromMillis(n.Int64)
 	return &t
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Querier is what both *sql.DB and *sql.Tx offer.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Attempt is one Kendo request of a call and Kendo's answer.
+type Attempt struct {
+	ID            int64
+	AlowareCallID string
+	N             int
+	Started       time.Time
+	Finished      *time.Time
+	Outcome       string // "unknown" until an answer is recorded
+	HTTPStatus    int
+	Message       string
+	KendoCallID   string
+}
+
+// StartAttempt records that request n of a call is about to be sent.
+func StartAttempt(ctx context.Context, q Querier, alowareCallID string, n int, at time.Time) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `INSERT INTO ak_attempts (aloware_call_id, n, started_ms) VALUES ($1, $2, $3) RETURNING id`,
+		alowareCallID, n, Millis(at)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: start attempt: %w", err)
+	}
+	return id, nil
+}
+
+// FinishAttempt records Kendo's answer to an attempt.
+func FinishAttempt(ctx context.Context, q Querier, a Attempt) error {
+	_, err := q.ExecContext(ctx, `UPDATE ak_attempts SET finished_ms = $2, outcome = $3, http_status = $4, message = $5,
+		kendo_call_id = $6 WHERE id = $1`, a.ID, nullMillis(a.Finished), a.Outcome, a.HTTPStatus, Text(a.Message, 1000), a.KendoCallID)
+	if err != nil {
+		return fmt.Errorf("store: finish attempt: %w", err)
+	}
+	return nil
+}
+
+// Attempts lists a call's attempts in order.
+func Attempts(ctx context.Context, q Querier, alowareCallID string) ([]Attempt, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, aloware_call_id, n, started_ms, finished_ms, outcome, http_status, message, kendo_call_id
+		FROM ak_attempts WHERE aloware_call_id = $1 ORDER BY id`, alowareCallID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		var a Attempt
+		var started int64
+		var finished sql.NullInt64
+		if err := rows.Scan(&a.ID, &a.AlowareCallID, &a.N, &started, &finished, &a.Outcome, &a.HTTPStatus, &a.Message, &a.KendoCallID); err != nil {
+			return nil, err
+		}
+		a.Started, a.Finished = FromMillis(started), timePtr(finished)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// MinuteCount is one minute of finished attempts by outcome class.
+type MinuteCount struct {
+	Minute    time.Time
+	Delivered int
+	Failed    int
+}
+
+// AttemptsPerMinute counts finished attempts per minute since t: accepted ones as
+// delivered, the rest as failed.
+func (db *DB) AttemptsPerMinute(ctx context.Context, since time.Time) ([]MinuteCount, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT finished_ms / 60000, SUM(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END), COUNT(*)
+		FROM ak_attempts WHERE finished_ms >= $1 GROUP BY finished_ms / 60000 ORDER BY 1`, Millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: attempts per minute: %w", err)
+	}
+	defer rows.Close()
+	var out []MinuteCount
+	for rows.Next() {
+		var minute int64
+		var ok, all int
+		if err := rows.Scan(&minute, &ok, &all); err != nil {
+			return nil, err
+		}
+		out = append(out, MinuteCount{Minute: FromMillis(minute * 60000), Delivered: ok, Failed: all - ok})
+	}
+	return out, rows.Err()
+}
+
+// PurgeAttempts drops the messages of a call's attempts (Kendo's error text may quote
+// the payload); outcomes and times stay.
+func PurgeAttempts(ctx context.Context, q Querier, alowareCallID string) error {
+	_, err := q.ExecContext(ctx, `UPDATE ak_attempts SET message = '' WHERE aloware_call_id = $1`, alowareCallID)
+	return err
+}

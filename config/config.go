@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
-	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/store/location"
 )
 
 // EnvPrefix prefixes every option's environment variable: --kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -25,41 +25,52 @@ const KendoKeyEnv = "KENDO_API_KEY"
 
 // Default values, exported so the CLI help, README and tests agree.
 const (
-	DefaultListen          = ":8080"
-	DefaultKendoURL        = "https://app.kendo.ai/api/integrations/push-api/ingest"
-	DefaultKendoRate       = "30/min"
-	DefaultDB              = "sqlite:./data/aloware-kendo.db"
-	DefaultSettle          = 60 * time.Second
-	DefaultAlowareAPIURL   = "https://app.aloware.com"
-	DefaultArtifactWait    = 10 * time.Minute
-	DefaultRetryHorizon    = 24 * time.Hour
-	DefaultKendoTimeout    = 15 * time.Second
-	DefaultRescueAfter     = 2 * time.Minute
-	DefaultShutdownTimeout = 20 * time.Second
-	DefaultLogLevel        = "info"
+	DefaultListen           = ":8080"
+	DefaultKendoURL         = "https://app.kendo.ai/api/integrations/push-api/ingest"
+	DefaultDB               = "sqlite:./data/aloware-kendo.db"
+	DefaultSettle           = 60 * time.Second
+	DefaultAlowareAPIURL    = "https://app.aloware.com"
+	DefaultArtifactWait     = 10 * time.Minute
+	DefaultRetryHorizon     = 24 * time.Hour
+	DefaultKendoTimeout     = 15 * time.Second
+	DefaultRescueAfter      = 2 * time.Minute
+	DefaultShutdownTimeout  = 20 * time.Second
+	DefaultLogLevel         = "info"
+	DefaultRetain           = 720 * time.Hour
+	DefaultKeyProbeInterval = 5 * time.Minute
+	DefaultQuarantineMaxMB  = 100
+	// DefaultGrace is how long a ready call waits once nothing more is expected (it has
+	// its recording, transcript and summary): room for a trailing Call-Disposed.
+	DefaultGrace = 5 * time.Second
 )
+
+// DefaultKendoRate is Kendo's documented limit, spelt as the flag takes it.
+var DefaultKendoRate = kendo.DefaultRate.String()
 
 // Config is everything `aloware-kendo serve` can be told. The `flag` tag names the
 // option in validation messages; `validate` holds the rules (go-playground/validator).
 type Config struct {
-	Listen          string        `flag:"listen" validate:"required,listen"`
-	KendoURL        string        `flag:"kendo-url" validate:"required,httpurl"`
-	KendoAPIKey     string        `flag:"kendo-api-key" validate:"omitempty,printascii,excludes= "`
-	KendoRate       string        `flag:"kendo-rate" validate:"required,rate"`
-	DB              string        `flag:"db" validate:"required,dburl"`
-	Settle          time.Duration `flag:"settle" validate:"gte=0"`
-	InboundToken    string        `flag:"inbound-token" validate:"omitempty,printascii,excludes= "`
-	InboundBasic    string        `flag:"inbound-basic" validate:"omitempty,userpass"`
-	AlowareAPIURL   string        `flag:"aloware-api-url" validate:"required,httpurl"`
-	AlowareAPIToken string        `flag:"aloware-api-token" validate:"omitempty,printascii,excludes= "`
-	RepEmailMap     string        `flag:"rep-email-map"`
-	ArtifactWait    time.Duration `flag:"artifact-wait" validate:"gte=0"`
-	RetryHorizon    time.Duration `flag:"retry-horizon" validate:"gt=0"`
-	KendoTimeout    time.Duration `flag:"kendo-timeout" validate:"gt=0"`
-	RescueAfter     time.Duration `flag:"rescue-after" validate:"gt=0"`
-	ShutdownTimeout time.Duration `flag:"shutdown-timeout" validate:"gt=0"`
-	LogLevel        string        `flag:"log-level" validate:"oneof=debug info warn error"`
-	MetricsAuth     bool          `flag:"metrics-auth"`
+	Listen           string        `flag:"listen" validate:"required,listen"`
+	KendoURL         string        `flag:"kendo-url" validate:"required,httpurl"`
+	KendoAPIKey      string        `flag:"kendo-api-key" validate:"omitempty,printascii,excludes= "`
+	KendoRate        string        `flag:"kendo-rate" validate:"required,rate"`
+	DB               string        `flag:"db" validate:"required,dburl"`
+	Settle           time.Duration `flag:"settle" validate:"gte=0"`
+	InboundToken     string        `flag:"inbound-token" validate:"omitempty,printascii,excludes= "`
+	InboundBasic     string        `flag:"inbound-basic" validate:"omitempty,userpass"`
+	AlowareAPIURL    string        `flag:"aloware-api-url" validate:"required,httpurl"`
+	AlowareAPIToken  string        `flag:"aloware-api-token" validate:"omitempty,printascii,excludes= "`
+	RepEmailMap      string        `flag:"rep-email-map"`
+	ArtifactWait     time.Duration `flag:"artifact-wait" validate:"gte=0"`
+	RetryHorizon     time.Duration `flag:"retry-horizon" validate:"gt=0"`
+	KendoTimeout     time.Duration `flag:"kendo-timeout" validate:"gt=0"`
+	RescueAfter      time.Duration `flag:"rescue-after" validate:"gt=0"`
+	ShutdownTimeout  time.Duration `flag:"shutdown-timeout" validate:"gt=0"`
+	LogLevel         string        `flag:"log-level" validate:"oneof=debug info warn error"`
+	MetricsAuth      bool          `flag:"metrics-auth"`
+	Retain           time.Duration `flag:"retain" validate:"gt=0"`
+	KeyProbeInterval time.Duration `flag:"key-probe-interval" validate:"gt=0"`
+	QuarantineMaxMB  int           `flag:"quarantine-max-mb" validate:"gte=1"`
 
 	// Rate is KendoRate parsed; Parse fills it.
 	Rate kendo.Rate `flag:"-"`
@@ -101,6 +112,11 @@ var options = []option{
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, DefaultLogLevel)},
 	{name: "metrics-auth", usage: "when true, /metrics needs the inbound credentials too", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.BoolVar(&c.MetricsAuth, name, false, usage)
+	}},
+	{name: "retain", usage: "how long the content (raw events, payload) of finished calls is kept before it is purged", bind: dur(func(c *Config) *time.Duration { return &c.Retain }, DefaultRetain)},
+	{name: "key-probe-interval", usage: "while Kendo rejects a key (401/403), how often one request tests it", bind: dur(func(c *Config) *time.Duration { return &c.KeyProbeInterval }, DefaultKeyProbeInterval)},
+	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never holds more than this many MB; past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.IntVar(&c.QuarantineMaxMB, name, DefaultQuarantineMaxMB, usage)
 	}},
 }
 
@@ -241,7 +257,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("kendo-url", c.KendoURL),
 		slog.String("kendo-api-key", redact(c.KendoAPIKey)),
 		slog.String("kendo-rate", c.KendoRate),
-		slog.String("db", store.RedactLocation(c.DB)),
+		slog.String("db", location.Redact(c.DB)),
 		slog.String("settle", c.Settle.String()),
 		slog.String("inbound-token", redact(c.InboundToken)),
 		slog.String("inbound-basic", redactBasic(c.InboundBasic)),
@@ -255,6 +271,9 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("shutdown-timeout", c.ShutdownTimeout.String()),
 		slog.String("log-level", c.LogLevel),
 		slog.Bool("metrics-auth", c.MetricsAuth),
+		slog.String("retain", c.Retain.String()),
+		slog.String("key-probe-interval", c.KeyProbeInterval.String()),
+		slog.Int("quarantine-max-mb", c.QuarantineMaxMB),
 	}
 }
 

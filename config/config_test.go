@@ -30,6 +30,7 @@ func TestParseDefaults(t *testing.T) {
 		Settle: 60 * time.Second, AlowareAPIURL: "https://app.aloware.com",
 		ArtifactWait: 10 * time.Minute, RetryHorizon: 24 * time.Hour, KendoTimeout: 15 * time.Second,
 		RescueAfter: 2 * time.Minute, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
+		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100,
 		Rate: kendo.Rate{Limit: 30, Period: time.Minute},
 	}
 	if c != want {
@@ -75,13 +76,16 @@ func TestParse(t *testing.T) {
 		{"listen ipv6", []string{"--listen", "[::1]:8080"}, nil, nil},
 		{"basic with colon in password", []string{"--inbound-basic", "aloware:pa:ss"}, nil,
 			func(t *testing.T, c Config) { eq(t, c.InboundBasic, "aloware:pa:ss") }},
-		{"all durations", []string{"--artifact-wait", "1m", "--retry-horizon", "1h", "--kendo-timeout", "2s", "--rescue-after", "30s", "--shutdown-timeout", "3s"}, nil,
+		{"all durations", []string{"--artifact-wait", "1m", "--retry-horizon", "1h", "--kendo-timeout", "2s", "--rescue-after", "30s", "--shutdown-timeout", "7s",
+			"--retain", "48h", "--key-probe-interval", "30s"}, nil,
 			func(t *testing.T, c Config) {
 				eq(t, c.ArtifactWait, time.Minute)
 				eq(t, c.RetryHorizon, time.Hour)
 				eq(t, c.KendoTimeout, 2*time.Second)
 				eq(t, c.RescueAfter, 30*time.Second)
-				eq(t, c.ShutdownTimeout, 3*time.Second)
+				eq(t, c.ShutdownTimeout, 7*time.Second)
+				eq(t, c.Retain, 48*time.Hour)
+				eq(t, c.KeyProbeInterval, 30*time.Second)
 			}},
 		{"zero settle allowed", []string{"--settle", "0s"}, nil,
 			func(t *testing.T, c Config) { eq(t, c.Settle, time.Duration(0)) }},
@@ -131,6 +135,12 @@ func TestParseErrors(t *testing.T) {
 		{"bad bool env", nil, env("ALOWARE_KENDO_METRICS_AUTH", "yes please"), []string{"ALOWARE_KENDO_METRICS_AUTH:"}},
 		{"stray argument", []string{"extra"}, nil, []string{`unexpected argument "extra"`}},
 		{"token with space", []string{"--inbound-token", "a b"}, nil, []string{"--inbound-token:", "printable ASCII"}},
+		// A deploy's SIGTERM must let a Kendo request that has started finish (issue 8).
+		{"shutdown shorter than a Kendo request", []string{"--kendo-timeout", "15s", "--shutdown-timeout", "10s"}, nil,
+			[]string{"--shutdown-timeout:", "at least --kendo-timeout (15s) plus 5s"}},
+		{"default shutdown with a long Kendo timeout", []string{"--kendo-timeout", "30s"}, nil, []string{"--shutdown-timeout: 20s is too short"}},
+		{"quarantine bound", []string{"--quarantine-max-mb", "0"}, nil, []string{"--quarantine-max-mb:", "at least 1"}},
+		{"zero retention", []string{"--retain", "0s"}, nil, []string{"--retain:", "positive"}},
 		{"several at once", []string{"--kendo-rate", "x", "--db", "nope:"}, nil, []string{"--kendo-rate:", "--db:"}},
 	}
 	for _, tt := range tests {
@@ -199,8 +209,8 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"listen": "127.0.0.1:1", "kendo-url": "http://k/ingest", "kendo-api-key": "pk_x", "kendo-rate": "2/s",
 		"db": "sqlite:/tmp/x.db", "settle": "1s", "inbound-token": "t", "inbound-basic": "u:p",
 		"aloware-api-url": "http://a", "aloware-api-token": "at", "rep-email-map": "/m.csv", "artifact-wait": "2s",
-		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "6s",
-		"log-level": "warn", "metrics-auth": "true",
+		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "9s",
+		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
 	}
 	flags := Flags()
 	if len(flags) != len(values) {

@@ -9,11 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
-	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/store/location"
 )
 
 // validatorOnce builds the validator once: it caches struct metadata and is safe for
@@ -28,7 +29,7 @@ var validatorOnce = sync.OnceValue(func() *validator.Validate {
 		_, err := kendo.ParseRate(fl.Field().String())
 		return err == nil
 	}))
-	must(v.RegisterValidation("dburl", func(fl validator.FieldLevel) bool { return checkDB(fl.Field().String()) == nil }))
+	must(v.RegisterValidation("dburl", func(fl validator.FieldLevel) bool { return location.Check(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("userpass", func(fl validator.FieldLevel) bool { return checkUserPass(fl.Field().String()) == nil }))
 	return v
 })
@@ -39,8 +40,22 @@ func must(err error) {
 	}
 }
 
+// ShutdownMargin is what --shutdown-timeout must leave beyond --kendo-timeout: a Kendo
+// request that has started always finishes, and its answer is recorded, before the
+// process exits (a request cut short is a second POST after the restart).
+const ShutdownMargin = 5 * time.Second
+
 // validate returns one message per invalid option, each starting with its flag.
 func validate(c *Config) []string {
+	out := validateFields(c)
+	if c.KendoTimeout > 0 && c.ShutdownTimeout > 0 && c.ShutdownTimeout < c.KendoTimeout+ShutdownMargin {
+		out = append(out, fmt.Sprintf("--shutdown-timeout: %s is too short: it must be at least --kendo-timeout (%s) plus %s, so that a Kendo request in flight at shutdown can finish",
+			c.ShutdownTimeout, c.KendoTimeout, ShutdownMargin))
+	}
+	return out
+}
+
+func validateFields(c *Config) []string {
 	err := validatorOnce().Struct(c)
 	if err == nil {
 		return nil
@@ -71,7 +86,7 @@ func message(fe validator.FieldError) string {
 		_, err := kendo.ParseRate(val)
 		return err.Error()
 	case "dburl":
-		return checkDB(val).Error()
+		return location.Check(val).Error()
 	case "userpass":
 		return checkUserPass(val).Error()
 	case "oneof":
@@ -79,6 +94,9 @@ func message(fe validator.FieldError) string {
 	case "gt":
 		return fmt.Sprintf("must be a positive duration (got %v)", fe.Value())
 	case "gte":
+		if fe.Param() != "0" {
+			return fmt.Sprintf("must be at least %s (got %v)", fe.Param(), fe.Value())
+		}
 		return fmt.Sprintf("must not be negative (got %v)", fe.Value())
 	case "printascii", "excludes":
 		return "must be printable ASCII without spaces"
@@ -103,27 +121,6 @@ func checkHTTPURL(s string) error {
 		return fmt.Errorf("%q is not an http(s) URL", s)
 	}
 	return nil
-}
-
-// checkDB accepts sqlite:PATH (sqlite://PATH too) and postgres:// or postgresql:// URLs.
-func checkDB(s string) error {
-	scheme, rest, ok := strings.Cut(s, ":")
-	switch {
-	case !ok:
-		return fmt.Errorf("%q: want sqlite:PATH or postgres://user@host/db", store.RedactLocation(s))
-	case scheme == "sqlite":
-		if strings.TrimLeft(rest, "/") == "" {
-			return errors.New("sqlite: needs a file path, e.g. sqlite:./data/aloware-kendo.db")
-		}
-		return nil
-	case scheme == "postgres" || scheme == "postgresql":
-		u, err := url.Parse(s)
-		if err != nil || u.Host == "" {
-			return fmt.Errorf("%q is not a postgres URL (postgres://user@host:5432/db)", store.RedactLocation(s))
-		}
-		return nil
-	}
-	return fmt.Errorf("unknown database scheme %q: use sqlite: or postgres://", scheme)
 }
 
 func checkUserPass(s string) error {

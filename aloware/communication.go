@@ -33,6 +33,7 @@ type Communication struct {
 	ContactName  string
 	CampaignID   string // Aloware calls its lines "campaigns"
 	CampaignName string
+	RingGroupID  string // the inbox / ring group
 
 	UserID    string // the agent
 	UserName  string

@@ -73,7 +73,7 @@ func parseObject(v gjson.Result) (Event, error) {
 	r := &reader{}
 	ev := r.event(v, "body")
 	if len(r.problems) > 0 {
-		return Event{}, &InputError{Problems: r.problems}
+		return Event{}, &InputError{Problems: r.problems, IsObject: true}
 	}
 	return ev, nil
 }

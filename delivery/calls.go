@@ -4,76 +4,106 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
+	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
-// Call returns the state of one call, with the names and times of its events.
-func (s *Service) Call(ctx context.Context, callID string) (CallRecord, error) {
-	call, err := s.db.GetCall(ctx, callID)
+// Call returns the state of one call: its events (names and times), its attempts and
+// Kendo's answers, and what Kendo's analysis said.
+func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, error) {
+	call, err := s.db.GetCall(ctx, alowareCallID)
 	if errors.Is(err, store.ErrNoCall) {
 		return CallRecord{}, ErrNotFound
 	}
 	if err != nil {
 		return CallRecord{}, err
 	}
-	events, err := store.Events(ctx, s.db.SQL, callID, false)
+	events, err := store.Events(ctx, s.db.SQL, alowareCallID, false)
+	if err != nil {
+		return CallRecord{}, err
+	}
+	attempts, err := store.Attempts(ctx, s.db.SQL, alowareCallID)
 	if err != nil {
 		return CallRecord{}, err
 	}
 	rec := CallRecord{
-		AlowareCallID: call.CallID,
-		Status:        Status(call.Status),
-		Reason:        call.Reason,
-		KendoCallID:   call.KendoCallID,
-		Attempts:      call.Attempts,
-		LastError:     call.LastError,
-		FirstSeenAt:   call.FirstSeen,
-		UpdatedAt:     call.Updated,
-		DeliveredAt:   call.DeliveredAt,
-		Events:        make([]EventSeen, 0, len(events)),
+		AlowareCallID:  call.AlowareCallID,
+		Status:         call.Status,
+		Reason:         call.Reason,
+		KendoCallID:    call.KendoCallID,
+		Attempts:       call.Attempts,
+		LastError:      call.LastError,
+		FirstSeenAt:    call.FirstSeen,
+		UpdatedAt:      call.Updated,
+		DeliveredAt:    call.DeliveredAt,
+		Events:         make([]EventSeen, 0, len(events)),
+		Team:           call.Team,
+		Direction:      call.Direction,
+		RepEmail:       call.RepEmail,
+		CallDate:       call.CallDate,
+		OutcomeUnknown: call.OutcomeUnknown,
+		PurgedAt:       call.PurgedAt,
+		Warnings:       []string{},
 	}
-	if rec.Status == StatusScheduled {
-		rec.NextAttemptAt = later(call.DeliverAfter, call.NextAttemptAt)
+	if call.Status == lifecycle.Scheduled {
+		rec.NextAttemptAt = call.DeliverAfter
 	}
+	if call.AnalyzedAt != nil {
+		rec.Analysis = &Analysis{AIScore: call.AIScore, AgentName: call.AgentName, ReceivedAt: *call.AnalyzedAt}
+	}
+	seen := map[string]bool{}
 	for _, e := range events {
 		rec.Events = append(rec.Events, EventSeen{Name: e.Name, Kind: e.Kind, ReceivedAt: e.ReceivedAt})
+		for _, w := range strings.Split(e.Warnings, "\n") {
+			if w != "" && !seen[w] {
+				seen[w] = true
+				rec.Warnings = append(rec.Warnings, w)
+			}
+		}
+	}
+	for _, a := range attempts {
+		rec.AttemptLog = append(rec.AttemptLog, Attempt{N: a.N, StartedAt: a.Started, FinishedAt: a.Finished, Outcome: a.Outcome,
+			HTTPStatus: a.HTTPStatus, Message: a.Message, KendoCallID: a.KendoCallID})
 	}
 	return rec, nil
 }
 
-// Redeliver re-queues a failed call: a new generation, so River accepts a new job for it.
-func (s *Service) Redeliver(ctx context.Context, callID string) (CallRecord, error) {
+// Redeliver queues a failed, skipped or unrouted call again (routing it again under the
+// current teams file): a new generation, so River accepts a new job for it.
+func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallRecord, error) {
+	if err := s.redeliver(ctx, alowareCallID, "an operator (POST /calls/{id}/redeliver)"); err != nil {
+		return CallRecord{}, err
+	}
+	return s.Call(ctx, alowareCallID)
+}
+
+func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) error {
 	now := s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, callID)
-		if errors.Is(err, store.ErrNoCall) {
-			return ErrNotFound
-		}
+		call, err := s.db.LockCall(ctx, tx, alowareCallID)
 		if err != nil {
 			return err
 		}
-		if call.Status != string(StatusFailed) {
-			return ErrNotRedeliverable
+		in := lifecycle.Redeliver{By: by}
+		if call.PurgedAt == nil {
+			merged, err := s.merged(ctx, tx, call)
+			if err != nil {
+				return err
+			}
+			in.Team, in.Routed, in.Unrouted = s.route(merged)
 		}
-		call.Generation++
-		call.Status, call.Reason, call.Updated = string(StatusScheduled), "redelivery requested", now
-		call.DeliverAfter, call.NextAttemptAt, call.FirstAttemptAt, call.Shrunk = &now, nil, nil, false
-		if _, err := s.river.InsertTx(ctx, tx, DeliverArgs{CallID: callID, Generation: call.Generation},
-			&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
-			return fmt.Errorf("delivery: schedule: %w", err)
-		}
-		return store.SaveCall(ctx, tx, call)
+		return s.apply(ctx, tx, &call, in, now, nil)
 	})
-	if err != nil {
-		return CallRecord{}, err
+	switch {
+	case errors.Is(err, store.ErrNoCall):
+		return ErrNotFound
+	case err == nil:
+		s.callLog(alowareCallID).Info("redelivery requested", "by", by)
 	}
-	s.callLog(callID).Info("redelivery requested")
-	return s.Call(ctx, callID)
+	return err
 }
 
 // waitPoll is how often a waiting caller re-reads its call. Polling the row (rather than
@@ -82,21 +112,21 @@ const waitPoll = 100 * time.Millisecond
 
 // Wait holds until the call reaches a final status or max has passed, and returns the
 // receipt as it then stands. It never holds longer than max.
-func (s *Service) Wait(ctx context.Context, callID string, max time.Duration) (Receipt, error) {
+func (s *Service) Wait(ctx context.Context, alowareCallID string, max time.Duration) (Receipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, max)
 	defer cancel()
 	tick := time.NewTicker(waitPoll)
 	defer tick.Stop()
 	for {
-		rec, err := s.Call(ctx, callID)
+		call, err := s.db.GetCall(ctx, alowareCallID)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
 			}
 			return Receipt{}, err
 		}
-		if rec.Status.Final() {
-			return receiptOf(rec), nil
+		if call.Status.Final() {
+			return receiptOf(call), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -106,41 +136,17 @@ func (s *Service) Wait(ctx context.Context, callID string, max time.Duration) (R
 		break
 	}
 	// The wait is over: answer with the state as it is now, on a fresh context.
-	rec, err := s.Call(context.WithoutCancel(ctx), callID)
+	call, err := s.db.GetCall(context.WithoutCancel(ctx), alowareCallID)
 	if err != nil {
 		return Receipt{}, err
 	}
-	return receiptOf(rec), nil
+	return receiptOf(call), nil
 }
 
-func receiptOf(rec CallRecord) Receipt {
-	return Receipt{AlowareCallID: rec.AlowareCallID, Status: rec.Status, Reason: rec.Reason, KendoCallID: rec.KendoCallID, DeliverAfter: rec.NextAttemptAt}
-}
-
-// sweepLoop ends calls that finished but never got a recording or transcript within
-// ArtifactWait. It is one idempotent UPDATE, so every replica may run it.
-func (s *Service) sweepLoop(ctx context.Context) {
-	every := min(max(s.opts.ArtifactWait/4, 200*time.Millisecond), 30*time.Second)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		now := s.now()
-		reason := fmt.Sprintf("no recording or transcript arrived within %s of the call's end", s.opts.ArtifactWait)
-		ids, err := s.db.SkipStale(ctx, string(StatusReceived), reason, now.Add(-s.opts.ArtifactWait), now)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Warn("skipping stale calls failed", "error", err)
-			}
-			continue
-		}
-		for _, id := range ids {
-			s.metrics.deliveries.WithLabelValues("skipped").Inc()
-			s.callLog(id).Info("call skipped", "reason", reason)
-		}
+func receiptOf(c store.Call) Receipt {
+	rc := Receipt{AlowareCallID: c.AlowareCallID, Status: c.Status, Reason: c.Reason, KendoCallID: c.KendoCallID, team: c.Team}
+	if c.Status == lifecycle.Scheduled {
+		rc.DeliverAfter = c.DeliverAfter
 	}
+	return rc
 }

@@ -2,18 +2,21 @@ package delivery_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
-// Kendo's transient failures are retried until the call is delivered, exactly once.
-func TestTransientFailuresAreRetried(t *testing.T) {
+// Kendo's transient answers (5xx, 429) are retried until the call is delivered, exactly
+// once: Kendo answered, so it does not have the call.
+func TestTransientAnswersAreRetried(t *testing.T) {
 	cases := []struct {
 		name  string
 		fault func(w http.ResponseWriter, r *http.Request)
@@ -22,18 +25,6 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 			http.Error(w, `{"error":"boom"}`, http.StatusInternalServerError)
 		}},
 		{"503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }},
-		{"timeout", func(w http.ResponseWriter, r *http.Request) {
-			select { // slower than the engine's Kendo timeout; ends with the request
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
-			}
-		}},
-		{"connection reset", func(w http.ResponseWriter, r *http.Request) {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-		}},
 		{"429 with Retry-After", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
@@ -55,8 +46,8 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 					accept(t, svc, raw)
 				}
 				rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
-				if rec.Attempts != 3 || rec.KendoCallID == "" {
-					t.Fatalf("attempts %d, callId %q; want 3 attempts and a callId", rec.Attempts, rec.KendoCallID)
+				if rec.Attempts != 3 || rec.KendoCallID == "" || len(rec.AttemptLog) != 3 {
+					t.Fatalf("attempts %d (%d logged), callId %q; want 3 attempts and a callId", rec.Attempts, len(rec.AttemptLog), rec.KendoCallID)
 				}
 				if n := len(k.Emu.Calls()); n != 1 {
 					t.Fatalf("Kendo accepted %d calls, want 1", n)
@@ -66,56 +57,127 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 	}
 }
 
-// 400 and 401 are final: the call fails at once with Kendo's message, and is not retried.
-func TestTerminalAnswersFailAtOnce(t *testing.T) {
+// A request that never reached Kendo (nothing listening: the connection is refused) is
+// retried: Kendo cannot have the call.
+func TestUnreachableKendoIsRetried(t *testing.T) {
+	url, startKendo := kendotest.Later(t, kendo.Rate{Limit: 30, Period: time.Minute})
+	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", url, engineOpts{})
+	for _, raw := range lifecycle(t, "inbound-940870001") {
+		accept(t, svc, raw)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rec, _ := svc.Call(context.Background(), "940870001")
+		if rec.Attempts >= 2 && rec.Status == delivery.StatusScheduled {
+			if !strings.Contains(rec.LastError, "connection refused") || rec.OutcomeUnknown {
+				t.Fatalf("after a refused connection: %+v", rec)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no retry of a refused connection: %+v", rec)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	k := startKendo()
+	rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
+	if n := len(k.Emu.Calls()); n != 1 || rec.KendoCallID == "" {
+		t.Fatalf("Kendo accepted %d calls (record %+v), want 1", n, rec)
+	}
+}
+
+// Once a request was sent and no answer came (a timeout, a connection reset after Kendo
+// read it), Kendo may have the call: it is never sent again by itself. The call fails
+// with "outcome unknown" and waits for an operator, whose redelivery sends it once more.
+func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 	cases := []struct {
-		name, key, wantErr string
-		fault              func(w http.ResponseWriter, r *http.Request) bool
+		name  string
+		fault func(w http.ResponseWriter, r *http.Request)
 	}{
-		{name: "401 bad key", key: "not-a-kendo-key", wantErr: "401"},
-		{name: "400 refused payload", wantErr: "rep email is bad", fault: func(w http.ResponseWriter, r *http.Request) bool {
-			w.WriteHeader(http.StatusBadRequest)
-			w.Write([]byte(`{"error":"rep email is bad"}`))
-			return true
+		{"timeout", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			select { // slower than the engine's Kendo timeout; ends with the request
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}},
+		{"connection reset after reading", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
 		}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-			if tc.fault != nil {
-				k.SetFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool { return tc.fault(w, r) })
-			}
-			var logs testenv.LogBuffer
-			svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{key: tc.key, logs: &logs})
-			for _, raw := range lifecycle(t, "inbound-940870001") {
-				accept(t, svc, raw)
-			}
-			rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
-			if !strings.Contains(rec.LastError, tc.wantErr) || rec.Attempts != 1 {
-				t.Fatalf("record %+v", rec)
-			}
-			time.Sleep(time.Second)
-			if n := k.Posts(); n != 1 {
-				t.Fatalf("Kendo got %d POSTs, want 1 (no blind retries)", n)
-			}
-			if tc.key != "" && strings.Contains(logs.String(), tc.key) {
-				t.Fatal("the API key appeared in the logs")
-			}
-			if tc.key != "" && !strings.Contains(logs.String(), `"level":"ERROR"`) {
-				t.Fatal("a refused key must be logged at ERROR")
-			}
-			// An operator fixes things and asks again: the call goes out once more.
-			if _, err := svc.Redeliver(context.Background(), "940870001"); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.Redeliver(context.Background(), "940870001"); err != delivery.ErrNotRedeliverable {
-				t.Fatalf("second redeliver: %v, want ErrNotRedeliverable", err)
-			}
-			waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
-			if n := k.Posts(); n != 2 {
-				t.Fatalf("after redelivery Kendo got %d POSTs, want 2", n)
-			}
-		})
+	for name, db := range databases(t) {
+		for _, tc := range cases {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
+				k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+					if n > 1 {
+						return false
+					}
+					tc.fault(w, r)
+					return true
+				})
+				var logs testenv.LogBuffer
+				svc := startEngine(t, db(t), k.URL(), engineOpts{kendoTimeout: 500 * time.Millisecond, logs: &logs})
+				for _, raw := range lifecycle(t, "inbound-940870001") {
+					accept(t, svc, raw)
+				}
+				rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 20*time.Second)
+				if !rec.OutcomeUnknown || !strings.Contains(rec.Reason, "outcome unknown") || rec.Attempts != 1 {
+					t.Fatalf("record %+v", rec)
+				}
+				time.Sleep(2 * time.Second)
+				if n := k.Posts(); n != 1 {
+					t.Fatalf("Kendo got %d POSTs, want 1: a call Kendo may have is never sent again by itself", n)
+				}
+				if !strings.Contains(logs.String(), "DELIVERY OUTCOME UNKNOWN") {
+					t.Fatal("an unknown outcome must be logged loudly")
+				}
+				if _, err := svc.Redeliver(context.Background(), "940870001"); err != nil {
+					t.Fatal(err)
+				}
+				waitStatus(t, svc, "940870001", delivery.StatusDelivered, 20*time.Second)
+				if n := len(k.Emu.Calls()); n != 1 || k.Posts() != 2 {
+					t.Fatalf("after the operator's redelivery: %d accepted, %d POSTs; want 1 and 2", n, k.Posts())
+				}
+			})
+		}
+	}
+}
+
+// A 400 is final: the call fails at once with Kendo's message and is not retried; an
+// operator's redelivery sends it once more.
+func TestRefusedPayloadFailsAtOnce(t *testing.T) {
+	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
+	k.SetFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"error":"rep email is bad"}`))
+		return true
+	})
+	var logs testenv.LogBuffer
+	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{logs: &logs})
+	for _, raw := range lifecycle(t, "inbound-940870001") {
+		accept(t, svc, raw)
+	}
+	rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
+	if !strings.Contains(rec.LastError, "rep email is bad") || rec.Attempts != 1 || rec.OutcomeUnknown {
+		t.Fatalf("record %+v", rec)
+	}
+	time.Sleep(time.Second)
+	if n := k.Posts(); n != 1 {
+		t.Fatalf("Kendo got %d POSTs, want 1 (no blind retries)", n)
+	}
+	if _, err := svc.Redeliver(context.Background(), "940870001"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Redeliver(context.Background(), "940870001"); err != delivery.ErrNotRedeliverable {
+		t.Fatalf("second redeliver: %v, want ErrNotRedeliverable", err)
+	}
+	waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
+	if n := k.Posts(); n != 2 {
+		t.Fatalf("after redelivery Kendo got %d POSTs, want 2", n)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
 const testKey = "pk_test_delivery_key"
@@ -33,10 +34,12 @@ func databases(t *testing.T) map[string]func(t *testing.T) string {
 func newKendo(t testing.TB, rate kendo.Rate) *kendotest.Server { return kendotest.New(t, rate) }
 
 type engineOpts struct {
-	settle, artifactWait, kendoTimeout time.Duration
-	rate                               kendo.Rate
-	key                                string
-	logs                               io.Writer
+	settle, artifactWait, kendoTimeout, probeEvery, retain time.Duration
+	rate                                                   kendo.Rate
+	key                                                    string
+	logs                                                   io.Writer
+	reg                                                    *prometheus.Registry
+	quarantineMax, maxCallRaw                              int64
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -50,10 +53,14 @@ func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Serv
 	if o.logs == nil {
 		o.logs = io.Discard
 	}
+	if o.reg == nil {
+		o.reg = prometheus.NewRegistry()
+	}
 	svc, err := delivery.Open(context.Background(), delivery.Options{
-		DB: db, KendoURL: kendoURL, KendoAPIKey: o.key, Rate: o.rate,
-		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout,
-		Registerer: prometheus.NewRegistry(),
+		DB: db, KendoURL: kendoURL, Teams: teams.Single(o.key, o.rate),
+		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
+		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
+		Registerer: o.reg,
 		Logger:     slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -3,155 +3,264 @@ package delivery
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
-// DeliverArgs is the one delivery job of a call. Generation changes only when a failed
-// call is redelivered, so River's unique index allows exactly one live job per call.
+// DeliverArgs is the one delivery job of a call. Generation changes only when a call is
+// redelivered, so River's unique index allows exactly one live job per call.
 type DeliverArgs struct {
-	CallID     string `json:"call_id" river:"unique"`
-	Generation int64  `json:"generation" river:"unique"`
+	AlowareCallID string `json:"call_id" river:"unique"`
+	Generation    int64  `json:"generation" river:"unique"`
 }
 
 // Kind names the job in River's table.
 func (DeliverArgs) Kind() string { return "aloware_kendo_deliver" }
 
-// Accept parses one raw Aloware event, stores it and updates its call in a single
-// transaction, and schedules delivery when the call just became ready. Bad input is an
-// *aloware.InputError and nothing is stored. Once Accept returns without error the event
-// is committed: the caller may acknowledge it.
+// InsertOpts makes the job unique by its arguments, wherever it is inserted.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// errQuarantineFull: the quarantine holds its maximum; the event is refused as before.
+var errQuarantineFull = errors.New("delivery: the quarantine is full")
+
+// Accept parses one raw Aloware event, stores it and folds it into its call in a single
+// transaction, and schedules delivery when the call just became ready. A JSON object it
+// cannot use is stored in the quarantine (status quarantined). It returns an
+// *aloware.InputError only for a body that is not a JSON object, or when the quarantine
+// is full; then nothing is stored. Once Accept returns without error the event is
+// committed: the caller may acknowledge it.
 func (s *Service) Accept(ctx context.Context, raw []byte) (Receipt, error) {
-	ev, err := aloware.Parse(raw)
-	if err != nil {
-		return Receipt{}, err
+	ev, perr := aloware.Parse(raw)
+	var ie *aloware.InputError
+	if perr != nil && !(errors.As(perr, &ie) && ie.IsObject) {
+		return Receipt{}, perr
 	}
 	// The commit must not be cut short by a caller that hangs up mid-request: an event
 	// that reached us is stored whatever the client does next.
 	ctx = context.WithoutCancel(ctx)
 	now := s.now()
 	var rc Receipt
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	var outcomes []string
+	err := s.intake(ctx, func(tx *sql.Tx) error {
 		var err error
-		rc, err = s.accept(ctx, tx, ev, raw, now)
+		if ie != nil {
+			rc, err = s.quarantine(ctx, tx, raw, ie, now)
+			return err
+		}
+		rc, outcomes, err = s.accept(ctx, tx, ev, raw, now, now)
 		return err
 	})
+	switch {
+	case errors.Is(err, errQuarantineFull):
+		s.log.Warn("quarantine full: an unusable event was refused", "maxBytes", s.opts.QuarantineMaxBytes)
+		return Receipt{}, perr
+	case err != nil:
+		return Receipt{}, err
+	}
+	s.metrics.eventStored(now)
+	if ie != nil {
+		s.metrics.quarantined.Inc()
+		s.log.Warn("event quarantined", "quarantineId", rc.QuarantineID, "event", rc.Event, "problems", len(rc.Problems))
+		return rc, nil
+	}
+	s.metrics.eventsReceived.WithLabelValues(string(ev.Kind)).Inc()
+	for _, o := range outcomes {
+		s.metrics.delivery(o, rc.team)
+	}
+	if rc.Duplicate {
+		s.metrics.delivery("duplicate", rc.team)
+	}
+	s.callLog(ev.CallID).Info("event stored", "event", rc.Event, "kind", ev.Kind, "status", rc.Status, "warnings", len(rc.Warnings))
+	return rc, nil
+}
+
+// intake commits fn with the intake committer; a database that lost our schema (re-created
+// empty) is migrated again and fn tried once more, so it cannot answer 503 forever.
+func (s *Service) intake(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	err := s.commit.do(ctx, fn)
+	if store.SchemaLost(err) && s.remigrate(ctx) == nil {
+		err = s.commit.do(ctx, fn)
+	}
+	return err
+}
+
+// quarantine keeps a JSON object that cannot be used, so a later version or a fixed
+// configuration can still use it (POST /quarantine/replay).
+func (s *Service) quarantine(ctx context.Context, tx *sql.Tx, raw []byte, ie *aloware.InputError, now time.Time) (Receipt, error) {
+	q := store.Quarantined{ReceivedAt: now, Name: eventName(raw), Raw: raw}
+	for _, p := range ie.Problems {
+		q.Problems = append(q.Problems, store.Problem{Location: p.Field, Message: p.Message})
+	}
+	id, err := store.Quarantine(ctx, tx, q, s.opts.QuarantineMaxBytes)
 	if err != nil {
 		return Receipt{}, err
 	}
-	s.metrics.eventsReceived.WithLabelValues(string(ev.Kind)).Inc()
-	if rc.Duplicate {
-		s.metrics.deliveries.WithLabelValues("duplicate").Inc()
+	if id == 0 {
+		return Receipt{}, errQuarantineFull
 	}
-	s.callLog(ev.CallID).Info("event stored", "event", ev.Name, "kind", ev.Kind, "status", rc.Status)
+	rc := Receipt{Event: store.Text(q.Name, 200), Status: lifecycle.Quarantined, QuarantineID: id,
+		Reason: "stored in quarantine: the event could not be used; POST /quarantine/replay reads it again after an upgrade or a configuration fix"}
+	for _, p := range q.Problems {
+		rc.Problems = append(rc.Problems, Problem(p))
+	}
 	return rc, nil
 }
 
-func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw []byte, now time.Time) (Receipt, error) {
-	rc := Receipt{AlowareCallID: ev.CallID, Event: ev.Name}
-	if err := store.InsertEvent(ctx, tx, store.Event{CallID: ev.CallID, Name: ev.Name, Kind: string(ev.Kind), ReceivedAt: now, Raw: raw}); err != nil {
-		return rc, err
-	}
+// accept stores one parsed event and folds it into its call. receivedAt is when the
+// event arrived (earlier than now only for a quarantined event replayed later).
+func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw []byte, receivedAt, now time.Time) (Receipt, []string, error) {
+	rc := Receipt{AlowareCallID: ev.CallID, Event: store.Text(ev.Name, 200), Warnings: problemLines(ev.Warnings)}
+	stored := store.Event{AlowareCallID: ev.CallID, Name: ev.Name, Kind: string(ev.Kind), ReceivedAt: receivedAt,
+		Raw: raw, Size: len(raw), Warnings: strings.Join(rc.Warnings, "\n")}
 	if ev.CallID == "" { // Aloware's "Save & Test Webhook" probe, or an event of no communication
-		rc.Status, rc.Reason = StatusIgnored, ignoreReason(ev)
-		return rc, nil
+		rc.Status, rc.Reason = lifecycle.Ignored, ignoreReason(ev)
+		return rc, nil, store.InsertEvent(ctx, tx, stored)
 	}
-	if err := store.EnsureCall(ctx, tx, ev.CallID, string(ev.Kind), string(StatusReceived), now); err != nil {
-		return rc, err
+	if err := store.EnsureCall(ctx, tx, ev.CallID, string(ev.Kind), now); err != nil {
+		return rc, nil, err
 	}
 	call, err := s.db.LockCall(ctx, tx, ev.CallID)
 	if err != nil {
-		return rc, err
+		return rc, nil, err
 	}
-	// A call that has its job (or is done) is not re-merged: the job maps the stored events
-	// when it runs, and a repeat of a delivered call stays O(1) however many came before.
-	job := false
-	if !settled(Status(call.Status)) {
-		merged, result, err := s.mapStored(ctx, tx, ev.CallID)
+	var outcomes []string
+	switch {
+	case call.Status == lifecycle.Erased || call.PurgedAt != nil:
+		stored.Raw, stored.Warnings = nil, "" // the call's content is gone: keep only that the event came
+	case call.Status == lifecycle.Delivering || call.Status.Sent():
+		// Sent (or being sent): nothing can change what Kendo has. The event is kept for
+		// the record (retention purges it) but not folded in.
+		stored.Raw = s.keepRaw(&call, raw, &rc)
+	default:
+		merged, err := s.merged(ctx, tx, call)
 		if err != nil {
-			return rc, err
+			return rc, nil, err
 		}
-		job = decide(&call, merged, result, now, s.opts)
+		stored.Raw = s.keepRaw(&call, raw, &rc)
+		merged.Fold(ev)
+		if outcomes, err = s.observe(ctx, tx, &call, merged, now); err != nil {
+			return rc, nil, err
+		}
 	}
-	if job {
-		if _, err := s.river.InsertTx(ctx, tx, DeliverArgs{CallID: call.CallID, Generation: call.Generation},
-			&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
-			return rc, fmt.Errorf("delivery: schedule: %w", err)
-		}
+	if err := store.InsertEvent(ctx, tx, stored); err != nil {
+		return rc, nil, err
 	}
 	call.Updated = now
 	if err := store.SaveCall(ctx, tx, call); err != nil {
-		return rc, err
+		return rc, nil, err
 	}
-	rc.Status, rc.Reason, rc.KendoCallID = Status(call.Status), call.Reason, call.KendoCallID
-	rc.Duplicate = call.Status == string(StatusDelivered)
-	if call.Status == string(StatusScheduled) {
-		rc.DeliverAfter = later(call.DeliverAfter, call.NextAttemptAt)
+	rc.Status, rc.Reason, rc.KendoCallID, rc.team = call.Status, call.Reason, call.KendoCallID, call.Team
+	rc.Duplicate = call.Status.Sent()
+	if call.Status == lifecycle.Scheduled {
+		rc.DeliverAfter = call.DeliverAfter
 	}
-	return rc, nil
+	return rc, outcomes, nil
 }
 
-// settled reports whether new events leave a call's status alone: delivered calls are
-// done (repeats are duplicates), scheduled and delivering ones have their job, failed
-// ones wait for an explicit redelivery.
-func settled(s Status) bool {
-	switch s {
-	case StatusDelivered, StatusDelivering, StatusFailed, StatusScheduled:
-		return true
+// observe stores the new merged call on the row and applies what mapping says of it.
+func (s *Service) observe(ctx context.Context, tx *sql.Tx, call *store.Call, merged mapping.Call, now time.Time) ([]string, error) {
+	result := mapping.Map(merged)
+	if err := setMerged(call, merged, result); err != nil {
+		return nil, err
 	}
-	return false
-}
-
-// decide moves an unsettled call along after a new event and reports whether a delivery
-// job must be scheduled.
-func decide(call *store.Call, merged mapping.Call, result mapping.Result, now time.Time, o Options) (scheduleJob bool) {
-	call.Kind = string(merged.Kind)
-	if merged.Complete && call.CompleteAt == nil {
-		call.CompleteAt = &now
+	in := lifecycle.Observed{Verdict: result.State, Reason: result.Reason, Complete: merged.Complete,
+		NothingMoreExpected: result.NothingMoreExpected}
+	if result.State == mapping.StateReady {
+		in.Team, in.Routed, in.Unrouted = s.route(merged)
 	}
-	switch result.State {
-	case mapping.StateIgnored:
-		call.Status, call.Reason = string(StatusIgnored), result.Reason
-	case mapping.StateUnanswered:
-		call.Status, call.Reason = string(StatusSkipped), result.Reason
-	case mapping.StateReady:
-		if call.ReadyAt == nil {
-			call.ReadyAt = &now
-		}
-		after := call.ReadyAt.Add(o.Settle)
-		call.DeliverAfter = &after
-		call.Status, call.Reason = string(StatusScheduled), ""
-		return true
-	default: // in progress, or finished and waiting for its recording or transcript
-		call.Status, call.Reason = string(StatusReceived), result.Reason
-	}
-	return false
-}
-
-// mapStored re-reads every stored event of a call and runs the one merge and map that
-// /map uses too. Events are few per call; re-merging keeps "latest state wins" exact.
-func (s *Service) mapStored(ctx context.Context, q store.Querier, callID string) (mapping.Call, mapping.Result, error) {
-	stored, err := store.Events(ctx, q, callID, true)
+	next, eff, err := lifecycle.Apply(call.State, in, now, s.policy)
 	if err != nil {
-		return mapping.Call{}, mapping.Result{}, err
+		return nil, err
 	}
-	events := make([]aloware.Event, 0, len(stored))
-	for _, e := range stored {
-		ev, err := aloware.Parse(e.Raw)
-		if err != nil { // stored events were parsed once already; a parser change may refuse one
-			s.callLog(callID).Warn("stored event no longer parses; left out of the merge", "event", e.Name, "storedEventId", e.ID)
+	call.State = next
+	if err := s.carryOut(ctx, tx, call, eff); err != nil {
+		return nil, err
+	}
+	if eff.Outcome != "" {
+		return []string{eff.Outcome}, nil
+	}
+	return nil, nil
+}
+
+// keepRaw decides whether an event's raw body is kept: each call keeps at most
+// MaxCallRawBytes (its content is folded into the call either way).
+func (s *Service) keepRaw(call *store.Call, raw []byte, rc *Receipt) []byte {
+	if call.RawBytes+int64(len(raw)) > s.opts.MaxCallRawBytes {
+		rc.Warnings = append(rc.Warnings, fmt.Sprintf("raw event not kept: the call's stored events reached %d MB; its content was merged into the call", s.opts.MaxCallRawBytes>>20))
+		return nil
+	}
+	call.RawBytes += int64(len(raw))
+	return raw
+}
+
+// merged returns the call merged so far: the Call kept in its row, or, when that was
+// folded by other rules (an upgrade) or not kept yet, a fold of its stored raw events.
+func (s *Service) merged(ctx context.Context, q store.Querier, call store.Call) (mapping.Call, error) {
+	var c mapping.Call
+	if call.Merged != nil && call.MergedVersion == mapping.RulesVersion {
+		if err := json.Unmarshal(call.Merged, &c); err != nil {
+			return c, fmt.Errorf("delivery: the stored call %s does not decode: %w", call.AlowareCallID, err)
+		}
+		return c, nil
+	}
+	return s.refold(ctx, q, call)
+}
+
+// refold folds a call's stored raw events again with the current rules. When some were
+// not kept (over the bound), it keeps the stored Call rather than lose their content.
+func (s *Service) refold(ctx context.Context, q store.Querier, call store.Call) (mapping.Call, error) {
+	events, err := store.Events(ctx, q, call.AlowareCallID, true)
+	if err != nil {
+		return mapping.Call{}, err
+	}
+	var c mapping.Call
+	for _, e := range events {
+		if len(e.Raw) == 0 && e.Size > 0 {
+			if call.Merged != nil {
+				var kept mapping.Call
+				if json.Unmarshal(call.Merged, &kept) == nil {
+					s.callLog(call.AlowareCallID).Warn("not every raw event was kept; using the call as stored instead of folding it again")
+					return kept, nil
+				}
+			}
 			continue
 		}
-		events = append(events, ev)
+		ev, err := aloware.Parse(e.Raw)
+		if err != nil { // stored events parsed once; a parser change may refuse one
+			s.callLog(call.AlowareCallID).Warn("stored event no longer parses; left out of the merge", "event", e.Name, "storedEventId", e.ID)
+			continue
+		}
+		c.Fold(ev)
 	}
-	merged := mapping.Merge(events)
-	return merged, mapping.Map(merged), nil
+	return c, nil
+}
+
+// setMerged keeps the merged call and what listings read off it on the row.
+func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) error {
+	b, err := json.Marshal(merged)
+	if err != nil {
+		return fmt.Errorf("delivery: encode call: %w", err)
+	}
+	call.Merged, call.MergedVersion, call.Kind = b, mapping.RulesVersion, string(merged.Kind)
+	if p := result.Payload; p != nil {
+		call.Direction, call.RepEmail = p.Metadata["alowareDirection"], p.RepEmail
+	}
+	if t := merged.Comm.CreatedAt; !t.IsZero() {
+		call.CallDate = &t
+	}
+	return nil
 }
 
 func ignoreReason(ev aloware.Event) string {
@@ -161,28 +270,10 @@ func ignoreReason(ev aloware.Event) string {
 	return "event carries no communication id"
 }
 
-func later(a, b *time.Time) *time.Time {
-	switch {
-	case a == nil:
-		return b
-	case b == nil || a.After(*b):
-		return a
+func problemLines(ps []aloware.Problem) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.Field+": "+p.Message)
 	}
-	return b
-}
-
-// inTx runs fn in a transaction and commits it.
-func (s *Service) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("delivery: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("delivery: commit: %w", err)
-	}
-	return nil
+	return out
 }

@@ -6,19 +6,29 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
-// metrics are the engine's Prometheus series. Labels carry classifications and outcomes
-// only: never a call id, a key, a URL or a phone number.
+// metrics are the engine's Prometheus series. Labels carry classifications, outcomes and
+// team names only: never a call id, a key (a key is named by its hash id), a URL or a
+// phone number.
 type metrics struct {
 	eventsReceived *prometheus.CounterVec
 	deliveries     *prometheus.CounterVec
 	kendoLatency   *prometheus.HistogramVec
 	pacingWait     prometheus.Histogram
+	quarantined    prometheus.Counter
+	lastEvent      prometheus.Gauge
+	webhooks       *prometheus.CounterVec
+	analysisDelay  prometheus.Histogram
 }
 
-func newMetrics(reg prometheus.Registerer, db *store.DB) *metrics {
+// outcomes are pre-created so dashboards see zeros rather than gaps.
+var outcomes = []string{"delivered", "duplicate", "rate_limited", "transient", "bad_request", "unauthorized",
+	"too_large", "rejected", "failed", "skipped", "unknown"}
+
+func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 	m := &metrics{
 		eventsReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aloware_kendo_events_received_total",
@@ -26,8 +36,8 @@ func newMetrics(reg prometheus.Registerer, db *store.DB) *metrics {
 		}, []string{"kind"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aloware_kendo_deliveries_total",
-			Help: "Kendo delivery attempts and final outcomes, by outcome.",
-		}, []string{"outcome"}),
+			Help: "Kendo delivery attempts and final outcomes, by outcome and team.",
+		}, []string{"outcome", "team"}),
 		kendoLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "aloware_kendo_kendo_request_duration_seconds",
 			Help:    "Latency of Kendo Push API requests, by HTTP status class.",
@@ -38,23 +48,103 @@ func newMetrics(reg prometheus.Registerer, db *store.DB) *metrics {
 			Help:    "How long a ready call waited past its settle time for a pacing slot (first attempts; 0 when one was free).",
 			Buckets: []float64{0, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300},
 		}),
+		quarantined: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aloware_kendo_quarantined_total",
+			Help: "JSON objects stored in the quarantine because they could not be used.",
+		}),
+		lastEvent: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "aloware_kendo_last_event_received_timestamp_seconds",
+			Help: "Unix time of the last Aloware event stored (0 until the first).",
+		}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aloware_kendo_kendo_webhooks_total",
+			Help: "Kendo webhook deliveries received, by what they did (matched, unmatched, duplicate, test, ignored).",
+		}, []string{"result"}),
+		analysisDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "aloware_kendo_analysis_delay_seconds",
+			Help:    "Time from a call's delivery to Kendo's call.uploaded webhook for it.",
+			Buckets: prometheus.ExponentialBuckets(5, 2, 12), // 5 s … ~3 h
+		}),
 	}
-	queue := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "aloware_kendo_queue_depth",
-		Help: "Calls waiting for delivery (scheduled or delivering).",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		counts, err := db.CountByStatus(ctx)
-		if err != nil {
-			return -1
+	for _, t := range s.opts.Teams.Teams() {
+		for _, o := range outcomes {
+			m.deliveries.WithLabelValues(o, t.Name)
 		}
-		return float64(counts[string(StatusScheduled)] + counts[string(StatusDelivering)])
-	})
-	// Pre-create the outcome series so dashboards see zeros rather than gaps.
-	for _, o := range []string{"delivered", "duplicate", "rate_limited", "transient", "bad_request", "unauthorized", "too_large", "rejected", "failed", "skipped"} {
-		m.deliveries.WithLabelValues(o)
 	}
-	reg.MustRegister(m.eventsReceived, m.deliveries, m.kendoLatency, m.pacingWait, queue)
+	for _, r := range []WebhookResult{WebhookMatched, WebhookUnmatched, WebhookDuplicate, WebhookTest, WebhookIgnored} {
+		m.webhooks.WithLabelValues(string(r))
+	}
+	reg.MustRegister(m.eventsReceived, m.deliveries, m.kendoLatency, m.pacingWait, m.quarantined, m.lastEvent,
+		m.webhooks, m.analysisDelay, &stateCollector{s: s})
 	return m
+}
+
+func (m *metrics) delivery(outcome, team string) { m.deliveries.WithLabelValues(outcome, team).Inc() }
+
+func (m *metrics) eventStored(at time.Time) { m.lastEvent.Set(float64(at.Unix())) }
+
+// seedLastEvent starts the last-event gauge from the database, so a restart does not
+// look like silence to the "no events" alert.
+func (m *metrics) seedLastEvent(ctx context.Context, db *store.DB) {
+	if t, err := db.LastEventAt(ctx); err == nil && !t.IsZero() {
+		m.lastEvent.Set(float64(t.Unix()))
+	}
+}
+
+// stateCollector reads the state the alerts need from the database at scrape time, so
+// every replica reports the same, shared truth.
+type stateCollector struct{ s *Service }
+
+var (
+	callsDesc = prometheus.NewDesc("aloware_kendo_calls",
+		"Calls by status now.", []string{"status"}, nil)
+	queueDesc = prometheus.NewDesc("aloware_kendo_queue_depth",
+		"Calls waiting for delivery (scheduled or delivering).", nil, nil)
+	oldestDesc = prometheus.NewDesc("aloware_kendo_oldest_waiting_call_age_seconds",
+		"Age of the oldest call waiting for delivery, since it became ready (0 when none waits).", nil, nil)
+	pausedDesc = prometheus.NewDesc("aloware_kendo_key_paused",
+		"1 while Kendo refuses a team's key (its deliveries wait), else 0; key is the key's hash id.", []string{"key", "team"}, nil)
+	quarantineDesc = prometheus.NewDesc("aloware_kendo_quarantine_events",
+		"Events in the quarantine now.", nil, nil)
+)
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{callsDesc, queueDesc, oldestDesc, pausedDesc, quarantineDesc} {
+		ch <- d
+	}
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	db := c.s.db
+	if counts, err := db.CountByStatus(ctx); err == nil {
+		for _, st := range lifecycle.CallStatuses() {
+			ch <- prometheus.MustNewConstMetric(callsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
+		}
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(counts[lifecycle.Scheduled]+counts[lifecycle.Delivering]))
+	}
+	if oldest, err := db.OldestWaiting(ctx); err == nil {
+		age := 0.0
+		if oldest != nil {
+			age = max(time.Since(*oldest).Seconds(), 0)
+		}
+		ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, age)
+	}
+	if pauses, err := db.Pauses(ctx); err == nil {
+		paused := map[string]bool{}
+		for _, p := range pauses {
+			paused[p.KeyID] = true
+		}
+		for _, t := range c.s.opts.Teams.Teams() {
+			v := 0.0
+			if paused[t.KeyID()] {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(pausedDesc, prometheus.GaugeValue, v, t.KeyID(), t.Name)
+		}
+	}
+	if n, _, err := db.QuarantineStats(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(quarantineDesc, prometheus.GaugeValue, float64(n))
+	}
 }

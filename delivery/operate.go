@@ -2,68 +2,253 @@ package delivery
 
 import (
 	"context"
+	"database/sql"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
+	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
-// errNotYet marks operator methods whose engine side is still being built.
-var errNotYet = errors.New("not implemented yet")
+// ErrBadCursor: a cursor this service did not hand out.
+var ErrBadCursor = errors.New("invalid cursor")
 
 // ListCalls lists calls newest first (by first-seen time), filtered.
 func (s *Service) ListCalls(ctx context.Context, f ListFilter) (CallPage, error) {
-	return CallPage{}, errNotYet
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	sf := storeFilter(f)
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return CallPage{}, err
+		}
+		sf.Before = &c
+	}
+	sf.Limit = limit + 1
+	rows, err := s.db.ListCalls(ctx, sf)
+	if err != nil {
+		return CallPage{}, err
+	}
+	page := CallPage{Items: make([]CallSummary, 0, min(len(rows), limit))}
+	for i, r := range rows {
+		if i == limit {
+			last := rows[limit-1]
+			page.Next = encodeCursor(store.Cursor{FirstSeenMs: store.Millis(last.FirstSeen), AlowareCallID: last.AlowareCallID})
+			break
+		}
+		page.Items = append(page.Items, CallSummary{AlowareCallID: r.AlowareCallID, Status: r.Status, Reason: r.Reason, Team: r.Team,
+			Direction: r.Direction, RepEmail: r.RepEmail, CallDate: r.CallDate, Attempts: r.Attempts, LastError: r.LastError,
+			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated})
+	}
+	return page, nil
 }
 
-// RedeliverMany queues every redeliverable call the filter matches (failed, skipped,
-// unrouted), each at most once however often it is asked; by names who asked (for the
-// reason shown on each call).
+func storeFilter(f ListFilter) store.CallFilter {
+	return store.CallFilter{Statuses: f.Statuses, Since: f.Since, Until: f.Until, Query: strings.TrimSpace(f.Query), IDs: f.IDs}
+}
+
+func encodeCursor(c store.Cursor) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.FirstSeenMs, 10) + ":" + c.AlowareCallID))
+}
+
+func decodeCursor(s string) (store.Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return store.Cursor{}, ErrBadCursor
+	}
+	ms, id, ok := strings.Cut(string(b), ":")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil || id == "" {
+		return store.Cursor{}, ErrBadCursor
+	}
+	return store.Cursor{FirstSeenMs: n, AlowareCallID: id}, nil
+}
+
+// redeliverable are the statuses RedeliverMany considers.
+var redeliverable = []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped, lifecycle.Unrouted}
+
+// RedeliverMany queues every redeliverable call the filter matches (failed, skipped
+// with something to send, unrouted), each at most once however often it is asked: a
+// call already queued is no longer redeliverable. by names who asked (for the reason
+// shown on each call). They go out at the normal pace.
 func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, by string) (BulkResult, error) {
-	return BulkResult{}, errNotYet
+	sf := storeFilter(f)
+	if len(sf.Statuses) == 0 {
+		sf.Statuses = redeliverable
+	} else {
+		var keep []lifecycle.Status
+		for _, st := range sf.Statuses {
+			for _, r := range redeliverable {
+				if st == r {
+					keep = append(keep, st)
+				}
+			}
+		}
+		if len(keep) == 0 {
+			return BulkResult{}, nil
+		}
+		sf.Statuses = keep
+	}
+	ids, err := s.db.CallIDs(ctx, sf)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	res := BulkResult{Matched: len(ids)}
+	for _, id := range ids {
+		err := s.redeliver(ctx, id, by)
+		switch {
+		case err == nil:
+			res.Queued++
+		case errors.Is(err, ErrNotRedeliverable), errors.Is(err, ErrPurged), errors.Is(err, ErrNotFound):
+		default:
+			return res, err
+		}
+	}
+	s.log.Info("bulk redelivery", "by", by, "matched", res.Matched, "queued", res.Queued)
+	return res, nil
 }
 
 // Skip stops a waiting delivery (received, scheduled or unrouted): the call becomes
 // skipped and by is named in its reason. ErrNotFound, or ErrNotSkippable.
 func (s *Service) Skip(ctx context.Context, alowareCallID, by string) (CallRecord, error) {
-	return CallRecord{}, errNotYet
+	err := s.transition(ctx, alowareCallID, lifecycle.Skip{By: by})
+	if errors.Is(err, store.ErrNoCall) {
+		return CallRecord{}, ErrNotFound
+	}
+	if err != nil {
+		return CallRecord{}, err
+	}
+	s.callLog(alowareCallID).Info("call skipped by an operator", "by", by)
+	return s.Call(ctx, alowareCallID)
 }
 
-// Erase deletes a call's stored content now, cancels a pending delivery and leaves the
-// tombstone status erased. ErrNotFound for an id never seen.
+// Erase deletes a call's stored content now (the right to erasure), cancels a pending
+// delivery and leaves the tombstone status erased: later events of the call are
+// acknowledged and dropped, never sent. ErrNotFound for an id never seen.
 func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, error) {
-	return CallRecord{}, errNotYet
-}
-
-// Quarantine lists quarantined events, newest first.
-func (s *Service) Quarantine(ctx context.Context, limit int, cursor string) (QuarantinePage, error) {
-	return QuarantinePage{}, errNotYet
-}
-
-// ReplayQuarantine re-reads every quarantined event with the current code and feeds the
-// ones that now parse into their calls, in arrival order.
-func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
-	return ReplayResult{}, errNotYet
-}
-
-// Overview is the ops page's tiles, key windows and deliveries chart.
-func (s *Service) Overview(ctx context.Context) (Overview, error) {
-	return Overview{}, errNotYet
+	now := s.now()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err := s.db.LockCall(ctx, tx, alowareCallID)
+		if err != nil {
+			return err
+		}
+		if err := s.dropContent(ctx, tx, &call); err != nil {
+			return err
+		}
+		call.RepEmail, call.AgentName = "", "" // the rep's name and e-mail are personal data too
+		return s.apply(ctx, tx, &call, lifecycle.Erase{}, now, nil)
+	})
+	if errors.Is(err, store.ErrNoCall) {
+		return CallRecord{}, ErrNotFound
+	}
+	if err != nil {
+		return CallRecord{}, err
+	}
+	s.callLog(alowareCallID).Info("call content erased on request")
+	return s.Call(ctx, alowareCallID)
 }
 
 // Preview is the payload that was (delivered calls) or will be sent, with the verdict
 // and warnings, as /map shows it. It is not masked: the caller masks what it shows.
 // ErrNotFound, or ErrPurged once the call's content is gone.
 func (s *Service) Preview(ctx context.Context, alowareCallID string) (mapping.Result, error) {
-	return mapping.Result{}, errNotYet
+	call, err := s.db.GetCall(ctx, alowareCallID)
+	if errors.Is(err, store.ErrNoCall) {
+		return mapping.Result{}, ErrNotFound
+	}
+	if err != nil {
+		return mapping.Result{}, err
+	}
+	if call.PurgedAt != nil {
+		return mapping.Result{}, ErrPurged
+	}
+	merged, err := s.merged(ctx, s.db.SQL, call)
+	if err != nil {
+		return mapping.Result{}, err
+	}
+	res := mapping.Map(merged)
+	if res.Payload != nil {
+		s.attributeRep(res.Payload, merged)
+	}
+	return res, nil
+}
+
+// chartHours is how far back the ops page's deliveries chart reaches.
+const chartHours = 6
+
+// Overview is the ops page's tiles, key windows and deliveries chart.
+func (s *Service) Overview(ctx context.Context) (Overview, error) {
+	now := s.now()
+	o := Overview{Now: now, Since: now.Add(-24 * time.Hour)}
+	act, err := s.db.ActivitySince(ctx, o.Since)
+	if err != nil {
+		return o, err
+	}
+	o.Received, o.Delivered, o.Analyzed = act.Received, act.Delivered, act.Analyzed
+	counts, err := s.db.CountByStatus(ctx)
+	if err != nil {
+		return o, err
+	}
+	o.Waiting, o.Failed = counts[lifecycle.Scheduled]+counts[lifecycle.Delivering], counts[lifecycle.Failed]
+	if o.Quarantined, _, err = s.db.QuarantineStats(ctx); err != nil {
+		return o, err
+	}
+	if o.OldestWaiting, err = s.db.OldestWaiting(ctx); err != nil {
+		return o, err
+	}
+	backlog, err := s.db.Backlog(ctx)
+	if err != nil {
+		return o, err
+	}
+	pauses, err := s.db.Pauses(ctx)
+	if err != nil {
+		return o, err
+	}
+	for _, t := range s.opts.Teams.Teams() {
+		k := KeyUse{Team: t.Name, KeyID: t.KeyID(), Limit: t.Rate.Limit, Period: t.Rate.Period, Backlog: backlog[t.Name]}
+		if k.InWindow, err = s.db.SlotsInWindow(ctx, t.KeyID(), t.Rate.Period, now); err != nil {
+			return o, err
+		}
+		if t.Rate.Limit > 0 {
+			k.DrainTime = time.Duration(k.Backlog) * t.Rate.Period / time.Duration(t.Rate.Limit)
+		}
+		for _, p := range pauses {
+			if p.KeyID == t.KeyID() {
+				since := p.Since
+				k.Paused, k.PausedSince = true, &since
+				k.PauseReason = fmt.Sprintf("Kendo refused the key (HTTP %d) since %s", p.HTTPStatus, p.Since.Format(time.RFC3339))
+			}
+		}
+		o.Keys = append(o.Keys, k)
+	}
+	perMinute, err := s.db.AttemptsPerMinute(ctx, now.Add(-chartHours*time.Hour))
+	if err != nil {
+		return o, err
+	}
+	for _, m := range perMinute {
+		o.PerMinute = append(o.PerMinute, MinuteCount(m))
+	}
+	return o, nil
 }
 
 // Checks runs the preflight checks the service can run on itself (database, Kendo keys,
 // Aloware token, inbound auth, teams file).
-func (s *Service) Checks(ctx context.Context) []preflight.Check { return nil }
-
-// RecordAnalysis applies one verified Kendo webhook delivery (raw is its body as received).
-func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw []byte) (WebhookResult, error) {
-	return "", errNotYet
+func (s *Service) Checks(ctx context.Context) []preflight.Check {
+	check := preflight.Check{Name: "database writable"}
+	if err := s.Ready(ctx); err != nil {
+		check.Detail = err.Error()
+	} else {
+		check.OK, check.Detail = true, string(s.db.Dialect)+": a write succeeded just now"
+	}
+	return []preflight.Check{check}
 }

@@ -6,61 +6,73 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/reps"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
-// RepResolver fills a call's rep from what the event lacks (see package reps).
+// RepResolver fills a call's rep from what the events lack (see package reps).
 type RepResolver interface {
 	Resolve(userID, name, email string) reps.Rep
 }
 
-// Options configure the delivery engine. Zero durations take the defaults below.
+// Options configure the delivery engine. A zero duration or size takes config's
+// default (config is the one source of every default).
 type Options struct {
-	DB           string        // "sqlite:PATH" or "postgres://…"
-	KendoURL     string        // Push API ingest URL
-	KendoAPIKey  string        // pk_…; never logged
-	Rate         kendo.Rate    // Kendo's limit per key: at most Limit sends in any window of Period
+	DB       string        // "sqlite:PATH" or "postgres://…"
+	KendoURL string        // Push API ingest URL
+	Teams    *teams.Router // which Kendo team (key) a ready call goes to
+
 	Settle       time.Duration // how long a ready call waits for more of its events
+	Grace        time.Duration // … when nothing more is expected (recording, transcript, summary all in)
 	ArtifactWait time.Duration // how long a finished call waits for a recording or transcript
 	RetryHorizon time.Duration // how long transient Kendo failures are retried before "failed"
-	KendoTimeout time.Duration // one Kendo request, kept short: it is the double-send window
-	RescueAfter  time.Duration // a job running this long belongs to a dead process and is re-run
-	Reps         RepResolver   // optional
-	Registerer   prometheus.Registerer
-	Logger       *slog.Logger
-	Now          func() time.Time // tests only
+	KendoTimeout time.Duration // one Kendo request
+	RescueAfter  time.Duration // a job running this long belongs to a dead process and is run again
+	ProbeEvery   time.Duration // while Kendo refuses a key, one request per this tests it
+	Retain       time.Duration // content of finished calls is purged this long after they finished
+
+	QuarantineMaxBytes int64 // the quarantine never holds more
+	MaxCallRawBytes    int64 // raw event bytes kept per call; past it, events are folded but not kept
+
+	Reps       RepResolver // optional
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	Now        func() time.Time // tests only
 }
 
-const (
-	DefaultSettle       = 60 * time.Second
-	DefaultArtifactWait = 10 * time.Minute
-	DefaultRetryHorizon = 24 * time.Hour
-	DefaultKendoTimeout = 15 * time.Second
-	DefaultRescueAfter  = 2 * time.Minute
-)
-
 func (o *Options) applyDefaults() {
+	orDefault := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
 	if o.Settle < 0 {
 		o.Settle = 0
 	}
-	if o.ArtifactWait <= 0 {
-		o.ArtifactWait = DefaultArtifactWait
+	if o.Grace <= 0 {
+		o.Grace = config.DefaultGrace
 	}
-	if o.RetryHorizon <= 0 {
-		o.RetryHorizon = DefaultRetryHorizon
-	}
-	if o.KendoTimeout <= 0 {
-		o.KendoTimeout = DefaultKendoTimeout
-	}
-	if o.RescueAfter <= 0 {
-		o.RescueAfter = DefaultRescueAfter
-	}
-	// A rescued job must never overlap the attempt it replaces: River cancels a job at its
-	// timeout, so rescue only after the timeout plus a margin.
+	o.Grace = min(o.Grace, o.Settle)
+	orDefault(&o.ArtifactWait, config.DefaultArtifactWait)
+	orDefault(&o.RetryHorizon, config.DefaultRetryHorizon)
+	orDefault(&o.KendoTimeout, config.DefaultKendoTimeout)
+	orDefault(&o.RescueAfter, config.DefaultRescueAfter)
+	orDefault(&o.ProbeEvery, config.DefaultKeyProbeInterval)
+	orDefault(&o.Retain, config.DefaultRetain)
+	// A rescued job must never overlap the run it replaces while that run can still send:
+	// rescue only after the job's timeout plus a margin.
 	o.RescueAfter = max(o.RescueAfter, o.minRescueAfter())
-	if o.Rate.Limit <= 0 || o.Rate.Period <= 0 {
-		o.Rate = kendo.Rate{Limit: 30, Period: time.Minute}
+	if o.QuarantineMaxBytes <= 0 {
+		o.QuarantineMaxBytes = config.DefaultQuarantineMaxMB << 20
+	}
+	if o.MaxCallRawBytes <= 0 {
+		o.MaxCallRawBytes = defaultMaxCallRawBytes
+	}
+	if o.Teams == nil {
+		o.Teams = teams.Single("", kendo.DefaultRate)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -73,17 +85,22 @@ func (o *Options) applyDefaults() {
 	}
 }
 
-// jobTimeout bounds one run of the delivery job: a few quick transactions and one Kendo
-// request, or a short in-process wait for a pacing slot.
+// defaultMaxCallRawBytes bounds what one call keeps: a real call is a few events of
+// 4–10 KB plus a transcript of ~125 KB an hour.
+const defaultMaxCallRawBytes = 16 << 20
+
+func (o *Options) policy() lifecycle.Policy {
+	return lifecycle.Policy{Settle: o.Settle, Grace: o.Grace, ArtifactWait: o.ArtifactWait, RetryHorizon: o.RetryHorizon}
+}
+
+// jobTimeout bounds one run of the delivery job before its Kendo request: a few quick
+// transactions and a short in-process wait for a pacing slot. The request itself and
+// the commit of its answer are not cut short by it (design note 8).
 func (o *Options) jobTimeout() time.Duration { return o.KendoTimeout + 10*time.Second }
 
 func (o *Options) minRescueAfter() time.Duration { return o.jobTimeout() + 5*time.Second }
 
 // pacingMargin widens Kendo's window a little: Kendo counts arrivals, we count departures.
-func (o *Options) pacingMargin() time.Duration {
-	m := o.Rate.Period / 50
-	if m > time.Second {
-		m = time.Second
-	}
-	return m
+func pacingMargin(r kendo.Rate) time.Duration {
+	return min(r.Period/50, time.Second)
 }

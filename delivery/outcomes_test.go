@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -139,39 +137,5 @@ func TestBadInputIsNotStored(t *testing.T) {
 	}
 	if _, err := svc.Call(context.Background(), "12ab"); !errors.Is(err, delivery.ErrNotFound) {
 		t.Fatalf("call lookup: %v, want ErrNotFound", err)
-	}
-}
-
-// Without a Kendo API key a ready call is kept, waiting and saying why; it is not failed.
-func TestNoKeyKeepsCallsWaiting(t *testing.T) {
-	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	db := "sqlite:" + t.TempDir() + "/ak.db"
-	svc, err := delivery.Open(context.Background(), delivery.Options{DB: db, KendoURL: k.URL(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { svc.Stop(context.Background()); svc.Close() })
-	for _, raw := range lifecycle(t, "inbound-940870001") {
-		accept(t, svc, raw)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		rec, err := svc.Call(context.Background(), "940870001")
-		if err == nil && strings.Contains(rec.Reason, "API key") {
-			if rec.Status != delivery.StatusScheduled || rec.Attempts != 0 {
-				t.Fatalf("record %+v: want scheduled, no attempt", rec)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the call never said it waits for a key: %+v, %v", rec, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := k.Posts(); n != 0 {
-		t.Fatalf("Kendo got %d POSTs without a key", n)
 	}
 }

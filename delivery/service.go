@@ -1,12 +1,13 @@
 // Package delivery is the engine behind /push: it stores every Aloware event durably,
-// merges it into its call, schedules one delivery job per ready call (River), paces the
+// folds it into its call, schedules one delivery job per ready call (River), paces the
 // sends per API key across all replicas, and records Kendo's answer together with the
-// job's completion.
+// job's completion. Every change of a call's status goes through lifecycle.Apply.
 package delivery
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,139 +19,249 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
 // Service is the delivery engine. Open it, Start its workers, Stop them on shutdown.
 type Service struct {
 	opts    Options
+	policy  lifecycle.Policy
 	db      *store.DB
+	driver  riverdriver.Driver[*sql.Tx]
 	river   *river.Client[*sql.Tx]
 	kendo   *kendo.Client
-	keyID   string
 	log     *slog.Logger
 	metrics *metrics
+	commit  committer
+	ready   readiness
 
 	// completeTx marks a job completed inside our own transaction; River needs the
 	// driver's concrete type for it, which differs between SQLite and PostgreSQL.
 	completeTx func(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error
 
-	stopSweep context.CancelFunc
-	sweepDone sync.WaitGroup
+	// stopping closes when Stop begins: waits that have not reached Kendo end early and
+	// their jobs go back to the queue. giveUp closes when Stop's deadline has passed:
+	// the last commits being retried stop trying.
+	stopping chan struct{}
+	giveUp   chan struct{}
+	stopOnce sync.Once
+
+	stopLoops context.CancelFunc
+	loops     sync.WaitGroup
 }
 
-// Open connects to the database, applies our schema and River's, and builds the engine.
+// Open connects to the database, applies our schema and River's under one lock, and
+// builds the engine.
 func Open(ctx context.Context, opts Options) (*Service, error) {
 	opts.applyDefaults()
-	db, err := store.Open(ctx, opts.DB)
+	s := &Service{
+		opts:     opts,
+		policy:   opts.policy(),
+		kendo:    kendo.NewClient(opts.KendoURL, &http.Client{}),
+		log:      opts.Logger,
+		stopping: make(chan struct{}),
+		giveUp:   make(chan struct{}),
+	}
+	db, err := store.Open(ctx, opts.DB, s.migrateRiver)
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{
-		opts:  opts,
-		db:    db,
-		kendo: kendo.NewClient(opts.KendoURL, &http.Client{Timeout: opts.KendoTimeout}),
-		keyID: kendo.KeyID(opts.KendoAPIKey),
-		log:   opts.Logger,
-	}
-	var driver riverdriver.Driver[*sql.Tx]
+	s.db = db
 	switch db.Dialect {
 	case store.SQLite:
-		driver = riversqlite.New(db.SQL)
+		s.driver = riversqlite.New(db.SQL)
 		s.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error {
 			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
 			return err
 		}
+		s.commit = newGroupCommitter(db)
 	default:
-		driver = riverdatabasesql.New(db.SQL)
+		s.driver = riverdatabasesql.New(db.SQL)
 		s.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error {
 			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
 			return err
 		}
-	}
-	if err := migrateRiver(ctx, driver); err != nil {
-		db.Close()
-		return nil, err
+		s.commit = retryingTx{db: db}
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliverWorker{s: s})
-	s.river, err = river.NewClient(driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 8}},
+	s.river, err = river.NewClient(s.driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: deliveryWorkers}},
 		Workers:              workers,
 		JobTimeout:           opts.jobTimeout(),
 		RescueStuckJobsAfter: opts.RescueAfter,
 		MaxAttempts:          100, // retries are ours (snoozes); attempts here are crashes and DB errors
-		FetchPollInterval:    250 * time.Millisecond,
+		FetchCooldown:        20 * time.Millisecond,
+		FetchPollInterval:    100 * time.Millisecond,
 		Logger:               opts.Logger.With("component", "river"),
-		// Completed jobs are not what makes delivery idempotent (the call row is), so the
-		// default retention is fine.
+		// Completed jobs are not what makes delivery idempotent (the call row is), so
+		// River's default retention of them is fine.
 	})
 	if err != nil {
-		db.Close()
+		s.closeDB()
 		return nil, fmt.Errorf("delivery: river client: %w", err)
 	}
-	s.metrics = newMetrics(opts.Registerer, db)
+	s.metrics = newMetrics(opts.Registerer, s)
 	return s, nil
 }
 
-func migrateRiver(ctx context.Context, driver riverdriver.Driver[*sql.Tx]) error {
-	m, err := rivermigrate.New(driver, nil)
+// deliveryWorkers is how many deliveries run at once in one process.
+const deliveryWorkers = 8
+
+// migrateRiver runs River's migrations; store.Open runs it under the same lock as ours,
+// so replicas that start together on a fresh database do not race (issue: duplicate key
+// in River's migration table).
+func (s *Service) migrateRiver(ctx context.Context, db *store.DB) error {
+	var driver riverdriver.Driver[*sql.Tx]
+	if db.Dialect == store.SQLite {
+		driver = riversqlite.New(db.SQL)
+	} else {
+		driver = riverdatabasesql.New(db.SQL)
+	}
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fmt.Errorf("delivery: river migrations: %w", err)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("delivery: river migrations: %w", err)
+		return fmt.Errorf("delivery: river migrations: %w", db.Scrub(err))
 	}
 	return nil
 }
 
-// Start runs the delivery workers and the sweeper that skips calls whose artifacts never came.
+// Start resumes what a dead process left behind, then runs the delivery workers and the
+// background loops (artifact-wait sweeper, retention, rescue). River runs on a context
+// of its own: the signal that stops the service must not stop River hard (design note
+// 8); Stop stops it softly first.
 func (s *Service) Start(ctx context.Context) error {
-	if err := s.river.Start(ctx); err != nil {
+	if err := s.resumeAfterCrash(ctx); err != nil {
+		return err
+	}
+	if err := s.resumeUnpausedKeys(ctx); err != nil {
+		return err
+	}
+	s.metrics.seedLastEvent(ctx, s.db)
+	if err := s.river.Start(context.Background()); err != nil {
 		return fmt.Errorf("delivery: start workers: %w", err)
 	}
-	sweepCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.stopSweep = cancel
-	s.sweepDone.Add(1)
-	go func() {
-		defer s.sweepDone.Done()
-		s.sweepLoop(sweepCtx)
-	}()
+	loopCtx, cancel := context.WithCancel(context.Background())
+	s.stopLoops = cancel
+	s.every(loopCtx, min(max(s.opts.ArtifactWait/4, 200*time.Millisecond), 30*time.Second), s.skipStale)
+	s.every(loopCtx, retentionEvery(s.opts.Retain), s.purgeExpired)
+	if s.db.Dialect == store.Postgres {
+		s.every(loopCtx, rescueEvery, s.rescueStuck)
+	}
 	return nil
 }
 
-// Stop stops fetching jobs and waits for running deliveries until ctx ends; then it
-// cancels them, and a cancelled delivery is re-queued (see deliverWorker), never lost.
+// every runs fn every d until ctx ends.
+func (s *Service) every(ctx context.Context, d time.Duration, fn func(context.Context)) {
+	s.loops.Add(1)
+	go func() {
+		defer s.loops.Done()
+		tick := time.NewTicker(d)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				fn(ctx)
+			}
+		}
+	}()
+}
+
+// Stop shuts the engine down until ctx ends: no new deliveries start, waits that have
+// not reached Kendo are cut short and re-queued, and every Kendo request already made
+// finishes and has its answer recorded. Only when ctx ends first are the remaining jobs
+// cancelled (each then stays "delivering" and is flagged after the next start).
 func (s *Service) Stop(ctx context.Context) error {
-	if s.stopSweep != nil {
-		s.stopSweep()
-		s.sweepDone.Wait()
+	err := errors.New("delivery: already stopped")
+	s.stopOnce.Do(func() { err = s.stop(ctx) })
+	return err
+}
+
+func (s *Service) stop(ctx context.Context) error {
+	close(s.stopping)
+	if s.stopLoops != nil {
+		s.stopLoops()
+		s.loops.Wait()
 	}
 	err := s.river.Stop(ctx)
-	if err != nil {
-		hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if herr := s.river.StopAndCancel(hard); herr != nil {
-			return fmt.Errorf("delivery: stop: %w", herr)
-		}
+	if err == nil {
+		return nil
 	}
-	return nil
+	close(s.giveUp)
+	hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if herr := s.river.StopAndCancel(hard); herr != nil && !errors.Is(herr, context.DeadlineExceeded) {
+		return fmt.Errorf("delivery: stop: %w", herr)
+	}
+	return fmt.Errorf("delivery: stop: %w", err)
 }
 
 // Close releases the database.
-func (s *Service) Close() error { return s.db.Close() }
+func (s *Service) Close() error { return s.closeDB() }
 
-// Ready reports whether the database answers.
-func (s *Service) Ready(ctx context.Context) error { return s.db.Ping(ctx) }
+func (s *Service) closeDB() error {
+	if c, ok := s.commit.(interface{ close() }); ok {
+		c.close()
+	}
+	return s.db.Close()
+}
 
-// DB exposes the store (tests and the status routes read it).
-func (s *Service) DB() *store.DB { return s.db }
+func (s *Service) isStopping() bool {
+	select {
+	case <-s.stopping:
+		return true
+	default:
+		return false
+	}
+}
 
 // now is the engine's clock, at the millisecond precision the database stores, so a time
 // answered before it was stored reads the same as after.
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Millisecond) }
 
 // callLog is the logger for one call: every line names the call, never its content.
-func (s *Service) callLog(callID string) *slog.Logger { return s.log.With("alowareCallId", callID) }
+func (s *Service) callLog(alowareCallID string) *slog.Logger {
+	return s.log.With("alowareCallId", alowareCallID)
+}
+
+// inTx runs fn in a transaction of its own (with the retries of s.commit on PostgreSQL).
+func (s *Service) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return retryingTx{db: s.db}.do(ctx, fn)
+}
+
+// insertJob inserts the call's delivery job of its current generation and remembers
+// its id on the row (to wake or cancel it later).
+func (s *Service) insertJob(ctx context.Context, tx *sql.Tx, call *store.Call) error {
+	res, err := s.river.InsertTx(ctx, tx, DeliverArgs{AlowareCallID: call.AlowareCallID, Generation: call.Generation}, nil)
+	if err != nil {
+		return fmt.Errorf("delivery: schedule: %w", err)
+	}
+	call.JobID = res.Job.ID
+	return nil
+}
+
+// carryOut does the job-related effects of a transition inside tx. (Metrics wait for
+// the commit: a transaction that is retried or rolled back counted nothing.)
+func (s *Service) carryOut(ctx context.Context, tx *sql.Tx, call *store.Call, eff lifecycle.Effects) error {
+	switch {
+	case eff.ScheduleJob:
+		return s.insertJob(ctx, tx, call)
+	case eff.WakeJob && call.JobID != 0:
+		if _, err := s.river.JobRetryTx(ctx, tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			return fmt.Errorf("delivery: wake job: %w", err)
+		}
+	case eff.CancelJob && call.JobID != 0:
+		if _, err := s.river.JobCancelTx(ctx, tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+			return fmt.Errorf("delivery: cancel job: %w", err)
+		}
+	}
+	return nil
+}

@@ -36,6 +36,8 @@ type Receipt struct {
 	Warnings     []string  `json:"warnings,omitempty"`
 	Problems     []Problem `json:"problems,omitempty"`
 	QuarantineID int64     `json:"quarantineId,omitempty"`
+
+	team string // for the metrics of the event's intake
 }
 
 // EventSeen is one stored event of a call, without its content.
@@ -73,13 +75,13 @@ type CallRecord struct {
 var (
 	// ErrNotFound: no event of this call id was ever stored.
 	ErrNotFound = errors.New("call not found")
-	// ErrNotRedeliverable: redelivery is only for failed calls.
-	ErrNotRedeliverable = errors.New("only a failed call can be redelivered")
+	// ErrNotRedeliverable: only failed, skipped and unrouted calls can be sent again.
+	ErrNotRedeliverable = lifecycle.ErrNotRedeliverable
 )
 
 var (
 	// ErrNotSkippable: only a call that waits (received, scheduled, unrouted) can be skipped.
-	ErrNotSkippable = errors.New("only a waiting call can be skipped")
+	ErrNotSkippable = lifecycle.ErrNotSkippable
 	// ErrPurged: the call's content was purged (retention) or erased.
-	ErrPurged = errors.New("the call's content is no longer stored")
+	ErrPurged = lifecycle.ErrPurged
 )

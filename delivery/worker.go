@@ -3,40 +3,42 @@ package delivery
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
-// deliverWorker runs a call's delivery job. Every wait (settle, pacing, Retry-After,
-// backoff) is a River snooze, so a waiting call holds no worker and survives restarts.
-// The call row, not the job, is the source of truth: a job that finds its call already
-// delivered (a rescued or stale job) just completes.
+// deliverWorker runs a call's delivery job. Every long wait (settle, pacing, Retry-After,
+// backoff, a paused key) is a River snooze, so a waiting call holds no worker and
+// survives restarts. The call row, not the job, is the source of truth: a job that finds
+// its call already delivered (a rescued or stale job) just completes, and one that finds
+// it delivering — an earlier run was cut off mid-request — never sends it again.
 type deliverWorker struct {
 	river.WorkerDefaults[DeliverArgs]
 	s *Service
 }
 
-// shortWait is the longest pacing wait spent sleeping in the worker instead of snoozing:
-// River's scheduler would add more delay than that.
-const shortWait = time.Second
-
-// noKeyRecheck is how often a ready call looks again for a Kendo API key.
+// noKeyRecheck is how often a ready call without a usable key looks again.
 const noKeyRecheck = time.Minute
+
+// noKey marks calls waiting for a key: a restart (with a key now) wakes them at once.
+const noKey = "none"
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	s := w.s
-	log := s.callLog(job.Args.CallID)
-
+	if s.isStopping() {
+		return river.JobSnooze(time.Second) // fetched as the shutdown began: leave it for the next start
+	}
 	plan, err := s.prepare(ctx, job)
 	switch {
 	case err != nil:
@@ -46,39 +48,45 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	case plan.wait > 0:
 		return river.JobSnooze(plan.wait)
 	}
-	call := plan.call
-
-	slot, err := s.takeSlot(ctx, job.Args.CallID)
+	slot, err := s.takeSlot(ctx, plan.team)
 	if err != nil {
 		return err
 	}
 	if slot.wait > 0 {
+		until := s.now().Add(slot.wait)
+		reason := fmt.Sprintf("waiting for a pacing slot: at most %s per key", plan.team.Rate)
+		if err := s.deferCall(ctx, job, lifecycle.Deferred{Until: until, Reason: reason}); err != nil {
+			return err
+		}
 		return river.JobSnooze(slot.wait)
 	}
-	if call.Attempts == 0 && call.DeliverAfter != nil {
-		// Time past the settle spent waiting for a slot, snoozes included.
-		s.metrics.pacingWait.Observe(max(s.now().Sub(*call.DeliverAfter), 0).Seconds())
+	attempt, err := s.startSend(ctx, job)
+	if errors.Is(err, errNotSent) {
+		return nil
 	}
-
-	if err := s.markDelivering(ctx, call.CallID); err != nil {
+	if err != nil {
 		return err
 	}
-	// Nothing but the Kendo request stands between here and recordOutcome's commit: that
-	// is the only window in which a crash can make us send a call twice.
-	res := s.kendo.Send(ctx, s.opts.KendoAPIKey, plan.body)
+	if attempt.n == 1 && plan.call.DeliverAfter != nil {
+		// Time past the settle spent waiting for a slot, snoozes included.
+		s.metrics.pacingWait.Observe(max(s.now().Sub(*plan.call.DeliverAfter), 0).Seconds())
+	}
+	// From here on Kendo may get the call. The request always finishes, shutdown or not
+	// (design note 8): a request cut short is a second POST after the restart.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.KendoTimeout)
+	res := s.kendo.Send(sendCtx, plan.team.APIKey, plan.body)
+	cancel()
 	finished := s.now()
 	s.metrics.kendoLatency.WithLabelValues(statusClass(res.Status)).Observe(res.Latency.Seconds())
-
-	// Record the outcome even when the job's context was cancelled (shutdown): it is the
-	// commit that keeps a delivered call from being sent again.
-	return s.recordOutcome(context.WithoutCancel(ctx), job, slot.id, res, finished, log)
+	return s.recordOutcome(context.WithoutCancel(ctx), job, plan.team, slot.id, attempt, res, finished)
 }
 
 // sendPlan is what one run of a delivery job found to do.
 type sendPlan struct {
 	done bool          // nothing to send: the job was completed in prepare's transaction
-	wait time.Duration // not yet (settle, pacing or retry wait): snooze this long
+	wait time.Duration // not yet (settle, no key, a paused key): snooze this long
 	body []byte        // otherwise: send this
+	team teams.Team
 	call store.Call
 }
 
@@ -86,50 +94,123 @@ type sendPlan struct {
 func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sendPlan, error) {
 	now := s.now()
 	var plan sendPlan
+	var rerun bool
+	var how string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, job.Args.CallID)
+		plan, rerun, how = sendPlan{}, false, ""
+		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
+		if errors.Is(err, store.ErrNoCall) {
+			plan.done = true
+			return s.complete(ctx, tx, job)
+		}
 		if err != nil {
 			return err
 		}
 		plan.call = call
-		if call.Generation != job.Args.Generation || !(call.Status == string(StatusScheduled) || call.Status == string(StatusDelivering)) {
-			plan.done = true // stale job: the call was delivered, failed or redelivered since
-			return s.completeTx(ctx, tx, job)
+		stale := call.Generation != job.Args.Generation || !(call.Status == lifecycle.Scheduled || call.Status == lifecycle.Delivering)
+		switch {
+		case stale: // delivered, failed, skipped, erased or redelivered since
+			plan.done = true
+			return s.complete(ctx, tx, job)
+		case call.Status == lifecycle.Delivering:
+			// An earlier run made its request and its answer was never recorded.
+			rerun, plan.done = true, true
+			return s.apply(ctx, tx, &call, lifecycle.Rerun{}, now, job)
 		}
-		if plan.wait = waitUntil(now, call.DeliverAfter, call.NextAttemptAt); plan.wait > 0 {
+		if wait := untilTime(now, call.DeliverAfter); wait > 0 {
+			plan.wait = wait
 			return nil
 		}
-		if s.opts.KendoAPIKey == "" {
-			// Stored and ready, but nowhere to send it: wait for an operator to set the key
-			// (and restart) rather than fail the call.
+		team, ok := s.team(call.Team)
+		if !ok || team.APIKey == "" {
+			reason := "waiting for a Kendo API key (--kendo-api-key or KENDO_API_KEY)"
+			if !ok {
+				reason = fmt.Sprintf("waiting: team %q is not in the teams file; fix it and restart, or redeliver to route the call again", call.Team)
+			}
 			plan.wait = noKeyRecheck
-			next := now.Add(noKeyRecheck)
-			call.Reason, call.NextAttemptAt, call.Updated = "waiting for a Kendo API key (--kendo-api-key or KENDO_API_KEY)", &next, now
-			return store.SaveCall(ctx, tx, call)
+			return s.apply(ctx, tx, &call, lifecycle.Deferred{Until: now.Add(noKeyRecheck), Reason: reason, PausedKey: noKey}, now, nil)
 		}
-		merged, result, err := s.mapStored(ctx, tx, call.CallID)
+		plan.team = team
+		if wait, reason, err := s.pausedWait(ctx, tx, team, now); err != nil || wait > 0 {
+			plan.wait = wait
+			if err != nil {
+				return err
+			}
+			return s.apply(ctx, tx, &call, lifecycle.Deferred{Until: now.Add(wait), Reason: reason, PausedKey: team.KeyID()}, now, nil)
+		}
+		merged, err := s.merged(ctx, tx, call)
 		if err != nil {
 			return err
 		}
-		if !result.Ready || result.Payload == nil { // cannot happen: readiness never goes back
-			call.Status, call.Reason, call.Updated = string(StatusSkipped), "no longer ready: "+result.Reason, now
-			s.metrics.deliveries.WithLabelValues("skipped").Inc()
-			if err := store.SaveCall(ctx, tx, call); err != nil {
-				return err
-			}
+		result := mapping.Map(merged)
+		if !result.Ready || result.Payload == nil {
 			plan.done = true
-			return s.completeTx(ctx, tx, job)
+			return s.apply(ctx, tx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 		}
 		payload := *result.Payload
 		s.attributeRep(&payload, merged)
-		var how string
 		plan.body, how, err = encodePayload(payload, call.Shrunk)
-		if how != "" {
-			s.callLog(call.CallID).Warn("payload shrunk", "how", how)
-		}
 		return err
 	})
-	return plan, err
+	if err != nil {
+		return plan, err
+	}
+	log := s.callLog(job.Args.AlowareCallID)
+	if how != "" {
+		log.Warn("payload shrunk", "how", how)
+	}
+	if rerun {
+		s.metrics.delivery("unknown", plan.call.Team)
+		log.Error("DELIVERY OUTCOME UNKNOWN: an earlier attempt was cut off while Kendo may have had the request; "+
+			"the call is NOT sent again (it would be a duplicate if Kendo has it). Check Kendo, then redeliver if it is missing.",
+			"attempt", plan.call.Attempts)
+	}
+	return plan, nil
+}
+
+// apply runs one transition on a locked call inside tx, carries out its effects and
+// saves the call; job is completed in the same transaction when the transition says so.
+func (s *Service) apply(ctx context.Context, tx *sql.Tx, call *store.Call, in lifecycle.Input, now time.Time, job *river.Job[DeliverArgs]) error {
+	next, eff, err := lifecycle.Apply(call.State, in, now, s.policy)
+	if err != nil {
+		return err
+	}
+	call.State, call.Updated = next, now
+	if err := s.carryOut(ctx, tx, call, eff); err != nil {
+		return err
+	}
+	if err := store.SaveCall(ctx, tx, *call); err != nil {
+		return err
+	}
+	if eff.CompleteJob && job != nil {
+		return s.complete(ctx, tx, job)
+	}
+	return nil
+}
+
+// complete marks the running job completed in tx. A job another run has finished in
+// the meantime (a rescue) is not an error: the call row is what counts.
+func (s *Service) complete(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error {
+	err := s.completeTx(ctx, tx, job)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// deferCall records that the call waits (for a pacing slot) until in.Until.
+func (s *Service) deferCall(ctx context.Context, job *river.Job[DeliverArgs], in lifecycle.Deferred) error {
+	now := s.now()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
+		if err != nil {
+			return err
+		}
+		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
+			return nil // skipped or erased meanwhile; the next run completes the job
+		}
+		return s.apply(ctx, tx, &call, in, now, nil)
+	})
 }
 
 // attributeRep fills the rep from the Users API or the e-mail map when the events lacked it.
@@ -149,193 +230,160 @@ func (s *Service) attributeRep(p *kendo.Payload, merged mapping.Call) {
 	}
 }
 
-type slotGrant struct {
-	id   int64
-	wait time.Duration
+// errNotSent: the call changed (skipped, erased) between prepare and the send.
+var errNotSent = errors.New("delivery: not sent")
+
+type attemptRef struct {
+	id int64
+	n  int
 }
 
-// takeSlot claims a pacing slot, sleeping through short waits and reporting long ones.
-// Sleeping is bounded (maxSleep) so that a job losing the race for slots again and again
-// snoozes instead of running into its timeout.
-func (s *Service) takeSlot(ctx context.Context, callID string) (slotGrant, error) {
-	const maxSleep = 5 * time.Second
-	start := s.now()
-	for {
-		now := s.now()
-		id, wait, err := s.db.TakeSlot(ctx, s.keyID, s.opts.Rate.Limit, s.opts.Rate.Period+s.opts.pacingMargin(), now)
+// startSend marks the call delivering and opens its attempt, in one commit: from it on,
+// a run that finds the call delivering knows Kendo may have the request.
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (attemptRef, error) {
+	now := s.now()
+	var a attemptRef
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
 		if err != nil {
-			return slotGrant{}, err
+			return err
 		}
-		if wait == 0 {
-			return slotGrant{id: id}, nil
+		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
+			return errNotSent
 		}
-		if wait > shortWait || now.Sub(start)+wait > maxSleep {
-			next := now.Add(wait)
-			if err := s.setNextAttempt(ctx, callID, next); err != nil {
-				return slotGrant{}, err
+		if err := s.apply(ctx, tx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
+			return err
+		}
+		a.n = call.Attempts
+		a.id, err = store.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now)
+		return err
+	})
+	return a, err
+}
+
+// recordOutcome commits Kendo's answer. After a 201 the call must never be sent again
+// (design note 9), so a failed commit is retried — with backoff, for as long as the
+// process lives — rather than left to a rerun. Only when the shutdown's deadline has
+// passed does it give up, loudly, naming Kendo's callId so an operator can reconcile.
+func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef, res kendo.Result, finished time.Time) error {
+	log := s.callLog(job.Args.AlowareCallID).With("team", team.Name)
+	retryIn := retryDelay(res, a.n)
+	pause := 250 * time.Millisecond
+	for try := 1; ; try++ {
+		eff, started, err := s.commitOutcome(ctx, job, team, slotID, a, res, retryIn, finished)
+		if err == nil {
+			s.logOutcome(log, team, res, a.n, eff, started, retryIn)
+			if eff.CompleteJob {
+				return nil
 			}
-			return slotGrant{wait: wait}, nil
+			return river.JobSnooze(eff.Snooze)
+		}
+		if errors.Is(err, lifecycle.ErrNotApplicable) {
+			return err // the call is in a state no answer applies to: leave it to River's error handling
+		}
+		attrs := []any{"outcome", res.Outcome, "status", res.Status, "try", try, "error", err}
+		if res.Outcome == kendo.Accepted {
+			attrs = append(attrs, "kendoCallId", res.KendoCallID)
+		}
+		if try >= 3 {
+			log.Error("could not record Kendo's answer; retrying (the call is not sent again meanwhile)", attrs...)
 		}
 		select {
-		case <-ctx.Done():
-			return slotGrant{}, ctx.Err()
-		case <-time.After(wait):
+		case <-s.giveUp:
+			log.Error("GAVE UP recording Kendo's answer at shutdown: after the restart the call shows 'outcome unknown' and is not sent again", attrs...)
+			return err
+		case <-time.After(pause):
 		}
+		pause = min(pause*2, 10*time.Second)
 	}
 }
 
-func (s *Service) markDelivering(ctx context.Context, callID string) error {
-	now := s.now()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, callID)
-		if err != nil {
-			return err
-		}
-		call.Status, call.Reason, call.Updated = string(StatusDelivering), "", now
-		call.Attempts++
-		call.NextAttemptAt = nil
-		if call.FirstAttemptAt == nil {
-			call.FirstAttemptAt = &now
-		}
-		return store.SaveCall(ctx, tx, call)
-	})
-}
-
-// setNextAttempt records when a call waiting for a pacing slot will try again, so
-// GET /calls shows it.
-func (s *Service) setNextAttempt(ctx context.Context, callID string, next time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, callID)
-		if err != nil {
-			return err
-		}
-		call.NextAttemptAt, call.Updated = &next, s.now()
-		return store.SaveCall(ctx, tx, call)
-	})
-}
-
-// recordOutcome commits Kendo's answer. Final outcomes complete the job in the same
-// transaction; retryable ones put the call back to scheduled and snooze the job. A failed
-// commit is tried again a few times: after a 201, losing it would mean sending twice.
-func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, res kendo.Result, finished time.Time, log *slog.Logger) error {
-	var err error
-	for try, pause := 1, 250*time.Millisecond; ; try, pause = try+1, pause*2 {
-		var final bool
-		var snooze time.Duration
-		final, snooze, err = s.commitOutcome(ctx, job, slotID, res, finished, log)
-		switch {
-		case err == nil && final:
-			return nil
-		case err == nil:
-			return river.JobSnooze(snooze)
-		case try == 5:
-			log.Error("could not record Kendo's answer", "outcome", res.Outcome, "error", err)
-			return err
-		}
-		time.Sleep(pause)
-	}
-}
-
-// commitOutcome records one answer; final reports that the job was completed with it.
-func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, res kendo.Result, finished time.Time, log *slog.Logger) (final bool, snooze time.Duration, err error) {
-	// Not final: the job is snoozed for snooze (0 after a 413: resend at once, shrunk).
+// commitOutcome records one answer in one transaction: the slot's re-dating, the call's
+// new state, the attempt, a key's pause or resumption, and the job's completion.
+func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef,
+	res kendo.Result, retryIn time.Duration, finished time.Time) (eff lifecycle.Effects, pauseStarted bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		eff, pauseStarted = lifecycle.Effects{}, false
 		if err := store.MoveSlot(ctx, tx, slotID, finished); err != nil {
 			return err
 		}
-		call, err := s.db.LockCall(ctx, tx, job.Args.CallID)
+		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
 		if err != nil {
 			return err
 		}
-		call.Updated = finished
-		final = true
-		switch res.Outcome {
-		case kendo.Accepted:
-			call.Status, call.KendoCallID, call.DeliveredAt, call.LastError = string(StatusDelivered), res.KendoCallID, &finished, ""
-			if res.Message != "" {
-				call.Reason = res.Message
+		in := lifecycle.Answered{Result: res, RetryIn: retryIn, KeyID: team.KeyID(), PausedSince: finished, ProbeEvery: s.opts.ProbeEvery}
+		if res.Outcome == kendo.Unauthorized {
+			if p, ok, err := s.db.GetPause(ctx, tx, team.KeyID()); err != nil {
+				return err
+			} else if ok {
+				in.PausedSince = p.Since
 			}
-			s.metrics.deliveries.WithLabelValues("delivered").Inc()
-			log.Info("delivered to Kendo", "kendoCallId", res.KendoCallID, "attempt", call.Attempts, "latencyMs", res.Latency.Milliseconds())
-		case kendo.Unauthorized:
-			// Loud: every call will fail the same way until an operator fixes the key.
-			call.Status, call.LastError = string(StatusFailed), describe(res)
-			call.Reason = "Kendo refused the API key: check --kendo-api-key"
-			if res.Status == 0 { // refused before sending: no key, or one that cannot be sent
-				call.Reason = "no usable Kendo API key: set --kendo-api-key or KENDO_API_KEY"
-			}
-			s.metrics.deliveries.WithLabelValues("unauthorized").Inc()
-			log.Error("KENDO REJECTED THE API KEY: no call can be delivered until it is fixed", "status", res.Status, "kendoMessage", res.Message)
-		case kendo.BadRequest, kendo.Rejected:
-			call.Status, call.LastError, call.Reason = string(StatusFailed), describe(res), "Kendo refused the payload"
-			s.metrics.deliveries.WithLabelValues(string(res.Outcome)).Inc()
-			log.Error("Kendo refused the call", "status", res.Status, "kendoMessage", res.Message)
-		case kendo.TooLarge:
-			s.metrics.deliveries.WithLabelValues("too_large").Inc()
-			if call.Shrunk {
-				call.Status, call.LastError, call.Reason = string(StatusFailed), describe(res), "too large for Kendo even after shrinking"
-				log.Error("Kendo refused the call as too large, even shrunk", "status", res.Status)
-				break
-			}
-			call.Shrunk, final = true, false
-			call.Status, call.LastError = string(StatusScheduled), describe(res)
-			log.Warn("Kendo answered 413; retrying once without the transcript (or with it cut)")
-		default: // RateLimited, Transient
-			s.metrics.deliveries.WithLabelValues(string(res.Outcome)).Inc()
-			call.LastError = describe(res)
-			if call.FirstAttemptAt != nil && finished.Sub(*call.FirstAttemptAt) > s.opts.RetryHorizon {
-				call.Status, call.Reason = string(StatusFailed), fmt.Sprintf("Kendo kept failing for %s", s.opts.RetryHorizon)
-				log.Error("giving up on the call after the retry horizon", "attempts", call.Attempts, "lastError", call.LastError)
-				break
-			}
-			final = false
-			snooze = retryDelay(res, call.Attempts)
-			next := finished.Add(snooze)
-			call.Status, call.NextAttemptAt = string(StatusScheduled), &next
-			log.Warn("Kendo delivery will be retried", "outcome", res.Outcome, "status", res.Status, "retryInMs", snooze.Milliseconds(), "attempt", call.Attempts)
 		}
-		if final && call.Status == string(StatusFailed) {
-			s.metrics.deliveries.WithLabelValues("failed").Inc()
+		next, e, err := lifecycle.Apply(call.State, in, finished, s.policy)
+		if err != nil {
+			return err
+		}
+		eff = e
+		call.State, call.Updated = next, finished
+		if err := store.FinishAttempt(ctx, tx, store.Attempt{ID: a.id, Finished: &finished, Outcome: string(res.Outcome),
+			HTTPStatus: res.Status, Message: res.Message, KendoCallID: res.KendoCallID}); err != nil {
+			return err
+		}
+		if eff.PauseKey {
+			pauseStarted, err = store.PauseKey(ctx, tx, store.Pause{KeyID: team.KeyID(), Team: team.Name, Since: in.PausedSince,
+				HTTPStatus: res.Status, Message: res.Message, ProbeAfter: finished.Add(s.opts.ProbeEvery)})
+			if err != nil {
+				return err
+			}
+		}
+		if eff.ResumeKey {
+			if err := s.resumeKey(ctx, tx, team.KeyID()); err != nil {
+				return err
+			}
+		}
+		if err := s.carryOut(ctx, tx, &call, eff); err != nil {
+			return err
 		}
 		if err := store.SaveCall(ctx, tx, call); err != nil {
 			return err
 		}
-		if final {
-			return s.completeTx(ctx, tx, job)
+		if eff.CompleteJob {
+			return s.complete(ctx, tx, job)
 		}
 		return nil
 	})
-	return final, snooze, err
+	return eff, pauseStarted, err
 }
 
-// retryDelay honours Kendo's Retry-After (capped; on a 429 or a 503), and otherwise backs
-// off exponentially from 2 s to 10 min with ±20 % jitter so replicas don't retry in step.
-func retryDelay(res kendo.Result, attempts int) time.Duration {
-	const maxRetryAfter = 5 * time.Minute
-	if res.RetryAfter > 0 {
-		return min(res.RetryAfter, maxRetryAfter)
+func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result, attempt int, eff lifecycle.Effects, pauseStarted bool, retryIn time.Duration) {
+	if eff.Outcome != "" {
+		s.metrics.delivery(eff.Outcome, team.Name)
 	}
-	d := 2 * time.Second << min(max(attempts-1, 0), 9)
-	d = min(d, 10*time.Minute)
-	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
-	return d + jitter
+	switch {
+	case res.Outcome == kendo.Accepted:
+		log.Info("delivered to Kendo", "kendoCallId", res.KendoCallID, "attempt", attempt, "latencyMs", res.Latency.Milliseconds())
+	case pauseStarted:
+		log.Error("KENDO REJECTED THE API KEY: deliveries with this key are paused (no call fails because of it); one request tests the key every "+
+			s.opts.ProbeEvery.String()+"; fix the key and restart to resume at once", "keyId", team.KeyID(), "status", res.Status, "kendoMessage", res.Message)
+	case eff.PauseKey:
+		log.Warn("Kendo still refuses the API key; the deliveries stay paused", "keyId", team.KeyID(), "status", res.Status)
+	case eff.Outcome == "unknown":
+		log.Error("DELIVERY OUTCOME UNKNOWN: Kendo did not answer after the request was sent; the call is NOT sent again "+
+			"(it would be a duplicate if Kendo has it). Check Kendo, then redeliver if it is missing.", "error", res.Message, "attempt", attempt)
+	case eff.CompleteJob:
+		log.Error("Kendo refused the call", "outcome", res.Outcome, "status", res.Status, "kendoMessage", res.Message)
+	case res.Outcome == kendo.TooLarge:
+		log.Warn("Kendo answered 413; sending once more, shrunk")
+	default:
+		log.Warn("Kendo delivery will be retried", "outcome", res.Outcome, "status", res.Status, "retryInMs", retryIn.Milliseconds(), "attempt", attempt)
+	}
 }
 
-func waitUntil(now time.Time, times ...*time.Time) time.Duration {
-	var wait time.Duration
-	for _, t := range times {
-		if t != nil && t.Sub(now) > wait {
-			wait = t.Sub(now)
-		}
+func untilTime(now time.Time, t *time.Time) time.Duration {
+	if t == nil || !t.After(now) {
+		return 0
 	}
-	return wait
-}
-
-func describe(res kendo.Result) string {
-	if res.Status == 0 {
-		return fmt.Sprintf("%s: %s", res.Outcome, res.Message)
-	}
-	return fmt.Sprintf("%s (HTTP %d): %s", res.Outcome, res.Status, res.Message)
+	return t.Sub(now)
 }
 
 func statusClass(status int) string {
@@ -343,33 +391,4 @@ func statusClass(status int) string {
 		return "none"
 	}
 	return fmt.Sprintf("%dxx", status/100)
-}
-
-// encodePayload marshals the payload. mapping already keeps it within Kendo's 5 MB; when
-// Kendo answered 413 all the same (it counts differently), shrink it once more: Kendo
-// prefers audio, so the transcript goes when there is an audioUrl, else it loses a tenth.
-func encodePayload(p kendo.Payload, shrink bool) (body []byte, how string, err error) {
-	if shrink && p.AudioURL != "" && p.Transcript != "" {
-		p.Transcript, how = "", "transcript dropped after Kendo's 413 (audioUrl kept)"
-	} else if shrink && p.Transcript != "" {
-		p.Transcript = cutTranscript(p.Transcript, len(p.Transcript)*9/10) + transcriptCutMarker
-		how = "transcript cut by a tenth after Kendo's 413"
-	}
-	body, err = json.Marshal(p)
-	return body, how, err
-}
-
-const transcriptCutMarker = "\n[transcript cut by aloware-kendo to fit Kendo's size limit]"
-
-// cutTranscript keeps at most n bytes of t, ending at a line break when one is near, and
-// never splits a UTF-8 sequence.
-func cutTranscript(t string, n int) string {
-	if len(t) <= n {
-		return t
-	}
-	t = strings.ToValidUTF8(t[:max(n, 0)], "")
-	if i := strings.LastIndexByte(t, '\n'); i > len(t)*9/10 {
-		t = t[:i]
-	}
-	return t
 }

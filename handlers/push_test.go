@@ -19,13 +19,14 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/kendo/emulator"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
 const testKey = "pk_handlers_test_key"
 
 type stackOptions struct {
-	emulatorKeys []string      // keys the emulator accepts; any pk_ key when empty
-	settle       time.Duration // delivery settle time
+	refuse bool          // Kendo answers 400 to every request (the payload is refused)
+	settle time.Duration // delivery settle time
 }
 
 // stack is the real thing: the edge over a delivery.Service on a temporary SQLite
@@ -39,21 +40,26 @@ type stack struct {
 
 func newStack(t *testing.T, o stackOptions) stack {
 	t.Helper()
-	emu := emulator.New(emulator.Options{Keys: o.emulatorKeys})
-	kendoSrv := httptest.NewServer(emu)
+	emu := emulator.New(emulator.Options{})
+	kendoSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o.refuse && r.Method == http.MethodPost {
+			http.Error(w, `{"error":"rep email is bad"}`, http.StatusBadRequest)
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
 	t.Cleanup(kendoSrv.Close)
 
 	reg := prometheus.NewRegistry()
 	quiet := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	svc, err := delivery.Open(ctx, delivery.Options{
-		DB:          "sqlite:" + filepath.Join(t.TempDir(), "handlers-test.db"),
-		KendoURL:    kendoSrv.URL + emulator.IngestPath,
-		KendoAPIKey: testKey,
-		Rate:        kendo.Rate{Limit: 100, Period: time.Second},
-		Settle:      o.settle,
-		Registerer:  reg,
-		Logger:      quiet,
+		DB:         "sqlite:" + filepath.Join(t.TempDir(), "handlers-test.db"),
+		KendoURL:   kendoSrv.URL + emulator.IngestPath,
+		Teams:      teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
+		Settle:     o.settle,
+		Registerer: reg,
+		Logger:     quiet,
 	})
 	if err != nil {
 		t.Fatalf("delivery.Open: %v", err)
@@ -197,7 +203,7 @@ func TestCallsNotFoundAndConflict(t *testing.T) {
 
 // Kendo refuses the key: the call fails for good, and redelivery re-queues it (202).
 func TestRedeliverFailedCall(t *testing.T) {
-	st := newStack(t, stackOptions{emulatorKeys: []string{"pk_the_only_good_key"}})
+	st := newStack(t, stackOptions{refuse: true})
 	files := lifecycleFiles(t, "inbound-940870001")
 	for _, f := range files[:len(files)-1] {
 		post(t, st.srv.URL+"/push", readFile(t, f))

@@ -32,6 +32,10 @@ type Deferred struct {
 	PausedKey string // set while a paused key holds the call
 }
 
+// Resumed: what held a waiting call is over (its key's pause ended, or a key is there
+// now): it is due at once.
+type Resumed struct{}
+
 // SendStarted: the Kendo request is about to be made.
 type SendStarted struct{}
 
@@ -43,6 +47,10 @@ type Answered struct {
 	PausedSince time.Time     // for a refused key: when its pause began
 	ProbeEvery  time.Duration // for a refused key: how often one request tests it
 }
+
+// NotReady: the delivery job found the call no longer ready (the rules changed under a
+// stored call, e.g. after an upgrade): it is not sent.
+type NotReady struct{ Reason string }
 
 // Rerun: a delivery job found its call delivering: an earlier run was cut off (the
 // process stopped or was killed) while Kendo may have had the request.
@@ -76,13 +84,15 @@ type Purged struct{}
 func (Observed) input()        {}
 func (Deferred) input()        {}
 func (SendStarted) input()     {}
+func (Resumed) input()         {}
 func (Answered) input()        {}
 func (Rerun) input()           {}
+func (NotReady) input()        {}
 func (Redeliver) input()       {}
 func (Skip) input()            {}
 func (Erase) input()           {}
 func (ArtifactTimeout) input() {}
-func (AnalysisReady) input()        {}
+func (AnalysisReady) input()   {}
 func (Purged) input()          {}
 
 var (
@@ -110,6 +120,12 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		}
 		s.DeliverAfter, s.Reason, s.PausedKey = at(in.Until), in.Reason, in.PausedKey
 		return s, Effects{Snooze: max(in.Until.Sub(now), 0)}, nil
+	case Resumed:
+		if s.Status != Scheduled || s.PausedKey == "" {
+			return s, Effects{}, notApplicable(s, in)
+		}
+		s.DeliverAfter, s.Reason, s.PausedKey = at(now), "", ""
+		return s, Effects{WakeJob: true}, nil
 	case SendStarted:
 		if s.Status != Scheduled {
 			return s, Effects{}, notApplicable(s, in)
@@ -122,6 +138,12 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		return s, Effects{}, nil
 	case Answered:
 		return answered(s, in, now, p)
+	case NotReady:
+		if s.Status != Scheduled {
+			return s, Effects{}, notApplicable(s, in)
+		}
+		s.Status, s.Reason, s.DeliverAfter = Skipped, "no longer ready: "+in.Reason, nil
+		return s, Effects{CompleteJob: true, Outcome: "skipped"}, nil
 	case Rerun:
 		if s.Status != Delivering {
 			return s, Effects{}, notApplicable(s, in)

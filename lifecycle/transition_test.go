@@ -76,6 +76,10 @@ func TestApply(t *testing.T) {
 		// The delivery job.
 		{name: "deferred for pacing", from: State{Status: Scheduled}, in: Deferred{Until: t0.Add(3 * time.Second), Reason: "pacing"},
 			want: Scheduled, effects: Effects{Snooze: 3 * time.Second}},
+		{name: "a paused call resumes at once", from: State{Status: Scheduled, PausedKey: "key_1", DeliverAfter: ptr(t0.Add(time.Hour)), Reason: "paused"},
+			in: Resumed{}, want: Scheduled, effects: Effects{WakeJob: true},
+			check: func(t *testing.T, s State) { isTime(t, s.DeliverAfter, t0); is(t, s.PausedKey, "") }},
+		{name: "only a held call resumes", from: State{Status: Scheduled}, in: Resumed{}, want: Scheduled, err: ErrNotApplicable},
 		{name: "send starts", from: State{Status: Scheduled, DeliverAfter: ptr(t0)}, in: SendStarted{}, want: Delivering,
 			check: func(t *testing.T, s State) {
 				if s.Attempts != 1 || s.FirstAttemptAt == nil || s.DeliverAfter != nil {
@@ -114,6 +118,9 @@ func TestApply(t *testing.T) {
 			want: Erased, effects: Effects{CompleteJob: true, Outcome: "delivered"}, check: func(t *testing.T, s State) { is(t, s.KendoCallID, "k-1") }},
 		{name: "a rerun of a cut-off attempt never sends again", from: delivering, in: Rerun{}, want: Failed,
 			effects: Effects{CompleteJob: true, Outcome: "unknown"}, check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
+
+		{name: "a call no longer ready is not sent", from: State{Status: Scheduled}, in: NotReady{Reason: "no recording"}, want: Skipped,
+			effects: Effects{CompleteJob: true, Outcome: "skipped"}},
 
 		// Operators.
 		{name: "redeliver a failed call", from: State{Status: Failed, ReadyAt: ptr(t0), Generation: 2, OutcomeUnknown: true, Shrunk: true},

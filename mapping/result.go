@@ -24,4 +24,7 @@ type Result struct {
 	Reason        string         `json:"reason,omitempty" doc:"set whenever ready is false: what is missing or why the call is not sent"`
 	Payload       *kendo.Payload `json:"payload,omitempty" doc:"the Kendo payload (a preview while the call is not ready)"`
 	Warnings      []string       `json:"warnings" doc:"data that was dropped or unknown; never null"`
+	// NothingMoreExpected: the call is complete and carries everything Aloware sends
+	// for one (recording, transcript, summary), so no later event can add to it.
+	NothingMoreExpected bool `json:"nothingMoreExpected,omitempty"`
 }

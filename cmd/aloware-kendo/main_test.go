@@ -297,7 +297,7 @@ func TestServeDeliversAndStops(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "serve.db"),
 			"--kendo-url", kendo.URL + emulator.IngestPath, "--settle", "100ms", "--inbound-token", "tok_serve_test_secret",
-			"--shutdown-timeout", "5s"}, strings.NewReader(""), io.Discard, &log)
+			"--kendo-timeout", "2s", "--shutdown-timeout", "7s"}, strings.NewReader(""), io.Discard, &log)
 	}()
 	addr := waitForLog(t, &log, regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`))
 	base := "http://" + addr

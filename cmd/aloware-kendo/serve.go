@@ -20,7 +20,8 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/inbound"
 	"github.com/aloware-kendo/aloware-kendo/reps"
-	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/store/location"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
 // HTTP server timeouts. Writes must outlast the longest /push?wait=; reads allow a
@@ -67,9 +68,10 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	opts := delivery.Options{
-		DB: cfg.DB, KendoURL: cfg.KendoURL, KendoAPIKey: cfg.KendoAPIKey, Rate: cfg.Rate,
+		DB: cfg.DB, KendoURL: cfg.KendoURL, Teams: teams.Single(cfg.KendoAPIKey, cfg.Rate),
 		Settle: cfg.Settle, ArtifactWait: cfg.ArtifactWait, RetryHorizon: cfg.RetryHorizon,
-		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter,
+		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter, ProbeEvery: cfg.KeyProbeInterval,
+		Retain: cfg.Retain, QuarantineMaxBytes: int64(cfg.QuarantineMaxMB) << 20,
 		Registerer: reg, Logger: log,
 	}
 	if dir, err := repDirectory(ctx, cfg, log); err != nil {
@@ -80,10 +82,12 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 
 	svc, err := delivery.Open(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("opening the database %s: %w", store.RedactLocation(cfg.DB), err)
+		return fmt.Errorf("opening the database %s: %w", location.Redact(cfg.DB), err)
 	}
 	defer svc.Close()
-	if err := svc.Start(ctx); err != nil {
+	// Start gets no signal context: delivery stops only through Stop below, softly, so a
+	// Kendo request that has started always finishes (design note 8).
+	if err := svc.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting delivery workers: %w", err)
 	}
 
@@ -126,7 +130,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		_ = srv.Close()
 	}
 	if err := svc.Stop(shutdownCtx); err != nil {
-		log.Warn("delivery workers did not stop cleanly; unfinished deliveries are picked up after the next start", "error", err)
+		log.Warn("delivery workers did not stop within --shutdown-timeout; deliveries still in flight show 'outcome unknown' after the next start", "error", err)
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr

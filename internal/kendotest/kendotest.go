@@ -5,6 +5,7 @@ package kendotest
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -31,8 +32,39 @@ type Server struct {
 
 // New starts a server that is closed when the test ends.
 func New(t testing.TB, rate kendo.Rate) *Server {
+	s := newServer(rate)
+	s.srv.Start()
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// Later reserves a loopback address where nothing listens yet (every connection is
+// refused, so no request ever reaches Kendo) and returns its ingest URL, and start,
+// which begins serving there.
+func Later(t testing.TB, rate kendo.Rate) (url string, start func() *Server) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr + emulator.IngestPath, func() *Server {
+		s := newServer(rate)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("serving Kendo at %s: %v", addr, err)
+		}
+		s.srv.Listener = ln
+		s.srv.Start()
+		t.Cleanup(s.srv.Close)
+		return s
+	}
+}
+
+func newServer(rate kendo.Rate) *Server {
 	s := &Server{Emu: emulator.New(emulator.Options{Rate: rate})}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			n := s.posts.Add(1)
 			s.mu.Lock()
@@ -44,7 +76,6 @@ func New(t testing.TB, rate kendo.Rate) *Server {
 		}
 		s.Emu.ServeHTTP(w, r)
 	}))
-	t.Cleanup(s.srv.Close)
 	return s
 }
 

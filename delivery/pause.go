@@ -1,0 +1,102 @@
+package delivery
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/teams"
+)
+
+// pausedWait says how long a due call of a paused key waits (issue 9: a refused key
+// pauses its deliveries instead of failing them). One request per probe interval tests
+// the key: the first due call after the interval takes the probe and is sent; the rest
+// wait for the next probe time. 0 means "send".
+func (s *Service) pausedWait(ctx context.Context, tx *sql.Tx, team teams.Team, now time.Time) (time.Duration, string, error) {
+	p, paused, err := s.db.GetPause(ctx, tx, team.KeyID())
+	if err != nil || !paused {
+		return 0, "", err
+	}
+	took, err := store.TakeProbe(ctx, tx, team.KeyID(), now, s.opts.ProbeEvery)
+	if err != nil || took {
+		return 0, "", err
+	}
+	next := p.ProbeAfter
+	if !next.After(now) { // another run took the probe just now
+		next = now.Add(s.opts.ProbeEvery)
+	}
+	// A little jitter keeps the waiting calls from all waking in the same instant.
+	wait := next.Sub(now) + time.Duration(rand.Int64N(int64(time.Second)))
+	reason := fmt.Sprintf("Kendo refused the API key (HTTP %d) since %s: deliveries with this key are paused; one request tests it every %s",
+		p.HTTPStatus, p.Since.UTC().Format(time.RFC3339), s.opts.ProbeEvery)
+	return wait, reason, nil
+}
+
+// resumeKey ends a key's pause and wakes the calls it held, so they go out at the
+// normal pace now instead of at their next probe time.
+func (s *Service) resumeKey(ctx context.Context, tx *sql.Tx, keyID string) error {
+	resumed, err := store.ResumeKey(ctx, tx, keyID)
+	if err != nil || !resumed {
+		return err
+	}
+	s.log.Info("Kendo accepts the API key again: deliveries resume", "keyId", keyID)
+	return s.wakePaused(ctx, tx, keyID)
+}
+
+func (s *Service) wakePaused(ctx context.Context, tx *sql.Tx, keyID string) error {
+	ids, err := store.HeldCalls(ctx, tx, keyID)
+	if err != nil {
+		return err
+	}
+	return s.resume(ctx, tx, ids)
+}
+
+// resume makes held calls due now and wakes their jobs.
+func (s *Service) resume(ctx context.Context, tx *sql.Tx, alowareCallIDs []string) error {
+	now := s.now()
+	for _, id := range alowareCallIDs {
+		call, err := s.db.LockCall(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.apply(ctx, tx, &call, lifecycle.Resumed{}, now, nil); err != nil && !errors.Is(err, lifecycle.ErrNotApplicable) {
+			return err
+		}
+	}
+	return nil
+}
+
+// resumeUnpausedKeys runs at start: a pause of a key no team has any more is over (a
+// restart with another key resumes at once), and calls that waited for a key, or for a
+// pause that is over, are woken now.
+func (s *Service) resumeUnpausedKeys(ctx context.Context) error {
+	configured := map[string]bool{}
+	for _, t := range s.opts.Teams.Teams() {
+		if t.APIKey != "" {
+			configured[t.KeyID()] = true
+		}
+	}
+	pauses, err := s.db.Pauses(ctx)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, p := range pauses {
+			if !configured[p.KeyID] {
+				if _, err := store.ResumeKey(ctx, tx, p.KeyID); err != nil {
+					return err
+				}
+			}
+		}
+		ids, err := store.OrphanedWaits(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return s.resume(ctx, tx, ids)
+	})
+}

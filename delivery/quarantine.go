@@ -1,0 +1,124 @@
+package delivery
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/store"
+
+	"github.com/aloware-kendo/aloware-kendo/aloware"
+)
+
+// Quarantine lists quarantined events, newest first.
+func (s *Service) Quarantine(ctx context.Context, limit int, cursor string) (QuarantinePage, error) {
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	var before int64
+	if cursor != "" {
+		n, err := strconv.ParseInt(cursor, 10, 64)
+		if err != nil || n <= 0 {
+			return QuarantinePage{}, ErrBadCursor
+		}
+		before = n
+	}
+	rows, err := s.db.ListQuarantine(ctx, limit+1, before)
+	if err != nil {
+		return QuarantinePage{}, err
+	}
+	var page QuarantinePage
+	if page.Total, page.Bytes, err = s.db.QuarantineStats(ctx); err != nil {
+		return QuarantinePage{}, err
+	}
+	page.Items = make([]QuarantinedEvent, 0, min(len(rows), limit))
+	for i, q := range rows {
+		if i == limit {
+			page.Next = strconv.FormatInt(rows[limit-1].ID, 10)
+			break
+		}
+		ev := QuarantinedEvent{ID: q.ID, ReceivedAt: q.ReceivedAt, Event: q.Name, Size: q.Size}
+		for _, p := range q.Problems {
+			ev.Problems = append(ev.Problems, Problem(p))
+		}
+		page.Items = append(page.Items, ev)
+	}
+	return page, nil
+}
+
+// ReplayQuarantine re-reads every quarantined event with the current code (after an
+// upgrade, or a fix to configuration) and feeds the ones that now parse into their calls,
+// in arrival order, each with its original arrival time. An event that still cannot be
+// used stays where it is.
+func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
+	var res ReplayResult
+	var after int64
+	for {
+		q, ok, err := s.db.QuarantinedAfter(ctx, after)
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			break
+		}
+		after = q.ID
+		ev, err := aloware.Parse(q.Raw)
+		if err != nil {
+			continue
+		}
+		now := s.now()
+		var rc Receipt
+		err = s.intake(ctx, func(tx *sql.Tx) error {
+			var err error
+			if rc, _, err = s.accept(ctx, tx, ev, q.Raw, q.ReceivedAt, now); err != nil {
+				return err
+			}
+			if err := s.refoldCall(ctx, tx, ev.CallID, now); err != nil {
+				return err
+			}
+			return releaseQuarantined(ctx, tx, q.ID)
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Replayed++
+		s.callLog(ev.CallID).Info("quarantined event replayed", "quarantineId", q.ID, "event", ev.Name, "status", rc.Status)
+	}
+	n, _, err := s.db.QuarantineStats(ctx)
+	res.Remaining = n
+	return res, err
+}
+
+// refoldCall folds a call's stored events again in arrival order: a replayed event
+// arrived before events that were folded already.
+func (s *Service) refoldCall(ctx context.Context, tx *sql.Tx, alowareCallID string, now time.Time) error {
+	if alowareCallID == "" {
+		return nil
+	}
+	call, err := s.db.LockCall(ctx, tx, alowareCallID)
+	if err != nil {
+		return err
+	}
+	if call.Status == lifecycle.Erased || call.PurgedAt != nil || call.Status == lifecycle.Delivering || call.Status.Sent() {
+		return nil
+	}
+	merged, err := s.refold(ctx, tx, call)
+	if err != nil {
+		return err
+	}
+	if _, err := s.observe(ctx, tx, &call, merged, now); err != nil {
+		return err
+	}
+	return store.SaveCall(ctx, tx, call)
+}
+
+func releaseQuarantined(ctx context.Context, tx *sql.Tx, id int64) error {
+	if err := store.Release(ctx, tx, id); err != nil {
+		return errors.Join(errors.New("delivery: release from quarantine"), err)
+	}
+	return nil
+}

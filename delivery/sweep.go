@@ -1,0 +1,108 @@
+package delivery
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/store"
+)
+
+// skipStale ends calls that finished but never got a recording or transcript within
+// ArtifactWait. Every replica may run it: each call goes through its own locked
+// transition, which does nothing when another replica got there first.
+func (s *Service) skipStale(ctx context.Context) {
+	now := s.now()
+	ids, err := s.db.StaleCalls(ctx, now.Add(-s.opts.ArtifactWait))
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("looking for stale calls failed", "error", err)
+		}
+		return
+	}
+	for _, id := range ids {
+		if err := s.transition(ctx, id, lifecycle.ArtifactTimeout{}); err == nil {
+			s.metrics.delivery("skipped", "")
+			s.callLog(id).Info("call skipped", "reason", "no recording or transcript in time")
+		}
+	}
+}
+
+// transition applies one input to one call in a transaction of its own.
+func (s *Service) transition(ctx context.Context, alowareCallID string, in lifecycle.Input) error {
+	now := s.now()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		call, err := s.db.LockCall(ctx, tx, alowareCallID)
+		if err != nil {
+			return err
+		}
+		return s.apply(ctx, tx, &call, in, now, nil)
+	})
+}
+
+// retentionEvery is how often the retention job looks for content to purge.
+func retentionEvery(retain time.Duration) time.Duration {
+	return min(max(retain/100, time.Second), time.Minute)
+}
+
+// purgeBatch bounds one pass of the retention job.
+const purgeBatch = 200
+
+// purgeExpired purges the raw events and payload of calls finished longer than --retain
+// ago (issue 9: keep data only as long as configured). The call's row stays — ids,
+// status, Kendo's callId, event names and times — so a late repeat is still a duplicate.
+// Quarantined events and Kendo's webhook bodies older than that go too.
+func (s *Service) purgeExpired(ctx context.Context) {
+	now := s.now()
+	cutoff := now.Add(-s.opts.Retain)
+	ids, err := s.db.ExpiredCalls(ctx, cutoff, purgeBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("retention: listing expired calls failed", "error", err)
+		}
+		return
+	}
+	purged := 0
+	for _, id := range ids {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			call, err := s.db.LockCall(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if err := s.dropContent(ctx, tx, &call); err != nil {
+				return err
+			}
+			return s.apply(ctx, tx, &call, lifecycle.Purged{}, now, nil) // saves the call
+		})
+		switch {
+		case err == nil:
+			purged++
+		case !errors.Is(err, lifecycle.ErrNotApplicable) && ctx.Err() == nil:
+			s.callLog(id).Warn("retention: purge failed", "error", err)
+		}
+	}
+	if n, err := s.db.PurgeQuarantine(ctx, cutoff); err == nil && n > 0 {
+		s.log.Info("retention: quarantined events purged", "count", n)
+	}
+	_ = s.db.PurgeWebhooks(ctx, cutoff)
+	_ = s.db.PurgeIDlessEvents(ctx, cutoff)
+	if purged > 0 {
+		s.log.Info("retention: content of finished calls purged", "calls", purged, "olderThan", s.opts.Retain)
+	}
+}
+
+// dropContent deletes a call's stored content (raw events, Kendo's error texts) and
+// clears the merged call on the row, which the caller saves; what stays is what
+// identifies the call.
+func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call) error {
+	if err := store.PurgeEvents(ctx, tx, call.AlowareCallID); err != nil {
+		return err
+	}
+	if err := store.PurgeAttempts(ctx, tx, call.AlowareCallID); err != nil {
+		return err
+	}
+	call.Merged, call.MergedVersion, call.RawBytes = nil, 0, 0
+	return nil
+}

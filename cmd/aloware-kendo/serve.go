@@ -92,6 +92,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		Handler: handlers.New(handlers.Deps{
 			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
+			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
 		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -162,15 +163,19 @@ func repDirectory(ctx context.Context, cfg config.Config, log *slog.Logger) (*re
 	return dir, nil
 }
 
-// warnExposure makes the two risky defaults loud: an open endpoint reachable from
-// other machines, and no Kendo key (every delivery would fail with 401).
+// warnExposure makes the risky defaults loud: an open endpoint reachable from other
+// machines, no Kendo key (every delivery would fail with 401), and what the teams file
+// allows but probably does not mean.
 func warnExposure(log *slog.Logger, cfg config.Config, authEnabled bool) {
 	if !authEnabled && !loopbackOnly(cfg.Listen) {
 		log.Warn("SECURITY: listening beyond loopback WITHOUT inbound authentication; anyone who can reach "+
 			cfg.Listen+" can push events. Set --inbound-token or --inbound-basic (Aloware's webhook form supports both).",
 			"listen", cfg.Listen)
 	}
-	if cfg.KendoAPIKey == "" {
+	for _, w := range cfg.Router.Warnings() {
+		log.Warn("teams file: "+w, "teams", cfg.Teams)
+	}
+	if cfg.Teams == "" && cfg.KendoAPIKey == "" {
 		log.Warn("NO KENDO API KEY: set --kendo-api-key or KENDO_API_KEY; events are stored, but every delivery will be refused (401) until a key is set")
 	}
 }

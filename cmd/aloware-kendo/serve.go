@@ -19,6 +19,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/inbound"
+	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
@@ -167,7 +168,7 @@ func repDirectory(ctx context.Context, cfg config.Config, log *slog.Logger) (*re
 // machines, no Kendo key (every delivery would fail with 401), and what the teams file
 // allows but probably does not mean.
 func warnExposure(log *slog.Logger, cfg config.Config, authEnabled bool) {
-	if !authEnabled && !loopbackOnly(cfg.Listen) {
+	if !authEnabled && !preflight.LoopbackOnly(cfg.Listen) {
 		log.Warn("SECURITY: listening beyond loopback WITHOUT inbound authentication; anyone who can reach "+
 			cfg.Listen+" can push events. Set --inbound-token or --inbound-basic (Aloware's webhook form supports both).",
 			"listen", cfg.Listen)
@@ -178,19 +179,6 @@ func warnExposure(log *slog.Logger, cfg config.Config, authEnabled bool) {
 	if cfg.Teams == "" && cfg.KendoAPIKey == "" {
 		log.Warn("NO KENDO API KEY: set --kendo-api-key or KENDO_API_KEY; events are stored, but every delivery will be refused (401) until a key is set")
 	}
-}
-
-// loopbackOnly reports whether listen accepts connections from this machine only.
-func loopbackOnly(listen string) bool {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil || host == "" {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

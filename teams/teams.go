@@ -168,14 +168,16 @@ func (r *Router) String() string {
 // GoString keeps %#v from printing the keys.
 func (r *Router) GoString() string { return "&teams.Router{" + r.String() + "}" }
 
-// LogValue makes slog print each team's name, key id and rate, and the default.
+// LogValue makes slog print each team's name, key id and rate, and the default:
+// {"teams": {"sales": {…}, …}, "default": "sales"}.
 func (r *Router) LogValue() slog.Value {
-	attrs := make([]slog.Attr, 0, len(r.teams)+1)
+	each := make([]any, 0, len(r.teams))
 	for _, t := range r.teams {
-		attrs = append(attrs, slog.Any(t.Name, t))
+		each = append(each, slog.Any(t.Name, t))
 	}
+	attrs := []slog.Attr{slog.Group("teams", each...)}
 	if d, ok := r.Default(); ok {
-		attrs = append(attrs, slog.String("defaultTeam", d.Name))
+		attrs = append(attrs, slog.String("default", d.Name))
 	}
 	return slog.GroupValue(attrs...)
 }

@@ -63,6 +63,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		return err
 	}
 	warnExposure(log, cfg, auth.Enabled())
+	log.Info("kendo teams", "router", cfg.Router) // names, key ids and rates; never a key
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

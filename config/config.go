@@ -14,6 +14,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
 // EnvPrefix prefixes every option's environment variable: --kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -72,8 +73,16 @@ type Config struct {
 	KeyProbeInterval time.Duration `flag:"key-probe-interval" validate:"gt=0"`
 	QuarantineMaxMB  int           `flag:"quarantine-max-mb" validate:"gte=1"`
 
+	// Kendo teams (the keys they name are read from the environment) and the secret of
+	// Kendo's outbound webhook.
+	Teams              string `flag:"teams"`
+	KendoWebhookSecret string `flag:"kendo-webhook-secret" validate:"omitempty,printascii,excludes= "`
+
 	// Rate is KendoRate parsed; Parse fills it.
 	Rate kendo.Rate `flag:"-"`
+	// Router is the teams file loaded, or the single --kendo-api-key as the one team
+	// (teams.Single) without --teams; Parse fills it.
+	Router *teams.Router `flag:"-"`
 }
 
 // option describes one flag: its name, help text and how it binds to Config.
@@ -97,6 +106,8 @@ var options = []option{
 	{name: "kendo-url", usage: "where payloads are POSTed (Kendo's Push API ingest URL)", bind: str(func(c *Config) *string { return &c.KendoURL }, DefaultKendoURL)},
 	{name: "kendo-api-key", usage: "Kendo Push API key, pk_... (also " + KendoKeyEnv + "); never logged", secret: true, bind: str(func(c *Config) *string { return &c.KendoAPIKey }, "")},
 	{name: "kendo-rate", usage: "pacing per API key, N/min or N/s", bind: str(func(c *Config) *string { return &c.KendoRate }, DefaultKendoRate)},
+	{name: "teams", usage: "YAML/JSON file of Kendo teams, each with its key's variable and the calls it takes (then --kendo-api-key is not used)", bind: str(func(c *Config) *string { return &c.Teams }, "")},
+	{name: "kendo-webhook-secret", usage: "secret of Kendo's outbound webhook (Integrations > Webhooks); POST /kendo/webhook is refused without one; never logged", secret: true, bind: str(func(c *Config) *string { return &c.KendoWebhookSecret }, "")},
 	{name: "db", usage: "durable state: sqlite:PATH, or postgres://... for several replicas", bind: str(func(c *Config) *string { return &c.DB }, DefaultDB)},
 	{name: "settle", usage: "how long a ready call waits for more of its events before delivery", bind: dur(func(c *Config) *time.Duration { return &c.Settle }, DefaultSettle)},
 	{name: "inbound-token", usage: "require Authorization: Bearer TOKEN on every route but health, docs (and metrics)", secret: true, bind: str(func(c *Config) *string { return &c.InboundToken }, "")},
@@ -168,11 +179,55 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		problems = append(problems, fmt.Sprintf("unexpected argument %q (options are --name value)", fs.Arg(0)))
 	}
 	problems = append(problems, validate(&c)...)
+	rate, err := kendo.ParseRate(c.KendoRate)
+	if err != nil {
+		rate = kendo.DefaultRate // reported above; still check the teams file against something
+	}
+	router, teamProblems := loadTeams(c, getenv, rate)
+	problems = append(problems, teamProblems...)
 	if len(problems) > 0 {
 		return Config{}, &Error{Problems: problems}
 	}
-	c.Rate, _ = kendo.ParseRate(c.KendoRate) // validated above
+	c.Rate, c.Router = rate, router
 	return c, nil
+}
+
+// loadTeams reads --teams (one problem per line of the file's problems), or makes the
+// single key the one team.
+func loadTeams(c Config, getenv func(string) string, rate kendo.Rate) (*teams.Router, []string) {
+	if c.Teams == "" {
+		return teams.Single(c.KendoAPIKey, rate), nil
+	}
+	router, err := teams.Load(c.Teams, getenv, rate)
+	var te *teams.Error
+	switch {
+	case errors.As(err, &te):
+		out := make([]string, len(te.Problems))
+		for i, p := range te.Problems {
+			out[i] = "--teams: " + c.Teams + ": " + p
+		}
+		return nil, out
+	case err != nil:
+		return nil, []string{"--teams: " + err.Error()}
+	}
+	return router, nil
+}
+
+// WebhookSecrets are the secrets that verify Kendo's webhook: --kendo-webhook-secret
+// and every team's, each once.
+func (c Config) WebhookSecrets() [][]byte {
+	var out [][]byte
+	if c.KendoWebhookSecret != "" {
+		out = append(out, []byte(c.KendoWebhookSecret))
+	}
+	if c.Router != nil {
+		for _, s := range c.Router.WebhookSecrets() {
+			if string(s) != c.KendoWebhookSecret {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // lookup treats an empty variable as unset, so `ALOWARE_KENDO_SETTLE=` in a compose
@@ -257,6 +312,8 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("kendo-url", c.KendoURL),
 		slog.String("kendo-api-key", redact(c.KendoAPIKey)),
 		slog.String("kendo-rate", c.KendoRate),
+		slog.String("teams", c.Teams),
+		slog.String("kendo-webhook-secret", redact(c.KendoWebhookSecret)),
 		slog.String("db", location.Redact(c.DB)),
 		slog.String("settle", c.Settle.String()),
 		slog.String("inbound-token", redact(c.InboundToken)),

@@ -33,6 +33,10 @@ func TestParseDefaults(t *testing.T) {
 		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100,
 		Rate: kendo.Rate{Limit: 30, Period: time.Minute},
 	}
+	if got := c.Router.String(); got != "default (no key, 30/min); default default" {
+		t.Errorf("router without --teams: %s", got)
+	}
+	c.Router = nil // a pointer: compared by its String above
 	if c != want {
 		t.Errorf("defaults:\n got %#v\nwant %#v", c, want)
 	}
@@ -211,27 +215,33 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"aloware-api-url": "http://a", "aloware-api-token": "at", "rep-email-map": "/m.csv", "artifact-wait": "2s",
 		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "9s",
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
+		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs",
 	}
 	flags := Flags()
 	if len(flags) != len(values) {
 		t.Fatalf("test covers %d flags, config has %d", len(values), len(flags))
 	}
+	teamKey := env("KENDO_KEY_SALES", "pk_sales")
 	getenv := func(k string) string {
 		for _, f := range flags {
 			if f.Env == k {
 				return values[f.Name]
 			}
 		}
-		return ""
+		return teamKey(k)
 	}
 	c, err := Parse(nil, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromFlags, err := Parse(flagArgs(values), nil)
+	fromFlags, err := Parse(flagArgs(values), teamKey)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.Router.String() != fromFlags.Router.String() || !strings.HasPrefix(c.Router.String(), "sales (key_") {
+		t.Errorf("routers: env %s, flags %s", c.Router, fromFlags.Router)
+	}
+	c.Router, fromFlags.Router = nil, nil
 	if c != fromFlags {
 		t.Errorf("env and flags disagree:\n env %#v\nflag %#v", c, fromFlags)
 	}

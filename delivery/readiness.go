@@ -49,7 +49,7 @@ func (s *Service) remigrate(ctx context.Context) error {
 	s.ready.remigr.Lock()
 	defer s.ready.remigr.Unlock()
 	s.log.Warn("the database has lost aloware-kendo's tables (re-created empty?): migrating it again")
-	err := s.db.Migrate(ctx, s.migrateRiver)
+	err := s.db.Migrate(ctx, migrateRiver)
 	if err != nil {
 		s.log.Error("migrating the database again failed", "error", err)
 	}

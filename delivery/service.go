@@ -66,7 +66,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		stopping: make(chan struct{}),
 		giveUp:   make(chan struct{}),
 	}
-	db, err := store.Open(ctx, opts.DB, s.migrateRiver)
+	db, err := OpenStore(ctx, opts.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +112,16 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 // deliveryWorkers is how many deliveries run at once in one process.
 const deliveryWorkers = 8
 
+// OpenStore opens the database and applies every migration the engine needs, ours and
+// River's (as `aloware-kendo check` does too).
+func OpenStore(ctx context.Context, location string) (*store.DB, error) {
+	return store.Open(ctx, location, migrateRiver)
+}
+
 // migrateRiver runs River's migrations; store.Open runs it under the same lock as ours,
 // so replicas that start together on a fresh database do not race (issue: duplicate key
 // in River's migration table).
-func (s *Service) migrateRiver(ctx context.Context, db *store.DB) error {
+func migrateRiver(ctx context.Context, db *store.DB) error {
 	var driver riverdriver.Driver[*sql.Tx]
 	if db.Dialect == store.SQLite {
 		driver = riversqlite.New(db.SQL)

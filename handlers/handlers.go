@@ -35,6 +35,8 @@ type Deps struct {
 	// Stopping is closed when shutdown begins: /readyz answers 503 from then on, and a
 	// /push?wait= stops waiting and answers with the stored status.
 	Stopping <-chan struct{}
+	// KendoWebhook serves POST /kendo/webhook, which is refused while it has no secret.
+	KendoWebhook KendoWebhook
 }
 
 func (d Deps) stopping() bool {
@@ -71,12 +73,12 @@ func New(d Deps) http.Handler {
 	return recoverPanics(d.logger(), h)
 }
 
-// OpenPath reports which paths need no credentials: health, readiness, the docs and the
-// spec, and /metrics unless metricsAuth.
+// OpenPath reports which paths need no credentials: health, readiness, the docs, the
+// spec, Kendo's webhook, and /metrics unless metricsAuth.
 func OpenPath(metricsAuth bool) func(path string) bool {
 	return func(path string) bool {
 		switch path {
-		case "/healthz", "/readyz", "/docs":
+		case "/healthz", "/readyz", "/docs", KendoWebhookPath: // the webhook's signature is its authentication
 			return true
 		case "/metrics":
 			return !metricsAuth
@@ -96,6 +98,7 @@ func Register(api huma.API, d Deps) {
 	registerTools(api, s)
 	registerCalls(api, s)
 	registerOperations(api, s)
+	registerKendoWebhook(api, s)
 }
 
 // server holds the dependencies the operation handlers share.

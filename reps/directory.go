@@ -129,6 +129,15 @@ func (d *Directory) Refresh(ctx context.Context) error {
 	return nil
 }
 
+// Users is how many users the last successful load of the Users API returned; 0
+// before one (the preflight shows it after a Refresh).
+func (d *Directory) Users() int {
+	if d == nil {
+		return 0
+	}
+	return len(d.state.Load().users)
+}
+
 // Resolve attributes a call from the event's user id, name and email. It only
 // reads memory. Order: the event's own values; when the email is missing, the
 // cached Users API entry for userID; then the email map, by user id first

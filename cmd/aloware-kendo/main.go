@@ -5,6 +5,7 @@
 //	aloware-kendo validate [FILE]     check a Kendo Push payload
 //	aloware-kendo openapi             print the OpenAPI 3.1 document
 //	aloware-kendo kendo-emulator      run a local stand-in for Kendo's Push API
+//	aloware-kendo check [flags]       the preflight: check serve's configuration against the real services
 //	aloware-kendo healthcheck [URL]   GET /healthz; exit 0 when healthy (for containers)
 //
 // This file only dispatches; each subcommand lives in its own file.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return openapiCmd(rest, stdout, stderr)
 	case "kendo-emulator":
 		return emulatorCmd(ctx, rest, stdout, stderr)
+	case "check":
+		return checkCmd(ctx, rest, os.Getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheckCmd(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
@@ -73,6 +76,8 @@ Usage:
   aloware-kendo validate [FILE]     check a Kendo Push payload (file or stdin)
   aloware-kendo openapi             print the OpenAPI 3.1 document
   aloware-kendo kendo-emulator      run a local stand-in for Kendo's Push API
+  aloware-kendo check [flags]       the preflight: serve's flags checked against the database, Kendo
+                                    (creating no call), Aloware, inbound auth and the teams file
   aloware-kendo healthcheck [URL]   GET /healthz of a running service; exit 0 when healthy
 `)
 }

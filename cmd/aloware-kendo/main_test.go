@@ -254,17 +254,6 @@ func TestHealthcheck(t *testing.T) {
 	}
 }
 
-func TestLoopbackOnly(t *testing.T) {
-	for listen, want := range map[string]bool{
-		":8080": false, "0.0.0.0:8080": false, "[::]:8080": false, "10.0.0.5:8080": false, "example.com:80": false,
-		"127.0.0.1:8080": true, "127.1.2.3:80": true, "[::1]:8080": true, "localhost:8080": true,
-	} {
-		if got := loopbackOnly(listen); got != want {
-			t.Errorf("loopbackOnly(%q) = %v, want %v", listen, got, want)
-		}
-	}
-}
-
 // waitForLog returns the first submatch of re in the log, waiting up to 20 s.
 func waitForLog(t *testing.T, log *testenv.LogBuffer, re *regexp.Regexp) string {
 	t.Helper()

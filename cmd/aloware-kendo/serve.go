@@ -19,9 +19,9 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/inbound"
+	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
-	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
 // HTTP server timeouts. Writes must outlast the longest /push?wait=; reads allow a
@@ -63,12 +63,13 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		return err
 	}
 	warnExposure(log, cfg, auth.Enabled())
+	log.Info("kendo teams", "router", cfg.Router) // names, key ids and rates; never a key
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	opts := delivery.Options{
-		DB: cfg.DB, KendoURL: cfg.KendoURL, Teams: teams.Single(cfg.KendoAPIKey, cfg.Rate),
+		DB: cfg.DB, KendoURL: cfg.KendoURL, Teams: cfg.Router,
 		Settle: cfg.Settle, ArtifactWait: cfg.ArtifactWait, RetryHorizon: cfg.RetryHorizon,
 		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter, ProbeEvery: cfg.KeyProbeInterval,
 		Retain: cfg.Retain, QuarantineMaxBytes: int64(cfg.QuarantineMaxMB) << 20,
@@ -96,6 +97,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		Handler: handlers.New(handlers.Deps{
 			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
+			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
 		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -166,30 +168,21 @@ func repDirectory(ctx context.Context, cfg config.Config, log *slog.Logger) (*re
 	return dir, nil
 }
 
-// warnExposure makes the two risky defaults loud: an open endpoint reachable from
-// other machines, and no Kendo key (every delivery would fail with 401).
+// warnExposure makes the risky defaults loud: an open endpoint reachable from other
+// machines, no Kendo key (every delivery would fail with 401), and what the teams file
+// allows but probably does not mean.
 func warnExposure(log *slog.Logger, cfg config.Config, authEnabled bool) {
-	if !authEnabled && !loopbackOnly(cfg.Listen) {
+	if !authEnabled && !preflight.LoopbackOnly(cfg.Listen) {
 		log.Warn("SECURITY: listening beyond loopback WITHOUT inbound authentication; anyone who can reach "+
 			cfg.Listen+" can push events. Set --inbound-token or --inbound-basic (Aloware's webhook form supports both).",
 			"listen", cfg.Listen)
 	}
-	if cfg.KendoAPIKey == "" {
+	for _, w := range cfg.Router.Warnings() {
+		log.Warn("teams file: "+w, "teams", cfg.Teams)
+	}
+	if cfg.Teams == "" && cfg.KendoAPIKey == "" {
 		log.Warn("NO KENDO API KEY: set --kendo-api-key or KENDO_API_KEY; events are stored, but every delivery will be refused (401) until a key is set")
 	}
-}
-
-// loopbackOnly reports whether listen accepts connections from this machine only.
-func loopbackOnly(listen string) bool {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil || host == "" {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

@@ -6,6 +6,7 @@
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,8 @@ type Options struct {
 	Keys   []string         // accepted keys; empty = any key matching ^pk_[A-Za-z0-9_-]{4,}$
 	Now    func() time.Time // clock for windows and receivedAt; nil = time.Now
 	Logger *slog.Logger     // one line per ingest answer; nil = silent
+	// Webhook, when it has a URL, sends a signed call.uploaded for every accepted call.
+	Webhook Webhook
 }
 
 // Accepted is one call the emulator answered 201 to.
@@ -46,10 +49,17 @@ type Emulator struct {
 	log    *slog.Logger
 	routes *http.ServeMux
 
+	webhook    Webhook
+	hookClient *http.Client
+	ctx        context.Context // ends at Close: pending webhooks stop
+	stop       context.CancelFunc
+	sending    sync.WaitGroup
+
 	mu       sync.Mutex
 	windows  *windows
 	calls    []Accepted
 	answered map[int]int
+	hooks    []*WebhookDelivery
 }
 
 // New builds an Emulator; see Options for defaults.
@@ -70,6 +80,11 @@ func New(opts Options) *Emulator {
 		}
 	}
 	e.windows = newWindows(e.rate)
+	e.webhook, e.hookClient = opts.Webhook, opts.Webhook.Client
+	if e.hookClient == nil {
+		e.hookClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	e.ctx, e.stop = context.WithCancel(context.Background())
 
 	m := http.NewServeMux()
 	m.HandleFunc("POST "+IngestPath, e.ingest)
@@ -78,6 +93,8 @@ func New(opts Options) *Emulator {
 	m.HandleFunc("GET /calls", e.listCalls)
 	m.HandleFunc("DELETE /calls", e.clearCalls)
 	m.HandleFunc("GET /stats", e.stats)
+	m.HandleFunc("GET /webhooks", e.listWebhooks)
+	m.HandleFunc("POST /webhooks/test", e.sendTest)
 	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	m.HandleFunc("GET /{$}", e.about)
 	e.routes = m
@@ -105,13 +122,14 @@ func (e *Emulator) Answered(status int) int {
 	return e.answered[status]
 }
 
-// Reset forgets accepted calls and status counts. Rate windows keep running,
-// as they would at Kendo: clearing the list must not hand out fresh quota.
+// Reset forgets accepted calls, status counts and the list of webhooks (pending ones
+// are still sent). Rate windows keep running, as they would at Kendo: clearing the list
+// must not hand out fresh quota.
 func (e *Emulator) Reset() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	n := len(e.calls)
-	e.calls, e.answered = nil, map[int]int{}
+	e.calls, e.answered, e.hooks = nil, map[int]int{}, nil
 	return n
 }
 
@@ -146,7 +164,9 @@ func (e *Emulator) about(w http.ResponseWriter, _ *http.Request) {
 		"routes": []string{
 			"POST " + IngestPath + " (also POST /ingest, POST /)",
 			"GET /calls", "DELETE /calls", "GET /stats", "GET /healthz",
+			"GET /webhooks", "POST /webhooks/test",
 		},
+		"webhook": e.webhook.URL != "",
 	})
 }
 

@@ -81,6 +81,7 @@ func (e *Emulator) ingest(w http.ResponseWriter, r *http.Request) {
 	default:
 		e.log.Info("kendo emulator accepted a call", "status", 201, "callId", call.CallID, "keyId", keyID, "bytes", len(raw))
 		writeJSON(w, http.StatusCreated, map[string]string{"callId": call.CallID})
+		e.analysed(call)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -34,8 +35,11 @@ func Run(ctx context.Context, listen string, opts Options, logger *slog.Logger) 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("kendo emulator listening", "addr", ln.Addr().String(), "rate", e.rate.String(),
-		"ingest", "POST "+IngestPath, "keys", keyMode(e.keys))
+	attrs := []any{"addr", ln.Addr().String(), "rate", e.rate.String(), "ingest", "POST " + IngestPath, "keys", keyMode(e.keys)}
+	if e.webhook.URL != "" {
+		attrs = append(attrs, "webhook", shownURL(e.webhook.URL), "analysisDelay", e.webhook.Delay.String())
+	}
+	logger.Info("kendo emulator listening", attrs...)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -47,6 +51,7 @@ func Run(ctx context.Context, listen string, opts Options, logger *slog.Logger) 
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	e.Close()
 	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}
@@ -55,6 +60,16 @@ func Run(ctx context.Context, listen string, opts Options, logger *slog.Logger) 
 }
 
 const shutdownGrace = 10 * time.Second
+
+// shownURL is a URL fit for a log line: no password, no query (either may hold a secret).
+func shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "[unparseable URL]"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u.Redacted()
+}
 
 func keyMode(keys []string) string {
 	if len(keys) == 0 {

@@ -13,7 +13,7 @@ import (
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/codegen"
 	"github.com/oapi-codegen/oapi-codegen/v2/pkg/util"
 	openapi_types "github.com/oapi-codegen/runtime/types"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/handlers/internal/apiclient"

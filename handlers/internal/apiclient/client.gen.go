@@ -69,6 +69,33 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for KendoWebhookAnswerResult.
+const (
+	KendoWebhookAnswerResultDuplicate KendoWebhookAnswerResult = "duplicate"
+	KendoWebhookAnswerResultIgnored   KendoWebhookAnswerResult = "ignored"
+	KendoWebhookAnswerResultMatched   KendoWebhookAnswerResult = "matched"
+	KendoWebhookAnswerResultTest      KendoWebhookAnswerResult = "test"
+	KendoWebhookAnswerResultUnmatched KendoWebhookAnswerResult = "unmatched"
+)
+
+// Valid indicates whether the value is a known member of the KendoWebhookAnswerResult enum.
+func (e KendoWebhookAnswerResult) Valid() bool {
+	switch e {
+	case KendoWebhookAnswerResultDuplicate:
+		return true
+	case KendoWebhookAnswerResultIgnored:
+		return true
+	case KendoWebhookAnswerResultMatched:
+		return true
+	case KendoWebhookAnswerResultTest:
+		return true
+	case KendoWebhookAnswerResultUnmatched:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MapResultState.
 const (
 	MapResultStateAwaitingArtifacts MapResultState = "awaiting_artifacts"
@@ -372,6 +399,19 @@ type KendoPushPayload2 struct {
 	AudioUrl interface{} `json:"audio_url"`
 }
 
+// KendoWebhookAnswer defines model for KendoWebhookAnswer.
+type KendoWebhookAnswer struct {
+	// Result matched: the delivered call is analyzed now; unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored
+	//
+	// Example: matched
+	Result KendoWebhookAnswerResult `json:"result"`
+}
+
+// KendoWebhookAnswerResult matched: the delivered call is analyzed now; unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored
+//
+// Example: matched
+type KendoWebhookAnswerResult string
+
 // MapResult defines model for MapResult.
 type MapResult struct {
 	// AlowareCallId Aloware communication id of the call
@@ -437,6 +477,37 @@ type Validity struct {
 	Valid bool `json:"valid"`
 }
 
+// ReceiveKendoWebhookJSONBody defines parameters for ReceiveKendoWebhook.
+type ReceiveKendoWebhookJSONBody struct {
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// Data For call.uploaded: callId (the callId the Push API answered), agentId, agentName, userId, teamMemberUserId, duration (number), aiScore (a string such as "87"), timestamp; `_isTest: true` in test deliveries.
+	Data *map[string]interface{} `json:"data,omitempty"`
+
+	// Event call.uploaded, ai.training.completed …
+	//
+	// Example: call.uploaded
+	Event *string `json:"event,omitempty"`
+
+	// Id Kendo's event id
+	//
+	// Example: evt_01J9Z6Q2W8K3M5N7P9R1T3V5X7
+	Id                   *string                `json:"id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// ReceiveKendoWebhookParams defines parameters for ReceiveKendoWebhook.
+type ReceiveKendoWebhookParams struct {
+	// XKendoSignature Hex HMAC-SHA256 of the raw body, keyed with the webhook secret set in Kendo (Integrations > Webhooks).
+	XKendoSignature string `json:"X-Kendo-Signature"`
+
+	// XKendoEvent The event (call.uploaded, ai.training.completed), or test for a test delivery.
+	XKendoEvent *string `json:"X-Kendo-Event,omitempty"`
+
+	// XKendoDeliveryId One id per delivery; a repeat changes nothing.
+	XKendoDeliveryId *string `json:"X-Kendo-Delivery-Id,omitempty"`
+}
+
 // MapEventsJSONBody defines parameters for MapEvents.
 type MapEventsJSONBody struct {
 	union json.RawMessage
@@ -450,6 +521,9 @@ type PushEventParams struct {
 	// Wait Wait up to this long (Go duration such as 30s or 2m, or whole seconds; at most 5m) for the call to be delivered; 201 when it was.
 	Wait *string `form:"wait,omitempty" json:"wait,omitempty"`
 }
+
+// ReceiveKendoWebhookJSONRequestBody defines body for ReceiveKendoWebhook for application/json ContentType.
+type ReceiveKendoWebhookJSONRequestBody ReceiveKendoWebhookJSONBody
 
 // MapEventsJSONRequestBody defines body for MapEvents for application/json ContentType.
 type MapEventsJSONRequestBody MapEventsJSONBody
@@ -531,6 +605,119 @@ func (a AlowareEvent) MarshalJSON() ([]byte, error) {
 		object["event"], err = json.Marshal(a.Event)
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'event': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ReceiveKendoWebhookJSONBody. Returns the specified
+// element and whether it was found
+func (a ReceiveKendoWebhookJSONBody) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ReceiveKendoWebhookJSONBody
+func (a *ReceiveKendoWebhookJSONBody) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ReceiveKendoWebhookJSONBody to handle AdditionalProperties
+func (a *ReceiveKendoWebhookJSONBody) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["created_at"]; found {
+		err = json.Unmarshal(raw, &a.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'created_at': %w", err)
+		}
+		delete(object, "created_at")
+	}
+
+	if raw, found := object["data"]; found {
+		err = json.Unmarshal(raw, &a.Data)
+		if err != nil {
+			return fmt.Errorf("error reading 'data': %w", err)
+		}
+		delete(object, "data")
+	}
+
+	if raw, found := object["event"]; found {
+		err = json.Unmarshal(raw, &a.Event)
+		if err != nil {
+			return fmt.Errorf("error reading 'event': %w", err)
+		}
+		delete(object, "event")
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ReceiveKendoWebhookJSONBody to handle AdditionalProperties
+func (a ReceiveKendoWebhookJSONBody) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.CreatedAt != nil {
+		object["created_at"], err = json.Marshal(a.CreatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'created_at': %w", err)
+		}
+	}
+
+	if a.Data != nil {
+		object["data"], err = json.Marshal(a.Data)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'data': %w", err)
+		}
+	}
+
+	if a.Event != nil {
+		object["event"], err = json.Marshal(a.Event)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'event': %w", err)
+		}
+	}
+
+	if a.Id != nil {
+		object["id"], err = json.Marshal(a.Id)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'id': %w", err)
 		}
 	}
 
@@ -1148,6 +1335,24 @@ type ClientInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ReceiveKendoWebhookWithBody Receive Kendo's analysis webhook
+	//
+	// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+	ReceiveKendoWebhookWithBody(ctx context.Context, params *ReceiveKendoWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReceiveKendoWebhook Receive Kendo's analysis webhook
+	//
+	// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+	ReceiveKendoWebhook(ctx context.Context, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// MapEventsWithBody Map Aloware events to a Kendo payload
 	//
 	// Parses one raw Aloware webhook delivery, or a JSON array of the deliveries of one call, merges them and answers the Kendo Push payload they make, whether it is ready to send and, if not, why. Nothing is stored or sent. A payload is shown as a preview even while the call is not ready. Input that is not an Aloware event at all gets a 400 (not JSON) or 422 problem.
@@ -1258,6 +1463,44 @@ func (c *Client) RedeliverCall(ctx context.Context, alowareCallId string, reqEdi
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetHealthRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveKendoWebhookWithBody Receive Kendo's analysis webhook
+//
+// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+func (c *Client) ReceiveKendoWebhookWithBody(ctx context.Context, params *ReceiveKendoWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveKendoWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReceiveKendoWebhook Receive Kendo's analysis webhook
+//
+// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+func (c *Client) ReceiveKendoWebhook(ctx context.Context, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReceiveKendoWebhookRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1506,6 +1749,81 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReceiveKendoWebhookRequest calls the generic ReceiveKendoWebhook builder with application/json body
+func NewReceiveKendoWebhookRequest(server string, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReceiveKendoWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewReceiveKendoWebhookRequestWithBody constructs an http.Request for the ReceiveKendoWebhook method, with any body, and a specified content type
+func NewReceiveKendoWebhookRequestWithBody(server string, params *ReceiveKendoWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/kendo/webhook")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Kendo-Signature", params.XKendoSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Kendo-Signature", headerParam0)
+
+		if params.XKendoEvent != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Kendo-Event", *params.XKendoEvent, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Kendo-Event", headerParam1)
+		}
+
+		if params.XKendoDeliveryId != nil {
+			var headerParam2 string
+
+			headerParam2, err = runtime.StyleParamWithOptions("simple", false, "X-Kendo-Delivery-Id", *params.XKendoDeliveryId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Kendo-Delivery-Id", headerParam2)
+		}
+
 	}
 
 	return req, nil
@@ -1783,6 +2101,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealthWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetHealthResponse, error)
 
+	// ReceiveKendoWebhookWithBodyWithResponse Receive Kendo's analysis webhook
+	//
+	// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+	ReceiveKendoWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveKendoWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveKendoWebhookResponse, error)
+
+	// ReceiveKendoWebhookWithResponse Receive Kendo's analysis webhook
+	//
+	// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+	ReceiveKendoWebhookWithResponse(ctx context.Context, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveKendoWebhookResponse, error)
+
 	// MapEventsWithBodyWithResponse Map Aloware events to a Kendo payload
 	//
 	// Parses one raw Aloware webhook delivery, or a JSON array of the deliveries of one call, merges them and answers the Kendo Push payload they make, whether it is ready to send and, if not, why. Nothing is stored or sent. A payload is shown as a preview even while the call is not ready. Input that is not an Aloware event at all gets a 400 (not JSON) or 422 problem.
@@ -2043,6 +2379,96 @@ func (r GetHealthResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetHealthResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReceiveKendoWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *KendoWebhookAnswer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReceiveKendoWebhookResponse) GetJSON200() *KendoWebhookAnswer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReceiveKendoWebhookResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReceiveKendoWebhookResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReceiveKendoWebhookResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ReceiveKendoWebhookResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReceiveKendoWebhookResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReceiveKendoWebhookResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReceiveKendoWebhookResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReceiveKendoWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReceiveKendoWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReceiveKendoWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReceiveKendoWebhookResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2418,6 +2844,36 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 	return ParseGetHealthResponse(rsp)
 }
 
+// ReceiveKendoWebhookWithBodyWithResponse Receive Kendo's analysis webhook
+//
+// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+func (c *ClientWithResponses) ReceiveKendoWebhookWithBodyWithResponse(ctx context.Context, params *ReceiveKendoWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReceiveKendoWebhookResponse, error) {
+	rsp, err := c.ReceiveKendoWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveKendoWebhookResponse(rsp)
+}
+
+// ReceiveKendoWebhookWithResponse Receive Kendo's analysis webhook
+//
+// Set this URL in Kendo (Integrations > Webhooks) with the secret given to `--kendo-webhook-secret` (or a team's `webhookSecretEnv`). Needs no inbound credentials: `X-Kendo-Signature` authenticates Kendo, and a missing or wrong signature gets a 401. `call.uploaded` for a delivered call makes it `analyzed` (`GET /calls/{alowareCallId}` shows `analysis`). Every verified delivery gets a 200 with its `result`: test deliveries change nothing, a repeated delivery id changes nothing, an unmatched call is stored and counted, never an error to Kendo. 404 while no secret is configured; 503 (with Retry-After) when the delivery could not be stored, so Kendo sends it again.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
+func (c *ClientWithResponses) ReceiveKendoWebhookWithResponse(ctx context.Context, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveKendoWebhookResponse, error) {
+	rsp, err := c.ReceiveKendoWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReceiveKendoWebhookResponse(rsp)
+}
+
 // MapEventsWithBodyWithResponse Map Aloware events to a Kendo payload
 //
 // Parses one raw Aloware webhook delivery, or a JSON array of the deliveries of one call, merges them and answers the Kendo Push payload they make, whether it is ready to send and, if not, why. Nothing is stored or sent. A payload is shown as a preview even while the call is not ready. Input that is not an Aloware event at all gets a 400 (not JSON) or 422 problem.
@@ -2680,6 +3136,81 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReceiveKendoWebhookResponse parses an HTTP response from a ReceiveKendoWebhookWithResponse call
+func ParseReceiveKendoWebhookResponse(rsp *http.Response) (*ReceiveKendoWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReceiveKendoWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest KendoWebhookAnswer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"fmt"
+	"net/http"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -9,33 +12,93 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
-// SIGTERM while a Kendo request hangs: the process exits within --shutdown-timeout (plus
-// River's hard-stop grace), the interrupted delivery is re-queued rather than lost, and
-// the next start delivers it once.
-func TestSIGTERMRequeuesInFlightDelivery(t *testing.T) {
+// A deploy is a SIGTERM. With Kendo answering in 3 s and five deliveries in flight, the
+// process lets every request finish and records its answer before it exits; after the
+// restart Kendo has received each call exactly once (issue 8: today it got each twice).
+func TestSIGTERMLetsKendoRequestsInFlightFinish(t *testing.T) {
 	t.Parallel()
-	k := kendotest.New(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	arrived := hangFirst(t, k)
+	k := kendotest.New(t, kendo.Rate{Limit: 100, Period: time.Second})
+	var arrived atomic.Int64
+	k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+		arrived.Add(1)
+		time.Sleep(3 * time.Second) // a slow Kendo; the emulator answers after it
+		return false
+	})
 	flags := []string{"--db", "sqlite:" + t.TempDir() + "/ak.db", "--kendo-url", k.URL(), "--kendo-api-key", key,
-		"--settle", "0s", "--kendo-timeout", "10s", "--shutdown-timeout", "2s"}
+		"--kendo-rate", "100/s", "--settle", "0s", "--kendo-timeout", "5s", "--shutdown-timeout", "10s"}
 	first := serve(t, flags...)
-	const id = "940870001"
-	first.pushAll(t, lifecycle(t, "inbound-940870001"))
-	arrived()
+	ids := make([]string, 5)
+	for i := range ids {
+		ids[i] = fmt.Sprint(940871000 + i)
+		for _, raw := range lifecycle(t, "inbound-940870001") {
+			if code, body := first.push(t, withID(raw, "940870001", ids[i])); code != 202 {
+				t.Fatalf("push: %d %s", code, body)
+			}
+		}
+	}
+	waitFor(t, 20*time.Second, "five requests in flight at Kendo", func() bool { return arrived.Load() >= 5 })
+	start := time.Now()
 	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case <-first.done:
-	case <-time.After(15 * time.Second):
-		t.Fatal("the service did not exit within 15s of SIGTERM with --shutdown-timeout 2s")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the service did not exit within 20 s of SIGTERM with --shutdown-timeout 10s")
 	}
+	t.Logf("exited %.2f s after SIGTERM (Kendo answers in 3 s)", time.Since(start).Seconds())
 	if code := first.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM:\n%s", code, tail(first.logs.String(), 3000))
 	}
+
 	second := serve(t, flags...)
-	waitFor(t, 30*time.Second, "delivery after restart", func() bool { return second.delivered(t, id) })
-	if n := len(k.Emu.Calls()); n != 1 {
-		t.Fatalf("Kendo accepted %d calls, want 1", n)
+	for _, id := range ids {
+		if !second.delivered(t, id) {
+			t.Fatalf("call %s not delivered before the exit: %s", id, second.status(t, id))
+		}
 	}
+	time.Sleep(3 * time.Second) // room for a second POST to show itself
+	if n, m := k.Posts(), len(k.Emu.Calls()); n != 5 || m != 5 {
+		t.Fatalf("Kendo got %d POSTs and accepted %d calls; want 5 and 5 (each call exactly once)", n, m)
+	}
+}
+
+// Work that has not reached Kendo is cut short by SIGTERM and goes back to the queue: a
+// call waiting for a pacing slot does not hold the shutdown, and is sent after the
+// restart, once.
+func TestSIGTERMRequeuesWorkNotYetAtKendo(t *testing.T) {
+	t.Parallel()
+	k := kendotest.New(t, kendo.Rate{Limit: 100, Period: time.Second})
+	flags := []string{"--db", "sqlite:" + t.TempDir() + "/ak.db", "--kendo-url", k.URL(), "--kendo-api-key", key,
+		"--kendo-rate", "1/1500ms", "--settle", "0s", "--kendo-timeout", "2s", "--shutdown-timeout", "7s"} // the next calls sleep in the worker for their slot
+	first := serve(t, flags...)
+	ids := []string{"940872001", "940872002", "940872003"}
+	for _, id := range ids {
+		first.pushAll(t, withEach(lifecycle(t, "inbound-940870001"), "940870001", id))
+	}
+	waitFor(t, 10*time.Second, "the first delivery", func() bool { return k.Posts() >= 1 })
+	start := time.Now()
+	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-first.done
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("calls waiting for a pacing slot held the shutdown for %s", d)
+	}
+	k.Emu.Reset()
+	second := serve(t, append(flags[:len(flags):len(flags)], "--kendo-rate", "100/s")...)
+	for _, id := range ids {
+		waitFor(t, 20*time.Second, "delivery of "+id, func() bool { return second.delivered(t, id) })
+	}
+	if n := k.Posts(); n != 3 {
+		t.Fatalf("Kendo got %d POSTs for 3 calls", n)
+	}
+}
+
+func withEach(events [][]byte, from, to string) [][]byte {
+	out := make([][]byte, len(events))
+	for i, raw := range events {
+		out[i] = withID(raw, from, to)
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/aloware-kendo/aloware-kendo/buildinfo"
 	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
@@ -65,6 +66,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildinfo.Register(reg)
 
 	opts := delivery.Options{
 		DB: cfg.DB, KendoURL: cfg.KendoURL, KendoAPIKey: cfg.KendoAPIKey, Rate: cfg.Rate,

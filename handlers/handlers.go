@@ -11,6 +11,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aloware-kendo/aloware-kendo/apidocs"
 )
 
 // MaxWait caps /push?wait=: long enough for a settle time plus Kendo's answer, short
@@ -62,6 +64,7 @@ func New(d Deps) http.Handler {
 		api.UseMiddleware(requestMetrics(d.Registerer))
 	}
 	Register(api, d)
+	mux.Handle("GET /docs", apidocs.Handler(api.OpenAPI()))
 	mux.HandleFunc("/", notFound(mux))
 
 	var h http.Handler = mux

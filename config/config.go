@@ -60,6 +60,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `flag:"shutdown-timeout" validate:"gt=0"`
 	LogLevel        string        `flag:"log-level" validate:"oneof=debug info warn error"`
 	MetricsAuth     bool          `flag:"metrics-auth"`
+	UIBasic         string        `flag:"ui-basic" validate:"omitempty,userpass"`
 
 	// Rate is KendoRate parsed; Parse fills it.
 	Rate kendo.Rate `flag:"-"`
@@ -102,6 +103,7 @@ var options = []option{
 	{name: "metrics-auth", usage: "when true, /metrics needs the inbound credentials too", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.BoolVar(&c.MetricsAuth, name, false, usage)
 	}},
+	{name: "ui-basic", usage: "user:pass for the ops page /ui (else the inbound credentials; else loopback clients only)", secret: true, bind: str(func(c *Config) *string { return &c.UIBasic }, "")},
 }
 
 // EnvName is the environment variable of a flag: kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -255,6 +257,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("shutdown-timeout", c.ShutdownTimeout.String()),
 		slog.String("log-level", c.LogLevel),
 		slog.Bool("metrics-auth", c.MetricsAuth),
+		slog.String("ui-basic", redactBasic(c.UIBasic)),
 	}
 }
 

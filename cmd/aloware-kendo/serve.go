@@ -22,6 +22,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/inbound"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // HTTP server timeouts. Writes must outlast the longest /push?wait=; reads allow a
@@ -89,10 +90,16 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		return fmt.Errorf("starting delivery workers: %w", err)
 	}
 
+	opsPage, err := ui.New(ui.Options{Engine: svc, Logger: log,
+		Access: ui.Access{UIBasic: cfg.UIBasic, InboundToken: cfg.InboundToken, InboundBasic: cfg.InboundBasic}})
+	if err != nil {
+		return err
+	}
+
 	stopping := make(chan struct{})
 	srv := &http.Server{
 		Handler: handlers.New(handlers.Deps{
-			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth,
+			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 		}),
 		ReadHeaderTimeout: readHeaderTimeout,

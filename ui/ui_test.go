@@ -37,7 +37,7 @@ func TestOverviewShowsTilesKeysBannerChartAndCalls(t *testing.T) {
 		// tiles
 		`<span class="label">Received</span> <span class="value">412</span>`,
 		`<span class="label">Delivered</span> <span class="value">377</span>`,
-		`<span class="label">Waiting</span> <span class="value">1</span>`,
+		`<span class="label">Waiting</span> <span class="value">47</span>`,
 		`<span class="label">Failed</span> <span class="value">3</span>`,
 		`<span class="label">Quarantined</span> <span class="value">2</span>`,
 		`<span class="label">Analyzed</span> <span class="value">351</span>`,

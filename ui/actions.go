@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -19,29 +20,29 @@ import (
 const maxFormBytes = 16 << 10
 
 func (s *server) redeliver(w http.ResponseWriter, r *http.Request) {
-	s.callAction(w, r, "redelivered", func(id string) error {
-		_, err := s.engine.Redeliver(r.Context(), id)
+	s.callAction(w, r, "redelivered", func(ctx context.Context, id string) error {
+		_, err := s.engine.Redeliver(ctx, id)
 		return err
 	})
 }
 
 func (s *server) skip(w http.ResponseWriter, r *http.Request) {
-	s.callAction(w, r, "skipped", func(id string) error {
-		_, err := s.engine.Skip(r.Context(), id, s.gate.actor(r))
+	s.callAction(w, r, "skipped", func(ctx context.Context, id string) error {
+		_, err := s.engine.Skip(ctx, id, s.gate.actor(r))
 		return err
 	})
 }
 
 func (s *server) erase(w http.ResponseWriter, r *http.Request) {
-	s.callAction(w, r, "erased", func(id string) error {
-		_, err := s.engine.Erase(r.Context(), id)
+	s.callAction(w, r, "erased", func(ctx context.Context, id string) error {
+		_, err := s.engine.Erase(ctx, id)
 		return err
 	})
 }
 
 // callAction runs one call's action and redirects back: to the list it came from (the
 // form's "return"), or to the call's page.
-func (s *server) callAction(w http.ResponseWriter, r *http.Request, done string, act func(id string) error) {
+func (s *server) callAction(w http.ResponseWriter, r *http.Request, done string, act func(ctx context.Context, id string) error) {
 	id, ok := callID(r)
 	if !ok {
 		s.callNotFound(w, r)
@@ -50,7 +51,9 @@ func (s *server) callAction(w http.ResponseWriter, r *http.Request, done string,
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	_ = r.ParseForm()
 	back := returnPath(r.PostForm.Get("return"), callPath(id))
-	err := act(id)
+	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
+	defer cancel()
+	err := act(ctx, id)
 	switch {
 	case err == nil:
 		s.log.Info("ops page: "+done, "alowareCallId", id, "by", s.gate.actor(r))
@@ -101,7 +104,9 @@ func (s *server) redeliverMany(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	from := s.now().UTC()
-	res, err := s.engine.RedeliverMany(r.Context(), filter, s.gate.actor(r))
+	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
+	defer cancel()
+	res, err := s.engine.RedeliverMany(ctx, filter, s.gate.actor(r))
 	if err != nil {
 		s.log.Warn("ops page: the engine failed", "what", "bulk redelivery", "error", err)
 		http.Redirect(w, r, errorURL(back, "engine"), http.StatusSeeOther)
@@ -170,7 +175,9 @@ func (s *server) progress(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) replay(w http.ResponseWriter, r *http.Request) {
-	res, err := s.engine.ReplayQuarantine(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
+	defer cancel()
+	res, err := s.engine.ReplayQuarantine(ctx)
 	if err != nil {
 		s.log.Warn("ops page: the engine failed", "what", "quarantine replay", "error", err)
 		http.Redirect(w, r, errorURL("/ui/quarantine", "engine"), http.StatusSeeOther)

@@ -34,12 +34,17 @@ type Options struct {
 	Now    func() time.Time // tests only
 }
 
-// engineTimeout bounds what one page asks of the engine; the checks may probe Kendo and
-// Aloware over the network and get longer.
+// engineTimeout bounds what one page asks of the engine; an action may touch many calls
+// (a bulk redelivery) and the checks probe Kendo and Aloware over the network.
 const (
 	engineTimeout = 15 * time.Second
+	actionTimeout = time.Minute
 	checksTimeout = 45 * time.Second
 )
+
+// realm names the page's Basic challenge. It differs from the API's, so a browser keeps
+// the page's credentials apart from any it was given for the API.
+const realm = "aloware-kendo ops page"
 
 type server struct {
 	engine Engine
@@ -107,10 +112,16 @@ func (s *server) guard(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Vary", "Authorization, Accept-Encoding")
+		if _, ok := s.assets.static[strings.TrimPrefix(r.URL.Path, "/ui/static/")]; ok && strings.HasPrefix(r.URL.Path, "/ui/static/") {
+			// The stylesheet and the script are the same for everyone and hold nothing
+			// secret; serving them to all lets the 401 and 403 pages be readable too.
+			next.ServeHTTP(w, r)
+			return
+		}
 		switch s.gate.check(r) {
 		case needCredentials:
 			if s.gate.basic {
-				h.Set("WWW-Authenticate", `Basic realm="aloware-kendo", charset="UTF-8"`)
+				h.Set("WWW-Authenticate", `Basic realm="`+realm+`", charset="UTF-8"`)
 			}
 			s.deny(w, r, http.StatusUnauthorized)
 			return

@@ -285,7 +285,7 @@ func TestAccess(t *testing.T) {
 	t.Run("ui-basic is the page's credential, in front of the inbound ones", func(t *testing.T) {
 		s := serve(t, f, ui.Access{UIBasic: "ops:page-secret", InboundToken: "tok-inbound"})
 		a := s.get(t, "/ui")
-		if a.status != http.StatusUnauthorized || !strings.HasPrefix(a.header.Get("WWW-Authenticate"), `Basic realm="aloware-kendo"`) {
+		if a.status != http.StatusUnauthorized || !strings.HasPrefix(a.header.Get("WWW-Authenticate"), `Basic realm="aloware-kendo ops page"`) {
 			t.Fatalf("no credentials: %d %q", a.status, a.header.Get("WWW-Authenticate"))
 		}
 		mustContain(t, "401 page", a.body, "Sign in to open the ops page")
@@ -324,7 +324,20 @@ func TestAccess(t *testing.T) {
 
 	t.Run("a token only: the page says why a browser cannot sign in", func(t *testing.T) {
 		s := serve(t, f, ui.Access{InboundToken: "tok-inbound"})
-		a := s.get(t, "/ui/static/ops.css")
+		if a := s.get(t, "/ui/static/ops.css"); a.status != http.StatusOK {
+			t.Errorf("the stylesheet, for the 401 page: %d", a.status)
+		}
+		// Paths that only look like a static file: cleaned by a redirect, or refused.
+		for _, p := range []string{"/ui/static/../calls/940868001", "/ui/static/%2e%2e/calls/940868001", "/ui/static//ui/calls/940868001"} {
+			a := s.get(t, p)
+			if loc := a.header.Get("Location"); a.status == http.StatusTemporaryRedirect || a.status == http.StatusMovedPermanently {
+				a = s.get(t, loc)
+			}
+			if a.status != http.StatusUnauthorized {
+				t.Errorf("%s went past the gate: %d", p, a.status)
+			}
+		}
+		a := s.get(t, "/ui/calls/940868001")
 		if a.status != http.StatusUnauthorized || a.header.Get("WWW-Authenticate") != "" {
 			t.Errorf("no credentials: %d %q", a.status, a.header.Get("WWW-Authenticate"))
 		}

@@ -72,6 +72,7 @@ type Config struct {
 	Retain           time.Duration `flag:"retain" validate:"gt=0"`
 	KeyProbeInterval time.Duration `flag:"key-probe-interval" validate:"gt=0"`
 	QuarantineMaxMB  int           `flag:"quarantine-max-mb" validate:"gte=1"`
+	UIBasic          string        `flag:"ui-basic" validate:"omitempty,userpass"`
 
 	// Kendo teams (the keys they name are read from the environment) and the secret of
 	// Kendo's outbound webhook.
@@ -129,6 +130,7 @@ var options = []option{
 	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never holds more than this many MB; past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.IntVar(&c.QuarantineMaxMB, name, DefaultQuarantineMaxMB, usage)
 	}},
+	{name: "ui-basic", usage: "user:pass for the ops page /ui (else the inbound credentials; else loopback clients only)", secret: true, bind: str(func(c *Config) *string { return &c.UIBasic }, "")},
 }
 
 // EnvName is the environment variable of a flag: kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -331,6 +333,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("retain", c.Retain.String()),
 		slog.String("key-probe-interval", c.KeyProbeInterval.String()),
 		slog.Int("quarantine-max-mb", c.QuarantineMaxMB),
+		slog.String("ui-basic", redactBasic(c.UIBasic)),
 	}
 }
 

@@ -127,6 +127,7 @@ func TestParseErrors(t *testing.T) {
 		{"db postgres no host hides password", []string{"--db", "postgres://u:hunter2@/db"}, nil, []string{"--db:", "not a postgres URL"}},
 		{"basic without colon", []string{"--inbound-basic", "justuser"}, nil, []string{"--inbound-basic:", "user:password"}},
 		{"basic empty password", []string{"--inbound-basic", "user:"}, nil, []string{"--inbound-basic:"}},
+		{"ui basic without colon", []string{"--ui-basic", "ops"}, nil, []string{"--ui-basic:", "user:password"}},
 		{"listen no port", []string{"--listen", "localhost"}, nil, []string{"--listen:", "host:port"}},
 		{"listen port too big", []string{"--listen", ":70000"}, nil, []string{"--listen:", "0 to 65535"}},
 		{"empty listen", []string{"--listen", ""}, nil, []string{"--listen: must be set"}},
@@ -176,7 +177,7 @@ func TestParseHelp(t *testing.T) {
 func TestSecretsNeverPrinted(t *testing.T) {
 	c, err := Parse([]string{
 		"--kendo-api-key", "pk_secret1", "--inbound-token", "tok_secret2", "--inbound-basic", "aloware:secret3",
-		"--aloware-api-token", "secret4", "--db", "postgres://u:secret5@db:5432/x",
+		"--aloware-api-token", "secret4", "--db", "postgres://u:secret5@db:5432/x", "--ui-basic", "ops:secret6",
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +189,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		"%#v": fmt.Sprintf("%#v", c), "slog": logged.String(),
 	}
 	for how, out := range outputs {
-		for _, secret := range []string{"pk_secret1", "tok_secret2", "secret3", "secret4", "secret5"} {
+		for _, secret := range []string{"pk_secret1", "tok_secret2", "secret3", "secret4", "secret5", "secret6"} {
 			if strings.Contains(out, secret) {
 				t.Errorf("%s output leaks %q: %s", how, secret, out)
 			}
@@ -215,7 +216,7 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"aloware-api-url": "http://a", "aloware-api-token": "at", "rep-email-map": "/m.csv", "artifact-wait": "2s",
 		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "9s",
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
-		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs",
+		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p",
 	}
 	flags := Flags()
 	if len(flags) != len(values) {

@@ -73,6 +73,7 @@ func Config() huma.Config {
 	cfg := huma.DefaultConfig("aloware-kendo", APIVersion)
 	cfg.CreateHooks = nil
 	cfg.SchemasPath = ""
+	cfg.DocsPath = "" // huma's page loads its renderer from a CDN; /docs is package apidocs
 	cfg.Components = &huma.Components{
 		Schemas: registry,
 		SecuritySchemes: map[string]*huma.SecurityScheme{

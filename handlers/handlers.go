@@ -11,6 +11,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aloware-kendo/aloware-kendo/apidocs"
 )
 
 // MaxWait caps /push?wait=: long enough for a settle time plus Kendo's answer, short
@@ -32,6 +34,9 @@ type Deps struct {
 	Gatherer    prometheus.Gatherer   // what /metrics serves; prometheus.DefaultGatherer when nil
 	Registerer  prometheus.Registerer // where the HTTP metrics go; none when nil
 	Logger      *slog.Logger          // slog.Default() when nil
+	// UI is the ops page (package ui), served at /ui and below. It checks its own access
+	// (--ui-basic, else the inbound credentials, else loopback clients only).
+	UI http.Handler
 	// Stopping is closed when shutdown begins: /readyz answers 503 from then on, and a
 	// /push?wait= stops waiting and answers with the stored status.
 	Stopping <-chan struct{}
@@ -64,6 +69,11 @@ func New(d Deps) http.Handler {
 		api.UseMiddleware(requestMetrics(d.Registerer))
 	}
 	Register(api, d)
+	mux.Handle("GET /docs", apidocs.Handler(api.OpenAPI()))
+	if d.UI != nil {
+		mux.Handle("/ui", d.UI)
+		mux.Handle("/ui/", d.UI)
+	}
 	mux.HandleFunc("/", notFound(mux))
 
 	var h http.Handler = mux
@@ -73,17 +83,18 @@ func New(d Deps) http.Handler {
 	return recoverPanics(d.logger(), h)
 }
 
-// OpenPath reports which paths need no credentials: health, readiness, the docs, the
-// spec, Kendo's webhook, and /metrics unless metricsAuth.
+// OpenPath reports which paths need no inbound credentials: health, readiness, the docs,
+// the spec, Kendo's webhook (its signature is its authentication), /metrics unless
+// metricsAuth, and the ops page, which checks access itself.
 func OpenPath(metricsAuth bool) func(path string) bool {
 	return func(path string) bool {
 		switch path {
-		case "/healthz", "/readyz", "/docs", KendoWebhookPath: // the webhook's signature is its authentication
+		case "/healthz", "/readyz", "/docs", "/ui", KendoWebhookPath:
 			return true
 		case "/metrics":
 			return !metricsAuth
 		}
-		return strings.HasPrefix(path, "/openapi")
+		return strings.HasPrefix(path, "/openapi") || strings.HasPrefix(path, "/ui/")
 	}
 }
 

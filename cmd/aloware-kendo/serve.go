@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/aloware-kendo/aloware-kendo/buildinfo"
 	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
@@ -22,6 +23,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
+	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // HTTP server timeouts. Writes must outlast the longest /push?wait=; reads allow a
@@ -67,6 +69,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	buildinfo.Register(reg)
 
 	opts := delivery.Options{
 		DB: cfg.DB, KendoURL: cfg.KendoURL, Teams: cfg.Router,
@@ -92,10 +95,16 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		return fmt.Errorf("starting delivery workers: %w", err)
 	}
 
+	opsPage, err := ui.New(ui.Options{Engine: svc, Logger: log,
+		Access: ui.Access{UIBasic: cfg.UIBasic, InboundToken: cfg.InboundToken, InboundBasic: cfg.InboundBasic}})
+	if err != nil {
+		return err
+	}
+
 	stopping := make(chan struct{})
 	srv := &http.Server{
 		Handler: handlers.New(handlers.Deps{
-			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth,
+			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
 		}),

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// After an action the page redirects (POST, then GET) with a notice code and at most a
+// few counts in the URL: never a message, so nothing personal or arbitrary is reflected.
+
+type notice struct {
+	Text  string
+	Error bool
+	// Progress is set after a bulk redelivery: the page polls it while calls go out.
+	Progress string
+	Queued   int
+}
+
+func noticeURL(path, code string, counts ...int) string {
+	v := url.Values{"done": {code}}
+	for i, n := range counts {
+		v.Set("n"+strconv.Itoa(i+1), strconv.Itoa(n))
+	}
+	return withQuery(path, v)
+}
+
+func errorURL(path, code string) string { return withQuery(path, url.Values{"error": {code}}) }
+
+func withQuery(path string, v url.Values) string {
+	u, err := url.Parse(path)
+	if err != nil {
+		return "/ui?" + v.Encode()
+	}
+	q := u.Query()
+	for k, vals := range v {
+		q[k] = vals
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+var errorTexts = map[string]string{
+	"not-found":         "No event of this call was ever received.",
+	"not-redeliverable": "Only a failed (or unrouted) call can be redelivered; this one is not.",
+	"not-skippable":     "Only a waiting call (received, scheduled or unrouted) can be skipped.",
+	"bad-filter":        "The filter is not valid; nothing was redelivered.",
+	"engine":            "The engine could not do it; the service log says why.",
+}
+
+// noticeOf reads the notice a redirect carried; nil when there is none.
+func noticeOf(q url.Values) *notice {
+	if code := q.Get("error"); code != "" {
+		if text, ok := errorTexts[code]; ok {
+			return &notice{Text: text, Error: true}
+		}
+		return nil
+	}
+	n := func(i int) int { v, _ := strconv.Atoi(q.Get("n" + strconv.Itoa(i))); return max(v, 0) }
+	switch q.Get("done") {
+	case "redelivered":
+		return &notice{Text: "Redelivery scheduled: the call goes out at the normal pace."}
+	case "skipped":
+		return &notice{Text: "Skipped: the call will not be sent."}
+	case "erased":
+		return &notice{Text: "Erased: the call's stored content is gone; its tombstone stays, so later events of it are dropped."}
+	case "bulk":
+		nt := &notice{Text: fmt.Sprintf("Queued %d of the %d failed calls of this filter for redelivery; they go out at the normal pace.", n(1), n(2)), Queued: n(1)}
+		if nt.Queued > 0 {
+			p := url.Values{"from": {q.Get("from")}, "queued": {strconv.Itoa(nt.Queued)}}
+			for _, k := range []string{"since", "until", "q"} {
+				if v := q.Get(k); v != "" {
+					p.Set(k, v)
+				}
+			}
+			nt.Progress = "/ui/progress?" + p.Encode()
+		}
+		return nt
+	case "replayed":
+		return &notice{Text: fmt.Sprintf("Replayed %d quarantined event(s); %d remain.", n(1), n(2))}
+	}
+	return nil
+}

@@ -16,7 +16,7 @@ func TestConcurrentTwinsPostOnce(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 200 * time.Millisecond})
-			events := lifecycle(t, "inbound-940870001")
+			events := recorded(t, "inbound-940870001")
 			for _, raw := range events[:2] {
 				accept(t, svc, raw)
 			}
@@ -57,7 +57,7 @@ func TestBurstIsPacedNot429(t *testing.T) {
 			rate := kendo.Rate{Limit: 10, Period: time.Second}
 			k := newKendo(t, rate)
 			svc := startEngine(t, db(t), k.URL(), engineOpts{rate: rate})
-			base := lifecycle(t, "inbound-940870001")
+			base := recorded(t, "inbound-940870001")
 			const calls = 50
 			start := time.Now()
 			for i := range calls {

@@ -42,7 +42,7 @@ func TestTransientAnswersAreRetried(t *testing.T) {
 					return true
 				})
 				svc := startEngine(t, db(t), k.URL(), engineOpts{kendoTimeout: 500 * time.Millisecond})
-				for _, raw := range lifecycle(t, "inbound-940870001") {
+				for _, raw := range recorded(t, "inbound-940870001") {
 					accept(t, svc, raw)
 				}
 				rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
@@ -62,7 +62,7 @@ func TestTransientAnswersAreRetried(t *testing.T) {
 func TestUnreachableKendoIsRetried(t *testing.T) {
 	url, startKendo := kendotest.Later(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", url, engineOpts{})
-	for _, raw := range lifecycle(t, "inbound-940870001") {
+	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -121,7 +121,7 @@ func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 				})
 				var logs testenv.LogBuffer
 				svc := startEngine(t, db(t), k.URL(), engineOpts{kendoTimeout: 500 * time.Millisecond, logs: &logs})
-				for _, raw := range lifecycle(t, "inbound-940870001") {
+				for _, raw := range recorded(t, "inbound-940870001") {
 					accept(t, svc, raw)
 				}
 				rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 20*time.Second)
@@ -158,7 +158,7 @@ func TestRefusedPayloadFailsAtOnce(t *testing.T) {
 	})
 	var logs testenv.LogBuffer
 	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{logs: &logs})
-	for _, raw := range lifecycle(t, "inbound-940870001") {
+	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}
 	rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)

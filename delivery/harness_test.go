@@ -80,7 +80,7 @@ func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Serv
 	return svc
 }
 
-func lifecycle(t testing.TB, name string) [][]byte { return testenv.Lifecycle(t, name) }
+func recorded(t testing.TB, name string) [][]byte { return testenv.Lifecycle(t, name) }
 
 func accept(t *testing.T, svc *delivery.Service, raw []byte) delivery.Receipt {
 	t.Helper()

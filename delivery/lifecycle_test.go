@@ -16,7 +16,7 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 300 * time.Millisecond})
-			events := lifecycle(t, "outbound-940868616")
+			events := recorded(t, "outbound-940868616")
 			for i, raw := range events {
 				rc := accept(t, svc, raw)
 				if rc.AlowareCallID != "940868616" {

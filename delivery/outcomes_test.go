@@ -89,7 +89,7 @@ func TestCallsThatAreNotDelivered(t *testing.T) {
 func TestAwaitingArtifactsThenSkippedThenLateRecording(t *testing.T) {
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{artifactWait: 400 * time.Millisecond})
-	events := lifecycle(t, "inbound-940870001")
+	events := recorded(t, "inbound-940870001")
 	accept(t, svc, events[0])
 	if rc := accept(t, svc, events[1]); rc.Status != delivery.StatusReceived || rc.Reason == "" {
 		t.Fatalf("finished call without artifacts: %+v", rc)
@@ -109,7 +109,7 @@ func TestAwaitingArtifactsThenSkippedThenLateRecording(t *testing.T) {
 func TestWait(t *testing.T) {
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{settle: 200 * time.Millisecond})
-	events := lifecycle(t, "inbound-940870001")
+	events := recorded(t, "inbound-940870001")
 	accept(t, svc, events[0])
 	start := time.Now()
 	rc, err := svc.Wait(context.Background(), "940870001", 300*time.Millisecond)

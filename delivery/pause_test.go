@@ -41,7 +41,7 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			svc := startEngine(t, db(t), k.URL(), engineOpts{probeEvery: probeEvery, logs: &logs, reg: reg})
 			ids := []string{"940870001", "940870002", "940870003"}
 			for _, id := range ids {
-				for _, raw := range lifecycle(t, "inbound-940870001") {
+				for _, raw := range recorded(t, "inbound-940870001") {
 					accept(t, svc, withID(raw, "940870001", id))
 				}
 			}
@@ -128,7 +128,7 @@ func TestRestartWithAnotherKeyResumesAtOnce(t *testing.T) {
 	})
 	db := "sqlite:" + t.TempDir() + "/ak.db"
 	first := startEngine(t, db, k.URL(), engineOpts{key: oldKey, probeEvery: time.Hour})
-	for _, raw := range lifecycle(t, "inbound-940870001") {
+	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, first, raw)
 	}
 	waitFor(t, 15*time.Second, "the call paused", func() bool {
@@ -156,7 +156,7 @@ func TestNoKeyWaitsThenARestartWithAKeySends(t *testing.T) {
 	if err := svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for _, raw := range lifecycle(t, "inbound-940870001") {
+	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}
 	waitFor(t, 10*time.Second, "the call says it waits for a key", func() bool {

@@ -144,3 +144,14 @@ func (p *proc) post(t testing.TB, path string) (int, string) {
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
 }
+
+// get answers the status of GET path.
+func (p *proc) get(t testing.TB, path string) int {
+	t.Helper()
+	resp, err := http.Get(p.base + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

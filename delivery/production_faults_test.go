@@ -241,4 +241,3 @@ func TestNULInEventNameIsStored(t *testing.T) {
 		})
 	}
 }
-

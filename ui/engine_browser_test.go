@@ -21,8 +21,8 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
-	"github.com/aloware-kendo/aloware-kendo/teams"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 

@@ -24,9 +24,11 @@ type Authenticator interface {
 }
 
 // Deps is what the edge is built from. Every field may be left zero: a nil Pusher makes
-// /push and /calls answer 503, a nil Auth leaves every route open.
+// /push and /calls/{id} answer 503, a nil Operator the operator routes (GET /calls, bulk
+// redelivery, skip, erase, the quarantine), a nil Auth leaves every route open.
 type Deps struct {
 	Pusher      Pusher
+	Operator    Operator
 	Auth        Authenticator
 	MetricsAuth bool                  // /metrics needs the inbound credentials too
 	Gatherer    prometheus.Gatherer   // what /metrics serves; prometheus.DefaultGatherer when nil
@@ -58,9 +60,6 @@ func (d Deps) logger() *slog.Logger {
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	api := NewAPI(mux)
-	if d.Registerer != nil {
-		api.UseMiddleware(requestMetrics(d.Registerer))
-	}
 	Register(api, d)
 	mux.HandleFunc("/", notFound(mux))
 
@@ -93,9 +92,17 @@ var protected = []map[string][]string{{bearerScheme: {}}, {basicScheme: {}}}
 // so the OpenAPI document can be printed without a database.
 func Register(api huma.API, d Deps) {
 	s := &server{deps: d, log: d.logger()}
+	api.UseMiddleware(s.nameRequester)
+	if d.Registerer != nil {
+		// Innermost: the middleware above hands on a new context (huma.WithValue), and
+		// the status the operation sets is on the one it gets.
+		api.UseMiddleware(requestMetrics(d.Registerer))
+	}
 	registerTools(api, s)
 	registerCalls(api, s)
+	registerOperatorRoutes(api, s)
 	registerOperations(api, s)
+	finishSpec(api.OpenAPI())
 }
 
 // server holds the dependencies the operation handlers share.
@@ -109,7 +116,7 @@ type server struct {
 func notFound(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {

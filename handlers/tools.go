@@ -41,7 +41,7 @@ func registerTools(api huma.API, s *server) {
 			"is not ready. Input that is not an Aloware event at all gets a 400 (not JSON) or 422 problem.",
 		Tags:         []string{"tools"},
 		MaxBodyBytes: bodyLimit,
-		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors:       append([]int{http.StatusUnauthorized}, bodyErrors...),
 		Security:     protected,
 	}, s.mapEvents)
 	describeBody(api, "/map", "One Aloware webhook delivery, or an array of the deliveries of one call.",
@@ -58,18 +58,24 @@ func registerTools(api huma.API, s *server) {
 		Description: "Answers 200 `{\"valid\": true}` when Kendo would accept the payload, else a 422 problem " +
 			"listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) " +
 			"and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, " +
-			"a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.",
+			"a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.\n\n" +
+			"The point of this route is payloads that break those rules, so the body is not held to the schema " +
+			"before it is checked. For example `" + exampleBadKendoPayload + "` answers 422 with one error for " +
+			"each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), " +
+			"`body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); " +
+			"the 422 example below is that answer.",
 		Tags:         []string{"tools"},
 		MaxBodyBytes: bodyLimit,
-		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors:       append([]int{http.StatusUnauthorized}, bodyErrors...),
 		Security:     protected,
 	}, s.validatePayload)
 	describeBody(api, "/validate", "A Kendo Push API payload.",
 		&huma.Schema{Ref: "#/components/schemas/" + kendoPushPayloadSchema},
 		map[string]*huma.Example{
-			"valid":   example("A payload built from a completed Aloware call", exampleKendoPayload),
-			"invalid": example("A payload with several problems (all are reported)", exampleBadKendoPayload),
+			"valid": example("A payload built from a completed Aloware call", exampleKendoPayload),
 		})
+	answerExample(api.OpenAPI().Paths["/validate"].Post, http.StatusUnprocessableEntity,
+		example("The answer to the invalid payload shown in the description", exampleBadKendoAnswer))
 }
 
 func (s *server) mapEvents(_ context.Context, in *rawInput) (*mapOutput, error) {

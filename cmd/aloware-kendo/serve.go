@@ -92,6 +92,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		Handler: handlers.New(handlers.Deps{
 			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
+			Operator: svc,
 		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,

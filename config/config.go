@@ -37,6 +37,7 @@ const (
 	DefaultRescueAfter     = 2 * time.Minute
 	DefaultShutdownTimeout = 20 * time.Second
 	DefaultLogLevel        = "info"
+	DefaultBodyMemoryMB    = 64
 )
 
 // Config is everything `aloware-kendo serve` can be told. The `flag` tag names the
@@ -60,6 +61,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `flag:"shutdown-timeout" validate:"gt=0"`
 	LogLevel        string        `flag:"log-level" validate:"oneof=debug info warn error"`
 	MetricsAuth     bool          `flag:"metrics-auth"`
+	BodyMemoryMB    int64         `flag:"body-memory-mb" validate:"min=6"` // room for one 5 MiB body at least
 
 	// Rate is KendoRate parsed; Parse fills it.
 	Rate kendo.Rate `flag:"-"`
@@ -101,6 +103,9 @@ var options = []option{
 	{name: "log-level", usage: "debug, info, warn or error", bind: str(func(c *Config) *string { return &c.LogLevel }, DefaultLogLevel)},
 	{name: "metrics-auth", usage: "when true, /metrics needs the inbound credentials too", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.BoolVar(&c.MetricsAuth, name, false, usage)
+	}},
+	{name: "body-memory-mb", usage: "MiB that request bodies may hold in memory at once; a body that does not fit gets 503 with Retry-After, unread", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.Int64Var(&c.BodyMemoryMB, name, DefaultBodyMemoryMB, usage)
 	}},
 }
 
@@ -255,6 +260,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("shutdown-timeout", c.ShutdownTimeout.String()),
 		slog.String("log-level", c.LogLevel),
 		slog.Bool("metrics-auth", c.MetricsAuth),
+		slog.Int64("body-memory-mb", c.BodyMemoryMB),
 	}
 }
 

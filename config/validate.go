@@ -80,6 +80,8 @@ func message(fe validator.FieldError) string {
 		return fmt.Sprintf("must be a positive duration (got %v)", fe.Value())
 	case "gte":
 		return fmt.Sprintf("must not be negative (got %v)", fe.Value())
+	case "min":
+		return fmt.Sprintf("must be at least %s (got %v)", fe.Param(), fe.Value())
 	case "printascii", "excludes":
 		return "must be printable ASCII without spaces"
 	}

@@ -16,8 +16,8 @@ import (
 )
 
 type pushInput struct {
-	Wait    string `query:"wait" doc:"Wait up to this long (Go duration such as 30s or 2m, or whole seconds; at most 5m) for the call to be delivered; 201 when it was." example:"30s"`
-	RawBody []byte
+	Wait string `query:"wait" doc:"Wait up to this long (Go duration such as 30s or 2m, or whole seconds; at most 5m) for the call to be delivered; 201 when it was." example:"30s"`
+	// The body is read by the bodies middleware (requestBody), not by huma: one copy.
 }
 
 type receiptOutput struct {
@@ -107,7 +107,7 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	if err != nil {
 		return nil, huma.Error422UnprocessableEntity("invalid wait", &huma.ErrorDetail{Location: "query.wait", Message: err.Error(), Value: in.Wait})
 	}
-	raw := in.RawBody
+	raw := requestBody(ctx)
 	if why := jsonProblem(raw); why != "" {
 		// Never hand non-JSON to the store; Accept would refuse it anyway.
 		return nil, inputProblem(raw, &notJSONError{why})

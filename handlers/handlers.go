@@ -37,6 +37,10 @@ type Deps struct {
 	// Stopping is closed when shutdown begins: /readyz answers 503 from then on, and a
 	// /push?wait= stops waiting and answers with the stored status.
 	Stopping <-chan struct{}
+	// BodyMemory is how many bytes request bodies may hold in memory at once
+	// (--body-memory-mb); DefaultBodyMemory when 0. A body that does not fit is a 503
+	// with Retry-After before any of it is read.
+	BodyMemory int64
 }
 
 func (d Deps) stopping() bool {
@@ -88,13 +92,15 @@ func OpenPath(metricsAuth bool) func(path string) bool {
 // credentials: either scheme will do.
 var protected = []map[string][]string{{bearerScheme: {}}, {basicScheme: {}}}
 
-// Register adds every operation to api. With zero Deps the operations still register,
-// so the OpenAPI document can be printed without a database.
+// Register adds every operation to api, behind the request-body budget. With zero Deps
+// the operations still register, so the OpenAPI document can be printed without a
+// database.
 func Register(api huma.API, d Deps) {
-	s := &server{deps: d, log: d.logger()}
-	api.UseMiddleware(s.nameRequester)
+	s := &server{deps: d, log: d.logger(), bodies: newBodies(d.BodyMemory)}
+	api.UseMiddleware(s.bodies.middleware(api), s.nameRequester)
 	if d.Registerer != nil {
-		// Innermost: the middleware above hands on a new context (huma.WithValue), and
+		s.bodies.refuse = bodyRefusals(d.Registerer)
+		// Innermost: the middlewares above hand on a new context (huma.WithValue), and
 		// the status the operation sets is on the one it gets.
 		api.UseMiddleware(requestMetrics(d.Registerer))
 	}
@@ -107,8 +113,9 @@ func Register(api huma.API, d Deps) {
 
 // server holds the dependencies the operation handlers share.
 type server struct {
-	deps Deps
-	log  *slog.Logger
+	deps   Deps
+	log    *slog.Logger
+	bodies *bodies
 }
 
 // notFound answers unknown routes with problem+json instead of ServeMux's plain text,

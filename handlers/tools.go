@@ -11,9 +11,19 @@ import (
 )
 
 // rawInput takes the body as bytes: Aloware's JSON is open-ended and huma would refuse
-// unknown fields of a struct. The OpenAPI request body is described by hand.
+// unknown fields of a struct. The OpenAPI request body is described by hand. huma does
+// not fill it (fromBody does, with the bytes the bodies middleware read), so each body is
+// held in memory once.
 type rawInput struct {
 	RawBody []byte
+}
+
+// fromBody adapts a handler of the raw body to huma: the operation declares no body
+// field, so huma reads nothing, and the handler gets the bytes the bodies middleware read.
+func fromBody[O any](h func(context.Context, *rawInput) (*O, error)) func(context.Context, *struct{}) (*O, error) {
+	return func(ctx context.Context, _ *struct{}) (*O, error) {
+		return h(ctx, &rawInput{RawBody: requestBody(ctx)})
+	}
 }
 
 type mapOutput struct {
@@ -43,7 +53,7 @@ func registerTools(api huma.API, s *server) {
 		MaxBodyBytes: bodyLimit,
 		Errors:       append([]int{http.StatusUnauthorized}, bodyErrors...),
 		Security:     protected,
-	}, s.mapEvents)
+	}, fromBody(s.mapEvents))
 	describeBody(api, "/map", "One Aloware webhook delivery, or an array of the deliveries of one call.",
 		&huma.Schema{OneOf: []*huma.Schema{
 			{Ref: "#/components/schemas/" + alowareEventSchema},
@@ -68,7 +78,7 @@ func registerTools(api huma.API, s *server) {
 		MaxBodyBytes: bodyLimit,
 		Errors:       append([]int{http.StatusUnauthorized}, bodyErrors...),
 		Security:     protected,
-	}, s.validatePayload)
+	}, fromBody(s.validatePayload))
 	describeBody(api, "/validate", "A Kendo Push API payload.",
 		&huma.Schema{Ref: "#/components/schemas/" + kendoPushPayloadSchema},
 		map[string]*huma.Example{

@@ -92,7 +92,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 		Handler: handlers.New(handlers.Deps{
 			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
-			Operator: svc,
+			Operator: svc, BodyMemory: cfg.BodyMemoryMB << 20,
 		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,

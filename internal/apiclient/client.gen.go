@@ -18,33 +18,78 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Defines values for CallRecordStatus.
+// Defines values for CallRecordDirection.
 const (
-	CallRecordStatusDelivered  CallRecordStatus = "delivered"
-	CallRecordStatusDelivering CallRecordStatus = "delivering"
-	CallRecordStatusFailed     CallRecordStatus = "failed"
-	CallRecordStatusIgnored    CallRecordStatus = "ignored"
-	CallRecordStatusReceived   CallRecordStatus = "received"
-	CallRecordStatusScheduled  CallRecordStatus = "scheduled"
-	CallRecordStatusSkipped    CallRecordStatus = "skipped"
+	CallRecordDirectionInbound  CallRecordDirection = "inbound"
+	CallRecordDirectionOutbound CallRecordDirection = "outbound"
 )
 
-// Valid indicates whether the value is a known member of the CallRecordStatus enum.
-func (e CallRecordStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the CallRecordDirection enum.
+func (e CallRecordDirection) Valid() bool {
 	switch e {
-	case CallRecordStatusDelivered:
+	case CallRecordDirectionInbound:
 		return true
-	case CallRecordStatusDelivering:
+	case CallRecordDirectionOutbound:
 		return true
-	case CallRecordStatusFailed:
+	default:
+		return false
+	}
+}
+
+// Defines values for CallStatus.
+const (
+	CallStatusAnalyzed   CallStatus = "analyzed"
+	CallStatusDelivered  CallStatus = "delivered"
+	CallStatusDelivering CallStatus = "delivering"
+	CallStatusErased     CallStatus = "erased"
+	CallStatusFailed     CallStatus = "failed"
+	CallStatusIgnored    CallStatus = "ignored"
+	CallStatusReceived   CallStatus = "received"
+	CallStatusScheduled  CallStatus = "scheduled"
+	CallStatusSkipped    CallStatus = "skipped"
+	CallStatusUnrouted   CallStatus = "unrouted"
+)
+
+// Valid indicates whether the value is a known member of the CallStatus enum.
+func (e CallStatus) Valid() bool {
+	switch e {
+	case CallStatusAnalyzed:
 		return true
-	case CallRecordStatusIgnored:
+	case CallStatusDelivered:
 		return true
-	case CallRecordStatusReceived:
+	case CallStatusDelivering:
 		return true
-	case CallRecordStatusScheduled:
+	case CallStatusErased:
 		return true
-	case CallRecordStatusSkipped:
+	case CallStatusFailed:
+		return true
+	case CallStatusIgnored:
+		return true
+	case CallStatusReceived:
+		return true
+	case CallStatusScheduled:
+		return true
+	case CallStatusSkipped:
+		return true
+	case CallStatusUnrouted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallSummaryDirection.
+const (
+	CallSummaryDirectionInbound  CallSummaryDirection = "inbound"
+	CallSummaryDirectionOutbound CallSummaryDirection = "outbound"
+)
+
+// Valid indicates whether the value is a known member of the CallSummaryDirection enum.
+func (e CallSummaryDirection) Valid() bool {
+	switch e {
+	case CallSummaryDirectionInbound:
+		return true
+	case CallSummaryDirectionOutbound:
 		return true
 	default:
 		return false
@@ -98,31 +143,43 @@ func (e MapResultState) Valid() bool {
 
 // Defines values for ReceiptStatus.
 const (
-	ReceiptStatusDelivered  ReceiptStatus = "delivered"
-	ReceiptStatusDelivering ReceiptStatus = "delivering"
-	ReceiptStatusFailed     ReceiptStatus = "failed"
-	ReceiptStatusIgnored    ReceiptStatus = "ignored"
-	ReceiptStatusReceived   ReceiptStatus = "received"
-	ReceiptStatusScheduled  ReceiptStatus = "scheduled"
-	ReceiptStatusSkipped    ReceiptStatus = "skipped"
+	ReceiptStatusAnalyzed    ReceiptStatus = "analyzed"
+	ReceiptStatusDelivered   ReceiptStatus = "delivered"
+	ReceiptStatusDelivering  ReceiptStatus = "delivering"
+	ReceiptStatusErased      ReceiptStatus = "erased"
+	ReceiptStatusFailed      ReceiptStatus = "failed"
+	ReceiptStatusIgnored     ReceiptStatus = "ignored"
+	ReceiptStatusQuarantined ReceiptStatus = "quarantined"
+	ReceiptStatusReceived    ReceiptStatus = "received"
+	ReceiptStatusScheduled   ReceiptStatus = "scheduled"
+	ReceiptStatusSkipped     ReceiptStatus = "skipped"
+	ReceiptStatusUnrouted    ReceiptStatus = "unrouted"
 )
 
 // Valid indicates whether the value is a known member of the ReceiptStatus enum.
 func (e ReceiptStatus) Valid() bool {
 	switch e {
+	case ReceiptStatusAnalyzed:
+		return true
 	case ReceiptStatusDelivered:
 		return true
 	case ReceiptStatusDelivering:
 		return true
+	case ReceiptStatusErased:
+		return true
 	case ReceiptStatusFailed:
 		return true
 	case ReceiptStatusIgnored:
+		return true
+	case ReceiptStatusQuarantined:
 		return true
 	case ReceiptStatusReceived:
 		return true
 	case ReceiptStatusScheduled:
 		return true
 	case ReceiptStatusSkipped:
+		return true
+	case ReceiptStatusUnrouted:
 		return true
 	default:
 		return false
@@ -134,30 +191,167 @@ type AlowareEvent struct {
 	// Body The communication (or, for transcription.* events, an object holding it)
 	Body *map[string]interface{} `json:"body,omitempty"`
 
-	// Event Aloware event name as delivered
+	// Event Aloware event name as delivered (OutboundPhoneCall-DispositionCompleted, Recording-Saved, Transcription-Saved …)
 	//
-	// Example: OutboundPhoneCall-DispositionCompleted
+	// Example: Recording-Saved
 	Event                *string                `json:"event,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// CallRecord defines model for CallRecord.
-type CallRecord struct {
-	AlowareCallId string           `json:"alowareCallId"`
-	Attempts      int64            `json:"attempts"`
-	CallId        *string          `json:"callId,omitempty"`
-	DeliveredAt   *time.Time       `json:"deliveredAt,omitempty"`
-	Events        *[]EventSeen     `json:"events"`
-	FirstSeenAt   time.Time        `json:"firstSeenAt"`
-	LastError     *string          `json:"lastError,omitempty"`
-	NextAttemptAt *time.Time       `json:"nextAttemptAt,omitempty"`
-	Reason        *string          `json:"reason,omitempty"`
-	Status        CallRecordStatus `json:"status"`
-	UpdatedAt     time.Time        `json:"updatedAt"`
+// Analysis defines model for Analysis.
+type Analysis struct {
+	// AgentName the agent Kendo matched
+	AgentName string `json:"agentName"`
+
+	// AiScore Kendo's AI score of the call
+	AiScore string `json:"aiScore"`
+
+	// ReceivedAt when the webhook arrived
+	ReceivedAt time.Time `json:"receivedAt"`
 }
 
-// CallRecordStatus defines model for CallRecord.Status.
-type CallRecordStatus string
+// Attempt defines model for Attempt.
+type Attempt struct {
+	// CallId Kendo's callId, for the request that delivered the call
+	CallId *string `json:"callId,omitempty"`
+
+	// FinishedAt absent while no answer was recorded
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+
+	// HttpStatus Kendo's HTTP status; absent when no answer arrived
+	HttpStatus *int64 `json:"httpStatus,omitempty"`
+
+	// Message Kendo's error text
+	Message *string `json:"message,omitempty"`
+
+	// N 1 for the first request
+	N int64 `json:"n"`
+
+	// Outcome accepted, rate_limited, bad_request, unauthorized, too_large, transient or rejected; unknown while (or if) no answer was recorded
+	Outcome   string    `json:"outcome"`
+	StartedAt time.Time `json:"startedAt"`
+}
+
+// BulkRedelivery defines model for BulkRedelivery.
+type BulkRedelivery struct {
+	// Ids these Aloware call ids
+	Ids *[]string `json:"ids,omitempty"`
+
+	// Since calls first seen at or after this time
+	Since *time.Time `json:"since,omitempty"`
+
+	// Status calls in any of these statuses (e.g. failed, unrouted, skipped)
+	Status *[]CallStatus `json:"status,omitempty"`
+
+	// Until calls first seen before this time
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// BulkResult defines model for BulkResult.
+type BulkResult struct {
+	// Matched calls the criteria matched
+	Matched int64 `json:"matched"`
+
+	// Queued of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …)
+	Queued int64 `json:"queued"`
+}
+
+// CallPage defines model for CallPage.
+type CallPage struct {
+	// Items newest first (by firstSeenAt)
+	Items []CallSummary `json:"items"`
+
+	// Next pass as cursor for the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+}
+
+// CallRecord defines model for CallRecord.
+type CallRecord struct {
+	// AlowareCallId Example: 940868616
+	AlowareCallId string `json:"alowareCallId"`
+
+	// Analysis once Kendo's webhook reported the call analysed
+	Analysis *Analysis `json:"analysis,omitempty"`
+
+	// AttemptLog each Kendo request and its answer, oldest first
+	AttemptLog []Attempt `json:"attemptLog"`
+
+	// Attempts Kendo requests made for the call
+	Attempts int64 `json:"attempts"`
+
+	// CallDate when the call happened
+	CallDate *time.Time `json:"callDate,omitempty"`
+
+	// CallId Kendo's callId once delivered
+	CallId      *string              `json:"callId,omitempty"`
+	DeliveredAt *time.Time           `json:"deliveredAt,omitempty"`
+	Direction   *CallRecordDirection `json:"direction,omitempty"`
+
+	// Events every stored event of the call, in arrival order (names and times, never content)
+	Events      []EventSeen `json:"events"`
+	FirstSeenAt time.Time   `json:"firstSeenAt"`
+	LastError   *string     `json:"lastError,omitempty"`
+
+	// NextAttemptAt while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+
+	// OutcomeUnknown a request may have reached Kendo without an answer: check Kendo before redelivering
+	OutcomeUnknown *bool `json:"outcomeUnknown,omitempty"`
+
+	// PurgedAt when the call's content (raw events, payload) was purged (--retain) or erased; the record stays
+	PurgedAt *time.Time `json:"purgedAt,omitempty"`
+
+	// Reason why the call is waiting, ignored, skipped or failed, and who asked for an operator action
+	Reason *string `json:"reason,omitempty"`
+
+	// RepEmail the agent's e-mail as it will be (or was) sent
+	RepEmail *string `json:"repEmail,omitempty"`
+
+	// Status Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
+	Status CallStatus `json:"status"`
+
+	// Team the team whose Kendo key the call goes to (with --teams)
+	Team      *string   `json:"team,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+
+	// Warnings fields of the call's events that could not be read and were dropped
+	Warnings []string `json:"warnings"`
+}
+
+// CallRecordDirection defines model for CallRecord.Direction.
+type CallRecordDirection string
+
+// CallStatus Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
+type CallStatus string
+
+// CallSummary defines model for CallSummary.
+type CallSummary struct {
+	// AlowareCallId Example: 940868616
+	AlowareCallId string     `json:"alowareCallId"`
+	Attempts      int64      `json:"attempts"`
+	CallDate      *time.Time `json:"callDate,omitempty"`
+
+	// CallId Kendo's callId once delivered
+	CallId    *string               `json:"callId,omitempty"`
+	Direction *CallSummaryDirection `json:"direction,omitempty"`
+
+	// FirstSeenAt the list is ordered by this, newest first
+	FirstSeenAt time.Time `json:"firstSeenAt"`
+	LastError   *string   `json:"lastError,omitempty"`
+
+	// OutcomeUnknown a request may have reached Kendo without an answer: check Kendo before redelivering
+	OutcomeUnknown *bool   `json:"outcomeUnknown,omitempty"`
+	Reason         *string `json:"reason,omitempty"`
+	RepEmail       *string `json:"repEmail,omitempty"`
+
+	// Status Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
+	Status    CallStatus `json:"status"`
+	Team      *string    `json:"team,omitempty"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+}
+
+// CallSummaryDirection defines model for CallSummary.Direction.
+type CallSummaryDirection string
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
@@ -204,7 +398,14 @@ type ErrorModel struct {
 
 // EventSeen defines model for EventSeen.
 type EventSeen struct {
-	Kind       string    `json:"kind"`
+	// Kind what the event is about: call, sms, appointment, test or other
+	//
+	// Example: call
+	Kind string `json:"kind"`
+
+	// Name Aloware event name
+	//
+	// Example: Recording-Saved
 	Name       string    `json:"name"`
 	ReceivedAt time.Time `json:"receivedAt"`
 }
@@ -332,24 +533,26 @@ type KendoPushPayload_Metadata_AdditionalProperties struct {
 
 // KendoPushPayload0 defines model for KendoPushPayload.0.
 type KendoPushPayload0 struct {
-	Transcript interface{} `json:"transcript"`
+	Transcript string `json:"transcript"`
 }
 
 // KendoPushPayload1 defines model for KendoPushPayload.1.
 type KendoPushPayload1 struct {
-	AudioUrl interface{} `json:"audioUrl"`
+	AudioUrl string `json:"audioUrl"`
 }
 
 // KendoPushPayload2 defines model for KendoPushPayload.2.
 type KendoPushPayload2 struct {
-	AudioUrl interface{} `json:"audio_url"`
+	AudioUrl string `json:"audio_url"`
 }
 
 // MapResult defines model for MapResult.
 type MapResult struct {
 	// AlowareCallId Aloware communication id of the call
-	AlowareCallId *string       `json:"alowareCallId,omitempty"`
-	Payload       *KendoPayload `json:"payload,omitempty"`
+	AlowareCallId *string `json:"alowareCallId,omitempty"`
+
+	// Payload the Kendo payload (a preview while the call is not ready)
+	Payload *KendoPayload `json:"payload,omitempty"`
 
 	// Ready true when the payload can be sent to Kendo
 	Ready bool `json:"ready"`
@@ -361,15 +564,59 @@ type MapResult struct {
 	State MapResultState `json:"state"`
 
 	// Warnings data that was dropped or unknown; never null
-	Warnings *[]string `json:"warnings"`
+	Warnings []string `json:"warnings"`
 }
 
 // MapResultState where the call stands
 type MapResultState string
 
+// Problem defines model for Problem.
+type Problem struct {
+	// Location where, from the body root (body.body.id …)
+	//
+	// Example: body.body.id
+	Location string `json:"location"`
+
+	// Message what is wrong there
+	Message string `json:"message"`
+}
+
+// QuarantinePage defines model for QuarantinePage.
+type QuarantinePage struct {
+	// Bytes bytes they take
+	Bytes int64 `json:"bytes"`
+
+	// Items newest first
+	Items []QuarantinedEvent `json:"items"`
+
+	// Next pass as cursor for the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+
+	// Total events in quarantine now
+	Total int64 `json:"total"`
+}
+
+// QuarantinedEvent defines model for QuarantinedEvent.
+type QuarantinedEvent struct {
+	// Event the event name, when it had a readable one
+	Event *string `json:"event,omitempty"`
+
+	// Id Example: 17
+	Id int64 `json:"id"`
+
+	// Problems why it could not be used
+	Problems   []Problem `json:"problems"`
+	ReceivedAt time.Time `json:"receivedAt"`
+
+	// Size bytes stored
+	Size int64 `json:"size"`
+}
+
 // Receipt defines model for Receipt.
 type Receipt struct {
-	// AlowareCallId Aloware communication id the event belongs to
+	// AlowareCallId Aloware communication id the event belongs to (absent when it has none: the test payload, a quarantined event)
+	//
+	// Example: 940868616
 	AlowareCallId *string `json:"alowareCallId,omitempty"`
 
 	// CallId Kendo's callId once delivered
@@ -382,15 +629,37 @@ type Receipt struct {
 	Duplicate *bool `json:"duplicate,omitempty"`
 
 	// Event Aloware event name as received
+	//
+	// Example: Recording-Saved
 	Event *string `json:"event,omitempty"`
 
+	// Problems only for a quarantined event: why it could not be used
+	Problems *[]Problem `json:"problems,omitempty"`
+
+	// QuarantineId only for a quarantined event: its id in GET /quarantine
+	QuarantineId *int64 `json:"quarantineId,omitempty"`
+
 	// Reason why the call is waiting, ignored, skipped or failed
-	Reason *string       `json:"reason,omitempty"`
+	Reason *string `json:"reason,omitempty"`
+
+	// Status The status of the event's call after this event (see CallStatus), or quarantined: the JSON object was stored but cannot be used (see problems); GET /quarantine lists it and POST /quarantine/replay re-reads it.
 	Status ReceiptStatus `json:"status"`
+
+	// Warnings fields of this event that could not be read: each was dropped and the rest of the event used
+	Warnings []string `json:"warnings"`
 }
 
-// ReceiptStatus defines model for Receipt.Status.
+// ReceiptStatus The status of the event's call after this event (see CallStatus), or quarantined: the JSON object was stored but cannot be used (see problems); GET /quarantine lists it and POST /quarantine/replay re-reads it.
 type ReceiptStatus string
+
+// ReplayResult defines model for ReplayResult.
+type ReplayResult struct {
+	// Remaining events still unusable with the current code and configuration
+	Remaining int64 `json:"remaining"`
+
+	// Replayed events that now parse: fed into their calls and removed from the quarantine
+	Replayed int64 `json:"replayed"`
+}
 
 // Validity defines model for Validity.
 type Validity struct {
@@ -398,6 +667,27 @@ type Validity struct {
 	//
 	// Example: true
 	Valid bool `json:"valid"`
+}
+
+// ListCallsParams defines parameters for ListCalls.
+type ListCallsParams struct {
+	// Status only calls in any of these statuses (repeat the parameter: ?status=failed&status=unrouted)
+	Status *[]CallStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Since only calls first seen at or after this time (RFC 3339)
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until only calls first seen before this time (RFC 3339)
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
+	// Q an Aloware call id or a Kendo callId (exact match)
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Limit page size
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor the next value of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // MapEventsJSONBody defines parameters for MapEvents.
@@ -413,6 +703,18 @@ type PushEventParams struct {
 	// Wait Wait up to this long (Go duration such as 30s or 2m, or whole seconds; at most 5m) for the call to be delivered; 201 when it was.
 	Wait *string `form:"wait,omitempty" json:"wait,omitempty"`
 }
+
+// ListQuarantineParams defines parameters for ListQuarantine.
+type ListQuarantineParams struct {
+	// Limit page size
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor the next value of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// RedeliverCallsJSONRequestBody defines body for RedeliverCalls for application/json ContentType.
+type RedeliverCallsJSONRequestBody = BulkRedelivery
 
 // MapEventsJSONRequestBody defines body for MapEvents for application/json ContentType.
 type MapEventsJSONRequestBody MapEventsJSONBody
@@ -1090,23 +1392,62 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListCalls List calls
+	//
+	// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+	//
+	// Corresponds with GET /calls (the `ListCalls` operationId).
+	ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RedeliverCallsWithBody Send many calls to Kendo again
+	//
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+	RedeliverCallsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RedeliverCalls Send many calls to Kendo again
+	//
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+	RedeliverCalls(ctx context.Context, body RedeliverCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EraseCall Erase a call's stored content
+	//
+	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+	//
+	// Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
+	EraseCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCall Show where a call stands
 	//
-	// The call's record: status, Kendo's `callId` once delivered, attempts, the last error and the events seen (names and times). Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 only for ids never seen.
+	// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 	//
 	// Corresponds with GET /calls/{alowareCallId} (the `GetCall` operationId).
 	GetCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RedeliverCall Send a failed call to Kendo again
 	//
-	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice.
+	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 	//
 	// Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
 	RedeliverCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SkipCall Stop a waiting delivery
+	//
+	// An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
+	//
+	// Corresponds with POST /calls/{alowareCallId}/skip (the `SkipCall` operationId).
+	SkipCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetHealth Liveness
 	//
-	// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process.
+	// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process. Never asks for credentials.
 	//
 	// Corresponds with GET /healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1138,7 +1479,9 @@ type ClientInterface interface {
 
 	// PushEventWithBody Take in one Aloware webhook delivery
 	//
-	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+	//
+	// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1147,16 +1490,32 @@ type ClientInterface interface {
 
 	// PushEvent Take in one Aloware webhook delivery
 	//
-	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+	//
+	// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /push (the `PushEvent` operationId).
 	PushEvent(ctx context.Context, params *PushEventParams, body PushEventJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListQuarantine List events that could not be used
+	//
+	// JSON objects /push stored but could not use (no readable call id, an unknown shape), newest first, each with its id, arrival time, event name if any, size and problems; and how many there are and the bytes they take. Their content is not shown here.
+	//
+	// Corresponds with GET /quarantine (the `ListQuarantine` operationId).
+	ListQuarantine(ctx context.Context, params *ListQuarantineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReplayQuarantine Re-read the quarantine with the current code
+	//
+	// After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
+	//
+	// Corresponds with POST /quarantine/replay (the `ReplayQuarantine` operationId).
+	ReplayQuarantine(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetReadiness Readiness
 	//
-	// 200 when the database answers; 503 while it does not, and from the moment a shutdown begins, so a load balancer stops sending events first.
+	// 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1164,6 +1523,8 @@ type ClientInterface interface {
 	// ValidatePayloadWithBody Check a payload against Kendo's Push API rules
 	//
 	// Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
+	//
+	// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1174,15 +1535,89 @@ type ClientInterface interface {
 	//
 	// Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
 	//
+	// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /validate (the `ValidatePayload` operationId).
 	ValidatePayload(ctx context.Context, body ValidatePayloadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// ListCalls List calls
+//
+// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+//
+// Corresponds with GET /calls (the `ListCalls` operationId).
+func (c *Client) ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCallsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RedeliverCallsWithBody Send many calls to Kendo again
+//
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+func (c *Client) RedeliverCallsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverCallsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RedeliverCalls Send many calls to Kendo again
+//
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+func (c *Client) RedeliverCalls(ctx context.Context, body RedeliverCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverCallsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EraseCall Erase a call's stored content
+//
+// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+//
+// Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
+func (c *Client) EraseCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEraseCallRequest(c.Server, alowareCallId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetCall Show where a call stands
 //
-// The call's record: status, Kendo's `callId` once delivered, attempts, the last error and the events seen (names and times). Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 only for ids never seen.
+// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 //
 // Corresponds with GET /calls/{alowareCallId} (the `GetCall` operationId).
 func (c *Client) GetCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1199,7 +1634,7 @@ func (c *Client) GetCall(ctx context.Context, alowareCallId string, reqEditors .
 
 // RedeliverCall Send a failed call to Kendo again
 //
-// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice.
+// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 //
 // Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
 func (c *Client) RedeliverCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1214,9 +1649,26 @@ func (c *Client) RedeliverCall(ctx context.Context, alowareCallId string, reqEdi
 	return c.Client.Do(req)
 }
 
+// SkipCall Stop a waiting delivery
+//
+// An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
+//
+// Corresponds with POST /calls/{alowareCallId}/skip (the `SkipCall` operationId).
+func (c *Client) SkipCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSkipCallRequest(c.Server, alowareCallId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetHealth Liveness
 //
-// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process.
+// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process. Never asks for credentials.
 //
 // Corresponds with GET /healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1288,7 +1740,9 @@ func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // PushEventWithBody Take in one Aloware webhook delivery
 //
-// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+//
+// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1307,7 +1761,9 @@ func (c *Client) PushEventWithBody(ctx context.Context, params *PushEventParams,
 
 // PushEvent Take in one Aloware webhook delivery
 //
-// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+//
+// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1324,9 +1780,43 @@ func (c *Client) PushEvent(ctx context.Context, params *PushEventParams, body Pu
 	return c.Client.Do(req)
 }
 
+// ListQuarantine List events that could not be used
+//
+// JSON objects /push stored but could not use (no readable call id, an unknown shape), newest first, each with its id, arrival time, event name if any, size and problems; and how many there are and the bytes they take. Their content is not shown here.
+//
+// Corresponds with GET /quarantine (the `ListQuarantine` operationId).
+func (c *Client) ListQuarantine(ctx context.Context, params *ListQuarantineParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQuarantineRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReplayQuarantine Re-read the quarantine with the current code
+//
+// After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
+//
+// Corresponds with POST /quarantine/replay (the `ReplayQuarantine` operationId).
+func (c *Client) ReplayQuarantine(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReplayQuarantineRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetReadiness Readiness
 //
-// 200 when the database answers; 503 while it does not, and from the moment a shutdown begins, so a load balancer stops sending events first.
+// 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1344,6 +1834,8 @@ func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn
 // ValidatePayloadWithBody Check a payload against Kendo's Push API rules
 //
 // Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
+//
+// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1364,6 +1856,8 @@ func (c *Client) ValidatePayloadWithBody(ctx context.Context, contentType string
 //
 // Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
 //
+// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /validate (the `ValidatePayload` operationId).
@@ -1377,6 +1871,194 @@ func (c *Client) ValidatePayload(ctx context.Context, body ValidatePayloadJSONRe
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListCallsRequest constructs an http.Request for the ListCalls method
+func NewListCallsRequest(server string, params *ListCallsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRedeliverCallsRequest calls the generic RedeliverCalls builder with application/json body
+func NewRedeliverCallsRequest(server string, body RedeliverCallsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRedeliverCallsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRedeliverCallsRequestWithBody constructs an http.Request for the RedeliverCalls method, with any body, and a specified content type
+func NewRedeliverCallsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls/redeliver")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewEraseCallRequest constructs an http.Request for the EraseCall method
+func NewEraseCallRequest(server string, alowareCallId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "alowareCallId", alowareCallId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewGetCallRequest constructs an http.Request for the GetCall method
@@ -1430,6 +2112,40 @@ func NewRedeliverCallRequest(server string, alowareCallId string) (*http.Request
 	}
 
 	operationPath := fmt.Sprintf("/calls/%s/redeliver", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSkipCallRequest constructs an http.Request for the SkipCall method
+func NewSkipCallRequest(server string, alowareCallId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "alowareCallId", alowareCallId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/calls/%s/skip", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -1608,6 +2324,99 @@ func NewPushEventRequestWithBody(server string, params *PushEventParams, content
 	return req, nil
 }
 
+// NewListQuarantineRequest constructs an http.Request for the ListQuarantine method
+func NewListQuarantineRequest(server string, params *ListQuarantineParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/quarantine")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReplayQuarantineRequest constructs an http.Request for the ReplayQuarantine method
+func NewReplayQuarantineRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/quarantine/replay")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReadinessRequest constructs an http.Request for the GetReadiness method
 func NewGetReadinessRequest(server string) (*http.Request, error) {
 	var err error
@@ -1719,9 +2528,45 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListCallsWithResponse List calls
+	//
+	// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /calls (the `ListCalls` operationId).
+	ListCallsWithResponse(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error)
+
+	// RedeliverCallsWithBodyWithResponse Send many calls to Kendo again
+	//
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+	RedeliverCallsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RedeliverCallsResponse, error)
+
+	// RedeliverCallsWithResponse Send many calls to Kendo again
+	//
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+	RedeliverCallsWithResponse(ctx context.Context, body RedeliverCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*RedeliverCallsResponse, error)
+
+	// EraseCallWithResponse Erase a call's stored content
+	//
+	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
+	EraseCallWithResponse(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*EraseCallResponse, error)
+
 	// GetCallWithResponse Show where a call stands
 	//
-	// The call's record: status, Kendo's `callId` once delivered, attempts, the last error and the events seen (names and times). Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 only for ids never seen.
+	// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1730,16 +2575,25 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverCallWithResponse Send a failed call to Kendo again
 	//
-	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice.
+	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
 	RedeliverCallWithResponse(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*RedeliverCallResponse, error)
 
+	// SkipCallWithResponse Stop a waiting delivery
+	//
+	// An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /calls/{alowareCallId}/skip (the `SkipCall` operationId).
+	SkipCallWithResponse(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*SkipCallResponse, error)
+
 	// GetHealthWithResponse Liveness
 	//
-	// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process.
+	// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process. Never asks for credentials.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1775,7 +2629,9 @@ type ClientWithResponsesInterface interface {
 
 	// PushEventWithBodyWithResponse Take in one Aloware webhook delivery
 	//
-	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+	//
+	// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1784,16 +2640,36 @@ type ClientWithResponsesInterface interface {
 
 	// PushEventWithResponse Take in one Aloware webhook delivery
 	//
-	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+	// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+	//
+	// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /push (the `PushEvent` operationId).
 	PushEventWithResponse(ctx context.Context, params *PushEventParams, body PushEventJSONRequestBody, reqEditors ...RequestEditorFn) (*PushEventResponse, error)
 
+	// ListQuarantineWithResponse List events that could not be used
+	//
+	// JSON objects /push stored but could not use (no readable call id, an unknown shape), newest first, each with its id, arrival time, event name if any, size and problems; and how many there are and the bytes they take. Their content is not shown here.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /quarantine (the `ListQuarantine` operationId).
+	ListQuarantineWithResponse(ctx context.Context, params *ListQuarantineParams, reqEditors ...RequestEditorFn) (*ListQuarantineResponse, error)
+
+	// ReplayQuarantineWithResponse Re-read the quarantine with the current code
+	//
+	// After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /quarantine/replay (the `ReplayQuarantine` operationId).
+	ReplayQuarantineWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReplayQuarantineResponse, error)
+
 	// GetReadinessWithResponse Readiness
 	//
-	// 200 when the database answers; 503 while it does not, and from the moment a shutdown begins, so a load balancer stops sending events first.
+	// 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1804,6 +2680,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
 	//
+	// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /validate (the `ValidatePayload` operationId).
@@ -1813,17 +2691,199 @@ type ClientWithResponsesInterface interface {
 	//
 	// Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
 	//
+	// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /validate (the `ValidatePayload` operationId).
 	ValidatePayloadWithResponse(ctx context.Context, body ValidatePayloadJSONRequestBody, reqEditors ...RequestEditorFn) (*ValidatePayloadResponse, error)
 }
 
-type GetCallResponse struct {
+// ListCallsResponse503Headers the declared response headers of an HTTP 503 response for ListCalls
+type ListCallsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallPage
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListCallsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCallsResponse) GetJSON200() *CallPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListCallsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RedeliverCallsResponse503Headers the declared response headers of an HTTP 503 response for RedeliverCalls
+type RedeliverCallsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type RedeliverCallsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *BulkResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RedeliverCallsResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r RedeliverCallsResponse) GetJSON202() *BulkResult {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RedeliverCallsResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RedeliverCallsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r RedeliverCallsResponse) GetApplicationproblemJSON408() *ErrorModel {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r RedeliverCallsResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RedeliverCallsResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RedeliverCallsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RedeliverCallsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RedeliverCallsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RedeliverCallsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RedeliverCallsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RedeliverCallsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// EraseCallResponse503Headers the declared response headers of an HTTP 503 response for EraseCall
+type EraseCallResponse503Headers struct {
+	RetryAfter *int
+}
+
+type EraseCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CallRecord
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *ErrorModel
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -1832,11 +2892,101 @@ type GetCallResponse struct {
 	ApplicationproblemJSON500 *ErrorModel
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *EraseCallResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r EraseCallResponse) GetJSON200() *CallRecord {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r EraseCallResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EraseCallResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r EraseCallResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r EraseCallResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r EraseCallResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r EraseCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EraseCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EraseCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EraseCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetCallResponse503Headers the declared response headers of an HTTP 503 response for GetCall
+type GetCallResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallRecord
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCallResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCallResponse) GetJSON200() *CallRecord {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetCallResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -1888,26 +3038,42 @@ func (r GetCallResponse) ContentType() string {
 	return ""
 }
 
+// RedeliverCallResponse503Headers the declared response headers of an HTTP 503 response for RedeliverCall
+type RedeliverCallResponse503Headers struct {
+	RetryAfter *int
+}
+
 type RedeliverCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON202 the response for an HTTP 202 `application/json` response
 	JSON202 *CallRecord
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *ErrorModel
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *ErrorModel
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ErrorModel
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *ErrorModel
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *RedeliverCallResponse503Headers
 }
 
 // GetJSON202 returns the response for an HTTP 202 `application/json` response
 func (r RedeliverCallResponse) GetJSON202() *CallRecord {
 	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RedeliverCallResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
 }
 
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
@@ -1918,6 +3084,11 @@ func (r RedeliverCallResponse) GetApplicationproblemJSON404() *ErrorModel {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RedeliverCallResponse) GetApplicationproblemJSON409() *ErrorModel {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r RedeliverCallResponse) GetApplicationproblemJSON410() *ErrorModel {
+	return r.ApplicationproblemJSON410
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -1958,6 +3129,96 @@ func (r RedeliverCallResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RedeliverCallResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SkipCallResponse503Headers the declared response headers of an HTTP 503 response for SkipCall
+type SkipCallResponse503Headers struct {
+	RetryAfter *int
+}
+
+type SkipCallResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CallRecord
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SkipCallResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SkipCallResponse) GetJSON200() *CallRecord {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SkipCallResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SkipCallResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SkipCallResponse) GetApplicationproblemJSON409() *ErrorModel {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SkipCallResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SkipCallResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SkipCallResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SkipCallResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SkipCallResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SkipCallResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SkipCallResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2012,6 +3273,11 @@ func (r GetHealthResponse) ContentType() string {
 	return ""
 }
 
+// MapEventsResponse503Headers the declared response headers of an HTTP 503 response for MapEvents
+type MapEventsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type MapEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2019,12 +3285,20 @@ type MapEventsResponse struct {
 	JSON200 *MapResult
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *ErrorModel
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *ErrorModel
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ErrorModel
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *MapEventsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2035,6 +3309,16 @@ func (r MapEventsResponse) GetJSON200() *MapResult {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r MapEventsResponse) GetApplicationproblemJSON400() *ErrorModel {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r MapEventsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r MapEventsResponse) GetApplicationproblemJSON408() *ErrorModel {
+	return r.ApplicationproblemJSON408
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -2050,6 +3334,11 @@ func (r MapEventsResponse) GetApplicationproblemJSON422() *ErrorModel {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r MapEventsResponse) GetApplicationproblemJSON500() *ErrorModel {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r MapEventsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2084,13 +3373,20 @@ func (r MapEventsResponse) ContentType() string {
 type GetMetricsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r GetMetricsResponse) GetApplicationproblemJSONDefault() *ErrorModel {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMetricsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMetricsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -2122,6 +3418,11 @@ func (r GetMetricsResponse) ContentType() string {
 	return ""
 }
 
+// PushEventResponse503Headers the declared response headers of an HTTP 503 response for PushEvent
+type PushEventResponse503Headers struct {
+	RetryAfter *int
+}
+
 type PushEventResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2133,6 +3434,10 @@ type PushEventResponse struct {
 	JSON202 *Receipt
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *ErrorModel
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *ErrorModel
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -2141,6 +3446,8 @@ type PushEventResponse struct {
 	ApplicationproblemJSON500 *ErrorModel
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *PushEventResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2161,6 +3468,16 @@ func (r PushEventResponse) GetJSON202() *Receipt {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r PushEventResponse) GetApplicationproblemJSON400() *ErrorModel {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PushEventResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r PushEventResponse) GetApplicationproblemJSON408() *ErrorModel {
+	return r.ApplicationproblemJSON408
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -2206,6 +3523,151 @@ func (r PushEventResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PushEventResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListQuarantineResponse503Headers the declared response headers of an HTTP 503 response for ListQuarantine
+type ListQuarantineResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListQuarantineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QuarantinePage
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListQuarantineResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQuarantineResponse) GetJSON200() *QuarantinePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListQuarantineResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListQuarantineResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListQuarantineResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListQuarantineResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQuarantineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQuarantineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQuarantineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQuarantineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ReplayQuarantineResponse503Headers the declared response headers of an HTTP 503 response for ReplayQuarantine
+type ReplayQuarantineResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ReplayQuarantineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReplayResult
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ReplayQuarantineResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReplayQuarantineResponse) GetJSON200() *ReplayResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReplayQuarantineResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReplayQuarantineResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReplayQuarantineResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReplayQuarantineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReplayQuarantineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReplayQuarantineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReplayQuarantineResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2267,6 +3729,11 @@ func (r GetReadinessResponse) ContentType() string {
 	return ""
 }
 
+// ValidatePayloadResponse503Headers the declared response headers of an HTTP 503 response for ValidatePayload
+type ValidatePayloadResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ValidatePayloadResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2274,12 +3741,20 @@ type ValidatePayloadResponse struct {
 	JSON200 *Validity
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *ErrorModel
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *ErrorModel
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ErrorModel
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ValidatePayloadResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2290,6 +3765,16 @@ func (r ValidatePayloadResponse) GetJSON200() *Validity {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r ValidatePayloadResponse) GetApplicationproblemJSON400() *ErrorModel {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ValidatePayloadResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r ValidatePayloadResponse) GetApplicationproblemJSON408() *ErrorModel {
+	return r.ApplicationproblemJSON408
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -2305,6 +3790,11 @@ func (r ValidatePayloadResponse) GetApplicationproblemJSON422() *ErrorModel {
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
 func (r ValidatePayloadResponse) GetApplicationproblemJSON500() *ErrorModel {
 	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ValidatePayloadResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2336,9 +3826,69 @@ func (r ValidatePayloadResponse) ContentType() string {
 	return ""
 }
 
+// ListCallsWithResponse List calls
+//
+// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /calls (the `ListCalls` operationId).
+func (c *ClientWithResponses) ListCallsWithResponse(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*ListCallsResponse, error) {
+	rsp, err := c.ListCalls(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCallsResponse(rsp)
+}
+
+// RedeliverCallsWithBodyWithResponse Send many calls to Kendo again
+//
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+func (c *ClientWithResponses) RedeliverCallsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RedeliverCallsResponse, error) {
+	rsp, err := c.RedeliverCallsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverCallsResponse(rsp)
+}
+
+// RedeliverCallsWithResponse Send many calls to Kendo again
+//
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calls/redeliver (the `RedeliverCalls` operationId).
+func (c *ClientWithResponses) RedeliverCallsWithResponse(ctx context.Context, body RedeliverCallsJSONRequestBody, reqEditors ...RequestEditorFn) (*RedeliverCallsResponse, error) {
+	rsp, err := c.RedeliverCalls(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRedeliverCallsResponse(rsp)
+}
+
+// EraseCallWithResponse Erase a call's stored content
+//
+// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
+func (c *ClientWithResponses) EraseCallWithResponse(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*EraseCallResponse, error) {
+	rsp, err := c.EraseCall(ctx, alowareCallId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEraseCallResponse(rsp)
+}
+
 // GetCallWithResponse Show where a call stands
 //
-// The call's record: status, Kendo's `callId` once delivered, attempts, the last error and the events seen (names and times). Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 only for ids never seen.
+// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2353,7 +3903,7 @@ func (c *ClientWithResponses) GetCallWithResponse(ctx context.Context, alowareCa
 
 // RedeliverCallWithResponse Send a failed call to Kendo again
 //
-// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice.
+// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2366,9 +3916,24 @@ func (c *ClientWithResponses) RedeliverCallWithResponse(ctx context.Context, alo
 	return ParseRedeliverCallResponse(rsp)
 }
 
+// SkipCallWithResponse Stop a waiting delivery
+//
+// An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /calls/{alowareCallId}/skip (the `SkipCall` operationId).
+func (c *ClientWithResponses) SkipCallWithResponse(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*SkipCallResponse, error) {
+	rsp, err := c.SkipCall(ctx, alowareCallId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSkipCallResponse(rsp)
+}
+
 // GetHealthWithResponse Liveness
 //
-// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process.
+// 200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process. Never asks for credentials.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2428,7 +3993,9 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 
 // PushEventWithBodyWithResponse Take in one Aloware webhook delivery
 //
-// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+//
+// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2443,7 +4010,9 @@ func (c *ClientWithResponses) PushEventWithBodyWithResponse(ctx context.Context,
 
 // PushEventWithResponse Take in one Aloware webhook delivery
 //
-// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.
+// Point Aloware's webhook (or an n8n, Make or Zapier step) here. The event is stored durably before the answer, merged with the other events of its call, and the call is sent to Kendo once it is complete and has a recording or transcript, after the settle time. Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for a call that had already been delivered. Aloware's test delivery `{"test_payload": true}` gets a 202 with status `ignored`.
+//
+// Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2456,9 +4025,39 @@ func (c *ClientWithResponses) PushEventWithResponse(ctx context.Context, params 
 	return ParsePushEventResponse(rsp)
 }
 
+// ListQuarantineWithResponse List events that could not be used
+//
+// JSON objects /push stored but could not use (no readable call id, an unknown shape), newest first, each with its id, arrival time, event name if any, size and problems; and how many there are and the bytes they take. Their content is not shown here.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /quarantine (the `ListQuarantine` operationId).
+func (c *ClientWithResponses) ListQuarantineWithResponse(ctx context.Context, params *ListQuarantineParams, reqEditors ...RequestEditorFn) (*ListQuarantineResponse, error) {
+	rsp, err := c.ListQuarantine(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQuarantineResponse(rsp)
+}
+
+// ReplayQuarantineWithResponse Re-read the quarantine with the current code
+//
+// After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /quarantine/replay (the `ReplayQuarantine` operationId).
+func (c *ClientWithResponses) ReplayQuarantineWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReplayQuarantineResponse, error) {
+	rsp, err := c.ReplayQuarantine(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReplayQuarantineResponse(rsp)
+}
+
 // GetReadinessWithResponse Readiness
 //
-// 200 when the database answers; 503 while it does not, and from the moment a shutdown begins, so a load balancer stops sending events first.
+// 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2475,6 +4074,8 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 //
 // Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
 //
+// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /validate (the `ValidatePayload` operationId).
@@ -2490,6 +4091,8 @@ func (c *ClientWithResponses) ValidatePayloadWithBodyWithResponse(ctx context.Co
 //
 // Answers 200 `{"valid": true}` when Kendo would accept the payload, else a 422 problem listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.
 //
+// The point of this route is payloads that break those rules, so the body is not held to the schema before it is checked. For example `{"callTitle":"Demo","repEmail":"not-an-email","duration":"66","metadata":{"nested":{"a":1}}}` answers 422 with one error for each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), `body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); the 422 example below is that answer.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /validate (the `ValidatePayload` operationId).
@@ -2501,15 +4104,170 @@ func (c *ClientWithResponses) ValidatePayloadWithResponse(ctx context.Context, b
 	return ParseValidatePayloadResponse(rsp)
 }
 
-// ParseGetCallResponse parses an HTTP response from a GetCallWithResponse call
-func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
+// ParseListCallsResponse parses an HTTP response from a ListCallsWithResponse call
+func ParseListCallsResponse(rsp *http.Response) (*ListCallsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &GetCallResponse{
+	response := &ListCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListCallsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseRedeliverCallsResponse parses an HTTP response from a RedeliverCallsWithResponse call
+func ParseRedeliverCallsResponse(rsp *http.Response) (*RedeliverCallsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RedeliverCallsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest BulkResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RedeliverCallsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseEraseCallResponse parses an HTTP response from a EraseCallWithResponse call
+func ParseEraseCallResponse(rsp *http.Response) (*EraseCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EraseCallResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -2521,6 +4279,13 @@ func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest ErrorModel
@@ -2552,6 +4317,93 @@ func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 503:
+		var headers EraseCallResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetCallResponse parses an HTTP response from a GetCallWithResponse call
+func ParseGetCallResponse(rsp *http.Response) (*GetCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetCallResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
@@ -2575,6 +4427,101 @@ func ParseRedeliverCallResponse(rsp *http.Response) (*RedeliverCallResponse, err
 			return nil, err
 		}
 		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers RedeliverCallResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSkipCallResponse parses an HTTP response from a SkipCallWithResponse call
+func ParseSkipCallResponse(rsp *http.Response) (*SkipCallResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SkipCallResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CallRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest ErrorModel
@@ -2611,6 +4558,19 @@ func ParseRedeliverCallResponse(rsp *http.Response) (*RedeliverCallResponse, err
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers SkipCallResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2677,6 +4637,20 @@ func ParseMapEventsResponse(rsp *http.Response) (*MapEventsResponse, error) {
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest ErrorModel
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2698,6 +4672,26 @@ func ParseMapEventsResponse(rsp *http.Response) (*MapEventsResponse, error) {
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers MapEventsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2717,12 +4711,19 @@ func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest ErrorModel
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
 
 	}
 
@@ -2771,6 +4772,20 @@ func ParsePushEventResponse(rsp *http.Response) (*PushEventResponse, error) {
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest ErrorModel
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2799,6 +4814,146 @@ func ParsePushEventResponse(rsp *http.Response) (*PushEventResponse, error) {
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers PushEventResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListQuarantineResponse parses an HTTP response from a ListQuarantineWithResponse call
+func ParseListQuarantineResponse(rsp *http.Response) (*ListQuarantineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQuarantineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QuarantinePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListQuarantineResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReplayQuarantineResponse parses an HTTP response from a ReplayQuarantineWithResponse call
+func ParseReplayQuarantineResponse(rsp *http.Response) (*ReplayQuarantineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReplayQuarantineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplayResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ReplayQuarantineResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2872,6 +5027,20 @@ func ParseValidatePayloadResponse(rsp *http.Response) (*ValidatePayloadResponse,
 		}
 		response.ApplicationproblemJSON400 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest ErrorModel
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2893,6 +5062,26 @@ func ParseValidatePayloadResponse(rsp *http.Response) (*ValidatePayloadResponse,
 		}
 		response.ApplicationproblemJSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ValidatePayloadResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

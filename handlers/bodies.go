@@ -25,6 +25,10 @@ const DefaultBodyMemory = 64 << 20
 // body through at 350 KB/s. (A variable only so a test can wait less.)
 var bodyReadTimeout = 15 * time.Second
 
+// defaultBodyLimit is huma's default MaxBodyBytes (1 MiB), for an operation that takes a
+// body but sets no limit.
+const defaultBodyLimit = 1<<20 + 1
+
 // unknownLengthStep is how much of the budget a body without Content-Length (chunked)
 // reserves at first; it reserves more as its buffer grows.
 const unknownLengthStep = 64 << 10
@@ -61,11 +65,19 @@ func (b *bodies) middleware(api huma.API) func(huma.Context, func(huma.Context))
 	return func(ctx huma.Context, next func(huma.Context)) {
 		op := ctx.Operation()
 		r, w := humago.Unwrap(ctx)
-		if op == nil || op.MaxBodyBytes <= 0 || r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+		if op == nil || r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
 			next(ctx)
 			return
 		}
-		maxBytes := op.MaxBodyBytes - 1 // huma's limit is one past the largest accepted size
+		limit := op.MaxBodyBytes
+		if limit <= 0 {
+			if op.RequestBody == nil {
+				next(ctx) // takes no body: nobody reads it
+				return
+			}
+			limit = defaultBodyLimit // huma reads a RawBody without a limit of its own
+		}
+		maxBytes := limit - 1 // huma's limit is one past the largest accepted size
 		body, held, status, err := b.read(r, w, maxBytes)
 		defer func() {
 			if held > 0 {

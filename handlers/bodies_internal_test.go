@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 )
 
 // A body that stops arriving is answered 408 at the deadline, and its reservation is
@@ -39,5 +42,29 @@ func TestStalledBodyTimesOut(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("after the stalled body: %d (its reservation was not released?)", resp.StatusCode)
+	}
+}
+
+// An operation registered later without a MaxBodyBytes (a RawBody, which huma reads
+// without a limit) is still behind the budget, with huma's 1 MiB default.
+func TestLaterOperationsAreBudgetedToo(t *testing.T) {
+	mux := http.NewServeMux()
+	api := NewAPI(mux)
+	Register(api, Deps{})
+	huma.Register(api, huma.Operation{OperationID: "raw", Method: http.MethodPost, Path: "/raw"},
+		func(_ context.Context, in *rawInput) (*validOutput, error) {
+			return &validOutput{Body: Validity{Valid: len(in.RawBody) > 0}}, nil
+		})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	for size, want := range map[int]int{1 << 20: http.StatusOK, 1<<20 + 1: http.StatusRequestEntityTooLarge} {
+		resp, err := http.Post(srv.URL+"/raw", "application/json", strings.NewReader(strings.Repeat(" ", size)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%d bytes: %d, want %d", size, resp.StatusCode, want)
+		}
 	}
 }

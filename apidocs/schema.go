@@ -1,6 +1,7 @@
 package apidocs
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -80,6 +81,7 @@ func (s schemas) view(sc *huma.Schema, depth int) schemaView {
 	if sc.Ref != "" {
 		return schemaView{Type: refLink(sc.Ref), Description: markdown(sc.Description)}
 	}
+	sc = flattenAllOf(sc)
 	v := schemaView{Type: typeLabel(sc), Description: markdown(sc.Description), Facts: facts(sc)}
 	if depth >= maxDepth {
 		return v
@@ -103,6 +105,43 @@ func (s schemas) view(sc *huma.Schema, depth int) schemaView {
 		v.Combos = append(v.Combos, c)
 	}
 	return v
+}
+
+// flattenAllOf reads an allOf of plain members as the one schema it amounts to — their
+// fields, required lists and rules together — which is how a reader thinks of it
+// ("these fields, and at least one of transcript and audioUrl"). A referenced member, or
+// a second anyOf/oneOf, stays a combination of its own.
+func flattenAllOf(sc *huma.Schema) *huma.Schema {
+	if len(sc.AllOf) == 0 {
+		return sc
+	}
+	out := *sc
+	out.AllOf = nil
+	out.Properties = map[string]*huma.Schema{}
+	for k, p := range sc.Properties {
+		out.Properties[k] = p
+	}
+	for _, m := range sc.AllOf {
+		if m.Ref != "" || (len(m.AnyOf) > 0 && len(out.AnyOf) > 0) || (len(m.OneOf) > 0 && len(out.OneOf) > 0) {
+			out.AllOf = append(out.AllOf, m)
+			continue
+		}
+		for k, p := range m.Properties {
+			out.Properties[k] = p
+		}
+		out.Required = append(out.Required, m.Required...)
+		out.AnyOf = append(out.AnyOf, m.AnyOf...)
+		out.OneOf = append(out.OneOf, m.OneOf...)
+		out.Type = cmp.Or(out.Type, m.Type)
+		out.Description = cmp.Or(out.Description, m.Description)
+		if out.AdditionalProperties == nil {
+			out.AdditionalProperties = m.AdditionalProperties
+		}
+	}
+	if len(out.Properties) > 0 && out.Type == "" {
+		out.Type = "object"
+	}
+	return &out
 }
 
 // alternative views one branch of anyOf/oneOf/allOf. Branches are often partial

@@ -40,6 +40,7 @@ const (
 	DefaultRetain           = 720 * time.Hour
 	DefaultKeyProbeInterval = 5 * time.Minute
 	DefaultQuarantineMaxMB  = 100
+	DefaultBodyMemoryMB     = 64
 	// DefaultGrace is how long a ready call waits once nothing more is expected (it has
 	// its recording, transcript and summary): room for a trailing Call-Disposed.
 	DefaultGrace = 5 * time.Second
@@ -73,6 +74,7 @@ type Config struct {
 	KeyProbeInterval time.Duration `flag:"key-probe-interval" validate:"gt=0"`
 	QuarantineMaxMB  int           `flag:"quarantine-max-mb" validate:"gte=1"`
 	UIBasic          string        `flag:"ui-basic" validate:"omitempty,userpass"`
+	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"` // room for one 5 MiB body at least
 
 	// Kendo teams (the keys they name are read from the environment) and the secret of
 	// Kendo's outbound webhook.
@@ -129,6 +131,9 @@ var options = []option{
 	{name: "key-probe-interval", usage: "while Kendo rejects a key (401/403), how often one request tests it", bind: dur(func(c *Config) *time.Duration { return &c.KeyProbeInterval }, DefaultKeyProbeInterval)},
 	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never holds more than this many MB; past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.IntVar(&c.QuarantineMaxMB, name, DefaultQuarantineMaxMB, usage)
+	}},
+	{name: "body-memory-mb", usage: "MiB that request bodies may hold in memory at once; a body that does not fit gets 503 with Retry-After, unread", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.Int64Var(&c.BodyMemoryMB, name, DefaultBodyMemoryMB, usage)
 	}},
 	{name: "ui-basic", usage: "user:pass for the ops page /ui (else the inbound credentials; else loopback clients only)", secret: true, bind: str(func(c *Config) *string { return &c.UIBasic }, "")},
 }
@@ -334,6 +339,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("key-probe-interval", c.KeyProbeInterval.String()),
 		slog.Int("quarantine-max-mb", c.QuarantineMaxMB),
 		slog.String("ui-basic", redactBasic(c.UIBasic)),
+		slog.Int64("body-memory-mb", c.BodyMemoryMB),
 	}
 }
 

@@ -30,7 +30,7 @@ func TestParseDefaults(t *testing.T) {
 		Settle: 60 * time.Second, AlowareAPIURL: "https://app.aloware.com",
 		ArtifactWait: 10 * time.Minute, RetryHorizon: 24 * time.Hour, KendoTimeout: 15 * time.Second,
 		RescueAfter: 2 * time.Minute, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
-		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100,
+		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100, BodyMemoryMB: 64,
 		Rate: kendo.Rate{Limit: 30, Period: time.Minute},
 	}
 	if got := c.Router.String(); got != "default (no key, 30/min); default default" {
@@ -132,6 +132,7 @@ func TestParseErrors(t *testing.T) {
 		{"listen port too big", []string{"--listen", ":70000"}, nil, []string{"--listen:", "0 to 65535"}},
 		{"empty listen", []string{"--listen", ""}, nil, []string{"--listen: must be set"}},
 		{"negative settle", []string{"--settle", "-1s"}, nil, []string{"--settle:", "negative"}},
+		{"body memory below one body", []string{"--body-memory-mb", "5"}, nil, []string{"--body-memory-mb: must be at least 6 (got 5)"}},
 		{"zero kendo timeout", []string{"--kendo-timeout", "0s"}, nil, []string{"--kendo-timeout:", "positive"}},
 		{"log level", []string{"--log-level", "loud"}, nil, []string{"--log-level:", "debug, info, warn, error"}},
 		{"unknown flag", []string{"--nope"}, nil, []string{"flag provided but not defined: -nope"}},
@@ -216,7 +217,7 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"aloware-api-url": "http://a", "aloware-api-token": "at", "rep-email-map": "/m.csv", "artifact-wait": "2s",
 		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "9s",
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
-		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p",
+		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p", "body-memory-mb": "128",
 	}
 	flags := Flags()
 	if len(flags) != len(values) {

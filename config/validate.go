@@ -98,6 +98,8 @@ func message(fe validator.FieldError) string {
 			return fmt.Sprintf("must be at least %s (got %v)", fe.Param(), fe.Value())
 		}
 		return fmt.Sprintf("must not be negative (got %v)", fe.Value())
+	case "min":
+		return fmt.Sprintf("must be at least %s (got %v)", fe.Param(), fe.Value())
 	case "printascii", "excludes":
 		return "must be printable ASCII without spaces"
 	}

@@ -49,6 +49,12 @@ Authentication: when the service runs with ` + "`--inbound-token`" + ` or ` + "`
 route except /healthz, /readyz, /docs and /openapi.* (and /metrics unless ` + "`--metrics-auth`" + `)
 needs ` + "`Authorization: Bearer …`" + ` or ` + "`Authorization: Basic …`" + `. Without them the service is open.`
 
+// Arrays in answers are never null: the wire types turn a nil slice into an empty one.
+// huma's default (arrays nullable) would type every list "T[] | null" in generated
+// clients. This is huma's documented package setting; it applies before any schema is
+// built.
+func init() { huma.DefaultArrayNullable = false }
+
 // schemaNames gives the edge's response types self-explaining component names.
 var schemaNames = map[string]string{
 	"mapping.Result": "MapResult",
@@ -82,6 +88,7 @@ func Config() huma.Config {
 		},
 	}
 	cfg.Info.Description = apiDescription
+	cfg.Servers = servers
 	cfg.Tags = []*huma.Tag{
 		{Name: "calls", Description: "Take Aloware events in and follow each call to Kendo."},
 		{Name: "tools", Description: "Pure helpers: map and validate without storing anything."},
@@ -94,7 +101,7 @@ func Config() huma.Config {
 		Description:          "One raw Aloware webhook delivery, in any of its shapes: the envelope `{\"event\": …, \"body\": {…}}`, a bare communication object, Zapier's flattened Title-Case form, or Aloware's test `{\"test_payload\": true}`. Fields are open-ended; unknown ones are ignored.",
 		AdditionalProperties: true,
 		Properties: map[string]*huma.Schema{
-			"event": {Type: "string", Description: "Aloware event name as delivered", Examples: []any{"OutboundPhoneCall-DispositionCompleted", "Recording-Saved", "Transcription-Saved"}},
+			"event": {Type: "string", Description: "Aloware event name as delivered (OutboundPhoneCall-DispositionCompleted, Recording-Saved, Transcription-Saved …)", Examples: []any{"Recording-Saved"}},
 			"body":  {Type: "object", Description: "The communication (or, for transcription.* events, an object holding it)", AdditionalProperties: true},
 		},
 	}
@@ -146,7 +153,28 @@ func kendoPushPayload() *huma.Schema {
 			p.Extensions = map[string]any{"x-go-name": goName(name) + "Snake"}
 		}
 	}
-	return &s
+	return requireOneOf(&s)
+}
+
+// requireOneOf restates "the fields, and at least one of transcript, audioUrl and
+// audio_url" as allOf [the fields, anyOf [each requirement]]. The JSON Schema's form (the
+// anyOf beside the properties) means the same, but generators read it as "the fields, or
+// one of the requirements", which types every field optional and the required ones as
+// unknown. Each requirement names its property's type, so it reads as that type.
+func requireOneOf(s *huma.Schema) *huma.Schema {
+	alternatives := s.AnyOf
+	s.AnyOf = nil
+	for _, alt := range alternatives {
+		for name, p := range alt.Properties {
+			if base, ok := s.Properties[name]; ok && p.Type == "" {
+				p.Type = base.Type
+			}
+		}
+	}
+	outer := &huma.Schema{Title: s.Title, Description: s.Description,
+		AllOf: []*huma.Schema{s, {AnyOf: alternatives}}}
+	s.Title, s.Description = "", ""
+	return outer
 }
 
 // goName turns audio_url into AudioUrl.

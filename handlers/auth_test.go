@@ -20,6 +20,8 @@ func TestInboundAuth(t *testing.T) {
 		protected := []struct{ method, path string }{
 			{"POST", "/map"}, {"POST", "/validate"}, {"POST", "/push"},
 			{"GET", "/calls/1"}, {"POST", "/calls/1/redeliver"}, {"GET", "/nope"},
+			{"GET", "/calls"}, {"POST", "/calls/redeliver"}, {"POST", "/calls/1/skip"}, {"DELETE", "/calls/1"},
+			{"GET", "/quarantine"}, {"POST", "/quarantine/replay"},
 		}
 		if metricsAuth {
 			protected = append(protected, struct{ method, path string }{"GET", "/metrics"})

@@ -16,22 +16,22 @@ import (
 )
 
 type pushInput struct {
-	Wait    string `query:"wait" doc:"Wait up to this long (Go duration such as 30s or 2m, or whole seconds; at most 5m) for the call to be delivered; 201 when it was." example:"30s"`
-	RawBody []byte
+	Wait string `query:"wait" doc:"Wait up to this long (Go duration such as 30s or 2m, or whole seconds; at most 5m) for the call to be delivered; 201 when it was." example:"30s"`
+	// The body is read by the bodies middleware (requestBody), not by huma: one copy.
 }
 
 type receiptOutput struct {
 	Status int
-	Body   delivery.Receipt
+	Body   Receipt
 }
 
 type callInput struct {
-	AlowareCallID string `path:"alowareCallId" maxLength:"64" doc:"Aloware communication id (body.id of its events)" example:"940868616"`
+	AlowareCallID string `path:"alowareCallId" doc:"Aloware communication id (body.id of its events): decimal digits. Any other id answers 404." example:"940868616"`
 }
 
 type callOutput struct {
 	Status int
-	Body   delivery.CallRecord
+	Body   CallRecord
 }
 
 func registerCalls(api huma.API, s *server) {
@@ -46,14 +46,19 @@ func registerCalls(api huma.API, s *server) {
 			"Answers 202 with the call's status once stored; with `?wait=`, 201 with Kendo's `callId` if the " +
 			"call was delivered within the wait; 200 with `duplicate: true` and the original `callId` for " +
 			"a call that had already been delivered. Aloware's test delivery `{\"test_payload\": true}` " +
-			"gets a 202 with status `ignored`. A 503 (with Retry-After) means nothing was stored: send it again.",
+			"gets a 202 with status `ignored`.\n\n" +
+			"Every JSON object is stored: a field that cannot be read is dropped and named in `warnings`; an " +
+			"object that cannot be used at all (no readable call id, an unknown shape) is kept in quarantine " +
+			"and answered 202 with status `quarantined` and its `problems` (see GET /quarantine). Only a body " +
+			"that is not a JSON object (not JSON, empty, an array, over 5 MiB) gets a 4xx and is not kept, and " +
+			"a 422 also when the quarantine is full. A 503 (with Retry-After) means nothing was stored: send it again.",
 		Tags:          []string{"calls"},
 		DefaultStatus: http.StatusAccepted,
 		Responses: map[string]*huma.Response{"202": {
-			Description: "Stored. `status` tells where the call stands (`received`, `scheduled`, `ignored` …) and `deliverAfter` when it will be sent.",
+			Description: "Stored. `status` tells where the call stands (`received`, `scheduled`, `ignored` …, or `quarantined`) and `deliverAfter` when it will be sent.",
 		}},
 		MaxBodyBytes: bodyLimit,
-		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
+		Errors:       append([]int{http.StatusUnauthorized}, bodyErrors...),
 		Security:     protected,
 	}, s.push)
 	describeBody(api, "/push", "One Aloware webhook delivery, as Aloware sends it.",
@@ -68,11 +73,13 @@ func registerCalls(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/calls/{alowareCallId}",
 		Summary:     "Show where a call stands",
-		Description: "The call's record: status, Kendo's `callId` once delivered, attempts, the last error and the " +
-			"events seen (names and times). Every communication id the service has stored answers, " +
-			"ignored ones too (status `ignored` and the reason); 404 only for ids never seen.",
+		Description: "The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), " +
+			"the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its " +
+			"content was purged or erased. Every communication id the service has stored answers, ignored ones " +
+			"too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an " +
+			"Aloware call id (decimal digits, at most 20) without a database read.",
 		Tags:     []string{"calls"},
-		Errors:   []int{http.StatusNotFound, http.StatusServiceUnavailable},
+		Errors:   []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusServiceUnavailable},
 		Security: protected,
 	}, s.getCall)
 
@@ -83,13 +90,14 @@ func registerCalls(api huma.API, s *server) {
 		Summary:     "Send a failed call to Kendo again",
 		Description: "Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key " +
 			"or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered " +
-			"call is never sent twice.",
+			"call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there " +
+			"is nothing left to send.",
 		Tags:          []string{"calls"},
 		DefaultStatus: http.StatusAccepted,
 		Responses: map[string]*huma.Response{"202": {
 			Description: "Redelivery scheduled; the record shows the call back in `scheduled`.",
 		}},
-		Errors:   []int{http.StatusNotFound, http.StatusConflict, http.StatusServiceUnavailable},
+		Errors:   []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusConflict, http.StatusGone, http.StatusServiceUnavailable},
 		Security: protected,
 	}, s.redeliver)
 }
@@ -99,25 +107,26 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	if err != nil {
 		return nil, huma.Error422UnprocessableEntity("invalid wait", &huma.ErrorDetail{Location: "query.wait", Message: err.Error(), Value: in.Wait})
 	}
-	if why := jsonProblem(in.RawBody); why != "" {
+	raw := requestBody(ctx)
+	if why := jsonProblem(raw); why != "" {
 		// Never hand non-JSON to the store; Accept would refuse it anyway.
-		return nil, inputProblem(in.RawBody, &notJSONError{why})
+		return nil, inputProblem(raw, &notJSONError{why})
 	}
 	if s.deps.Pusher == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
-	rec, err := s.deps.Pusher.Accept(ctx, in.RawBody)
+	rec, err := s.deps.Pusher.Accept(ctx, raw)
 	if err != nil {
 		var ie *aloware.InputError
 		if errors.As(err, &ie) {
-			return nil, inputProblem(in.RawBody, err)
+			return nil, inputProblem(raw, err)
 		}
 		s.log.Error("push: event not stored", "error", err)
 		return nil, unavailable("the event could not be stored; nothing was kept, send it again")
 	}
 	// From here on the event is stored: whatever happens, the answer is a 2xx.
 	if rec.Duplicate {
-		return &receiptOutput{Status: http.StatusOK, Body: rec}, nil
+		return &receiptOutput{Status: http.StatusOK, Body: receiptOf(rec)}, nil
 	}
 	if wait > 0 && rec.AlowareCallID != "" && !rec.Status.Final() {
 		waitCtx, cancel := s.untilStopping(ctx)
@@ -131,9 +140,9 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 		}
 	}
 	if rec.Status == delivery.StatusDelivered && !rec.Duplicate {
-		return &receiptOutput{Status: http.StatusCreated, Body: rec}, nil
+		return &receiptOutput{Status: http.StatusCreated, Body: receiptOf(rec)}, nil
 	}
-	return &receiptOutput{Status: http.StatusAccepted, Body: rec}, nil
+	return &receiptOutput{Status: http.StatusAccepted, Body: receiptOf(rec)}, nil
 }
 
 // untilStopping is ctx, also cancelled when shutdown begins, so a long ?wait= does not
@@ -152,14 +161,17 @@ func (s *server) untilStopping(ctx context.Context) (context.Context, context.Ca
 	return ctx, cancel
 }
 
-// merged keeps what only the intake receipt knows (the event name) next to the
-// status Wait found.
+// merged keeps what only the intake receipt knows (the event name, its warnings) next
+// to the status Wait found.
 func merged(accepted, waited delivery.Receipt) delivery.Receipt {
 	if waited.Event == "" {
 		waited.Event = accepted.Event
 	}
 	if waited.AlowareCallID == "" {
 		waited.AlowareCallID = accepted.AlowareCallID
+	}
+	if waited.Warnings == nil {
+		waited.Warnings = accepted.Warnings
 	}
 	return waited
 }
@@ -188,39 +200,78 @@ func parseWait(s string) (time.Duration, error) {
 }
 
 func (s *server) getCall(ctx context.Context, in *callInput) (*callOutput, error) {
-	if s.deps.Pusher == nil {
-		return nil, unavailable("delivery is not configured in this process")
-	}
-	rec, err := s.deps.Pusher.Call(ctx, in.AlowareCallID)
-	if err != nil {
-		return nil, s.callProblem("get-call", in.AlowareCallID, err)
-	}
-	return &callOutput{Status: http.StatusOK, Body: rec}, nil
+	return s.onCall(ctx, "get-call", in.AlowareCallID, http.StatusOK, func(p Pusher) (delivery.CallRecord, error) {
+		return p.Call(ctx, in.AlowareCallID)
+	})
 }
 
 func (s *server) redeliver(ctx context.Context, in *callInput) (*callOutput, error) {
+	return s.onCall(ctx, "redeliver-call", in.AlowareCallID, http.StatusAccepted, func(p Pusher) (delivery.CallRecord, error) {
+		return p.Redeliver(ctx, in.AlowareCallID)
+	})
+}
+
+// onCall runs one action on one call and answers its record with status: an id that
+// cannot be an Aloware call id is a 404 without asking the database.
+func (s *server) onCall(ctx context.Context, op, id string, status int, do func(Pusher) (delivery.CallRecord, error)) (*callOutput, error) {
+	if !possibleCallID(id) {
+		return nil, s.callProblem(op, id, delivery.ErrNotFound)
+	}
 	if s.deps.Pusher == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
-	rec, err := s.deps.Pusher.Redeliver(ctx, in.AlowareCallID)
+	rec, err := do(s.deps.Pusher)
 	if err != nil {
-		return nil, s.callProblem("redeliver-call", in.AlowareCallID, err)
+		return nil, s.callProblem(op, id, err)
 	}
-	return &callOutput{Status: http.StatusAccepted, Body: rec}, nil
+	return &callOutput{Status: status, Body: callRecordOf(rec)}, nil
 }
 
+// maxCallIDDigits is the length of the largest uint64; Aloware's ids are far shorter.
+const maxCallIDDigits = 20
+
+// possibleCallID reports whether id can be an Aloware call id at all: decimal digits,
+// at most 20 of them. Anything else (a NUL byte, a name, a path) was never stored.
+func possibleCallID(id string) bool {
+	if id == "" || len(id) > maxCallIDDigits {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// callProblem translates the engine's errors about one call. The id is echoed only when
+// it can be one (never a NUL byte or a megabyte of junk).
 func (s *server) callProblem(op, id string, err error) error {
-	loc := &huma.ErrorDetail{Location: "path.alowareCallId", Value: id}
+	loc := &huma.ErrorDetail{Location: "path.alowareCallId"}
+	title := "call not found"
+	if possibleCallID(id) {
+		loc.Value = id
+		title = "call " + id + " not found"
+	}
 	switch {
 	case errors.Is(err, delivery.ErrNotFound):
 		loc.Message = "no event of this call was ever received"
-		return huma.Error404NotFound("call "+id+" not found", loc)
+		if !possibleCallID(id) {
+			loc.Message = "not an Aloware call id (decimal digits, at most 20)"
+		}
+		return huma.Error404NotFound(title, loc)
 	case errors.Is(err, delivery.ErrNotRedeliverable):
 		loc.Message = err.Error()
 		return huma.Error409Conflict("call "+id+" cannot be redelivered", loc)
+	case errors.Is(err, delivery.ErrNotSkippable):
+		loc.Message = err.Error()
+		return huma.Error409Conflict("call "+id+" cannot be skipped", loc)
+	case errors.Is(err, delivery.ErrPurged):
+		loc.Message = err.Error()
+		return huma.Error410Gone("call "+id+": its content is no longer stored", loc)
 	}
 	s.log.Error(op+": database error", "alowareCallId", id, "error", err)
-	return unavailable("the call's record could not be read; try again")
+	return unavailable("the call's record could not be read or changed; try again")
 }
 
 // alsoAnswers documents the other 2xx statuses an operation chooses at run time, with

@@ -42,3 +42,7 @@ func alowareEventExamples(withArray bool) map[string]*huma.Example {
 	}
 	return ex
 }
+
+// exampleBadKendoAnswer is what /validate answers to exampleBadKendoPayload (a test
+// holds it to the real answer).
+const exampleBadKendoAnswer = `{"title":"Unprocessable Entity","status":422,"detail":"Kendo would refuse this payload (4 problem(s))","errors":[{"message":"at least one of transcript or audioUrl must be present and non-empty","location":"body"},{"message":"got string, want number","location":"body.duration"},{"message":"got object, want boolean or number or string","location":"body.metadata.nested"},{"message":"'not-an-email' is not valid email: missing @","location":"body.repEmail"}]}`

@@ -26,9 +26,11 @@ type Authenticator interface {
 }
 
 // Deps is what the edge is built from. Every field may be left zero: a nil Pusher makes
-// /push and /calls answer 503, a nil Auth leaves every route open.
+// /push and /calls/{id} answer 503, a nil Operator the operator routes (GET /calls, bulk
+// redelivery, skip, erase, the quarantine), a nil Auth leaves every route open.
 type Deps struct {
 	Pusher      Pusher
+	Operator    Operator
 	Auth        Authenticator
 	MetricsAuth bool                  // /metrics needs the inbound credentials too
 	Gatherer    prometheus.Gatherer   // what /metrics serves; prometheus.DefaultGatherer when nil
@@ -42,6 +44,11 @@ type Deps struct {
 	Stopping <-chan struct{}
 	// KendoWebhook serves POST /kendo/webhook, which is refused while it has no secret.
 	KendoWebhook KendoWebhook
+
+	// BodyMemory is how many bytes request bodies may hold in memory at once
+	// (--body-memory-mb); DefaultBodyMemory when 0. A body that does not fit is a 503
+	// with Retry-After before any of it is read.
+	BodyMemory int64
 }
 
 func (d Deps) stopping() bool {
@@ -65,9 +72,6 @@ func (d Deps) logger() *slog.Logger {
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	api := NewAPI(mux)
-	if d.Registerer != nil {
-		api.UseMiddleware(requestMetrics(d.Registerer))
-	}
 	Register(api, d)
 	mux.Handle("GET /docs", apidocs.Handler(api.OpenAPI()))
 	if d.UI != nil {
@@ -102,20 +106,31 @@ func OpenPath(metricsAuth bool) func(path string) bool {
 // credentials: either scheme will do.
 var protected = []map[string][]string{{bearerScheme: {}}, {basicScheme: {}}}
 
-// Register adds every operation to api. With zero Deps the operations still register,
-// so the OpenAPI document can be printed without a database.
+// Register adds every operation to api, behind the request-body budget. With zero Deps
+// the operations still register, so the OpenAPI document can be printed without a
+// database.
 func Register(api huma.API, d Deps) {
-	s := &server{deps: d, log: d.logger()}
+	s := &server{deps: d, log: d.logger(), bodies: newBodies(d.BodyMemory)}
+	api.UseMiddleware(s.bodies.middleware(api), s.nameRequester)
+	if d.Registerer != nil {
+		s.bodies.refuse = bodyRefusals(d.Registerer)
+		// Innermost: the middlewares above hand on a new context (huma.WithValue), and
+		// the status the operation sets is on the one it gets.
+		api.UseMiddleware(requestMetrics(d.Registerer))
+	}
 	registerTools(api, s)
 	registerCalls(api, s)
+	registerOperatorRoutes(api, s)
 	registerOperations(api, s)
 	registerKendoWebhook(api, s)
+	finishSpec(api.OpenAPI())
 }
 
 // server holds the dependencies the operation handlers share.
 type server struct {
-	deps Deps
-	log  *slog.Logger
+	deps   Deps
+	log    *slog.Logger
+	bodies *bodies
 }
 
 // notFound answers unknown routes with problem+json instead of ServeMux's plain text,
@@ -123,7 +138,7 @@ type server struct {
 func notFound(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {

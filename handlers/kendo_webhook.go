@@ -35,7 +35,6 @@ type kendoWebhookInput struct {
 	Signature  string `header:"X-Kendo-Signature" doc:"Hex HMAC-SHA256 of the raw body, keyed with the webhook secret set in Kendo (Integrations > Webhooks)." example:"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"`
 	Event      string `header:"X-Kendo-Event" doc:"The event (call.uploaded, ai.training.completed), or test for a test delivery." example:"call.uploaded"`
 	DeliveryID string `header:"X-Kendo-Delivery-Id" doc:"One id per delivery; a repeat changes nothing." example:"dlv_01J9Z6Q2W8"`
-	RawBody    []byte
 }
 
 // KendoWebhookAnswer is what Kendo gets back for a verified delivery.
@@ -63,6 +62,7 @@ func registerKendoWebhook(api huma.API, s *server) {
 		Tags:         []string{"calls"},
 		MaxBodyBytes: kendoWebhookMaxBytes,
 		Errors:       []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable},
+		Security:     open, // the signature is Kendo's authentication
 	}, s.kendoWebhook)
 	describeBody(api, KendoWebhookPath, "A Kendo webhook delivery, exactly as Kendo sends it (the signature covers these bytes).",
 		&huma.Schema{
@@ -88,6 +88,7 @@ func registerKendoWebhook(api huma.API, s *server) {
 const exampleKendoWebhook = `{"id":"evt_01J9Z6Q2W8K3M5N7P9R1T3V5X7","event":"call.uploaded","created_at":"2026-08-05T21:02:11.482Z","data":{"callId":"5f0c6a2e-8d4b-4c1e-9a7f-3b2d1e0f9c8a","agentId":"agt_7Hk2Lm9Qx","agentName":"Sam Carter","userId":"usr_3Fp8Rt1Wz","teamMemberUserId":"tmu_9Bn4Cv6Xs","duration":245.5,"aiScore":"87","timestamp":"2026-08-05T21:02:10Z"}}`
 
 func (s *server) kendoWebhook(ctx context.Context, in *kendoWebhookInput) (*kendoWebhookOutput, error) {
+	raw := requestBody(ctx) // read once, under the body budget
 	hook := s.deps.KendoWebhook
 	if len(hook.Secrets) == 0 {
 		s.log.Warn("kendo webhook refused: no secret configured (set --kendo-webhook-secret)")
@@ -98,14 +99,14 @@ func (s *server) kendoWebhook(ctx context.Context, in *kendoWebhookInput) (*kend
 		log.Warn("kendo webhook refused: no signature")
 		return nil, huma.Error401Unauthorized("missing " + kendo.SignatureHeader)
 	}
-	if !kendo.VerifySignature(hook.Secrets, in.RawBody, in.Signature) {
+	if !kendo.VerifySignature(hook.Secrets, raw, in.Signature) {
 		log.Warn("kendo webhook refused: the signature does not match any configured secret")
 		return nil, huma.Error401Unauthorized(kendo.SignatureHeader + " does not match the body under any configured webhook secret")
 	}
 	header := http.Header{}
 	header.Set(kendo.EventHeader, in.Event)
 	header.Set(kendo.DeliveryIDHeader, in.DeliveryID)
-	ev, err := kendo.ParseWebhook(header, in.RawBody)
+	ev, err := kendo.ParseWebhook(header, raw)
 	if err != nil { // only kendo.ErrWebhookBody: there is nothing to read
 		return nil, huma.Error400BadRequest("the body is not a JSON object", &huma.ErrorDetail{Location: "body", Message: err.Error()})
 	}
@@ -119,7 +120,7 @@ func (s *server) kendoWebhook(ctx context.Context, in *kendoWebhookInput) (*kend
 	if hook.Recorder == nil {
 		return nil, unavailable("analysis is not recorded in this process")
 	}
-	res, err := hook.Recorder.RecordAnalysis(ctx, ev, in.RawBody)
+	res, err := hook.Recorder.RecordAnalysis(ctx, ev, raw)
 	if err != nil {
 		log.Error("kendo webhook: not recorded; Kendo will retry", "kendoCallId", ev.Data.KendoCallID, "error", err)
 		return nil, unavailable("the delivery could not be stored; send it again")

@@ -202,7 +202,7 @@ func TestKendoWebhookDocumented(t *testing.T) {
 			t.Errorf("the operation lacks %q:\n%s", want, op)
 		}
 	}
-	if strings.Contains(op, "security:") {
-		t.Errorf("the webhook must not ask for inbound credentials:\n%s", op)
+	if strings.Contains(op, "bearerAuth") || strings.Contains(op, "basicAuth") {
+		t.Errorf("the webhook must not ask for inbound credentials (it is open: security [{}]):\n%s", op)
 	}
 }

@@ -96,3 +96,19 @@ func requestMetrics(reg prometheus.Registerer) func(huma.Context, func(huma.Cont
 		hist.WithLabelValues(op, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
 	}
 }
+
+// bodyRefusals counts the bodies refused before or while reading them, by status: 413
+// (too large), 503 (the body budget is spent), 408 (too slow), 400 (cut short).
+func bodyRefusals(reg prometheus.Registerer) func(status int) {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "aloware_kendo_http_body_refusals_total",
+		Help: "Request bodies refused before or while reading them, by status code (503: the body memory budget was spent).",
+	}, []string{"code"})
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			c = are.ExistingCollector.(*prometheus.CounterVec)
+		}
+	}
+	return func(status int) { c.WithLabelValues(strconv.Itoa(status)).Inc() }
+}

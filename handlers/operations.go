@@ -32,8 +32,9 @@ func registerOperations(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/healthz",
 		Summary:     "Liveness",
-		Description: "200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process.",
+		Description: "200 while the process serves HTTP. It checks nothing else, so an orchestrator restarts only a hung process. Never asks for credentials.",
 		Tags:        []string{"operations"},
+		Security:    open,
 	}, func(context.Context, *struct{}) (*statusOutput, error) { return statusBody("ok"), nil })
 
 	huma.Register(api, huma.Operation{
@@ -41,9 +42,14 @@ func registerOperations(api huma.API, s *server) {
 		Method:      http.MethodGet,
 		Path:        "/readyz",
 		Summary:     "Readiness",
-		Description: "200 when the database answers; 503 while it does not, and from the moment a shutdown begins, so a load balancer stops sending events first.",
-		Tags:        []string{"operations"},
-		Errors:      []int{http.StatusServiceUnavailable},
+		Description: "200 when the service can take events now: a write to the database would succeed (a cheap write " +
+			"probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL " +
+			"database shows here and clears by itself when the fault does) and the service is not shutting down. " +
+			"503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. " +
+			"Never asks for credentials.",
+		Tags:     []string{"operations"},
+		Errors:   []int{http.StatusServiceUnavailable},
+		Security: open,
 	}, s.ready)
 
 	huma.Register(api, huma.Operation{
@@ -53,6 +59,7 @@ func registerOperations(api huma.API, s *server) {
 		Summary:     "Prometheus metrics",
 		Description: "Prometheus text format: intake, delivery and HTTP metrics. Open unless the service runs with `--metrics-auth`.",
 		Tags:        []string{"operations"},
+		Errors:      []int{http.StatusUnauthorized},
 		Responses: map[string]*huma.Response{"200": {
 			Description: "Metrics in the Prometheus text exposition format",
 			Content:     map[string]*huma.MediaType{"text/plain": {Schema: &huma.Schema{Type: "string"}}},
@@ -73,7 +80,7 @@ func (s *server) ready(ctx context.Context, _ *struct{}) (*statusOutput, error) 
 	defer cancel()
 	if err := s.deps.Pusher.Ready(ctx); err != nil {
 		s.log.Warn("readyz: not ready", "error", err)
-		return nil, huma.Error503ServiceUnavailable("the database does not answer")
+		return nil, huma.Error503ServiceUnavailable("the database cannot take a write now")
 	}
 	return statusBody("ready"), nil
 }

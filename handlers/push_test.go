@@ -173,7 +173,7 @@ func TestPushTestPayloadGets2xx(t *testing.T) {
 
 func TestCallsNotFoundAndConflict(t *testing.T) {
 	st := newStack(t, stackOptions{})
-	for _, path := range []string{"/calls/1", "/calls/424242"} {
+	for _, path := range []string{"/calls/1", "/calls/424242", "/calls/%00", "/calls/abc"} {
 		resp := get(t, st.srv.URL+path)
 		if resp.status != http.StatusNotFound {
 			t.Fatalf("%s: %d", path, resp.status)

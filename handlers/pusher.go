@@ -12,18 +12,20 @@ import (
 // the edge depends on behaviour, not on the engine's construction.
 type Pusher interface {
 	// Accept parses one raw event, stores it durably and decides what happens to its
-	// call. An *aloware.InputError means the input is not an Aloware event and nothing
-	// was stored; any other error also means nothing was stored (Accept only fails
-	// before its commit).
+	// call. A JSON object it stored but cannot use is a receipt with status quarantined
+	// and its problems. An *aloware.InputError means the body is not a JSON object (or
+	// the quarantine is full) and nothing was stored; any other error also means
+	// nothing was stored (Accept only fails before its commit).
 	Accept(ctx context.Context, raw []byte) (delivery.Receipt, error)
 	// Wait blocks until the call reaches a final status or max elapses, and returns
 	// the receipt as it stands then.
 	Wait(ctx context.Context, alowareCallID string, max time.Duration) (delivery.Receipt, error)
 	// Call returns the call's record, or delivery.ErrNotFound.
 	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
-	// Redeliver schedules a failed call again; delivery.ErrNotFound or
-	// delivery.ErrNotRedeliverable otherwise.
+	// Redeliver schedules a failed call again; delivery.ErrNotFound,
+	// delivery.ErrNotRedeliverable or delivery.ErrPurged otherwise.
 	Redeliver(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
-	// Ready reports whether the service can take work (its database answers).
+	// Ready reports whether the service can take work: a write to the database would
+	// succeed now (the engine caches a write probe for a few seconds).
 	Ready(ctx context.Context) error
 }

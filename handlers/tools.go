@@ -11,9 +11,19 @@ import (
 )
 
 // rawInput takes the body as bytes: Aloware's JSON is open-ended and huma would refuse
-// unknown fields of a struct. The OpenAPI request body is described by hand.
+// unknown fields of a struct. The OpenAPI request body is described by hand. huma does
+// not fill it (fromBody does, with the bytes the bodies middleware read), so each body is
+// held in memory once.
 type rawInput struct {
 	RawBody []byte
+}
+
+// fromBody adapts a handler of the raw body to huma: the operation declares no body
+// field, so huma reads nothing, and the handler gets the bytes the bodies middleware read.
+func fromBody[O any](h func(context.Context, *rawInput) (*O, error)) func(context.Context, *struct{}) (*O, error) {
+	return func(ctx context.Context, _ *struct{}) (*O, error) {
+		return h(ctx, &rawInput{RawBody: requestBody(ctx)})
+	}
 }
 
 type mapOutput struct {
@@ -41,9 +51,9 @@ func registerTools(api huma.API, s *server) {
 			"is not ready. Input that is not an Aloware event at all gets a 400 (not JSON) or 422 problem.",
 		Tags:         []string{"tools"},
 		MaxBodyBytes: bodyLimit,
-		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors:       append([]int{http.StatusUnauthorized}, bodyErrors...),
 		Security:     protected,
-	}, s.mapEvents)
+	}, fromBody(s.mapEvents))
 	describeBody(api, "/map", "One Aloware webhook delivery, or an array of the deliveries of one call.",
 		&huma.Schema{OneOf: []*huma.Schema{
 			{Ref: "#/components/schemas/" + alowareEventSchema},
@@ -58,18 +68,24 @@ func registerTools(api huma.API, s *server) {
 		Description: "Answers 200 `{\"valid\": true}` when Kendo would accept the payload, else a 422 problem " +
 			"listing every violation at once, each with its `location` (`body.repEmail`, `body.metadata.x` …) " +
 			"and `message`. The rules are Kendo's documented ones: at least one of transcript and audioUrl, " +
-			"a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.",
+			"a valid e-mail, an ISO 8601 date, a numeric duration, a flat metadata object, at most 5 MB.\n\n" +
+			"The point of this route is payloads that break those rules, so the body is not held to the schema " +
+			"before it is checked. For example `" + exampleBadKendoPayload + "` answers 422 with one error for " +
+			"each problem: `body` (neither transcript nor audioUrl), `body.duration` (a string, not a number), " +
+			"`body.metadata.nested` (not a string, number or boolean) and `body.repEmail` (not an e-mail address); " +
+			"the 422 example below is that answer.",
 		Tags:         []string{"tools"},
 		MaxBodyBytes: bodyLimit,
-		Errors:       []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity},
+		Errors:       append([]int{http.StatusUnauthorized}, bodyErrors...),
 		Security:     protected,
-	}, s.validatePayload)
+	}, fromBody(s.validatePayload))
 	describeBody(api, "/validate", "A Kendo Push API payload.",
 		&huma.Schema{Ref: "#/components/schemas/" + kendoPushPayloadSchema},
 		map[string]*huma.Example{
-			"valid":   example("A payload built from a completed Aloware call", exampleKendoPayload),
-			"invalid": example("A payload with several problems (all are reported)", exampleBadKendoPayload),
+			"valid": example("A payload built from a completed Aloware call", exampleKendoPayload),
 		})
+	answerExample(api.OpenAPI().Paths["/validate"].Post, http.StatusUnprocessableEntity,
+		example("The answer to the invalid payload shown in the description", exampleBadKendoAnswer))
 }
 
 func (s *server) mapEvents(_ context.Context, in *rawInput) (*mapOutput, error) {

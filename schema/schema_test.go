@@ -6,7 +6,8 @@ func TestKendoPayloadSchemaCompiles(t *testing.T) {
 	if KendoPayloadSchema() == nil {
 		t.Fatal("nil schema")
 	}
-	if KendoPayloadSchema() != KendoPayloadSchema() {
+	first, second := KendoPayloadSchema(), KendoPayloadSchema()
+	if first != second {
 		t.Fatal("schema compiled more than once")
 	}
 }

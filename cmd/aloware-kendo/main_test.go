@@ -186,7 +186,7 @@ func TestOpenAPICommandMatchesCommittedFiles(t *testing.T) {
 		file string
 	}{
 		{[]string{"openapi"}, "openapi.yaml"},
-		{[]string{"openapi", "--downgrade"}, "handlers/internal/apiclient/openapi-3.0.yaml"},
+		{[]string{"openapi", "--downgrade"}, "internal/apiclient/openapi-3.0.yaml"},
 	} {
 		want, err := os.ReadFile(filepath.Join(root, tc.file))
 		if err != nil {

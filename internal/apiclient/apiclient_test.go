@@ -16,12 +16,12 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/aloware-kendo/aloware-kendo/handlers"
-	"github.com/aloware-kendo/aloware-kendo/handlers/internal/apiclient"
+	"github.com/aloware-kendo/aloware-kendo/internal/apiclient"
 )
 
 // The committed 3.0 document is what the service serves, and the committed client is
 // what oapi-codegen makes of it with oapi-codegen.yaml (the same library call as the
-// `go generate` line). Run `go generate ./handlers/internal/apiclient` when this fails.
+// `go generate` line). Run `go generate ./internal/apiclient` when this fails.
 func TestGeneratedClientIsCurrent(t *testing.T) {
 	spec, err := handlers.OpenAPI30YAML()
 	if err != nil {
@@ -32,7 +32,7 @@ func TestGeneratedClientIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(committed, spec) {
-		t.Fatal("openapi-3.0.yaml is stale: run go generate ./handlers/internal/apiclient")
+		t.Fatal("openapi-3.0.yaml is stale: run go generate ./internal/apiclient")
 	}
 
 	var cfg struct {
@@ -61,7 +61,7 @@ func TestGeneratedClientIsCurrent(t *testing.T) {
 	// The header names the generator's module and version, which differ when run as a
 	// library inside this module's test binary; compare the code below it.
 	if withoutHeader(code) != withoutHeader(string(current)) {
-		t.Fatal("client.gen.go is stale: run go generate ./handlers/internal/apiclient")
+		t.Fatal("client.gen.go is stale: run go generate ./internal/apiclient")
 	}
 }
 
@@ -84,7 +84,7 @@ func TestClientMapsEvents(t *testing.T) {
 	c := newClient(t)
 	ctx := context.Background()
 
-	lifecycle, err := os.ReadFile("../../../testdata/aloware/outbound-lifecycle.json")
+	lifecycle, err := os.ReadFile("../../testdata/aloware/outbound-lifecycle.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,268 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+)
+
+// The wire types: what the API answers, built here from the engine's domain types (which
+// carry no HTTP or schema concerns). JSON names are the contract; they never change
+// with a Go rename. Every array is sent as [] rather than null, and the document says so.
+
+// CallStatus is a call's status on the wire. Its schema, the component CallStatus, is
+// generated from lifecycle.CallStatuses(), so the list is written once.
+type CallStatus lifecycle.Status
+
+// Schema implements huma.SchemaProvider.
+func (CallStatus) Schema(r huma.Registry) *huma.Schema {
+	return statusSchema(r, "CallStatus", lifecycle.CallStatuses(),
+		"Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, "+
+			"a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered "+
+			"201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped "+
+			"(nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team "+
+			"matches), erased (its content was erased on request).")
+}
+
+// ReceiptStatus is what /push answers: a call's status, or quarantined for a stored
+// event that cannot be used. Its schema comes from lifecycle.ReceiptStatuses().
+type ReceiptStatus lifecycle.Status
+
+// Schema implements huma.SchemaProvider.
+func (ReceiptStatus) Schema(r huma.Registry) *huma.Schema {
+	return statusSchema(r, "ReceiptStatus", lifecycle.ReceiptStatuses(),
+		"The status of the event's call after this event (see CallStatus), or quarantined: the JSON object was "+
+			"stored but cannot be used (see problems); GET /quarantine lists it and POST /quarantine/replay re-reads it.")
+}
+
+// statusSchema registers the named enum component once and refers to it.
+func statusSchema(r huma.Registry, name string, values []lifecycle.Status, doc string) *huma.Schema {
+	schemas := r.Map()
+	if _, ok := schemas[name]; !ok {
+		enum := make([]any, len(values))
+		for i, v := range values {
+			enum[i] = string(v)
+		}
+		s := &huma.Schema{Type: huma.TypeString, Enum: enum, Description: doc}
+		s.PrecomputeMessages()
+		schemas[name] = s
+	}
+	return &huma.Schema{Ref: "#/components/schemas/" + name}
+}
+
+// Problem is one reason an event could not be used.
+type Problem struct {
+	Location string `json:"location" doc:"where, from the body root (body.body.id …)" example:"body.body.id"`
+	Message  string `json:"message" doc:"what is wrong there"`
+}
+
+// Receipt is what /push answers once the event is stored.
+type Receipt struct {
+	AlowareCallID string        `json:"alowareCallId,omitempty" doc:"Aloware communication id the event belongs to (absent when it has none: the test payload, a quarantined event)" example:"940868616"`
+	Event         string        `json:"event,omitempty" doc:"Aloware event name as received" example:"Recording-Saved"`
+	Status        ReceiptStatus `json:"status"`
+	Reason        string        `json:"reason,omitempty" doc:"why the call is waiting, ignored, skipped or failed"`
+	KendoCallID   string        `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
+	Duplicate     bool          `json:"duplicate,omitempty" doc:"true when the call had already been delivered"`
+	DeliverAfter  *time.Time    `json:"deliverAfter,omitempty" doc:"earliest time the call will be sent to Kendo"`
+	Warnings      []string      `json:"warnings" doc:"fields of this event that could not be read: each was dropped and the rest of the event used"`
+	Problems      []Problem     `json:"problems,omitempty" doc:"only for a quarantined event: why it could not be used"`
+	QuarantineID  int64         `json:"quarantineId,omitempty" doc:"only for a quarantined event: its id in GET /quarantine"`
+}
+
+func receiptOf(r delivery.Receipt) Receipt {
+	return Receipt{
+		AlowareCallID: r.AlowareCallID,
+		Event:         r.Event,
+		Status:        ReceiptStatus(r.Status),
+		Reason:        r.Reason,
+		KendoCallID:   r.KendoCallID,
+		Duplicate:     r.Duplicate,
+		DeliverAfter:  r.DeliverAfter,
+		Warnings:      nonNil(r.Warnings),
+		Problems:      problemsOf(r.Problems),
+		QuarantineID:  r.QuarantineID,
+	}
+}
+
+func problemsOf(ps []delivery.Problem) []Problem {
+	if len(ps) == 0 {
+		return nil // omitted: only quarantined events have problems
+	}
+	out := make([]Problem, len(ps))
+	for i, p := range ps {
+		out[i] = Problem{Location: orBody(p.Location), Message: p.Message}
+	}
+	return out
+}
+
+// EventSeen is one stored event of a call, without its content.
+type EventSeen struct {
+	Name       string    `json:"name" doc:"Aloware event name" example:"Recording-Saved"`
+	Kind       string    `json:"kind" doc:"what the event is about: call, sms, appointment, test or other" example:"call"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// Analysis is what Kendo's call.uploaded webhook said about a delivered call.
+type Analysis struct {
+	AIScore    string    `json:"aiScore" doc:"Kendo's AI score of the call"`
+	AgentName  string    `json:"agentName" doc:"the agent Kendo matched"`
+	ReceivedAt time.Time `json:"receivedAt" doc:"when the webhook arrived"`
+}
+
+// Attempt is one Kendo request of a call and what Kendo answered.
+type Attempt struct {
+	N           int        `json:"n" doc:"1 for the first request" minimum:"1"`
+	StartedAt   time.Time  `json:"startedAt"`
+	FinishedAt  *time.Time `json:"finishedAt,omitempty" doc:"absent while no answer was recorded"`
+	Outcome     string     `json:"outcome" doc:"accepted, rate_limited, bad_request, unauthorized, too_large, transient or rejected; unknown while (or if) no answer was recorded"`
+	HTTPStatus  int        `json:"httpStatus,omitempty" doc:"Kendo's HTTP status; absent when no answer arrived"`
+	Message     string     `json:"message,omitempty" doc:"Kendo's error text"`
+	KendoCallID string     `json:"callId,omitempty" doc:"Kendo's callId, for the request that delivered the call"`
+}
+
+// CallRecord is one call as GET /calls/{alowareCallId} shows it.
+type CallRecord struct {
+	AlowareCallID  string      `json:"alowareCallId" example:"940868616"`
+	Status         CallStatus  `json:"status"`
+	Reason         string      `json:"reason,omitempty" doc:"why the call is waiting, ignored, skipped or failed, and who asked for an operator action"`
+	KendoCallID    string      `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
+	Attempts       int         `json:"attempts" doc:"Kendo requests made for the call"`
+	NextAttemptAt  *time.Time  `json:"nextAttemptAt,omitempty" doc:"while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)"`
+	LastError      string      `json:"lastError,omitempty"`
+	FirstSeenAt    time.Time   `json:"firstSeenAt"`
+	UpdatedAt      time.Time   `json:"updatedAt"`
+	DeliveredAt    *time.Time  `json:"deliveredAt,omitempty"`
+	Events         []EventSeen `json:"events" doc:"every stored event of the call, in arrival order (names and times, never content)"`
+	Team           string      `json:"team,omitempty" doc:"the team whose Kendo key the call goes to (with --teams)"`
+	Direction      string      `json:"direction,omitempty" enum:"inbound,outbound"`
+	RepEmail       string      `json:"repEmail,omitempty" doc:"the agent's e-mail as it will be (or was) sent"`
+	CallDate       *time.Time  `json:"callDate,omitempty" doc:"when the call happened"`
+	OutcomeUnknown bool        `json:"outcomeUnknown,omitempty" doc:"a request may have reached Kendo without an answer: check Kendo before redelivering"`
+	PurgedAt       *time.Time  `json:"purgedAt,omitempty" doc:"when the call's content (raw events, payload) was purged (--retain) or erased; the record stays"`
+	Analysis       *Analysis   `json:"analysis,omitempty" doc:"once Kendo's webhook reported the call analysed"`
+	AttemptLog     []Attempt   `json:"attemptLog" doc:"each Kendo request and its answer, oldest first"`
+	Warnings       []string    `json:"warnings" doc:"fields of the call's events that could not be read and were dropped"`
+}
+
+func callRecordOf(r delivery.CallRecord) CallRecord {
+	events := make([]EventSeen, len(r.Events))
+	for i, e := range r.Events {
+		events[i] = EventSeen{Name: e.Name, Kind: e.Kind, ReceivedAt: e.ReceivedAt}
+	}
+	attempts := make([]Attempt, len(r.AttemptLog))
+	for i, a := range r.AttemptLog {
+		attempts[i] = Attempt{N: a.N, StartedAt: a.StartedAt, FinishedAt: a.FinishedAt, Outcome: a.Outcome,
+			HTTPStatus: a.HTTPStatus, Message: a.Message, KendoCallID: a.KendoCallID}
+	}
+	rec := CallRecord{
+		AlowareCallID:  r.AlowareCallID,
+		Status:         CallStatus(r.Status),
+		Reason:         r.Reason,
+		KendoCallID:    r.KendoCallID,
+		Attempts:       r.Attempts,
+		NextAttemptAt:  r.NextAttemptAt,
+		LastError:      r.LastError,
+		FirstSeenAt:    r.FirstSeenAt,
+		UpdatedAt:      r.UpdatedAt,
+		DeliveredAt:    r.DeliveredAt,
+		Events:         events,
+		Team:           r.Team,
+		Direction:      r.Direction,
+		RepEmail:       r.RepEmail,
+		CallDate:       r.CallDate,
+		OutcomeUnknown: r.OutcomeUnknown,
+		PurgedAt:       r.PurgedAt,
+		AttemptLog:     attempts,
+		Warnings:       nonNil(r.Warnings),
+	}
+	if a := r.Analysis; a != nil {
+		rec.Analysis = &Analysis{AIScore: a.AIScore, AgentName: a.AgentName, ReceivedAt: a.ReceivedAt}
+	}
+	return rec
+}
+
+// CallSummary is one row of GET /calls. It carries no phone number.
+type CallSummary struct {
+	AlowareCallID  string     `json:"alowareCallId" example:"940868616"`
+	Status         CallStatus `json:"status"`
+	Reason         string     `json:"reason,omitempty"`
+	Team           string     `json:"team,omitempty"`
+	Direction      string     `json:"direction,omitempty" enum:"inbound,outbound"`
+	RepEmail       string     `json:"repEmail,omitempty"`
+	CallDate       *time.Time `json:"callDate,omitempty"`
+	Attempts       int        `json:"attempts"`
+	LastError      string     `json:"lastError,omitempty"`
+	KendoCallID    string     `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
+	OutcomeUnknown bool       `json:"outcomeUnknown,omitempty" doc:"a request may have reached Kendo without an answer: check Kendo before redelivering"`
+	FirstSeenAt    time.Time  `json:"firstSeenAt" doc:"the list is ordered by this, newest first"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+}
+
+// CallPage is one page of GET /calls.
+type CallPage struct {
+	Items []CallSummary `json:"items" doc:"newest first (by firstSeenAt)"`
+	Next  string        `json:"next,omitempty" doc:"pass as cursor for the next page; absent on the last page"`
+}
+
+func callPageOf(p delivery.CallPage) CallPage {
+	items := make([]CallSummary, len(p.Items))
+	for i, c := range p.Items {
+		items[i] = CallSummary{
+			AlowareCallID: c.AlowareCallID, Status: CallStatus(c.Status), Reason: c.Reason, Team: c.Team,
+			Direction: c.Direction, RepEmail: c.RepEmail, CallDate: c.CallDate, Attempts: c.Attempts,
+			LastError: c.LastError, KendoCallID: c.KendoCallID, OutcomeUnknown: c.OutcomeUnknown,
+			FirstSeenAt: c.FirstSeenAt, UpdatedAt: c.UpdatedAt,
+		}
+	}
+	return CallPage{Items: items, Next: p.Next}
+}
+
+// BulkResult answers POST /calls/redeliver.
+type BulkResult struct {
+	Matched int `json:"matched" doc:"calls the criteria matched"`
+	Queued  int `json:"queued" doc:"of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …)"`
+}
+
+// QuarantinedEvent is one stored event that could not be used.
+type QuarantinedEvent struct {
+	ID         int64     `json:"id" example:"17"`
+	ReceivedAt time.Time `json:"receivedAt"`
+	Event      string    `json:"event,omitempty" doc:"the event name, when it had a readable one"`
+	Size       int       `json:"size" doc:"bytes stored"`
+	Problems   []Problem `json:"problems" doc:"why it could not be used"`
+}
+
+// QuarantinePage is one page of GET /quarantine.
+type QuarantinePage struct {
+	Items []QuarantinedEvent `json:"items" doc:"newest first"`
+	Next  string             `json:"next,omitempty" doc:"pass as cursor for the next page; absent on the last page"`
+	Total int                `json:"total" doc:"events in quarantine now"`
+	Bytes int64              `json:"bytes" doc:"bytes they take"`
+}
+
+func quarantinePageOf(p delivery.QuarantinePage) QuarantinePage {
+	items := make([]QuarantinedEvent, len(p.Items))
+	for i, q := range p.Items {
+		items[i] = QuarantinedEvent{ID: q.ID, ReceivedAt: q.ReceivedAt, Event: q.Event, Size: q.Size,
+			Problems: nonNil(problemsOf(q.Problems))}
+	}
+	return QuarantinePage{Items: items, Next: p.Next, Total: p.Total, Bytes: p.Bytes}
+}
+
+// ReplayResult answers POST /quarantine/replay.
+type ReplayResult struct {
+	Replayed  int `json:"replayed" doc:"events that now parse: fed into their calls and removed from the quarantine"`
+	Remaining int `json:"remaining" doc:"events still unusable with the current code and configuration"`
+}
+
+// nonNil makes an absent list an empty one: the document promises arrays, never null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

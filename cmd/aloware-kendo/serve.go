@@ -107,7 +107,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
-			Operator: svc, BodyMemory: cfg.BodyMemoryMB << 20,
+			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20,
 		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,

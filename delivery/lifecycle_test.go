@@ -15,7 +15,7 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 	for name, db := range databases(t) {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 300 * time.Millisecond})
+			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 2 * time.Second}) // longer than the six pushes take, even under -race
 			events := recorded(t, "outbound-940868616")
 			for i, raw := range events {
 				rc := accept(t, svc, raw)

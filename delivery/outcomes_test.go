@@ -13,6 +13,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 func fixture(t *testing.T, name string) []byte {
@@ -127,15 +128,25 @@ func TestWait(t *testing.T) {
 	}
 }
 
-// Bad input is refused before anything is stored.
+// A body that is not a JSON object is refused before anything is stored; a JSON object
+// whose call id cannot be read is kept in the quarantine, and makes no call.
 func TestBadInputIsNotStored(t *testing.T) {
 	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", "http://127.0.0.1:1/unused", engineOpts{})
-	_, err := svc.Accept(context.Background(), []byte(`{"event":"Recording-Saved","body":{"id":"12ab"}}`))
-	var inputErr *aloware.InputError
-	if !errors.As(err, &inputErr) {
-		t.Fatalf("err %v, want an InputError", err)
+	for _, raw := range []string{`[{"event":"Recording-Saved","body":{"id":1}}]`, `"Recording-Saved"`, `{"event":`} {
+		_, err := svc.Accept(context.Background(), []byte(raw))
+		var inputErr *aloware.InputError
+		if !errors.As(err, &inputErr) || inputErr.IsObject {
+			t.Fatalf("%s: err %v, want an InputError for a body that is not an object", raw, err)
+		}
+	}
+	rc, err := svc.Accept(context.Background(), []byte(`{"event":"Recording-Saved","body":{"id":"12ab"}}`))
+	if err != nil || rc.Status != lifecycle.Quarantined {
+		t.Fatalf("an object with an unreadable id: %+v, %v; want quarantined", rc, err)
 	}
 	if _, err := svc.Call(context.Background(), "12ab"); !errors.Is(err, delivery.ErrNotFound) {
 		t.Fatalf("call lookup: %v, want ErrNotFound", err)
+	}
+	if page, _ := svc.Quarantine(context.Background(), 10, ""); page.Total != 1 {
+		t.Fatalf("%d events in quarantine, want 1", page.Total)
 	}
 }

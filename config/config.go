@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -30,11 +31,11 @@ const (
 	DefaultKendoURL         = "https://app.kendo.ai/api/integrations/push-api/ingest"
 	DefaultDB               = "sqlite:./data/aloware-kendo.db"
 	DefaultSettle           = 60 * time.Second
-	DefaultAlowareAPIURL    = "https://app.aloware.com"
+	DefaultAlowareAPIURL    = reps.DefaultBaseURL
 	DefaultArtifactWait     = 10 * time.Minute
 	DefaultRetryHorizon     = 24 * time.Hour
 	DefaultKendoTimeout     = 15 * time.Second
-	DefaultRescueAfter      = 2 * time.Minute
+	DefaultRescueAfter      = 30 * time.Second
 	DefaultShutdownTimeout  = 20 * time.Second
 	DefaultLogLevel         = "info"
 	DefaultRetain           = 720 * time.Hour

@@ -29,7 +29,7 @@ func TestParseDefaults(t *testing.T) {
 		Listen: ":8080", KendoURL: DefaultKendoURL, KendoRate: "30/min", DB: DefaultDB,
 		Settle: 60 * time.Second, AlowareAPIURL: "https://app.aloware.com",
 		ArtifactWait: 10 * time.Minute, RetryHorizon: 24 * time.Hour, KendoTimeout: 15 * time.Second,
-		RescueAfter: 2 * time.Minute, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
+		RescueAfter: 30 * time.Second, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
 		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100, BodyMemoryMB: 64,
 		Rate: kendo.Rate{Limit: 30, Period: time.Minute},
 	}

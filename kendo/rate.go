@@ -67,17 +67,6 @@ func (r Rate) String() string {
 // the zero Rate is not valid.
 func (r Rate) Valid() bool { return r.Limit > 0 && r.Period > 0 }
 
-// Interval is the even spacing that stays within r: Period/Limit rounded up,
-// because rounding down (60s/7) would put Limit+1 requests a few ns inside one
-// window. 0 when r is not valid.
-func (r Rate) Interval() time.Duration {
-	if !r.Valid() {
-		return 0
-	}
-	n := time.Duration(r.Limit)
-	return (r.Period + n - 1) / n
-}
-
 // MarshalText and UnmarshalText let a Rate be a flag (flag.TextVar), an env value or a JSON string.
 func (r Rate) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 

@@ -80,25 +80,6 @@ func TestParseRateErrors(t *testing.T) {
 	}
 }
 
-func TestRateInterval(t *testing.T) {
-	tests := []struct {
-		r    Rate
-		want time.Duration
-	}{
-		{Rate{30, time.Minute}, 2 * time.Second},
-		{Rate{7, time.Minute}, 8571428572 * time.Nanosecond}, // rounded up, never down
-		{Rate{}, 0},
-	}
-	for _, tt := range tests {
-		if got := tt.r.Interval(); got != tt.want {
-			t.Errorf("%v.Interval() = %v, want %v", tt.r, got, tt.want)
-		}
-		if tt.r.Valid() && time.Duration(tt.r.Limit)*tt.r.Interval() < tt.r.Period {
-			t.Errorf("%v: Limit×Interval is shorter than Period", tt.r)
-		}
-	}
-}
-
 func TestRateAsFlag(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

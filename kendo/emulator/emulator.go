@@ -1,8 +1,7 @@
 // Package emulator is a local stand-in for KendoAI's Push API. It enforces the
-// rules Kendo documents (see /work/shared/contract.md: 5 MiB body, API key,
-// 30 requests per rolling minute per key, transcript or audioUrl, valid rep
-// e-mail) and keeps what it accepted in memory so a person or a test can see
-// exactly what Kendo would have received.
+// rules Kendo documents (5 MiB body, an API key, 30 requests per rolling minute per
+// key, a transcript or an audioUrl, a valid rep e-mail) and keeps what it accepted in
+// memory so a person or a test can see exactly what Kendo would have received.
 package emulator
 
 import (

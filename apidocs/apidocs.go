@@ -342,7 +342,10 @@ func security(doc *huma.OpenAPI, op *huma.Operation) string {
 		alts = append(alts, strings.Join(names, " and "))
 	}
 	s := strings.Join(alts, " or ")
-	if optional {
+	switch {
+	case len(alts) == 0: // only the empty requirement: declared open
+		return "none: open to every caller"
+	case optional:
 		return "optional: " + s + " (or none)"
 	}
 	return s

@@ -3,8 +3,10 @@
 // Aloware sends the same communication in several shapes (see
 // /work/shared/reference/aloware.md): the {"event","body"} envelope with three naming
 // styles, a bare communication object, Zapier's flattened Title-Case object and the
-// {"test_payload":true} probe. Parse accepts all of them and reports bad input as an
-// *InputError listing every problem found, located from the request-body root.
+// {"test_payload":true} probe. Parse accepts all of them. A field it cannot read is
+// dropped with a warning (Event.Warnings) and the rest of the event is used; only input
+// it cannot use at all is an *InputError, listing every problem found, located from the
+// request-body root.
 package aloware
 
 // Kind says what an event is about. Only calls are sent to Kendo.
@@ -37,6 +39,7 @@ type Event struct {
 	Shape  Shape         // which wire form it arrived in
 
 	// Warnings lists the fields that were present but could not be read: each was
-	// dropped and the rest of the event used (Location such as "body.body.wait_time").
+	// dropped and the rest of the event used (Field such as "body.body.wait_time",
+	// Message ending in "; ignored"). At most 51: 50, then one that counts the rest.
 	Warnings []Problem
 }

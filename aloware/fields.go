@@ -9,14 +9,44 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// reader reads typed fields out of JSON objects and collects a Problem for every field
-// that has the wrong type, instead of stopping at the first.
+// reader reads typed fields out of JSON objects. A field that is present but cannot be
+// read is dropped with a warning, so one odd field never costs the event (rule I2); only
+// what makes the whole object unusable (no recognisable shape, a call without a readable
+// id) is a failure.
 type reader struct {
-	problems []Problem
+	warnings     []Problem
+	moreWarnings int // warnings beyond maxWarnings, counted but not listed
+	failures     []Problem
 }
 
-func (r *reader) add(field, format string, args ...any) {
-	r.problems = append(r.problems, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+// maxWarnings bounds the warnings of one event: a hostile body with thousands of bad
+// utterances must not cost a message each.
+const maxWarnings = 50
+
+// ignoredSuffix ends every warning: the field was dropped, the event was used.
+const ignoredSuffix = "; ignored"
+
+func (r *reader) warn(field, format string, args ...any) {
+	if len(r.warnings) == maxWarnings {
+		r.moreWarnings++
+		return
+	}
+	r.warnings = append(r.warnings, Problem{Field: field, Message: fmt.Sprintf(format, args...) + ignoredSuffix})
+}
+
+func (r *reader) fail(field, format string, args ...any) {
+	r.failures = append(r.failures, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// eventWarnings returns the warnings of the event just read and starts afresh for the
+// next one (ParseBatch reads several with one reader).
+func (r *reader) eventWarnings(loc string) []Problem {
+	w := r.warnings
+	if r.moreWarnings > 0 {
+		w = append(w, Problem{Field: loc, Message: fmt.Sprintf("%d more fields could not be read%s", r.moreWarnings, ignoredSuffix)})
+	}
+	r.warnings, r.moreWarnings = nil, 0
+	return w
 }
 
 // object is one JSON object with exact (case-sensitive) key lookup. encoding/json's
@@ -59,7 +89,7 @@ func (r *reader) child(o object, key string) (object, bool) {
 		return object{}, false
 	}
 	if !v.IsObject() {
-		r.add(o.at(key), "must be an object, got %s", typeName(v))
+		r.warn(o.at(key), "must be an object, got %s", typeName(v))
 		return object{}, false
 	}
 	return newObject(v, o.at(key)), true
@@ -97,12 +127,12 @@ func (r *reader) integer(o object, key string) *int {
 func (r *reader) integerValue(v gjson.Result, loc string) *int {
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(loc, "must be a whole number, got %s", typeName(v))
+		r.warn(loc, "must be a whole number, got %s", typeName(v))
 		return nil
 	}
 	n, err := parseWhole(lit)
 	if err != nil {
-		r.add(loc, "must be a whole number: %s %s", quoteValue(v), err)
+		r.warn(loc, "must be a whole number: %s %s", quoteValue(v), err)
 		return nil
 	}
 	return &n
@@ -116,16 +146,16 @@ func (r *reader) seconds(o object, key string) *int {
 	}
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(o.at(key), "must be a number of seconds, got %s", typeName(v))
+		r.warn(o.at(key), "must be a number of seconds, got %s", typeName(v))
 		return nil
 	}
 	n, err := parseRounded(lit)
 	switch {
 	case err != nil:
-		r.add(o.at(key), "must be a number of seconds: %s %s", quoteValue(v), err)
+		r.warn(o.at(key), "must be a number of seconds: %s %s", quoteValue(v), err)
 		return nil
 	case n < 0:
-		r.add(o.at(key), "must not be negative, got %d", n)
+		r.warn(o.at(key), "must not be negative, got %d", n)
 		return nil
 	}
 	return &n
@@ -142,24 +172,30 @@ func (r *reader) id(o object, key string) string {
 }
 
 func (r *reader) idValue(v gjson.Result, loc string) string {
+	id, problem := readID(v)
+	if problem != "" {
+		r.warn(loc, "%s", problem)
+	}
+	return id
+}
+
+// readID converts an id value; problem says why it cannot be read ("" when it can).
+func readID(v gjson.Result) (id, problem string) {
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(loc, "must be a numeric id, got %s", typeName(v))
-		return ""
+		return "", "must be a numeric id, got " + typeName(v)
 	}
 	if v.Type == gjson.String && lit == "" {
-		return "" // "" is how some tools write "no id"
+		return "", "" // "" is how some tools write "no id"
 	}
 	n, err := parseWhole(lit)
 	switch {
 	case err != nil:
-		r.add(loc, "must be a numeric id: %s %s", quoteValue(v), err)
-		return ""
+		return "", "must be a numeric id: " + quoteValue(v) + " " + err.Error()
 	case n < 0:
-		r.add(loc, "must be a numeric id: %s is negative", quoteValue(v))
-		return ""
+		return "", "must be a numeric id: " + quoteValue(v) + " is negative"
 	}
-	return strconv.Itoa(n)
+	return strconv.Itoa(n), ""
 }
 
 // text reads a string. Numbers are accepted as their literal (a name or id that a tool
@@ -181,7 +217,7 @@ func (r *reader) textValue(v gjson.Result, loc string) string {
 	case gjson.Null:
 		return ""
 	}
-	r.add(loc, "must be a string, got %s", typeName(v))
+	r.warn(loc, "must be a string, got %s", typeName(v))
 	return ""
 }
 
@@ -202,41 +238,32 @@ func (r *reader) boolean(o object, key string) *bool {
 			b = true
 		case "0", "false":
 		default:
-			r.add(o.at(key), "must be a boolean, got %s", quoteValue(v))
+			r.warn(o.at(key), "must be a boolean, got %s", quoteValue(v))
 			return nil
 		}
 	}
 	return &b
 }
 
-// Timestamp layouts. Aloware's webhook times carry no zone and are UTC (aloware.md §5);
-// they are parsed in time.UTC, never time.Local.
-var zonelessLayouts = []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"}
-
-// timestamp reads created_at/updated_at as UTC.
+// timestamp reads created_at/updated_at as UTC (see parseTimestamp).
 func (r *reader) timestamp(o object, key string) time.Time {
 	v, ok := o.get(key)
 	if !ok {
 		return time.Time{}
 	}
 	if v.Type != gjson.String {
-		r.add(o.at(key), "must be a date-time string like \"2026-08-05 20:58:49\" (UTC), got %s", typeName(v))
+		r.warn(o.at(key), "must be a date-time string like \"2026-08-05 20:58:49\" (UTC), got %s", typeName(v))
 		return time.Time{}
 	}
 	s := strings.TrimSpace(v.Str)
 	if s == "" {
 		return time.Time{}
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC()
+	t, ok := parseTimestamp(s)
+	if !ok {
+		r.warn(o.at(key), "unreadable date-time %s: expected ISO 8601 such as \"2026-08-05 20:58:49\" (UTC) or \"2026-08-05T15:58:49-05:00\"", quoteValue(v))
 	}
-	for _, layout := range zonelessLayouts {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t
-		}
-	}
-	r.add(o.at(key), "unreadable date-time %s: expected \"YYYY-MM-DD HH:MM:SS\" (UTC) or RFC 3339", quoteValue(v))
-	return time.Time{}
+	return t
 }
 
 func typeName(v gjson.Result) string {

@@ -14,18 +14,19 @@ import (
 // and safe on hostile input.
 const MaxDepth = 64
 
-// checkDocument rejects what is not one well-formed JSON document we can read safely.
+// checkDocument rejects what is not one well-formed JSON document we can read safely;
+// isJSON tells a document that is JSON but too deep from one that is not JSON at all.
 // It runs before any decoding: encoding/json silently replaces invalid UTF-8, and the
 // depth scan must come before anything that recurses.
-func checkDocument(raw []byte) *Problem {
+func checkDocument(raw []byte) (p *Problem, isJSON bool) {
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return &Problem{Field: "body", Message: "empty body: expected an Aloware webhook JSON object"}
+		return &Problem{Field: "body", Message: "empty body: expected an Aloware webhook JSON object"}, false
 	}
 	if !utf8.Valid(raw) {
-		return &Problem{Field: "body", Message: "body is not valid UTF-8"}
+		return &Problem{Field: "body", Message: "body is not valid UTF-8"}, false
 	}
 	if d := maxDepth(raw); d > MaxDepth {
-		return &Problem{Field: "body", Message: fmt.Sprintf("JSON nests deeper than %d levels", MaxDepth)}
+		return &Problem{Field: "body", Message: fmt.Sprintf("JSON nests deeper than %d levels", MaxDepth)}, true
 	}
 	// gjson's validator is about five times faster than encoding/json's and agrees
 	// with it (FuzzMapRaw checks that every accepted input is valid to encoding/json).
@@ -36,9 +37,9 @@ func checkDocument(raw []byte) *Problem {
 		if se, ok := err.(*json.SyntaxError); ok {
 			msg = fmt.Sprintf("body is not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
 		}
-		return &Problem{Field: "body", Message: msg}
+		return &Problem{Field: "body", Message: msg}, false
 	}
-	return nil
+	return nil, true
 }
 
 // maxDepth returns the deepest nesting of [ and { outside strings. It does not validate

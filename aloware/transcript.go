@@ -17,13 +17,13 @@ func (r *reader) transcript(v gjson.Result, loc string) []Utterance {
 			return nil
 		}
 		if !json.Valid([]byte(v.Str)) || maxDepth([]byte(v.Str)) > MaxDepth {
-			r.add(loc, "must be an object (or a string holding one), got a string that is not JSON")
+			r.warn(loc, "must be an object (or a string holding one), got a string that is not JSON")
 			return nil
 		}
 		v = gjson.Parse(v.Str)
 	}
 	if !v.IsObject() {
-		r.add(loc, "must be an object, got %s", typeName(v))
+		r.warn(loc, "must be an object, got %s", typeName(v))
 		return nil
 	}
 	pt := newObject(v, loc)
@@ -32,7 +32,7 @@ func (r *reader) transcript(v gjson.Result, loc string) []Utterance {
 		return nil
 	}
 	if !msgs.IsArray() {
-		r.add(pt.at("messages"), "must be an array, got %s", typeName(msgs))
+		r.warn(pt.at("messages"), "must be an array, got %s", typeName(msgs))
 		return nil
 	}
 	var out []Utterance
@@ -44,7 +44,7 @@ func (r *reader) transcript(v gjson.Result, loc string) []Utterance {
 		switch {
 		case m.Type == gjson.Null:
 		case !m.IsObject():
-			r.add(at.String(), "must be an object {speaker, text, start, end}, got %s", typeName(m))
+			r.warn(at.String(), "must be an object {speaker, text, start, end}, got %s", typeName(m))
 		default:
 			out = append(out, r.utterance(m, at))
 		}
@@ -102,12 +102,12 @@ func (r *reader) millis(v gjson.Result, at itemLoc, key string) int64 {
 	}
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(at.field(key), "must be milliseconds (a number), got %s", typeName(v))
+		r.warn(at.field(key), "must be milliseconds (a number), got %s", typeName(v))
 		return 0
 	}
 	n, err := parseRounded(lit)
 	if err != nil {
-		r.add(at.field(key), "must be milliseconds: %s %s", quoteValue(v), err)
+		r.warn(at.field(key), "must be milliseconds: %s %s", quoteValue(v), err)
 		return 0
 	}
 	return int64(n)

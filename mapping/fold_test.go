@@ -2,10 +2,7 @@ package mapping
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
-	"sort"
 	"testing"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
@@ -13,23 +10,21 @@ import (
 
 // Folding a call's events one by one into a Call that goes through JSON between every
 // step (as the engine stores it) gives exactly what Merge gives for all of them at once.
+// It runs over every fixture: each lifecycle directory, and each file of testdata/aloware
+// (an array file is one call's events in arrival order).
 func TestFoldThroughJSONEqualsMerge(t *testing.T) {
-	for _, dir := range []string{"outbound-940868616", "inbound-940870001"} {
-		t.Run(dir, func(t *testing.T) {
-			files, _ := filepath.Glob(filepath.Join("..", "testdata", "lifecycle", dir, "*.json"))
-			sort.Strings(files)
+	for _, gc := range goldenCases(t) {
+		t.Run(gc.name, func(t *testing.T) {
 			var events []aloware.Event
+			for _, raw := range gc.inputs {
+				evs, err := aloware.ParseBatch(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				events = append(events, evs...)
+			}
 			var folded Call
-			for _, f := range files {
-				raw, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ev, err := aloware.Parse(raw)
-				if err != nil {
-					t.Fatal(err)
-				}
-				events = append(events, ev)
+			for _, ev := range events {
 				folded.Fold(ev)
 				b, err := json.Marshal(folded)
 				if err != nil {

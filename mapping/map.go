@@ -9,9 +9,13 @@ import (
 )
 
 // Map decides whether a merged call is ready (rules C1–C3, S1) and builds its Kendo
-// payload (P1–P9). Warnings is never nil.
+// payload (P1–P9). Warnings is never nil; it starts with the fields the events carried
+// but that could not be read (I2).
 func Map(c Call) Result {
-	res := Result{AlowareCallID: c.ID, Warnings: []string{}}
+	res := Result{AlowareCallID: c.ID, Warnings: append([]string{}, c.ReadWarnings...)}
+	if c.MoreReadWarnings > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more unreadable fields were ignored", c.MoreReadWarnings))
+	}
 	for _, name := range c.EventNames {
 		if !aloware.IsKnownEventName(name) {
 			res.Warnings = append(res.Warnings, "unknown Aloware event name "+quoteShort(name)+"; classified by its body")
@@ -58,7 +62,11 @@ func MapRaw(raw []byte) (Result, error) {
 // MapEvents is MapRaw for several separately stored events (e.g. one file each). Each
 // raw may itself be an array. Problems are located as if the raws were one JSON array:
 // "body[2].body.id" is in the third raw, "body[2][0]" in the first item of its array.
+// One raw is located as MapRaw locates it ("body.body.id").
 func MapEvents(raws [][]byte) (Result, error) {
+	if len(raws) == 1 {
+		return MapRaw(raws[0])
+	}
 	var events []aloware.Event
 	var locs []string
 	var problems []aloware.Problem
@@ -66,10 +74,11 @@ func MapEvents(raws [][]byte) (Result, error) {
 		prefix := "body[" + strconv.Itoa(i) + "]"
 		evs, err := aloware.ParseBatch(raw)
 		if err != nil {
-			problems = append(problems, relocate(err, prefix)...)
+			problems = append(problems, relocateError(err, prefix)...)
 			continue
 		}
 		for j, ev := range evs {
+			ev.Warnings = relocate(ev.Warnings, prefix)
 			events = append(events, ev)
 			if len(evs) == 1 && !isArray(raw) {
 				locs = append(locs, prefix)
@@ -109,14 +118,22 @@ func mapOneCall(events []aloware.Event, locs []string) (Result, error) {
 	return Map(Merge(events)), nil
 }
 
-// relocate moves problems located from "body" under prefix ("body[2]", "body[2].x").
-func relocate(err error, prefix string) []aloware.Problem {
+// relocateError moves the problems of one raw's error under prefix.
+func relocateError(err error, prefix string) []aloware.Problem {
 	ie, ok := err.(*aloware.InputError)
 	if !ok {
 		return []aloware.Problem{{Field: prefix, Message: err.Error()}}
 	}
-	out := make([]aloware.Problem, len(ie.Problems))
-	for i, p := range ie.Problems {
+	return relocate(ie.Problems, prefix)
+}
+
+// relocate moves problems located from "body" under prefix ("body[2]", "body[2].x").
+func relocate(problems []aloware.Problem, prefix string) []aloware.Problem {
+	if len(problems) == 0 {
+		return nil
+	}
+	out := make([]aloware.Problem, len(problems))
+	for i, p := range problems {
 		out[i] = aloware.Problem{Field: prefix + strings.TrimPrefix(p.Field, "body"), Message: p.Message}
 	}
 	return out

@@ -3,6 +3,7 @@ package mapping
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -211,7 +212,7 @@ func TestMapEventsLocations(t *testing.T) {
 		raws  []string
 		field string
 	}{
-		{[]string{string(ok), `{"event":"Recording-Saved","body":{"id":1,"talk_time":"x"}}`}, "body[1].body.talk_time"},
+		{[]string{string(ok), `{"event":"Recording-Saved","body":{"id":"x"}}`}, "body[1].body.id"},
 		{[]string{string(ok), `not json`}, "body[1]"},
 		{[]string{string(ok), `[{"id":1,"type":1},{"id":2,"type":1}]`}, "body[1][1]"},
 		{[]string{string(ok), `{"event":"Recording-Saved","body":{"id":9}}`}, "body[1]"},
@@ -236,6 +237,47 @@ func TestMapEventsLocations(t *testing.T) {
 		if !found {
 			t.Errorf("%v: problems %+v, want one at %s", tc.raws, ie.Problems, tc.field)
 		}
+	}
+}
+
+// TestMapReadWarnings: fields that could not be read reach Result.Warnings as
+// "location: message", located by the event's place in the input, each once.
+func TestMapReadWarnings(t *testing.T) {
+	bad := `{"event":"Recording-Saved","body":{"id":1,"type":1,"talk_time":63,"wait_time":{},"direct_recording_url":"https://r.example/a"}}`
+	res := mapJSON(t, bad)
+	if !res.Ready || res.Payload.AudioURL != "https://r.example/a" {
+		t.Fatalf("the event was not used: %+v", res)
+	}
+	if res.Warnings[0] != "body.body.wait_time: must be a number of seconds, got an object; ignored" {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	res = mapJSON(t, "["+bad+","+bad+"]")
+	if !hasWarning(res, "body[0].body.wait_time: ") || !hasWarning(res, "body[1].body.wait_time: ") {
+		t.Errorf("array warnings %q, want body[0]… and body[1]…", res.Warnings)
+	}
+	res, err := MapEvents([][]byte{[]byte(bad), []byte(bad)})
+	if err != nil || !hasWarning(res, "body[0].body.wait_time: ") || !hasWarning(res, "body[1].body.wait_time: ") {
+		t.Errorf("MapEvents warnings %q (%v)", res.Warnings, err)
+	}
+
+	// Folded one by one, as the engine does, the same warning is kept once.
+	var c Call
+	c.Fold(parse(t, bad))
+	c.Fold(parse(t, bad))
+	if got := c.ReadWarnings; len(got) != 1 || !strings.HasPrefix(got[0], "body.body.wait_time: ") || !hasWarning(Map(c), got[0]) {
+		t.Errorf("folded warnings %q, want one, reported by Map", got)
+	}
+}
+
+// TestMapReadWarningsAreCapped: a call keeps at most maxReadWarnings and counts the rest.
+func TestMapReadWarningsAreCapped(t *testing.T) {
+	var c Call
+	for i := range maxReadWarnings + 5 {
+		c.Fold(parse(t, fmt.Sprintf(`{"event":"Call-Disposed","body":{"id":1,"type":1,"x_%d":1,"talk_time":"t%d"}}`, i, i)))
+	}
+	res := Map(c)
+	if len(c.ReadWarnings) != maxReadWarnings || c.MoreReadWarnings != 5 || !hasWarning(res, "5 more unreadable fields were ignored") {
+		t.Errorf("%d kept, %d more; warnings %q", len(c.ReadWarnings), c.MoreReadWarnings, res.Warnings)
 	}
 }
 

@@ -64,7 +64,8 @@ func normalizeName(name string) string {
 }
 
 // callFieldKeys are keys only call bodies carry.
-var callFieldKeys = []string{"talk_time", "direct_recording_url", "parsed_transcription", "call_disposition_id", "call_disposition", "has_recording", "Talk Time", "Call Disposition"}
+// (Zapier's Title-Case spellings match them too: its objects are folded.)
+var callFieldKeys = []string{"talk_time", "direct_recording_url", "parsed_transcription", "call_disposition_id", "call_disposition", "has_recording"}
 
 func hasCallFields(objs ...object) bool {
 	for _, o := range objs {

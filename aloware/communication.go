@@ -33,6 +33,7 @@ type Communication struct {
 	ContactName  string
 	CampaignID   string // Aloware calls its lines "campaigns"
 	CampaignName string
+	RingGroupID  string // the ring group that routed the call (team routing matches on it)
 
 	UserID    string // the agent
 	UserName  string
@@ -43,6 +44,7 @@ type Communication struct {
 
 	Transcript []Utterance // parsed_transcription.messages as sent (unsorted); nil when absent
 	Summary    string      // AloAi summary text
+	Tags       []string    // names of the communication's tags as listed; nil when absent
 }
 
 // Utterance is one line of a transcript.

@@ -49,37 +49,77 @@ func (r *reader) eventWarnings(loc string) []Problem {
 	return w
 }
 
-// object is one JSON object with exact (case-sensitive) key lookup. encoding/json's
-// struct decoding matches keys case-insensitively, which would confuse Zapier's "ID"
-// with "id"; a map keeps them apart. A repeated key keeps its last value, as
-// encoding/json does.
+// object is one JSON object. Keys match exactly (case-sensitive) in Aloware's own
+// snake_case bodies. In Zapier's flattened objects (folded) they match regardless of
+// case and of spaces vs underscores, so "User ID", "User Id" and "user_id" are one key:
+// Zapier has spelled the same field several ways. A repeated key keeps its last value,
+// as encoding/json does.
 type object struct {
-	loc  string // location of the object itself, e.g. "body.body"
-	keys map[string]gjson.Result
+	loc    string // location of the object itself, e.g. "body.body"
+	folded bool
+	keys   map[string]member
 }
 
-func newObject(v gjson.Result, loc string) object {
-	o := object{loc: loc, keys: make(map[string]gjson.Result)}
+// member is one key of an object, with its name as sent (for locations).
+type member struct {
+	name  string
+	value gjson.Result
+}
+
+func newObject(v gjson.Result, loc string, folded bool) object {
+	o := object{loc: loc, folded: folded, keys: make(map[string]member)}
 	v.ForEach(func(k, val gjson.Result) bool {
-		o.keys[k.Str] = val
+		o.keys[o.lookupKey(k.Str)] = member{k.Str, val}
 		return true
 	})
 	return o
 }
 
+// nested is the object under key (v is its value), folded like o.
+func (o object) nested(key string, v gjson.Result) object { return newObject(v, o.at(key), o.folded) }
+
+func (o object) lookupKey(key string) string {
+	if !o.folded {
+		return key
+	}
+	return foldKey(key)
+}
+
+// foldKey lower-cases key and drops spaces and underscores: "Current Status 2" and
+// "current_status2" are both "currentstatus2".
+func foldKey(key string) string {
+	b := make([]byte, 0, len(key))
+	for i := range len(key) {
+		switch c := key[i]; {
+		case c == ' ' || c == '_':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
 // get returns the value of key when it is present and not null. Null means absent
 // everywhere: Aloware sends null for what it does not know yet (user_id on initiation).
 func (o object) get(key string) (gjson.Result, bool) {
-	v, ok := o.keys[key]
-	if !ok || v.Type == gjson.Null {
-		return v, false
+	m, ok := o.keys[o.lookupKey(key)]
+	if !ok || m.value.Type == gjson.Null {
+		return m.value, false
 	}
-	return v, true
+	return m.value, true
 }
 
-func (o object) has(key string) bool { _, ok := o.keys[key]; return ok }
+func (o object) has(key string) bool { _, ok := o.keys[o.lookupKey(key)]; return ok }
 
-func (o object) at(key string) string { return o.loc + "." + key }
+// at is the location of key in o, spelled as the input spelled it.
+func (o object) at(key string) string {
+	if m, ok := o.keys[o.lookupKey(key)]; ok {
+		key = m.name
+	}
+	return o.loc + "." + key
+}
 
 // child returns the object under key; ok is false when absent or null. A non-object
 // value is a Problem.
@@ -92,7 +132,7 @@ func (r *reader) child(o object, key string) (object, bool) {
 		r.warn(o.at(key), "must be an object, got %s", typeName(v))
 		return object{}, false
 	}
-	return newObject(v, o.at(key)), true
+	return o.nested(key, v), true
 }
 
 // numberText returns the literal of a JSON number or of a string holding one ("63").

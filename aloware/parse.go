@@ -91,17 +91,18 @@ func notAnObject(msg string) *InputError {
 
 // event recognizes the shape of one JSON object and reads it.
 func (r *reader) event(v gjson.Result, loc string) Event {
-	o := newObject(v, loc)
+	o := newObject(v, loc, false)
 	var ev Event
 	switch {
 	case o.has("test_payload"):
 		ev = Event{Kind: KindTest, Shape: ShapeTest}
+	case isFlatEnvelope(o):
+		ev = Event{Shape: ShapeEnvelope, Name: r.text(o, "event")}
+		r.readBody(&ev, o)
 	case o.has("event") || isObjectValue(o, "body"):
-		// An SMS communication has a string "body" (the message text), so only an
-		// object "body" makes an envelope.
 		ev = r.envelope(o)
 	case isZapier(o):
-		ev = r.zapier(o)
+		ev = r.zapier(newObject(v, loc, true))
 	case o.has("id") || o.has("communication"):
 		ev = r.bare(o)
 	default:
@@ -111,26 +112,49 @@ func (r *reader) event(v gjson.Result, loc string) Event {
 	return ev
 }
 
+// isFlatEnvelope recognizes the output of Aloware's own n8n trigger node with its
+// "Flatten Payload" option (on by default): {"event": …, …the body's fields}. Its "body"
+// is the communication's SMS text ("" on calls), never an object; what tells it from an
+// envelope whose body is missing are communication fields beside the event name.
+func isFlatEnvelope(o object) bool {
+	if name, ok := o.get("event"); !ok || name.Type != gjson.String || isObjectValue(o, "body") {
+		return false
+	}
+	for _, k := range []string{"id", "direction", "type", "created_at", "communication"} {
+		if o.has(k) {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *reader) envelope(o object) Event {
 	ev := Event{Shape: ShapeEnvelope, Name: r.text(o, "event")}
-	bodyValue, present := o.get("body")
+	// An SMS communication has a string "body" (the message text), so only an object
+	// "body" makes an envelope.
+	body, present := o.get("body")
 	switch {
 	case !present:
 		r.fail(o.at("body"), "missing: the envelope has no body object")
-		return ev
-	case !bodyValue.IsObject():
-		r.fail(o.at("body"), "must be an object, got %s", typeName(bodyValue))
-		return ev
+	case !body.IsObject():
+		r.fail(o.at("body"), "must be an object, got %s", typeName(body))
+	default:
+		r.readBody(&ev, o.nested("body", body))
 	}
-	body := newObject(bodyValue, o.at("body"))
+	return ev
+}
+
+// readBody reads an envelope's body (or the flat form, whose body is the object itself)
+// into ev, whose Name is already known.
+func (r *reader) readBody(ev *Event, body object) {
 	if isContactEvent(ev.Name) {
 		ev.Kind = KindOther // a contact, not a communication: no call id to key on
-		return ev
+		return
 	}
 	commValue, commPresent := body.get("communication")
 	comm, hasComm := object{}, commPresent && commValue.IsObject()
 	if hasComm {
-		comm = newObject(commValue, body.at("communication"))
+		comm = body.nested("communication", commValue)
 		r.readCommunication(comm, &ev.Comm)
 	}
 	r.readCommunication(body, &ev.Comm)
@@ -152,7 +176,6 @@ func (r *reader) envelope(o object) Event {
 	ev.CallID = id.value
 	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(body, comm))
 	r.settleCallID(ev.Kind, id)
-	return ev
 }
 
 func (r *reader) bare(o object) Event {
@@ -172,11 +195,12 @@ func (r *reader) bare(o object) Event {
 	return ev
 }
 
+// zapier reads Zapier's flattened object; o is folded, so its Title-Case keys are the
+// snake_case fields readCommunication knows.
 func (r *reader) zapier(o object) Event {
-	ev := Event{Shape: ShapeZapier, Name: r.text(o, "Event")}
+	ev := Event{Shape: ShapeZapier, Name: r.text(o, "event")}
 	r.readCommunication(o, &ev.Comm)
-	r.readZapier(o, &ev.Comm)
-	id := readCallID(o, idKey(o))
+	id := readCallID(o, "id")
 	ev.CallID = id.value
 	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(o))
 	r.settleCallID(ev.Kind, id)
@@ -214,6 +238,6 @@ func (r *reader) settleCallID(kind Kind, id idRead) {
 }
 
 func isObjectValue(o object, key string) bool {
-	v, ok := o.keys[key]
+	v, ok := o.get(key)
 	return ok && v.IsObject()
 }

@@ -11,7 +11,12 @@ import (
 // transcript reads parsed_transcription: an object whose "messages" is an array of
 // {speaker, text, start, end} (start/end in milliseconds from call start). Some tools
 // forward it JSON-encoded as a string; that is decoded too.
-func (r *reader) transcript(v gjson.Result, loc string) []Utterance {
+func (r *reader) transcript(o object, key string) []Utterance {
+	v, ok := o.get(key)
+	if !ok {
+		return nil
+	}
+	loc := o.at(key)
 	if v.Type == gjson.String {
 		if v.Str == "" {
 			return nil
@@ -26,7 +31,7 @@ func (r *reader) transcript(v gjson.Result, loc string) []Utterance {
 		r.warn(loc, "must be an object, got %s", typeName(v))
 		return nil
 	}
-	pt := newObject(v, loc)
+	pt := newObject(v, loc, o.folded)
 	msgs, ok := pt.get("messages")
 	if !ok {
 		return nil
@@ -46,7 +51,7 @@ func (r *reader) transcript(v gjson.Result, loc string) []Utterance {
 		case !m.IsObject():
 			r.warn(at.String(), "must be an object {speaker, text, start, end}, got %s", typeName(m))
 		default:
-			out = append(out, r.utterance(m, at))
+			out = append(out, r.utterance(m, at, o.folded))
 		}
 		return true
 	})
@@ -64,12 +69,16 @@ type itemLoc struct {
 func (l itemLoc) String() string        { return l.base + "[" + strconv.Itoa(l.i) + "]" }
 func (l itemLoc) field(k string) string { return l.String() + "." + k }
 
-func (r *reader) utterance(m gjson.Result, at itemLoc) Utterance {
+func (r *reader) utterance(m gjson.Result, at itemLoc, folded bool) Utterance {
 	// Utterances have four keys we read; looking them up while iterating once is much
 	// cheaper than building a map for each.
 	var u Utterance
 	m.ForEach(func(k, val gjson.Result) bool {
-		switch k.Str {
+		key := k.Str
+		if folded {
+			key = foldKey(key)
+		}
+		switch key {
 		case "speaker":
 			u.Speaker = r.utteranceText(val, at, "speaker")
 		case "text":

@@ -76,7 +76,7 @@ var unreadableFields = []badInput{
 	{"wait_time is an object", call(`"wait_time":{"seconds":2}`), 200, "body.body.wait_time"},
 	{"created_at US format", call(`"created_at":"08/05/2026 20:58"`), 200, "body.body.created_at"},
 	{"created_at is a number", call(`"created_at":1786049929`), 200, "body.body.created_at"},
-	{"type is text", event(`{"id":940868616,"type":"call"}`), 200, "body.body.type"},
+	{"type is an unknown label", event(`{"id":940868616,"type":"teleport"}`), 200, "body.body.type"},
 	{"direction is text", call(`"direction":"sideways"`), 200, "body.body.direction"},
 	{"contact is a string", call(`"contact":"Jane Doe"`), 200, "body.body.contact"},
 	{"transcript messages not a list", call(`"parsed_transcription":{"messages":"hi"}`), 200, "body.body.parsed_transcription.messages"},

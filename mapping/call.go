@@ -60,7 +60,7 @@ func (c *Call) Fold(ev aloware.Event) {
 		c.ID = ev.CallID
 	}
 	c.Kind = strongerKind(c.Kind, ev.Kind)
-	stale := c.Complete && eventSaysInProgress(ev)
+	stale := c.Complete && reportsEarlierState(ev)
 	mergeComm(&c.Comm, ev.Comm, stale)
 	if eventCompletes(ev) {
 		switch {

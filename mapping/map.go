@@ -8,7 +8,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 )
 
-// Map decides whether a merged call is ready (rules C1–C3, S1) and builds its Kendo
+// Map decides whether a merged call is ready (rules C1–C3, S1, S3) and builds its Kendo
 // payload (P1–P9). Warnings is never nil; it starts with the fields the events carried
 // but that could not be read (I2).
 func Map(c Call) Result {
@@ -34,6 +34,7 @@ func Map(c Call) Result {
 		res.State, res.Reason = StateInProgress, reasonInProgress
 	case p.AudioURL != "" || p.Transcript != "":
 		res.State, res.Ready = StateReady, true
+		res.NothingMoreExpected = nothingMoreExpected(c)
 	default:
 		if why := unansweredReason(c); why != "" {
 			res.State, res.Reason = StateUnanswered, why

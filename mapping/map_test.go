@@ -285,7 +285,7 @@ func TestMapReadWarningsAreCapped(t *testing.T) {
 func TestResultJSON(t *testing.T) {
 	res := mapJSON(t, `{"test_payload":true}`)
 	b, _ := json.Marshal(res)
-	if got := string(b); got != `{"ready":false,"state":"ignored","reason":"Aloware test payload (Save \u0026 Test Webhook): acknowledged, nothing to send","warnings":[]}` {
+	if got := string(b); got != `{"ready":false,"state":"ignored","reason":"Aloware test payload (Save \u0026 Test Webhook): acknowledged, nothing to send","warnings":[],"nothingMoreExpected":false}` {
 		t.Errorf("JSON = %s", got)
 	}
 }

@@ -24,4 +24,7 @@ type Result struct {
 	Reason        string         `json:"reason,omitempty" doc:"set whenever ready is false: what is missing or why the call is not sent"`
 	Payload       *kendo.Payload `json:"payload,omitempty" doc:"the Kendo payload (a preview while the call is not ready)"`
 	Warnings      []string       `json:"warnings" doc:"data that was dropped or unknown; never null"`
+	// NothingMoreExpected (rule S3): the call is ready and already carries its recording,
+	// its transcript and its AloAi summary, so no later event can add to the payload.
+	NothingMoreExpected bool `json:"nothingMoreExpected" doc:"true when the call is ready and carries its recording, transcript and AloAi summary: no later event can add anything, so it is delivered after a short grace instead of the full settle"`
 }

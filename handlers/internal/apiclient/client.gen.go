@@ -141,19 +141,46 @@ type AlowareEvent struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// Analysis defines model for Analysis.
+type Analysis struct {
+	AIScore    string    `json:"AIScore"`
+	AgentName  string    `json:"AgentName"`
+	ReceivedAt time.Time `json:"ReceivedAt"`
+}
+
+// Attempt defines model for Attempt.
+type Attempt struct {
+	FinishedAt  *time.Time `json:"FinishedAt"`
+	HTTPStatus  int64      `json:"HTTPStatus"`
+	KendoCallID string     `json:"KendoCallID"`
+	Message     string     `json:"Message"`
+	N           int64      `json:"N"`
+	Outcome     string     `json:"Outcome"`
+	StartedAt   time.Time  `json:"StartedAt"`
+}
+
 // CallRecord defines model for CallRecord.
 type CallRecord struct {
-	AlowareCallId string           `json:"alowareCallId"`
-	Attempts      int64            `json:"attempts"`
-	CallId        *string          `json:"callId,omitempty"`
-	DeliveredAt   *time.Time       `json:"deliveredAt,omitempty"`
-	Events        *[]EventSeen     `json:"events"`
-	FirstSeenAt   time.Time        `json:"firstSeenAt"`
-	LastError     *string          `json:"lastError,omitempty"`
-	NextAttemptAt *time.Time       `json:"nextAttemptAt,omitempty"`
-	Reason        *string          `json:"reason,omitempty"`
-	Status        CallRecordStatus `json:"status"`
-	UpdatedAt     time.Time        `json:"updatedAt"`
+	AlowareCallId  string           `json:"alowareCallId"`
+	Analysis       *Analysis        `json:"analysis,omitempty"`
+	AttemptLog     *[]Attempt       `json:"attemptLog,omitempty"`
+	Attempts       int64            `json:"attempts"`
+	CallDate       *time.Time       `json:"callDate,omitempty"`
+	CallId         *string          `json:"callId,omitempty"`
+	DeliveredAt    *time.Time       `json:"deliveredAt,omitempty"`
+	Direction      *string          `json:"direction,omitempty"`
+	Events         *[]EventSeen     `json:"events"`
+	FirstSeenAt    time.Time        `json:"firstSeenAt"`
+	LastError      *string          `json:"lastError,omitempty"`
+	NextAttemptAt  *time.Time       `json:"nextAttemptAt,omitempty"`
+	OutcomeUnknown *bool            `json:"outcomeUnknown,omitempty"`
+	PurgedAt       *time.Time       `json:"purgedAt,omitempty"`
+	Reason         *string          `json:"reason,omitempty"`
+	RepEmail       *string          `json:"repEmail,omitempty"`
+	Status         CallRecordStatus `json:"status"`
+	Team           *string          `json:"team,omitempty"`
+	UpdatedAt      time.Time        `json:"updatedAt"`
+	Warnings       *[]string        `json:"warnings,omitempty"`
 }
 
 // CallRecordStatus defines model for CallRecord.Status.
@@ -348,8 +375,11 @@ type KendoPushPayload2 struct {
 // MapResult defines model for MapResult.
 type MapResult struct {
 	// AlowareCallId Aloware communication id of the call
-	AlowareCallId *string       `json:"alowareCallId,omitempty"`
-	Payload       *KendoPayload `json:"payload,omitempty"`
+	AlowareCallId *string `json:"alowareCallId,omitempty"`
+
+	// NothingMoreExpected true when the call is ready and carries its recording, transcript and AloAi summary: no later event can add anything, so it is delivered after a short grace instead of the full settle
+	NothingMoreExpected bool          `json:"nothingMoreExpected"`
+	Payload             *KendoPayload `json:"payload,omitempty"`
 
 	// Ready true when the payload can be sent to Kendo
 	Ready bool `json:"ready"`

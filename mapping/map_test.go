@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
+	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
 func mapJSON(t *testing.T, raw string) Result {
@@ -313,5 +314,39 @@ func TestMapRecordingURLs(t *testing.T) {
 		if !usable && !hasWarning(res, "audioUrl dropped") {
 			t.Errorf("%q: no warning", url)
 		}
+	}
+}
+
+// TestApplyRep: a rep found outside the events passes rule P3's checks (issue 8 item 13:
+// a malformed Users API e-mail made Kendo refuse the call).
+func TestApplyRep(t *testing.T) {
+	long := strings.Repeat("ñ", 250)
+	tests := []struct {
+		name, repName, repEmail string
+		wantName, wantEmail     string
+		warning                 string
+	}{
+		{"both", "Sam Carter", "sam@example.com", "Sam Carter", "sam@example.com", ""},
+		{"malformed e-mail dropped", "Sam Carter", "sam at example", "Sam Carter", "events@example.com", `repEmail from the rep lookup dropped: "sam at example" is not a valid e-mail address`},
+		{"e-mail without a domain dot", "", "sam@localhost", "Events Name", "events@example.com", "repEmail from the rep lookup dropped"},
+		{"long name cut like P3", long, "", strings.Repeat("ñ", 200), "events@example.com", ""},
+		{"spaces trimmed", "  Sam  ", " sam@example.com ", "Sam", "sam@example.com", ""},
+		{"nothing found: the events' rep stays", "", "", "Events Name", "events@example.com", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := kendo.Payload{RepName: "Events Name", RepEmail: "events@example.com", Transcript: "Rep: hi"}
+			w := ApplyRep(&p, tc.repName, tc.repEmail)
+			if p.RepName != tc.wantName || p.RepEmail != tc.wantEmail {
+				t.Errorf("rep %q <%s>, want %q <%s>", p.RepName, p.RepEmail, tc.wantName, tc.wantEmail)
+			}
+			if (tc.warning == "") != (len(w) == 0) || (tc.warning != "" && !strings.Contains(w[0], tc.warning)) {
+				t.Errorf("warnings %q, want %q", w, tc.warning)
+			}
+			raw, _ := json.Marshal(p)
+			if v := kendo.Validate(raw); v != nil {
+				t.Errorf("Kendo would refuse it: %v", v)
+			}
+		})
 	}
 }

@@ -24,13 +24,14 @@ package mapping
 // | S3 | Nothing more expected | `Result.NothingMoreExpected` is true when the call is ready and carries its recording (an http(s) URL), its transcript and its AloAi summary: those are everything a later event can add, so the engine delivers it after a short grace (for a trailing `Call-Disposed`) instead of the full `--settle`. |
 // | P1 | callTitle | Direction label ("Inbound"/"Outbound") + " - " + the first present of call disposition name, campaign (line) name, contact name that carries no phone number, e.g. "Outbound - Renewal Follow-up". Kendo shows titles to every coach, and Aloware names unknown contacts "Aloware Contact (+1…)" and lines often by their number, so a candidate with a run of 7 or more digits (however separated by spaces, "-", ".", "(", ")" or "+") is passed over. Just the direction when none is left; just the detail when the direction is unknown; omitted (Kendo titles it with AI) when both are unknown. At most 200 characters. |
 // | P2 | direction | `direction` 1 inbound / 2 outbound (Zapier: "Inbound"/"Outbound"); else the `Inbound…`/`Outbound…` prefix of an event name; else unknown (warning). |
-// | P3 | repName / repEmail | The agent's name (`user.name`, `user.full_name`, `user_name`, Zapier `User: Name`/`User Name`) and e-mail (`user_email`, `user.email`, Zapier `User Email`). An e-mail that fails the schema's email check is dropped with a warning. No rep at all → warning (Kendo cannot attribute the call). |
+// | P3 | repName / repEmail | The agent's name (`user.name`, `user.full_name`, `user_name`, Zapier `User: Name`/`User Name`), at most 200 characters, and e-mail (`user_email`, `user.email`, Zapier `User Email`). An e-mail that fails the schema's email check is dropped with a warning. No rep at all → warning (Kendo cannot attribute the call). A rep found outside the events (Aloware's Users API by `user_id`, `--rep-email-map`; the engine applies it with `mapping.ApplyRep`) passes the same checks. |
 // | P4 | callDate | `created_at` (zone-less Aloware times are UTC) as RFC 3339 UTC, e.g. "2026-08-05T20:58:49Z". Missing → omitted, warning. |
 // | P5 | duration | Seconds: `talk_time` when > 0, else `duration`; omitted when neither is known. Talk time is the conversation that was recorded and is analysed; `duration` also counts the agent leg's ring time (66 s total for a 63 s conversation), which would skew talk-ratio metrics. Whole seconds, because Kendo guesses the unit and seconds are what Aloware sends. |
 // | P6 | audioUrl | `direct_recording_url` when it is http(s) (C2); otherwise dropped with a warning. |
 // | P7 | transcript | `parsed_transcription.messages` sorted by start (stable), one line per utterance: "Rep: …" for speaker AGENT or A, "Customer: …" for CONTACT or anything else; empty texts skipped, runs of white space (line breaks included) folded to one space; lines joined with "\n". |
 // | P8 | metadata | All string values, always these six keys: `source`="aloware", `alowareCallId`, `alowareContactId`, `alowareCampaignId`, `alowareDirection` ("inbound"/"outbound"), `syncMethod`="webhook"; "" plus a warning when unknown. Added only when known: `alowareUserId` (the agent's Aloware user id, for rep lookups), `alowareDisposition` (the call disposition's name, e.g. "No Answer"), `alowareDispositionStatus` (the disposition status label, e.g. "completed", "missed+voicemail"; from `disposition_status2` when no label came), `alowareLine` (the line's, i.e. campaign's, name), `alowareRingGroupId`, `alowareWaitTime` and `alowareHoldTime` (seconds), `alowareTags` (the communication's tag names joined with ", ", at most 1000 characters), `alowareSummary` (the AloAi summary, at most 2000 characters). A name that carries a phone number (P1) or an e-mail address is left out (a line named by its number has no `alowareLine`), so metadata never carries a contact's phone or e-mail. |
 // | P9 | 5 MB | Kendo refuses bodies over 5 MB. If the payload would exceed it: with an audioUrl the transcript is dropped (Kendo transcribes the audio, which it prefers anyway); without one the transcript is cut at a line boundary. Both with a warning. |
+// | P10 | After a 413 | Kendo counts size its own way; if it answers 413 all the same, the payload is shrunk once (`mapping.ShrinkAfter413`) and sent again: with an audioUrl the transcript is dropped; without one the transcript loses its last tenth (cut at a line break when one is near, never inside a character) and ends with "[transcript cut by aloware-kendo to fit Kendo's size limit]". A second 413 is final. |
 
 import (
 	"sort"
@@ -524,17 +525,42 @@ func metadata(c Call, dir string) (map[string]string, []string) {
 	return m, warnings
 }
 
+// repName and repEmail implement P3's checks, for the events' rep and for one found
+// elsewhere (ApplyRep).
+func repName(name string) string { return truncateRunes(strings.TrimSpace(name), maxTitleRunes) }
+
+func repEmail(email string) bool { return schema.IsEmail(email) }
+
+// ApplyRep sets the rep found outside the events (Aloware's Users API by user_id, the
+// --rep-email-map file) on a payload Map built, through rule P3's checks: the name is cut
+// to 200 characters, an e-mail that fails the schema's check is dropped. It returns a
+// warning for what it dropped. An empty name or email leaves the payload's as it is.
+func ApplyRep(p *kendo.Payload, name, email string) []string {
+	var warnings []string
+	if n := repName(name); n != "" {
+		p.RepName = n
+	}
+	if email = strings.TrimSpace(email); email != "" {
+		if repEmail(email) {
+			p.RepEmail = email
+		} else {
+			warnings = append(warnings, "repEmail from the rep lookup dropped: "+quoteShort(email)+" is not a valid e-mail address")
+		}
+	}
+	return warnings
+}
+
 // buildPayload applies P1–P8 (P9 is applied by fitBodyLimit).
 func buildPayload(c Call) (*kendo.Payload, []string) {
 	var warnings []string
 	dir := direction(c)
 	p := &kendo.Payload{
 		CallTitle: callTitle(c, dir),
-		RepName:   truncateRunes(c.Comm.UserName, maxTitleRunes),
+		RepName:   repName(c.Comm.UserName),
 		Duration:  durationSeconds(c.Comm),
 	}
 	if e := c.Comm.UserEmail; e != "" {
-		if schema.IsEmail(e) {
+		if repEmail(e) {
 			p.RepEmail = e
 		} else {
 			warnings = append(warnings, "repEmail dropped: "+quoteShort(e)+" is not a valid e-mail address")

@@ -1,10 +1,6 @@
 package aloware
 
-import (
-	"strings"
-
-	"github.com/tidwall/gjson"
-)
+import "strings"
 
 // readCommunication reads the communication fields of o into c: an envelope's body, a
 // bare object, the flat form of Aloware's n8n trigger, Zapier's flattened object (whose
@@ -54,13 +50,13 @@ func (r *reader) readCommunication(o object, c *Communication) {
 	setText(&c.UserID, r.id(o, "user_id"))
 	setText(&c.UserName, firstText(r, o, "user_name", "user_full_name")) // not observed raw; a common fallback
 	setText(&c.UserEmail, r.text(o, "user_email"))
-	if v, ok := o.get("user"); ok && v.IsObject() {
+	if v, ok := o.get("user"); ok && v.isObject() {
 		user := o.nested("user", v)
 		setText(&c.UserID, r.id(user, "id"))
 		setText(&c.UserName, firstText(r, user, "name", "full_name"))
 		setText(&c.UserEmail, r.text(user, "email"))
 	} else if ok {
-		setText(&c.UserName, r.textValue(v, o.at("user"))) // the user's name as a plain string
+		setText(&c.UserName, r.textValue(v, o.where("user"))) // the user's name as a plain string
 	}
 
 	if b := r.boolean(o, "has_recording"); b != nil {
@@ -85,8 +81,8 @@ func (r *reader) communicationType(o object, key string) *int {
 	if !ok {
 		return nil
 	}
-	if v.Type == gjson.String {
-		switch strings.ToLower(strings.TrimSpace(v.Str)) {
+	if v.kind() == kindString {
+		switch strings.ToLower(strings.TrimSpace(v.str())) {
 		case "call", "phone call":
 			return intPtr(1)
 		case "sms", "text", "message":
@@ -99,7 +95,7 @@ func (r *reader) communicationType(o object, key string) *int {
 			return nil
 		}
 	}
-	return r.integerValue(v, o.at(key))
+	return r.integerValue(v, o.where(key))
 }
 
 // direction reads 1/2, or "inbound"/"outbound" in any case (Zapier renders the label).
@@ -108,8 +104,8 @@ func (r *reader) direction(o object, key string) *int {
 	if !ok {
 		return nil
 	}
-	if v.Type == gjson.String {
-		switch strings.ToLower(strings.TrimSpace(v.Str)) {
+	if v.kind() == kindString {
+		switch strings.ToLower(strings.TrimSpace(v.str())) {
 		case "inbound", "incoming":
 			return intPtr(1)
 		case "outbound", "outgoing":
@@ -118,7 +114,7 @@ func (r *reader) direction(o object, key string) *int {
 			return nil
 		}
 	}
-	return r.integerValue(v, o.at(key))
+	return r.integerValue(v, o.where(key))
 }
 
 // status reads a status that may be the label ("completed", as current_status and
@@ -129,11 +125,11 @@ func (r *reader) status(o object, key string, num **int, label *string) {
 	if !ok {
 		return
 	}
-	if v.Type == gjson.String && !isJSONNumber(strings.TrimSpace(v.Str)) {
-		setText(label, strings.ToLower(strings.TrimSpace(v.Str)))
+	if v.kind() == kindString && !isJSONNumber(strings.TrimSpace(v.str())) {
+		setText(label, strings.ToLower(strings.TrimSpace(v.str())))
 		return
 	}
-	setInt(num, r.integerValue(v, o.at(key)))
+	setInt(num, r.integerValue(v, o.where(key)))
 }
 
 // named reads a key that is either a plain name or an object {id, name}: Zapier renders
@@ -144,7 +140,7 @@ func (r *reader) named(o object, key string, id, name *string) {
 	if !ok {
 		return
 	}
-	if v.IsObject() {
+	if v.isObject() {
 		sub := o.nested(key, v)
 		setText(id, r.id(sub, "id"))
 		if name != nil {
@@ -153,10 +149,10 @@ func (r *reader) named(o object, key string, id, name *string) {
 		return
 	}
 	if name == nil {
-		setText(id, r.idValue(v, o.at(key)))
+		setText(id, r.idValue(v, o.where(key)))
 		return
 	}
-	setText(name, r.textValue(v, o.at(key)))
+	setText(name, r.textValue(v, o.where(key)))
 }
 
 // tags reads the names of a tag list: strings, or objects with a "name".
@@ -165,27 +161,26 @@ func (r *reader) tags(o object, key string) []string {
 	if !ok {
 		return nil
 	}
-	if !v.IsArray() {
+	if !v.isArray() {
 		r.warn(o.at(key), "must be an array of tags, got %s", typeName(v))
 		return nil
 	}
 	var names []string
 	i := 0
-	v.ForEach(func(_, tag gjson.Result) bool {
-		loc := itemLoc{o.at(key), i}
+	v.items(func(tag value) {
+		loc := itemLoc{o.where(key), i}
 		i++
 		var name string
 		switch {
-		case tag.Type == gjson.Null:
-		case tag.IsObject():
+		case tag.kind() == kindNull:
+		case tag.isObject():
 			name = r.text(o.nested(key, tag), "name")
 		default:
-			name = r.textValue(tag, loc.String())
+			name = r.textValue(tag, here(loc.String()))
 		}
 		if name != "" {
 			names = append(names, name)
 		}
-		return true
 	})
 	return names
 }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tidwall/gjson"
 )
 
 // reader reads typed fields out of JSON objects. A field that is present but cannot be
@@ -57,26 +55,33 @@ func (r *reader) eventWarnings(loc string) []Problem {
 type object struct {
 	loc    string // location of the object itself, e.g. "body.body"
 	folded bool
-	keys   map[string]member
+	v      value
+	keys   map[string]member // by lookup key; only for big or folded objects
 }
 
 // member is one key of an object, with its name as sent (for locations).
 type member struct {
 	name  string
-	value gjson.Result
+	value value
 }
 
-func newObject(v gjson.Result, loc string, folded bool) object {
-	o := object{loc: loc, folded: folded, keys: make(map[string]member)}
-	v.ForEach(func(k, val gjson.Result) bool {
-		o.keys[o.lookupKey(k.Str)] = member{k.Str, val}
-		return true
-	})
+// smallObject is the most members an object is searched for a key one by one rather
+// than through a map: building the map costs more than a short scan.
+const smallObject = 8
+
+func newObject(v value, loc string, folded bool) object {
+	o := object{loc: loc, folded: folded, v: v}
+	if n := v.len(); folded || n > smallObject {
+		o.keys = make(map[string]member, n)
+		v.members(func(key string, val value) {
+			o.keys[o.lookupKey(key)] = member{key, val}
+		})
+	}
 	return o
 }
 
 // nested is the object under key (v is its value), folded like o.
-func (o object) nested(key string, v gjson.Result) object { return newObject(v, o.at(key), o.folded) }
+func (o object) nested(key string, v value) object { return newObject(v, o.at(key), o.folded) }
 
 func (o object) lookupKey(key string) string {
 	if !o.folded {
@@ -101,25 +106,64 @@ func foldKey(key string) string {
 	return string(b)
 }
 
+func (o object) lookup(key string) (member, bool) {
+	if o.keys != nil {
+		m, ok := o.keys[o.lookupKey(key)]
+		return m, ok
+	}
+	var found member
+	ok := false
+	if o.v.d == nil {
+		return found, false // the zero object: absent
+	}
+	o.v.members(func(k string, val value) {
+		if k == key {
+			found, ok = member{k, val}, true // the last of a repeated key wins
+		}
+	})
+	return found, ok
+}
+
 // get returns the value of key when it is present and not null. Null means absent
 // everywhere: Aloware sends null for what it does not know yet (user_id on initiation).
-func (o object) get(key string) (gjson.Result, bool) {
-	m, ok := o.keys[o.lookupKey(key)]
-	if !ok || m.value.Type == gjson.Null {
+func (o object) get(key string) (value, bool) {
+	m, ok := o.lookup(key)
+	if !ok || m.value.kind() == kindNull {
 		return m.value, false
 	}
 	return m.value, true
 }
 
-func (o object) has(key string) bool { _, ok := o.keys[o.lookupKey(key)]; return ok }
+func (o object) has(key string) bool { _, ok := o.lookup(key); return ok }
 
-// at is the location of key in o, spelled as the input spelled it.
-func (o object) at(key string) string {
-	if m, ok := o.keys[o.lookupKey(key)]; ok {
-		key = m.name
+// where is the location of key in o, spelled as the input spelled it; at is the same as
+// a string.
+func (o object) where(key string) where {
+	if o.folded {
+		if m, ok := o.lookup(key); ok {
+			key = m.name
+		}
 	}
-	return o.loc + "." + key
+	return where{o.loc, key}
 }
+
+func (o object) at(key string) string { return o.where(key).String() }
+
+// where is a location made into a string only when a problem is reported: most fields
+// read fine, and formatting a location for each would cost more than reading it.
+type where struct {
+	parent, key string
+}
+
+func (w where) String() string {
+	if w.key == "" {
+		return w.parent
+	}
+	return w.parent + "." + w.key
+}
+
+// here is a location already made.
+func here(loc string) where { return where{parent: loc} }
 
 // child returns the object under key; ok is false when absent or null. A non-object
 // value is a Problem.
@@ -128,7 +172,7 @@ func (r *reader) child(o object, key string) (object, bool) {
 	if !ok {
 		return object{}, false
 	}
-	if !v.IsObject() {
+	if !v.isObject() {
 		r.warn(o.at(key), "must be an object, got %s", typeName(v))
 		return object{}, false
 	}
@@ -136,12 +180,12 @@ func (r *reader) child(o object, key string) (object, bool) {
 }
 
 // numberText returns the literal of a JSON number or of a string holding one ("63").
-func numberText(v gjson.Result) (string, bool) {
-	switch v.Type {
-	case gjson.Number:
-		return v.Raw, true
-	case gjson.String:
-		s := strings.TrimSpace(v.Str)
+func numberText(v value) (string, bool) {
+	switch v.kind() {
+	case kindNumber:
+		return v.raw(), true
+	case kindString:
+		s := strings.TrimSpace(v.str())
 		if len(s) > 1 && s[0] == '0' && strings.Trim(s, "0123456789") == "" {
 			// "000123": digits with leading zeros, which JSON's number grammar forbids
 			// but a tool that zero-pads ids may send.
@@ -161,18 +205,18 @@ func (r *reader) integer(o object, key string) *int {
 	if !ok {
 		return nil
 	}
-	return r.integerValue(v, o.at(key))
+	return r.integerValue(v, o.where(key))
 }
 
-func (r *reader) integerValue(v gjson.Result, loc string) *int {
+func (r *reader) integerValue(v value, loc where) *int {
 	lit, ok := numberText(v)
 	if !ok {
-		r.warn(loc, "must be a whole number, got %s", typeName(v))
+		r.warn(loc.String(), "must be a whole number, got %s", typeName(v))
 		return nil
 	}
 	n, err := parseWhole(lit)
 	if err != nil {
-		r.warn(loc, "must be a whole number: %s %s", quoteValue(v), err)
+		r.warn(loc.String(), "must be a whole number: %s %s", quoteValue(v), err)
 		return nil
 	}
 	return &n
@@ -208,25 +252,28 @@ func (r *reader) id(o object, key string) string {
 	if !ok {
 		return ""
 	}
-	return r.idValue(v, o.at(key))
+	return r.idValue(v, o.where(key))
 }
 
-func (r *reader) idValue(v gjson.Result, loc string) string {
+func (r *reader) idValue(v value, loc where) string {
 	id, problem := readID(v)
 	if problem != "" {
-		r.warn(loc, "%s", problem)
+		r.warn(loc.String(), "%s", problem)
 	}
 	return id
 }
 
 // readID converts an id value; problem says why it cannot be read ("" when it can).
-func readID(v gjson.Result) (id, problem string) {
+func readID(v value) (id, problem string) {
 	lit, ok := numberText(v)
 	if !ok {
 		return "", "must be a numeric id, got " + typeName(v)
 	}
-	if v.Type == gjson.String && lit == "" {
+	if v.kind() == kindString && lit == "" {
 		return "", "" // "" is how some tools write "no id"
+	}
+	if isCanonicalID(lit) {
+		return lit, "" // already as it is kept: no need to parse and format it
 	}
 	n, err := parseWhole(lit)
 	switch {
@@ -238,6 +285,19 @@ func readID(v gjson.Result) (id, problem string) {
 	return strconv.Itoa(n), ""
 }
 
+// isCanonicalID: digits without a leading zero, few enough to be an int.
+func isCanonicalID(lit string) bool {
+	if lit == "" || len(lit) > 18 || (lit[0] == '0' && len(lit) > 1) {
+		return false
+	}
+	for i := range len(lit) {
+		if !isDigit(lit[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // text reads a string. Numbers are accepted as their literal (a name or id that a tool
 // sent as a number is still usable); booleans, objects and arrays are Problems.
 func (r *reader) text(o object, key string) string {
@@ -245,19 +305,19 @@ func (r *reader) text(o object, key string) string {
 	if !ok {
 		return ""
 	}
-	return r.textValue(v, o.at(key))
+	return r.textValue(v, o.where(key))
 }
 
-func (r *reader) textValue(v gjson.Result, loc string) string {
-	switch v.Type {
-	case gjson.String:
-		return strings.TrimSpace(v.Str)
-	case gjson.Number:
-		return v.Raw
-	case gjson.Null:
+func (r *reader) textValue(v value, loc where) string {
+	switch v.kind() {
+	case kindString:
+		return strings.TrimSpace(v.str())
+	case kindNumber:
+		return v.raw()
+	case kindNull:
 		return ""
 	}
-	r.warn(loc, "must be a string, got %s", typeName(v))
+	r.warn(loc.String(), "must be a string, got %s", typeName(v))
 	return ""
 }
 
@@ -269,9 +329,9 @@ func (r *reader) boolean(o object, key string) *bool {
 	}
 	var b bool
 	switch {
-	case v.Type == gjson.True:
+	case v.kind() == kindTrue:
 		b = true
-	case v.Type == gjson.False:
+	case v.kind() == kindFalse:
 	default:
 		switch s, _ := numberText(v); s {
 		case "1", "true":
@@ -291,11 +351,11 @@ func (r *reader) timestamp(o object, key string) time.Time {
 	if !ok {
 		return time.Time{}
 	}
-	if v.Type != gjson.String {
+	if v.kind() != kindString {
 		r.warn(o.at(key), "must be a date-time string like \"2026-08-05 20:58:49\" (UTC), got %s", typeName(v))
 		return time.Time{}
 	}
-	s := strings.TrimSpace(v.Str)
+	s := strings.TrimSpace(v.str())
 	if s == "" {
 		return time.Time{}
 	}
@@ -306,26 +366,26 @@ func (r *reader) timestamp(o object, key string) time.Time {
 	return t
 }
 
-func typeName(v gjson.Result) string {
-	switch v.Type {
-	case gjson.Null:
+func typeName(v value) string {
+	switch v.kind() {
+	case kindNull:
 		return "null"
-	case gjson.False, gjson.True:
+	case kindFalse, kindTrue:
 		return "a boolean"
-	case gjson.Number:
+	case kindNumber:
 		return "a number"
-	case gjson.String:
+	case kindString:
 		return "a string"
 	}
-	if v.IsArray() {
+	if v.isArray() {
 		return "an array"
 	}
 	return "an object"
 }
 
 // quoteValue shows a scalar in a message, shortened so a hostile value cannot flood it.
-func quoteValue(v gjson.Result) string {
-	s := v.Raw
+func quoteValue(v value) string {
+	s := v.raw()
 	if len(s) > 40 {
 		s = s[:37] + "…"
 	}

@@ -1,10 +1,6 @@
 package aloware
 
-import (
-	"strconv"
-
-	"github.com/tidwall/gjson"
-)
+import "strconv"
 
 // Parse reads one raw Aloware webhook delivery: the {"event","body"} envelope, a bare
 // communication object, Zapier's flattened object or {"test_payload":true}.
@@ -19,9 +15,14 @@ func Parse(raw []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	if v.IsArray() {
+	defer v.d.release()
+	if v.isArray() {
 		return Event{}, notAnObject("expected one event object, got an array (POST /map accepts an array of one call's events)")
 	}
+	return parseObject(v)
+}
+
+func parseObject(v value) (Event, error) {
 	r := &reader{}
 	ev := r.event(v, "body")
 	if len(r.failures) > 0 {
@@ -38,8 +39,9 @@ func ParseBatch(raw []byte) ([]Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !v.IsArray() {
-		ev, err := Parse(raw)
+	defer v.d.release()
+	if !v.isArray() {
+		ev, err := parseObject(v)
 		if err != nil {
 			return nil, err
 		}
@@ -50,18 +52,17 @@ func ParseBatch(raw []byte) ([]Event, error) {
 	var warnings []Problem
 	allObjects := true
 	i := 0
-	v.ForEach(func(_, item gjson.Result) bool {
+	v.items(func(item value) {
 		loc := "body[" + strconv.Itoa(i) + "]"
 		i++
-		if !item.IsObject() {
+		if !item.isObject() {
 			r.fail(loc, "expected an event object, got %s", typeName(item))
 			allObjects = false
-			return true
+			return
 		}
 		ev := r.event(item, loc)
 		events = append(events, ev)
 		warnings = append(warnings, ev.Warnings...)
-		return true
 	})
 	if i == 0 {
 		return nil, notAnObject("empty array: expected at least one event")
@@ -72,14 +73,18 @@ func ParseBatch(raw []byte) ([]Event, error) {
 	return events, nil
 }
 
-// load checks the document and parses it; the result is an object or an array.
-func load(raw []byte) (gjson.Result, error) {
-	if p, isJSON := checkDocument(raw); p != nil {
-		return gjson.Result{}, &InputError{Problems: []Problem{*p}, NotJSON: !isJSON}
+// load parses the document (one pass: UTF-8, syntax, depth); the result is an object or
+// an array.
+func load(raw []byte) (value, error) {
+	d, p, isJSON := parseDocument(raw)
+	if p != nil {
+		return value{}, &InputError{Problems: []Problem{*p}, NotJSON: !isJSON}
 	}
-	v := gjson.ParseBytes(raw) // copies raw: Event strings must not alias the caller's buffer
-	if !v.IsObject() && !v.IsArray() {
-		return gjson.Result{}, notAnObject("expected a JSON object (an Aloware event), got " + typeName(v))
+	v := d.root()
+	if !v.isObject() && !v.isArray() {
+		got := typeName(v)
+		d.release()
+		return value{}, notAnObject("expected a JSON object (an Aloware event), got " + got)
 	}
 	return v, nil
 }
@@ -90,7 +95,7 @@ func notAnObject(msg string) *InputError {
 }
 
 // event recognizes the shape of one JSON object and reads it.
-func (r *reader) event(v gjson.Result, loc string) Event {
+func (r *reader) event(v value, loc string) Event {
 	o := newObject(v, loc, false)
 	var ev Event
 	switch {
@@ -117,7 +122,7 @@ func (r *reader) event(v gjson.Result, loc string) Event {
 // is the communication's SMS text ("" on calls), never an object; what tells it from an
 // envelope whose body is missing are communication fields beside the event name.
 func isFlatEnvelope(o object) bool {
-	if name, ok := o.get("event"); !ok || name.Type != gjson.String || isObjectValue(o, "body") {
+	if name, ok := o.get("event"); !ok || name.kind() != kindString || isObjectValue(o, "body") {
 		return false
 	}
 	for _, k := range []string{"id", "direction", "type", "created_at", "communication"} {
@@ -136,7 +141,7 @@ func (r *reader) envelope(o object) Event {
 	switch {
 	case !present:
 		r.fail(o.at("body"), "missing: the envelope has no body object")
-	case !body.IsObject():
+	case !body.isObject():
 		r.fail(o.at("body"), "must be an object, got %s", typeName(body))
 	default:
 		r.readBody(&ev, o.nested("body", body))
@@ -152,7 +157,7 @@ func (r *reader) readBody(ev *Event, body object) {
 		return
 	}
 	commValue, commPresent := body.get("communication")
-	comm, hasComm := object{}, commPresent && commValue.IsObject()
+	comm, hasComm := object{}, commPresent && commValue.isObject()
 	if hasComm {
 		comm = body.nested("communication", commValue)
 		r.readCommunication(comm, &ev.Comm)
@@ -169,9 +174,9 @@ func (r *reader) readBody(ev *Event, body object) {
 		// transcription.* bodies have no id of their own; the call is body.communication.id.
 		id = readCallID(comm, "id")
 	case commPresent:
-		id = idRead{loc: body.at("communication"), problem: "must be an object holding the call's id, got " + typeName(commValue)}
+		id = idRead{loc: body.where("communication"), problem: "must be an object holding the call's id, got " + typeName(commValue)}
 	default:
-		id = idRead{loc: body.at("communication") + ".id"}
+		id = idRead{loc: here(body.at("communication") + ".id")}
 	}
 	ev.CallID = id.value
 	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(body, comm))
@@ -211,12 +216,12 @@ func (r *reader) zapier(o object) Event {
 // Whether that problem costs the event depends on its kind, known only later.
 type idRead struct {
 	value   string
-	loc     string
+	loc     where
 	problem string
 }
 
 func readCallID(o object, key string) idRead {
-	id := idRead{loc: o.at(key)}
+	id := idRead{loc: o.where(key)}
 	if v, ok := o.get(key); ok {
 		id.value, id.problem = readID(v)
 	}
@@ -229,15 +234,15 @@ func readCallID(o object, key string) idRead {
 func (r *reader) settleCallID(kind Kind, id idRead) {
 	switch {
 	case kind == KindCall && id.value == "" && id.problem != "":
-		r.fail(id.loc, "%s", id.problem)
+		r.fail(id.loc.String(), "%s", id.problem)
 	case kind == KindCall && id.value == "":
-		r.fail(id.loc, "missing: a call event must carry its Aloware communication id")
+		r.fail(id.loc.String(), "missing: a call event must carry its Aloware communication id")
 	case id.problem != "":
-		r.warn(id.loc, "%s", id.problem)
+		r.warn(id.loc.String(), "%s", id.problem)
 	}
 }
 
 func isObjectValue(o object, key string) bool {
 	v, ok := o.get(key)
-	return ok && v.IsObject()
+	return ok && v.isObject()
 }

@@ -34,7 +34,7 @@ func Map(c Call) Result {
 		res.State, res.Reason = StateInProgress, reasonInProgress
 	case p.AudioURL != "" || p.Transcript != "":
 		res.State, res.Ready = StateReady, true
-		res.NothingMoreExpected = nothingMoreExpected(c)
+		res.NothingMoreExpected = nothingMoreExpected(c, p)
 	default:
 		if why := unansweredReason(c); why != "" {
 			res.State, res.Reason = StateUnanswered, why

@@ -350,3 +350,23 @@ func TestApplyRep(t *testing.T) {
 		})
 	}
 }
+
+// FuzzWriteFolded: writeFolded is strings.Fields joined by single spaces (rule P7), only
+// without a slice of words.
+//
+//	go test ./mapping -run x -fuzz FuzzWriteFolded -fuzztime 1m
+func FuzzWriteFolded(f *testing.F) {
+	for _, s := range []string{"", " ", "a", "Hi,  this is\nSam.", " \t lead and trail \r\n", "a\u00a0b\u2028c\u3000 d", "x \xff y", "é  ü", "a \u0085b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		writeFolded(&b, s)
+		if want := strings.Join(strings.Fields(s), " "); b.String() != want {
+			t.Errorf("writeFolded(%q) = %q, want %q", s, b.String(), want)
+		}
+		if isBlank(s) != (strings.TrimSpace(s) == "") {
+			t.Errorf("isBlank(%q) = %v", s, isBlank(s))
+		}
+	})
+}

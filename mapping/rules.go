@@ -34,11 +34,13 @@ package mapping
 // | P10 | After a 413 | Kendo counts size its own way; if it answers 413 all the same, the payload is shrunk once (`mapping.ShrinkAfter413`) and sent again: with an audioUrl the transcript is dropped; without one the transcript loses its last tenth (cut at a line break when one is near, never inside a character) and ends with "[transcript cut by aloware-kendo to fit Kendo's size limit]". A second 413 is final. |
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
@@ -122,17 +124,15 @@ func isInProgressLabel(label string) bool {
 }
 
 // eventCompletes implements C1 for one event: its status fields first, then its name.
-// A recording or transcript completes it whatever the statuses say.
+// A recording or transcript completes it whatever the statuses say (checked last: a
+// recording URL costs a schema check).
 func eventCompletes(ev aloware.Event) bool {
 	c := ev.Comm
-	if usableRecording(c.RecordingURL) || hasSpokenText(c.Transcript) {
-		return true
-	}
 	switch statusOf(c) {
 	case statusEnded:
 		return true
 	case statusInProgress:
-		return false // Zapier puts "…-DispositionCompleted" on calls still ringing
+		return carriesArtifacts(c) // Zapier puts "…-DispositionCompleted" on calls still ringing
 	}
 	if w, ok := nameDisposition(ev.Name); ok && w != "inprogress" && w != "placed" {
 		return true
@@ -141,7 +141,11 @@ func eventCompletes(ev aloware.Event) bool {
 	case "calldisposed", "communicationdisposed", "recordingsaved", "transcriptionsaved", "voicemailsaved":
 		return true
 	}
-	return strings.HasPrefix(strings.ToLower(ev.Name), "transcription.")
+	return strings.HasPrefix(strings.ToLower(ev.Name), "transcription.") || carriesArtifacts(c)
+}
+
+func carriesArtifacts(c aloware.Communication) bool {
+	return hasSpokenText(c.Transcript) || usableRecording(c.RecordingURL)
 }
 
 func isTerminalLabel(label string) bool {
@@ -250,7 +254,7 @@ func usableRecording(raw string) bool { return raw != "" && schema.IsAudioURL(ra
 
 func hasSpokenText(t []aloware.Utterance) bool {
 	for _, u := range t {
-		if strings.TrimSpace(u.Text) != "" {
+		if !isBlank(u.Text) {
 			return true
 		}
 	}
@@ -292,10 +296,11 @@ func unansweredReason(c Call) string {
 	return ""
 }
 
-// nothingMoreExpected implements S3 for a ready call: recording, transcript and AloAi
+// nothingMoreExpected implements S3 for a ready call and its payload: recording (the
+// payload's audioUrl is the call's recording when it is usable), transcript and AloAi
 // summary are all there, and they are everything a later event could bring.
-func nothingMoreExpected(c Call) bool {
-	return usableRecording(c.Comm.RecordingURL) && hasSpokenText(c.Comm.Transcript) && c.Comm.Summary != ""
+func nothingMoreExpected(c Call, p *kendo.Payload) bool {
+	return p.AudioURL != "" && hasSpokenText(c.Comm.Transcript) && c.Comm.Summary != ""
 }
 
 const (
@@ -406,17 +411,20 @@ func durationSeconds(c aloware.Communication) *int {
 
 // transcriptText implements P7.
 func transcriptText(utterances []aloware.Utterance) string {
-	sorted := make([]aloware.Utterance, len(utterances))
-	copy(sorted, utterances)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].StartMS < sorted[j].StartMS })
-	var b strings.Builder
+	byStart := func(a, b aloware.Utterance) int { return cmp.Compare(a.StartMS, b.StartMS) }
+	sorted := utterances
+	if !slices.IsSortedFunc(sorted, byStart) { // Aloware sends them in order: no copy then
+		sorted = slices.Clone(utterances)
+		slices.SortStableFunc(sorted, byStart)
+	}
 	size := 0
 	for _, u := range sorted {
-		size += len(u.Text) + 11
+		size += len(u.Text) + len("Customer: \n")
 	}
+	var b strings.Builder
 	b.Grow(size)
 	for _, u := range sorted {
-		if strings.TrimSpace(u.Text) == "" {
+		if isBlank(u.Text) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -430,27 +438,76 @@ func transcriptText(utterances []aloware.Utterance) string {
 
 // writeFolded writes text with every run of white space (line breaks included) folded
 // into one space and none at the ends, so each utterance stays on one line. It writes
-// straight into b: an hour-long transcript is ~900 texts, and splitting each into words
-// would allocate for every word.
+// straight into b, and a text whose words are already apart by single spaces (nearly
+// all of them) in one piece: an hour-long transcript is ~900 texts.
 func writeFolded(b *strings.Builder, text string) {
-	text = strings.TrimSpace(text)
+	text = strings.TrimFunc(text, unicode.IsSpace)
 	start := 0
-	inSpace := false
-	for i, r := range text {
-		space := unicode.IsSpace(r)
-		switch {
-		case space && !inSpace:
-			b.WriteString(text[start:i])
-			b.WriteByte(' ')
-			inSpace = true
-		case !space && inSpace:
-			start = i
-			inSpace = false
+	for i := 0; i < len(text); {
+		for i < len(text) && wordByte[text[i]] {
+			i++ // ASCII letters, digits and punctuation: the bulk of any text
 		}
+		if i == len(text) {
+			break
+		}
+		if text[i] == ' ' && i+1 < len(text) && wordByte[text[i+1]] {
+			i += 2 // a single space between words stays as it is
+			continue
+		}
+		size := spaceAt(text, i)
+		if size == 0 {
+			_, size = utf8.DecodeRuneInString(text[i:]) // a non-ASCII letter
+			i += size
+			continue
+		}
+		end := i
+		for n := size; n > 0; n = spaceAt(text, end) {
+			end += n
+		}
+		b.WriteString(text[start:i])
+		b.WriteByte(' ')
+		start, i = end, end
 	}
-	if !inSpace {
-		b.WriteString(text[start:])
+	b.WriteString(text[start:])
+}
+
+// wordByte marks the ASCII bytes that are not white space.
+var wordByte = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = !unicode.IsSpace(rune(c))
 	}
+	return t
+}()
+
+// spaceAt returns the length of the white-space character at s[i] (0 when it is not
+// one, or i is past the end).
+func spaceAt(s string, i int) int {
+	if i >= len(s) {
+		return 0
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		if wordByte[c] {
+			return 0
+		}
+		return 1
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if unicode.IsSpace(r) {
+		return size
+	}
+	return 0
+}
+
+// isBlank reports whether s is empty or only white space.
+func isBlank(s string) bool {
+	for i := 0; i < len(s); {
+		n := spaceAt(s, i)
+		if n == 0 {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 func speakerLabel(speaker string) string {

@@ -73,17 +73,11 @@ func registerTools(api huma.API, s *server) {
 }
 
 func (s *server) mapEvents(_ context.Context, in *rawInput) (*mapOutput, error) {
+	// One pass over the body: the parser checks UTF-8, syntax and depth as it reads, and
+	// its error tells input that is not JSON at all from JSON that is not an event.
 	res, err := mapping.MapRaw(in.RawBody)
-	if err == nil {
-		if why := jsonProblem(in.RawBody); why != "" {
-			err = &notJSONError{why} // never map what is not JSON, however lenient the parser
-		}
-	}
 	if err != nil {
 		return nil, inputProblem(in.RawBody, err)
-	}
-	if res.Warnings == nil {
-		res.Warnings = []string{}
 	}
 	return &mapOutput{Body: res}, nil
 }

@@ -100,9 +100,9 @@ func (r *reader) event(v value, loc string) Event {
 	var ev Event
 	switch {
 	case o.has("test_payload"):
-		ev = Event{Kind: KindTest, Shape: ShapeTest}
+		ev = Event{Kind: KindTest}
 	case isFlatEnvelope(o):
-		ev = Event{Shape: ShapeEnvelope, Name: r.text(o, "event")}
+		ev = Event{Name: r.text(o, "event")}
 		r.readBody(&ev, o)
 	case o.has("event") || isObjectValue(o, "body"):
 		ev = r.envelope(o)
@@ -134,7 +134,7 @@ func isFlatEnvelope(o object) bool {
 }
 
 func (r *reader) envelope(o object) Event {
-	ev := Event{Shape: ShapeEnvelope, Name: r.text(o, "event")}
+	ev := Event{Name: r.text(o, "event")}
 	// An SMS communication has a string "body" (the message text), so only an object
 	// "body" makes an envelope.
 	body, present := o.get("body")
@@ -184,7 +184,7 @@ func (r *reader) readBody(ev *Event, body object) {
 }
 
 func (r *reader) bare(o object) Event {
-	ev := Event{Shape: ShapeBare}
+	var ev Event
 	comm, hasComm := r.child(o, "communication")
 	if hasComm {
 		r.readCommunication(comm, &ev.Comm)
@@ -203,7 +203,7 @@ func (r *reader) bare(o object) Event {
 // zapier reads Zapier's flattened object; o is folded, so its Title-Case keys are the
 // snake_case fields readCommunication knows.
 func (r *reader) zapier(o object) Event {
-	ev := Event{Shape: ShapeZapier, Name: r.text(o, "event")}
+	ev := Event{Name: r.text(o, "event")}
 	r.readCommunication(o, &ev.Comm)
 	id := readCallID(o, "id")
 	ev.CallID = id.value

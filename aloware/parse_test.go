@@ -28,10 +28,9 @@ func TestParseShapes(t *testing.T) {
 		name    string
 		kind    Kind
 		callID  string
-		shape   Shape
 		check   func(t *testing.T, c Communication)
 	}{
-		{"aloware/example-a-outbound-completed.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-a-outbound-completed.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqInt(t, "Direction", c.Direction, intp(2))
 			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(9))
 			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(4))
@@ -53,44 +52,44 @@ func TestParseShapes(t *testing.T) {
 				t.Error("HasRecording not true")
 			}
 		}},
-		{"aloware/example-b-recording-saved.json", "Recording-Saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-b-recording-saved.json", "Recording-Saved", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "RecordingURL", c.RecordingURL, "https://app.aloware.io/static/recording/32c1a2f8-5b7e-4c0a-9d1e-7f6a2b3c4d5e")
 		}},
-		{"aloware/example-c-call-summarized.json", "transcription.call.summarized", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-c-call-summarized.json", "transcription.call.summarized", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "Summary", c.Summary, "Seller confirmed coverage and scheduled a callback.")
 			eqStr(t, "ContactID", c.ContactID, "155091981")
 		}},
-		{"aloware/example-d-transcription-saved.json", "Transcription-Saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-d-transcription-saved.json", "Transcription-Saved", KindCall, "940868616", func(t *testing.T, c Communication) {
 			if len(c.Transcript) != 2 || c.Transcript[0] != (Utterance{Speaker: "AGENT", Text: "Hi, this is Sam...", StartMS: 1200, EndMS: 3900}) {
 				t.Errorf("Transcript = %+v", c.Transcript)
 			}
 		}},
-		{"lifecycle/outbound-940868616/06-transcription.open_search.saved.json", "transcription.open_search.saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"lifecycle/outbound-940868616/06-transcription.open_search.saved.json", "transcription.open_search.saved", KindCall, "940868616", func(t *testing.T, c Communication) {
 			if len(c.Transcript) != 7 {
 				t.Errorf("len(Transcript) = %d, want 7", len(c.Transcript))
 			}
 		}},
-		{"lifecycle/outbound-940868616/02-OutboundPhoneCall-DispositionCompleted.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"lifecycle/outbound-940868616/02-OutboundPhoneCall-DispositionCompleted.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "UserName", c.UserName, "Sam Carter")
 			eqStr(t, "CampaignName", c.CampaignName, "Renewals Line")
 			eqStr(t, "RecordingURL", c.RecordingURL, "") // the key is present but null
 		}},
-		{"lifecycle/outbound-940868616/01-OutboundPhoneCall.json", "OutboundPhoneCall", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"lifecycle/outbound-940868616/01-OutboundPhoneCall.json", "OutboundPhoneCall", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "UserID", c.UserID, "") // null on initiation
 			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(1))
 		}},
-		{"aloware/missed-inbound.json", "InboundPhoneCall-DispositionMissed", KindCall, "940871555", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/missed-inbound.json", "InboundPhoneCall-DispositionMissed", KindCall, "940871555", func(t *testing.T, c Communication) {
 			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(3))
 			eqInt(t, "Direction", c.Direction, intp(1))
 		}},
-		{"aloware/sms-inbound.json", "InboundSMS-DispositionCompleted", KindSMS, "940872001", ShapeEnvelope, nil},
-		{"aloware/sms-outbound-invalid.json", "OutboundSMS-DispositionInvalid", KindSMS, "940872050", ShapeEnvelope, nil},
-		{"aloware/appointment.json", "OutboundAppointment", KindAppointment, "940873000", ShapeEnvelope, nil},
-		{"aloware/test-payload.json", "", KindTest, "", ShapeTest, nil},
-		{"aloware/contact-created.json", "Contact Created", KindOther, "", ShapeEnvelope, nil},
-		{"aloware/unknown-event-call.json", "OutboundPhoneCall-DispositionVoicemail", KindCall, "940875000", ShapeEnvelope, nil},
-		{"aloware/brand-new-event-name.json", "Call-Transferred", KindCall, "940875100", ShapeEnvelope, nil},
-		{"aloware/zapier-call-disposed.json", "OutboundSMS-DispositionCompleted", KindCall, "940874321", ShapeZapier, func(t *testing.T, c Communication) {
+		{"aloware/sms-inbound.json", "InboundSMS-DispositionCompleted", KindSMS, "940872001", nil},
+		{"aloware/sms-outbound-invalid.json", "OutboundSMS-DispositionInvalid", KindSMS, "940872050", nil},
+		{"aloware/appointment.json", "OutboundAppointment", KindAppointment, "940873000", nil},
+		{"aloware/test-payload.json", "", KindTest, "", nil},
+		{"aloware/contact-created.json", "Contact Created", KindOther, "", nil},
+		{"aloware/unknown-event-call.json", "OutboundPhoneCall-DispositionVoicemail", KindCall, "940875000", nil},
+		{"aloware/brand-new-event-name.json", "Call-Transferred", KindCall, "940875100", nil},
+		{"aloware/zapier-call-disposed.json", "OutboundSMS-DispositionCompleted", KindCall, "940874321", func(t *testing.T, c Communication) {
 			eqInt(t, "Type", c.Type, intp(1))
 			eqInt(t, "Direction", c.Direction, intp(2))
 			eqStr(t, "CurrentStatus", c.CurrentStatus, "completed")
@@ -104,7 +103,7 @@ func TestParseShapes(t *testing.T) {
 			eqStr(t, "CallDisposition", c.CallDisposition, "Left Message")
 			eqTime(t, "CreatedAt", c.CreatedAt, "2026-09-22T14:05:10Z")
 		}},
-		{"aloware/zapier-flat-user.json", "InboundPhoneCall-DispositionCompleted", KindCall, "940874400", ShapeZapier, func(t *testing.T, c Communication) {
+		{"aloware/zapier-flat-user.json", "InboundPhoneCall-DispositionCompleted", KindCall, "940874400", func(t *testing.T, c Communication) {
 			eqInt(t, "Direction", c.Direction, intp(1))
 			eqInt(t, "TalkTime", c.TalkTime, intp(212))
 			eqStr(t, "UserID", c.UserID, "123260")
@@ -112,10 +111,10 @@ func TestParseShapes(t *testing.T) {
 			eqStr(t, "ContactName", c.ContactName, "Omar Haddad")
 			eqTime(t, "CreatedAt", c.CreatedAt, "2026-09-22T15:01:00Z")
 		}},
-		{"aloware/bare-communication.json", "", KindCall, "940870777", ShapeBare, func(t *testing.T, c Communication) {
+		{"aloware/bare-communication.json", "", KindCall, "940870777", func(t *testing.T, c Communication) {
 			eqInt(t, "TalkTime", c.TalkTime, intp(148))
 		}},
-		{"aloware/string-ids.json", "Recording-Saved", KindCall, "940868700", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/string-ids.json", "Recording-Saved", KindCall, "940868700", func(t *testing.T, c Communication) {
 			eqInt(t, "Type", c.Type, intp(1))
 			eqInt(t, "TalkTime", c.TalkTime, intp(45))
 			eqStr(t, "UserID", c.UserID, "120776")
@@ -128,8 +127,8 @@ func TestParseShapes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if ev.Name != tc.name || ev.Kind != tc.kind || ev.CallID != tc.callID || ev.Shape != tc.shape {
-				t.Errorf("got name=%q kind=%q id=%q shape=%q, want %q %q %q %q", ev.Name, ev.Kind, ev.CallID, ev.Shape, tc.name, tc.kind, tc.callID, tc.shape)
+			if ev.Name != tc.name || ev.Kind != tc.kind || ev.CallID != tc.callID {
+				t.Errorf("got name=%q kind=%q id=%q, want %q %q %q", ev.Name, ev.Kind, ev.CallID, tc.name, tc.kind, tc.callID)
 			}
 			if tc.check != nil {
 				tc.check(t, ev.Comm)

@@ -5,7 +5,8 @@ import "time"
 // parseTimestamp reads the ISO 8601 date-times that Aloware and the tools that forward
 // its events write: "YYYY-MM-DD", then "T", "t" or a space, then "HH:MM:SS", optional
 // fractional seconds (after "." or ","), and an optional zone: "Z" or "z", "±hh:mm",
-// "±hhmm" or "±hh". A time without a zone is UTC (aloware.md §5), never the host's zone.
+// "±hhmm" or "±hh". A time without a zone is UTC (Aloware's webhook times are, whatever
+// the account's zone), never the host's zone.
 // The result is in UTC; ok is false for anything else, impossible dates included.
 func parseTimestamp(s string) (t time.Time, ok bool) {
 	const dateTime = len("2006-01-02T15:04:05")

@@ -14,7 +14,7 @@ import (
 // file being one call's events in arrival order, and each lifecycle directory) and
 // checks that /push and /map agree on it:
 //
-//   - /map parses the whole input and merges it: MapEvents.
+//   - /map parses the whole input and merges it: MapRawEvents.
 //   - /push parses each event alone and folds it into the stored call, which goes
 //     through JSON between events as the engine stores it: Parse + Fold + Map.
 //
@@ -23,7 +23,7 @@ import (
 func TestPushAgreesWithMap(t *testing.T) {
 	for _, gc := range goldenCases(t) {
 		t.Run(gc.name, func(t *testing.T) {
-			mapped, err := MapEvents(gc.inputs)
+			mapped, err := MapRawEvents(gc.inputs)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -60,11 +60,11 @@ func MapRaw(raw []byte) (Result, error) {
 	return mapOneCall(events, locs)
 }
 
-// MapEvents is MapRaw for several separately stored events (e.g. one file each). Each
+// MapRawEvents is MapRaw for several separately stored events (e.g. one file each). Each
 // raw may itself be an array. Problems are located as if the raws were one JSON array:
 // "body[2].body.id" is in the third raw, "body[2][0]" in the first item of its array.
 // One raw is located as MapRaw locates it ("body.body.id").
-func MapEvents(raws [][]byte) (Result, error) {
+func MapRawEvents(raws [][]byte) (Result, error) {
 	if len(raws) == 1 {
 		return MapRaw(raws[0])
 	}

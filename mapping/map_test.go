@@ -207,7 +207,7 @@ func TestMapRawMixedCallIDs(t *testing.T) {
 	}
 }
 
-func TestMapEventsLocations(t *testing.T) {
+func TestMapRawEventsLocations(t *testing.T) {
 	ok := []byte(`{"event":"OutboundPhoneCall","body":{"id":1,"type":1}}`)
 	tests := []struct {
 		raws  []string
@@ -225,7 +225,7 @@ func TestMapEventsLocations(t *testing.T) {
 		for i, r := range tc.raws {
 			raws[i] = []byte(r)
 		}
-		_, err := MapEvents(raws)
+		_, err := MapRawEvents(raws)
 		var ie *aloware.InputError
 		if !errors.As(err, &ie) {
 			t.Errorf("%v: err = %v", tc.raws, err)
@@ -256,9 +256,9 @@ func TestMapReadWarnings(t *testing.T) {
 	if !hasWarning(res, "body[0].body.wait_time: ") || !hasWarning(res, "body[1].body.wait_time: ") {
 		t.Errorf("array warnings %q, want body[0]… and body[1]…", res.Warnings)
 	}
-	res, err := MapEvents([][]byte{[]byte(bad), []byte(bad)})
+	res, err := MapRawEvents([][]byte{[]byte(bad), []byte(bad)})
 	if err != nil || !hasWarning(res, "body[0].body.wait_time: ") || !hasWarning(res, "body[1].body.wait_time: ") {
-		t.Errorf("MapEvents warnings %q (%v)", res.Warnings, err)
+		t.Errorf("MapRawEvents warnings %q (%v)", res.Warnings, err)
 	}
 
 	// Folded one by one, as the engine does, the same warning is kept once.

@@ -518,7 +518,8 @@ func speakerLabel(speaker string) string {
 	return "Customer: "
 }
 
-// dispositionLabels are Aloware's labels of disposition_status2 (aloware.md §5).
+// dispositionLabels are Aloware's own labels of disposition_status2, as its web app
+// spells them.
 var dispositionLabels = map[int]string{
 	1: "in-progress", 2: "abandoned", 3: "missed", 4: "completed", 5: "failed", 6: "dead-end", 7: "invalid", 8: "placed",
 	12: "voicemail", 13: "missed+voicemail",

@@ -4,7 +4,7 @@ import "strings"
 
 // classify decides an event's Kind: by the communication type first, then by the event
 // name, then by whether the body looks like a call. Zapier has put SMS event names on
-// real calls, so the type outranks the name (aloware.md §1.2). The rules are listed for
+// real calls, so the type outranks the name. The rules are listed for
 // readers in mapping/rules.go.
 func classify(name string, c Communication, callFields bool) Kind {
 	if c.Type != nil {
@@ -64,7 +64,8 @@ func normalizeName(name string) string {
 }
 
 // callFieldKeys are keys only call bodies carry.
-var callFieldKeys = []string{"talk_time", "direct_recording_url", "parsed_transcription", "call_disposition_id", "call_disposition", "has_recording", "Talk Time", "Call Disposition"}
+// (Zapier's Title-Case spellings match them too: its objects are folded.)
+var callFieldKeys = []string{"talk_time", "direct_recording_url", "parsed_transcription", "call_disposition_id", "call_disposition", "has_recording"}
 
 func hasCallFields(objs ...object) bool {
 	for _, o := range objs {

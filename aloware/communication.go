@@ -13,7 +13,7 @@ type Communication struct {
 	Type      *int // 1 call, 2 SMS, 3 conference, 12 appointment …
 	Direction *int // 1 inbound, 2 outbound
 
-	CurrentStatus2     *int   // 9 = completed; see aloware.md §5
+	CurrentStatus2     *int   // 1 ringing … 8 in-progress, 9 completed, 10 parked
 	CurrentStatus      string // string form, e.g. "completed" (Zapier sends only this)
 	DispositionStatus2 *int   // 3 missed, 4 completed, 5 failed …
 	DispositionStatus  string // string form, e.g. "missed"
@@ -33,7 +33,7 @@ type Communication struct {
 	ContactName  string
 	CampaignID   string // Aloware calls its lines "campaigns"
 	CampaignName string
-	RingGroupID  string // the inbox / ring group
+	RingGroupID  string // the ring group that routed the call (team routing matches on it)
 
 	UserID    string // the agent
 	UserName  string
@@ -44,6 +44,7 @@ type Communication struct {
 
 	Transcript []Utterance // parsed_transcription.messages as sent (unsorted); nil when absent
 	Summary    string      // AloAi summary text
+	Tags       []string    // names of the communication's tags as listed; nil when absent
 }
 
 // Utterance is one line of a transcript.

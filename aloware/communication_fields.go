@@ -1,24 +1,25 @@
 package aloware
 
-import (
-	"strings"
+import "strings"
 
-	"github.com/tidwall/gjson"
-)
-
-// readCommunication reads the snake_case communication fields (envelope body, bare
-// object, or the communication object nested in transcription.* bodies) into c. Fields
-// the object does not carry are left as they are.
+// readCommunication reads the communication fields of o into c: an envelope's body, a
+// bare object, the flat form of Aloware's n8n trigger, Zapier's flattened object (whose
+// folded keys make "Talk Time" match "talk_time"), or the communication object nested in
+// transcription.* bodies. Fields o does not carry are left as they are.
+//
+// Zapier renders some values as labels ("Call", "completed", "Inbound") and some objects
+// nested ("User": {"ID", "Name"}) or flat ("User Name"); every form is read, in every
+// shape, since tools that forward raw webhooks have been seen to do the same.
 func (r *reader) readCommunication(o object, c *Communication) {
-	setInt(&c.Type, r.integer(o, "type"))
+	setInt(&c.Type, r.communicationType(o, "type"))
 	setInt(&c.Direction, r.direction(o, "direction"))
+	r.status(o, "current_status", &c.CurrentStatus2, &c.CurrentStatus)
 	setInt(&c.CurrentStatus2, r.integer(o, "current_status2"))
-	setText(&c.CurrentStatus, r.text(o, "current_status"))
+	r.status(o, "disposition_status", &c.DispositionStatus2, &c.DispositionStatus)
 	setInt(&c.DispositionStatus2, r.integer(o, "disposition_status2"))
-	setText(&c.DispositionStatus, r.text(o, "disposition_status"))
 
 	setText(&c.CallDispositionID, r.id(o, "call_disposition_id"))
-	r.named(o, "call_disposition", &c.CallDispositionID, &c.CallDisposition, "name")
+	r.named(o, "call_disposition", &c.CallDispositionID, &c.CallDisposition)
 
 	setInt(&c.TalkTime, r.seconds(o, "talk_time"))
 	setInt(&c.WaitTime, r.seconds(o, "wait_time"))
@@ -33,24 +34,29 @@ func (r *reader) readCommunication(o object, c *Communication) {
 	}
 
 	setText(&c.ContactID, r.id(o, "contact_id"))
+	setText(&c.ContactName, r.text(o, "contact_name"))
 	if contact, ok := r.child(o, "contact"); ok {
 		setText(&c.ContactID, r.id(contact, "id"))
 		setText(&c.ContactName, contactName(r, contact))
 	}
 
 	setText(&c.CampaignID, r.id(o, "campaign_id"))
-	r.named(o, "campaign", &c.CampaignID, &c.CampaignName, "name")
+	setText(&c.CampaignName, r.text(o, "campaign_name"))
+	r.named(o, "campaign", &c.CampaignID, &c.CampaignName)
+
+	setText(&c.RingGroupID, r.id(o, "ring_group_id"))
+	r.named(o, "ring_group", &c.RingGroupID, nil)
 
 	setText(&c.UserID, r.id(o, "user_id"))
-	setText(&c.UserName, r.text(o, "user_name")) // not observed; a common fallback
+	setText(&c.UserName, firstText(r, o, "user_name", "user_full_name")) // not observed raw; a common fallback
 	setText(&c.UserEmail, r.text(o, "user_email"))
-	if v, ok := o.get("user"); ok && v.IsObject() {
-		user := newObject(v, o.at("user"))
+	if v, ok := o.get("user"); ok && v.isObject() {
+		user := o.nested("user", v)
 		setText(&c.UserID, r.id(user, "id"))
 		setText(&c.UserName, firstText(r, user, "name", "full_name"))
 		setText(&c.UserEmail, r.text(user, "email"))
 	} else if ok {
-		setText(&c.UserName, r.textValue(v, o.at("user"))) // the user's name as a plain string
+		setText(&c.UserName, r.textValue(v, o.where("user"))) // the user's name as a plain string
 	}
 
 	if b := r.boolean(o, "has_recording"); b != nil {
@@ -60,12 +66,36 @@ func (r *reader) readCommunication(o object, c *Communication) {
 	// other integrations' code.
 	setText(&c.RecordingURL, firstText(r, o, "direct_recording_url", "recording_url"))
 
-	if pt, ok := o.get("parsed_transcription"); ok {
-		if u := r.transcript(pt, o.at("parsed_transcription")); len(u) > 0 {
-			c.Transcript = u
-		}
+	if u := r.transcript(o, "parsed_transcription"); len(u) > 0 {
+		c.Transcript = u
 	}
 	setText(&c.Summary, r.text(o, "summary"))
+	if tags := r.tags(o, "tags"); len(tags) > 0 {
+		c.Tags = tags
+	}
+}
+
+// communicationType reads type as a number or a label ("Call", "SMS", "Appointment").
+func (r *reader) communicationType(o object, key string) *int {
+	v, ok := o.get(key)
+	if !ok {
+		return nil
+	}
+	if v.kind() == kindString {
+		switch strings.ToLower(strings.TrimSpace(v.str())) {
+		case "call", "phone call":
+			return intPtr(1)
+		case "sms", "text", "message":
+			return intPtr(2)
+		case "conference":
+			return intPtr(3)
+		case "appointment":
+			return intPtr(12)
+		case "":
+			return nil
+		}
+	}
+	return r.integerValue(v, o.where(key))
 }
 
 // direction reads 1/2, or "inbound"/"outbound" in any case (Zapier renders the label).
@@ -74,8 +104,8 @@ func (r *reader) direction(o object, key string) *int {
 	if !ok {
 		return nil
 	}
-	if v.Type == gjson.String {
-		switch strings.ToLower(strings.TrimSpace(v.Str)) {
+	if v.kind() == kindString {
+		switch strings.ToLower(strings.TrimSpace(v.str())) {
 		case "inbound", "incoming":
 			return intPtr(1)
 		case "outbound", "outgoing":
@@ -84,35 +114,79 @@ func (r *reader) direction(o object, key string) *int {
 			return nil
 		}
 	}
-	return r.integerValue(v, o.at(key))
+	return r.integerValue(v, o.where(key))
 }
 
-// named reads a key that is either a plain name or an object {id, name}: Zapier renders
-// Campaign and Call Disposition as objects, raw webhooks send names and ids apart.
-func (r *reader) named(o object, key string, id, name *string, nameKey string) {
+// status reads a status that may be the label ("completed", as current_status and
+// disposition_status are), or the number (9) or a numeric string ("9"), as Zapier has
+// also sent them under those keys.
+func (r *reader) status(o object, key string, num **int, label *string) {
 	v, ok := o.get(key)
 	if !ok {
 		return
 	}
-	if v.IsObject() {
-		sub := newObject(v, o.at(key))
-		setText(id, r.id(sub, idKey(sub)))
-		setText(name, r.text(sub, nameKey))
+	if v.kind() == kindString && !isJSONNumber(strings.TrimSpace(v.str())) {
+		setText(label, strings.ToLower(strings.TrimSpace(v.str())))
 		return
 	}
-	setText(name, r.textValue(v, o.at(key)))
+	setInt(num, r.integerValue(v, o.where(key)))
 }
 
-// idKey returns "id" or Zapier's "ID", whichever the object has.
-func idKey(o object) string {
-	if o.has("ID") && !o.has("id") {
-		return "ID"
+// named reads a key that is either a plain name or an object {id, name}: Zapier renders
+// Campaign and Call Disposition as objects, raw webhooks send names and ids apart. A nil
+// name reads only the id.
+func (r *reader) named(o object, key string, id, name *string) {
+	v, ok := o.get(key)
+	if !ok {
+		return
 	}
-	return "id"
+	if v.isObject() {
+		sub := o.nested(key, v)
+		setText(id, r.id(sub, "id"))
+		if name != nil {
+			setText(name, r.text(sub, "name"))
+		}
+		return
+	}
+	if name == nil {
+		setText(id, r.idValue(v, o.where(key)))
+		return
+	}
+	setText(name, r.textValue(v, o.where(key)))
+}
+
+// tags reads the names of a tag list: strings, or objects with a "name".
+func (r *reader) tags(o object, key string) []string {
+	v, ok := o.get(key)
+	if !ok {
+		return nil
+	}
+	if !v.isArray() {
+		r.warn(o.at(key), "must be an array of tags, got %s", typeName(v))
+		return nil
+	}
+	var names []string
+	i := 0
+	v.items(func(tag value) {
+		loc := itemLoc{o.where(key), i}
+		i++
+		var name string
+		switch {
+		case tag.kind() == kindNull:
+		case tag.isObject():
+			name = r.text(o.nested(key, tag), "name")
+		default:
+			name = r.textValue(tag, here(loc.String()))
+		}
+		if name != "" {
+			names = append(names, name)
+		}
+	})
+	return names
 }
 
 func contactName(r *reader, contact object) string {
-	if n := r.text(contact, "name"); n != "" {
+	if n := firstText(r, contact, "name", "full_name"); n != "" {
 		return n
 	}
 	first, last := r.text(contact, "first_name"), r.text(contact, "last_name")

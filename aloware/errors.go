@@ -16,9 +16,15 @@ type Problem struct {
 // (not JSON, empty, invalid UTF-8, too deep, an array where one event was wanted), which
 // /push refuses with a 4xx and does not keep; true for a JSON object that cannot be used
 // (no readable call id, an unknown shape), which /push keeps in quarantine.
+//
+// NotJSON is true when the body is not JSON at all (empty, invalid UTF-8, a syntax
+// error), as opposed to JSON that is not a usable event: the parser's one pass over the
+// bytes decides it, so HTTP can answer 400 for the one and 422 for the other without
+// checking the body again.
 type InputError struct {
 	Problems []Problem
 	IsObject bool
+	NotJSON  bool
 }
 
 func (e *InputError) Error() string {

@@ -5,51 +5,165 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tidwall/gjson"
 )
 
-// reader reads typed fields out of JSON objects and collects a Problem for every field
-// that has the wrong type, instead of stopping at the first.
+// reader reads typed fields out of JSON objects. A field that is present but cannot be
+// read is dropped with a warning, so one odd field never costs the event (rule I2); only
+// what makes the whole object unusable (no recognisable shape, a call without a readable
+// id) is a failure.
 type reader struct {
-	problems []Problem
+	warnings     []Problem
+	moreWarnings int // warnings beyond maxWarnings, counted but not listed
+	failures     []Problem
 }
 
-func (r *reader) add(field, format string, args ...any) {
-	r.problems = append(r.problems, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+// maxWarnings bounds the warnings of one event: a hostile body with thousands of bad
+// utterances must not cost a message each.
+const maxWarnings = 50
+
+// ignoredSuffix ends every warning: the field was dropped, the event was used.
+const ignoredSuffix = "; ignored"
+
+func (r *reader) warn(field, format string, args ...any) {
+	if len(r.warnings) == maxWarnings {
+		r.moreWarnings++
+		return
+	}
+	r.warnings = append(r.warnings, Problem{Field: field, Message: fmt.Sprintf(format, args...) + ignoredSuffix})
 }
 
-// object is one JSON object with exact (case-sensitive) key lookup. encoding/json's
-// struct decoding matches keys case-insensitively, which would confuse Zapier's "ID"
-// with "id"; a map keeps them apart. A repeated key keeps its last value, as
-// encoding/json does.
+func (r *reader) fail(field, format string, args ...any) {
+	r.failures = append(r.failures, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// eventWarnings returns the warnings of the event just read and starts afresh for the
+// next one (ParseBatch reads several with one reader).
+func (r *reader) eventWarnings(loc string) []Problem {
+	w := r.warnings
+	if r.moreWarnings > 0 {
+		w = append(w, Problem{Field: loc, Message: fmt.Sprintf("%d more fields could not be read%s", r.moreWarnings, ignoredSuffix)})
+	}
+	r.warnings, r.moreWarnings = nil, 0
+	return w
+}
+
+// object is one JSON object. Keys match exactly (case-sensitive) in Aloware's own
+// snake_case bodies. In Zapier's flattened objects (folded) they match regardless of
+// case and of spaces vs underscores, so "User ID", "User Id" and "user_id" are one key:
+// Zapier has spelled the same field several ways. A repeated key keeps its last value,
+// as encoding/json does.
 type object struct {
-	loc  string // location of the object itself, e.g. "body.body"
-	keys map[string]gjson.Result
+	loc    string // location of the object itself, e.g. "body.body"
+	folded bool
+	v      value
+	keys   map[string]member // by lookup key; only for big or folded objects
 }
 
-func newObject(v gjson.Result, loc string) object {
-	o := object{loc: loc, keys: make(map[string]gjson.Result)}
-	v.ForEach(func(k, val gjson.Result) bool {
-		o.keys[k.Str] = val
-		return true
-	})
+// member is one key of an object, with its name as sent (for locations).
+type member struct {
+	name  string
+	value value
+}
+
+// smallObject is the most members an object is searched for a key one by one rather
+// than through a map: building the map costs more than a short scan.
+const smallObject = 8
+
+func newObject(v value, loc string, folded bool) object {
+	o := object{loc: loc, folded: folded, v: v}
+	if n := v.len(); folded || n > smallObject {
+		o.keys = make(map[string]member, n)
+		v.members(func(key string, val value) {
+			o.keys[o.lookupKey(key)] = member{key, val}
+		})
+	}
 	return o
+}
+
+// nested is the object under key (v is its value), folded like o.
+func (o object) nested(key string, v value) object { return newObject(v, o.at(key), o.folded) }
+
+func (o object) lookupKey(key string) string {
+	if !o.folded {
+		return key
+	}
+	return foldKey(key)
+}
+
+// foldKey lower-cases key and drops spaces and underscores: "Current Status 2" and
+// "current_status2" are both "currentstatus2".
+func foldKey(key string) string {
+	b := make([]byte, 0, len(key))
+	for i := range len(key) {
+		switch c := key[i]; {
+		case c == ' ' || c == '_':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+func (o object) lookup(key string) (member, bool) {
+	if o.keys != nil {
+		m, ok := o.keys[o.lookupKey(key)]
+		return m, ok
+	}
+	var found member
+	ok := false
+	if o.v.d == nil {
+		return found, false // the zero object: absent
+	}
+	o.v.members(func(k string, val value) {
+		if k == key {
+			found, ok = member{k, val}, true // the last of a repeated key wins
+		}
+	})
+	return found, ok
 }
 
 // get returns the value of key when it is present and not null. Null means absent
 // everywhere: Aloware sends null for what it does not know yet (user_id on initiation).
-func (o object) get(key string) (gjson.Result, bool) {
-	v, ok := o.keys[key]
-	if !ok || v.Type == gjson.Null {
-		return v, false
+func (o object) get(key string) (value, bool) {
+	m, ok := o.lookup(key)
+	if !ok || m.value.kind() == kindNull {
+		return m.value, false
 	}
-	return v, true
+	return m.value, true
 }
 
-func (o object) has(key string) bool { _, ok := o.keys[key]; return ok }
+func (o object) has(key string) bool { _, ok := o.lookup(key); return ok }
 
-func (o object) at(key string) string { return o.loc + "." + key }
+// where is the location of key in o, spelled as the input spelled it; at is the same as
+// a string.
+func (o object) where(key string) where {
+	if o.folded {
+		if m, ok := o.lookup(key); ok {
+			key = m.name
+		}
+	}
+	return where{o.loc, key}
+}
+
+func (o object) at(key string) string { return o.where(key).String() }
+
+// where is a location made into a string only when a problem is reported: most fields
+// read fine, and formatting a location for each would cost more than reading it.
+type where struct {
+	parent, key string
+}
+
+func (w where) String() string {
+	if w.key == "" {
+		return w.parent
+	}
+	return w.parent + "." + w.key
+}
+
+// here is a location already made.
+func here(loc string) where { return where{parent: loc} }
 
 // child returns the object under key; ok is false when absent or null. A non-object
 // value is a Problem.
@@ -58,20 +172,20 @@ func (r *reader) child(o object, key string) (object, bool) {
 	if !ok {
 		return object{}, false
 	}
-	if !v.IsObject() {
-		r.add(o.at(key), "must be an object, got %s", typeName(v))
+	if !v.isObject() {
+		r.warn(o.at(key), "must be an object, got %s", typeName(v))
 		return object{}, false
 	}
-	return newObject(v, o.at(key)), true
+	return o.nested(key, v), true
 }
 
 // numberText returns the literal of a JSON number or of a string holding one ("63").
-func numberText(v gjson.Result) (string, bool) {
-	switch v.Type {
-	case gjson.Number:
-		return v.Raw, true
-	case gjson.String:
-		s := strings.TrimSpace(v.Str)
+func numberText(v value) (string, bool) {
+	switch v.kind() {
+	case kindNumber:
+		return v.raw(), true
+	case kindString:
+		s := strings.TrimSpace(v.str())
 		if len(s) > 1 && s[0] == '0' && strings.Trim(s, "0123456789") == "" {
 			// "000123": digits with leading zeros, which JSON's number grammar forbids
 			// but a tool that zero-pads ids may send.
@@ -91,18 +205,18 @@ func (r *reader) integer(o object, key string) *int {
 	if !ok {
 		return nil
 	}
-	return r.integerValue(v, o.at(key))
+	return r.integerValue(v, o.where(key))
 }
 
-func (r *reader) integerValue(v gjson.Result, loc string) *int {
+func (r *reader) integerValue(v value, loc where) *int {
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(loc, "must be a whole number, got %s", typeName(v))
+		r.warn(loc.String(), "must be a whole number, got %s", typeName(v))
 		return nil
 	}
 	n, err := parseWhole(lit)
 	if err != nil {
-		r.add(loc, "must be a whole number: %s %s", quoteValue(v), err)
+		r.warn(loc.String(), "must be a whole number: %s %s", quoteValue(v), err)
 		return nil
 	}
 	return &n
@@ -116,16 +230,16 @@ func (r *reader) seconds(o object, key string) *int {
 	}
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(o.at(key), "must be a number of seconds, got %s", typeName(v))
+		r.warn(o.at(key), "must be a number of seconds, got %s", typeName(v))
 		return nil
 	}
 	n, err := parseRounded(lit)
 	switch {
 	case err != nil:
-		r.add(o.at(key), "must be a number of seconds: %s %s", quoteValue(v), err)
+		r.warn(o.at(key), "must be a number of seconds: %s %s", quoteValue(v), err)
 		return nil
 	case n < 0:
-		r.add(o.at(key), "must not be negative, got %d", n)
+		r.warn(o.at(key), "must not be negative, got %d", n)
 		return nil
 	}
 	return &n
@@ -138,28 +252,50 @@ func (r *reader) id(o object, key string) string {
 	if !ok {
 		return ""
 	}
-	return r.idValue(v, o.at(key))
+	return r.idValue(v, o.where(key))
 }
 
-func (r *reader) idValue(v gjson.Result, loc string) string {
+func (r *reader) idValue(v value, loc where) string {
+	id, problem := readID(v)
+	if problem != "" {
+		r.warn(loc.String(), "%s", problem)
+	}
+	return id
+}
+
+// readID converts an id value; problem says why it cannot be read ("" when it can).
+func readID(v value) (id, problem string) {
 	lit, ok := numberText(v)
 	if !ok {
-		r.add(loc, "must be a numeric id, got %s", typeName(v))
-		return ""
+		return "", "must be a numeric id, got " + typeName(v)
 	}
-	if v.Type == gjson.String && lit == "" {
-		return "" // "" is how some tools write "no id"
+	if v.kind() == kindString && lit == "" {
+		return "", "" // "" is how some tools write "no id"
+	}
+	if isCanonicalID(lit) {
+		return lit, "" // already as it is kept: no need to parse and format it
 	}
 	n, err := parseWhole(lit)
 	switch {
 	case err != nil:
-		r.add(loc, "must be a numeric id: %s %s", quoteValue(v), err)
-		return ""
+		return "", "must be a numeric id: " + quoteValue(v) + " " + err.Error()
 	case n < 0:
-		r.add(loc, "must be a numeric id: %s is negative", quoteValue(v))
-		return ""
+		return "", "must be a numeric id: " + quoteValue(v) + " is negative"
 	}
-	return strconv.Itoa(n)
+	return strconv.Itoa(n), ""
+}
+
+// isCanonicalID: digits without a leading zero, few enough to be an int.
+func isCanonicalID(lit string) bool {
+	if lit == "" || len(lit) > 18 || (lit[0] == '0' && len(lit) > 1) {
+		return false
+	}
+	for i := range len(lit) {
+		if !isDigit(lit[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // text reads a string. Numbers are accepted as their literal (a name or id that a tool
@@ -169,19 +305,19 @@ func (r *reader) text(o object, key string) string {
 	if !ok {
 		return ""
 	}
-	return r.textValue(v, o.at(key))
+	return r.textValue(v, o.where(key))
 }
 
-func (r *reader) textValue(v gjson.Result, loc string) string {
-	switch v.Type {
-	case gjson.String:
-		return strings.TrimSpace(v.Str)
-	case gjson.Number:
-		return v.Raw
-	case gjson.Null:
+func (r *reader) textValue(v value, loc where) string {
+	switch v.kind() {
+	case kindString:
+		return strings.TrimSpace(v.str())
+	case kindNumber:
+		return v.raw()
+	case kindNull:
 		return ""
 	}
-	r.add(loc, "must be a string, got %s", typeName(v))
+	r.warn(loc.String(), "must be a string, got %s", typeName(v))
 	return ""
 }
 
@@ -193,72 +329,63 @@ func (r *reader) boolean(o object, key string) *bool {
 	}
 	var b bool
 	switch {
-	case v.Type == gjson.True:
+	case v.kind() == kindTrue:
 		b = true
-	case v.Type == gjson.False:
+	case v.kind() == kindFalse:
 	default:
 		switch s, _ := numberText(v); s {
 		case "1", "true":
 			b = true
 		case "0", "false":
 		default:
-			r.add(o.at(key), "must be a boolean, got %s", quoteValue(v))
+			r.warn(o.at(key), "must be a boolean, got %s", quoteValue(v))
 			return nil
 		}
 	}
 	return &b
 }
 
-// Timestamp layouts. Aloware's webhook times carry no zone and are UTC (aloware.md §5);
-// they are parsed in time.UTC, never time.Local.
-var zonelessLayouts = []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"}
-
-// timestamp reads created_at/updated_at as UTC.
+// timestamp reads created_at/updated_at as UTC (see parseTimestamp).
 func (r *reader) timestamp(o object, key string) time.Time {
 	v, ok := o.get(key)
 	if !ok {
 		return time.Time{}
 	}
-	if v.Type != gjson.String {
-		r.add(o.at(key), "must be a date-time string like \"2026-08-05 20:58:49\" (UTC), got %s", typeName(v))
+	if v.kind() != kindString {
+		r.warn(o.at(key), "must be a date-time string like \"2026-08-05 20:58:49\" (UTC), got %s", typeName(v))
 		return time.Time{}
 	}
-	s := strings.TrimSpace(v.Str)
+	s := strings.TrimSpace(v.str())
 	if s == "" {
 		return time.Time{}
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC()
+	t, ok := parseTimestamp(s)
+	if !ok {
+		r.warn(o.at(key), "unreadable date-time %s: expected ISO 8601 such as \"2026-08-05 20:58:49\" (UTC) or \"2026-08-05T15:58:49-05:00\"", quoteValue(v))
 	}
-	for _, layout := range zonelessLayouts {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t
-		}
-	}
-	r.add(o.at(key), "unreadable date-time %s: expected \"YYYY-MM-DD HH:MM:SS\" (UTC) or RFC 3339", quoteValue(v))
-	return time.Time{}
+	return t
 }
 
-func typeName(v gjson.Result) string {
-	switch v.Type {
-	case gjson.Null:
+func typeName(v value) string {
+	switch v.kind() {
+	case kindNull:
 		return "null"
-	case gjson.False, gjson.True:
+	case kindFalse, kindTrue:
 		return "a boolean"
-	case gjson.Number:
+	case kindNumber:
 		return "a number"
-	case gjson.String:
+	case kindString:
 		return "a string"
 	}
-	if v.IsArray() {
+	if v.isArray() {
 		return "an array"
 	}
 	return "an object"
 }
 
 // quoteValue shows a scalar in a message, shortened so a hostile value cannot flood it.
-func quoteValue(v gjson.Result) string {
-	s := v.Raw
+func quoteValue(v value) string {
+	s := v.raw()
 	if len(s) > 40 {
 		s = s[:37] + "…"
 	}

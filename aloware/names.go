@@ -3,7 +3,8 @@ package aloware
 import "strings"
 
 // IsKnownEventName reports whether name is one of the event names Aloware is known to
-// send (aloware.md §1.2), in any of its three naming styles. Unknown names are still
+// send (seen in deliveries captured from real accounts, or on its webhook form), in any
+// of its three naming styles. Unknown names are still
 // accepted and classified; callers use this only to warn.
 func IsKnownEventName(name string) bool {
 	n := normalizeName(name)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"strconv"
-	"strings"
 )
 
 var (
@@ -63,7 +62,7 @@ func parseWhole(lit string) (int, error) {
 	if !isJSONNumber(lit) {
 		return 0, errNotNumber
 	}
-	if !strings.ContainsAny(lit, ".eE") {
+	if isInteger(lit) {
 		n, err := strconv.ParseInt(lit, 10, strconv.IntSize)
 		if err != nil {
 			return 0, errRange
@@ -83,7 +82,7 @@ func parseWhole(lit string) (int, error) {
 // parseRounded reads a JSON number as an int rounded to the nearest whole (for
 // durations, where a computed 62.6 s is still a usable 63 s).
 func parseRounded(lit string) (int, error) {
-	if !strings.ContainsAny(lit, ".eE") {
+	if isInteger(lit) {
 		return parseWhole(lit)
 	}
 	if !isJSONNumber(lit) {
@@ -98,6 +97,17 @@ func parseRounded(lit string) (int, error) {
 		return 0, errRange
 	}
 	return int(f), nil
+}
+
+// isInteger: a number literal without fraction or exponent.
+func isInteger(lit string) bool {
+	for i := range len(lit) {
+		switch lit[i] {
+		case '.', 'e', 'E':
+			return false
+		}
+	}
+	return true
 }
 
 // maxIntFloat is the first float64 beyond the int range (2^63 on 64-bit platforms).

@@ -1,9 +1,6 @@
 package aloware
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 func TestParseWhole(t *testing.T) {
 	tests := []struct {
@@ -52,23 +49,6 @@ func TestParseRounded(t *testing.T) {
 	for _, in := range []string{"1e400", "NaN", "1e19", "abc"} {
 		if _, err := parseRounded(in); err == nil {
 			t.Errorf("parseRounded(%q): no error", in)
-		}
-	}
-}
-
-func TestMaxDepth(t *testing.T) {
-	tests := map[string]int{
-		`1`:                     0,
-		`{}`:                    1,
-		`{"a":[{"b":[]}]}`:      4,
-		`{"a":"[[[[{{{{"}`:      1, // brackets inside strings do not count
-		`{"a":"\"[[["}`:         1, // nor after an escaped quote
-		`{"a":"\\","b":[[]]}`:   3, // an escaped backslash ends the escape
-		strings.Repeat("[", 70): MaxDepth + 1,
-	}
-	for in, want := range tests {
-		if got := maxDepth([]byte(in)); got != want {
-			t.Errorf("maxDepth(%s) = %d, want %d", in, got, want)
 		}
 	}
 }

@@ -1,34 +1,46 @@
 package aloware
 
-import (
-	"strconv"
-
-	"github.com/tidwall/gjson"
-)
+import "strconv"
 
 // Parse reads one raw Aloware webhook delivery: the {"event","body"} envelope, a bare
-// communication object, Zapier's flattened object or {"test_payload":true}. Input that
-// is none of these, or that has fields of the wrong type, gives an *InputError listing
-// every problem, located from the body root ("body", "body.body.talk_time").
+// communication object, Zapier's flattened object or {"test_payload":true}.
+//
+// A field that is present but cannot be read is dropped and reported in Event.Warnings;
+// the rest of the event is used. An *InputError is returned only when the input cannot
+// be used at all: IsObject is false when it is not a JSON object (not JSON, too deep, a
+// scalar, an array), true for an object with no recognisable shape or a call without a
+// readable id. Its Problems are located from the body root ("body", "body.body.id").
 func Parse(raw []byte) (Event, error) {
 	v, err := load(raw)
 	if err != nil {
 		return Event{}, err
 	}
-	if v.IsArray() {
-		return Event{}, single("expected one event object, got an array (POST /map accepts an array of one call's events)")
+	defer v.d.release()
+	if v.isArray() {
+		return Event{}, notAnObject("expected one event object, got an array (POST /map accepts an array of one call's events)")
 	}
 	return parseObject(v)
 }
 
-// ParseBatch reads one event or a JSON array of events. Problems in array items are
-// located as "body[i]…"; all items are read so every problem is reported at once.
+func parseObject(v value) (Event, error) {
+	r := &reader{}
+	ev := r.event(v, "body")
+	if len(r.failures) > 0 {
+		return Event{}, &InputError{Problems: append(r.failures, ev.Warnings...), IsObject: true}
+	}
+	return ev, nil
+}
+
+// ParseBatch reads one event or a JSON array of events. Problems and warnings of array
+// items are located as "body[i]…"; all items are read so every problem is reported at
+// once. The error's IsObject is true when every item was an object.
 func ParseBatch(raw []byte) ([]Event, error) {
 	v, err := load(raw)
 	if err != nil {
 		return nil, err
 	}
-	if !v.IsArray() {
+	defer v.d.release()
+	if !v.isArray() {
 		ev, err := parseObject(v)
 		if err != nil {
 			return nil, err
@@ -37,148 +49,200 @@ func ParseBatch(raw []byte) ([]Event, error) {
 	}
 	r := &reader{}
 	var events []Event
+	var warnings []Problem
+	allObjects := true
 	i := 0
-	v.ForEach(func(_, item gjson.Result) bool {
+	v.items(func(item value) {
 		loc := "body[" + strconv.Itoa(i) + "]"
 		i++
-		if !item.IsObject() {
-			r.add(loc, "expected an event object, got %s", typeName(item))
-			return true
+		if !item.isObject() {
+			r.fail(loc, "expected an event object, got %s", typeName(item))
+			allObjects = false
+			return
 		}
-		events = append(events, r.event(item, loc))
-		return true
+		ev := r.event(item, loc)
+		events = append(events, ev)
+		warnings = append(warnings, ev.Warnings...)
 	})
 	if i == 0 {
-		r.add("body", "empty array: expected at least one event")
+		return nil, notAnObject("empty array: expected at least one event")
 	}
-	if len(r.problems) > 0 {
-		return nil, &InputError{Problems: r.problems}
+	if len(r.failures) > 0 {
+		return nil, &InputError{Problems: append(r.failures, warnings...), IsObject: allObjects}
 	}
 	return events, nil
 }
 
-// load checks the document and parses it; the result is an object or an array.
-func load(raw []byte) (gjson.Result, error) {
-	if p := checkDocument(raw); p != nil {
-		return gjson.Result{}, &InputError{Problems: []Problem{*p}}
+// load parses the document (one pass: UTF-8, syntax, depth); the result is an object or
+// an array.
+func load(raw []byte) (value, error) {
+	d, p, isJSON := parseDocument(raw)
+	if p != nil {
+		return value{}, &InputError{Problems: []Problem{*p}, NotJSON: !isJSON}
 	}
-	v := gjson.ParseBytes(raw) // copies raw: Event strings must not alias the caller's buffer
-	if !v.IsObject() && !v.IsArray() {
-		return gjson.Result{}, single("expected a JSON object (an Aloware event), got " + typeName(v))
+	v := d.root()
+	if !v.isObject() && !v.isArray() {
+		got := typeName(v)
+		d.release()
+		return value{}, notAnObject("expected a JSON object (an Aloware event), got " + got)
 	}
 	return v, nil
 }
 
-func parseObject(v gjson.Result) (Event, error) {
-	r := &reader{}
-	ev := r.event(v, "body")
-	if len(r.problems) > 0 {
-		return Event{}, &InputError{Problems: r.problems, IsObject: true}
-	}
-	return ev, nil
-}
-
-func single(msg string) *InputError {
+// notAnObject is the error for JSON that is not an object where one was wanted.
+func notAnObject(msg string) *InputError {
 	return &InputError{Problems: []Problem{{Field: "body", Message: msg}}}
 }
 
 // event recognizes the shape of one JSON object and reads it.
-func (r *reader) event(v gjson.Result, loc string) Event {
-	o := newObject(v, loc)
+func (r *reader) event(v value, loc string) Event {
+	o := newObject(v, loc, false)
+	var ev Event
 	switch {
 	case o.has("test_payload"):
-		return Event{Kind: KindTest, Shape: ShapeTest}
+		ev = Event{Kind: KindTest}
+	case isFlatEnvelope(o):
+		ev = Event{Name: r.text(o, "event")}
+		r.readBody(&ev, o)
 	case o.has("event") || isObjectValue(o, "body"):
-		// An SMS communication has a string "body" (the message text), so only an
-		// object "body" makes an envelope.
-		return r.envelope(o)
+		ev = r.envelope(o)
 	case isZapier(o):
-		return r.zapier(o)
+		ev = r.zapier(newObject(v, loc, true))
 	case o.has("id") || o.has("communication"):
-		return r.bare(o)
+		ev = r.bare(o)
+	default:
+		r.fail(loc, `not an Aloware event: expected {"event": …, "body": {…}}, a communication object with "id", Zapier's flattened object with "ID", or {"test_payload": true}`)
 	}
-	r.add(loc, `not an Aloware event: expected {"event": …, "body": {…}}, a communication object with "id", Zapier's flattened object with "ID", or {"test_payload": true}`)
-	return Event{}
-}
-
-func (r *reader) envelope(o object) Event {
-	ev := Event{Shape: ShapeEnvelope, Name: r.text(o, "event")}
-	body, ok := r.child(o, "body") // reports a body that is not an object
-	if !ok {
-		if _, present := o.get("body"); !present {
-			r.add(o.at("body"), "missing: the envelope has no body object")
-		}
-		return ev
-	}
-	if isContactEvent(ev.Name) {
-		ev.Kind = KindOther // a contact, not a communication: no call id to key on
-		return ev
-	}
-	comm, hasComm := r.child(body, "communication")
-	if hasComm {
-		r.readCommunication(comm, &ev.Comm)
-	}
-	r.readCommunication(body, &ev.Comm)
-	idLoc := body.at("id")
-	if isTranscriptionEvent(ev.Name) || (!body.has("id") && hasComm) {
-		// transcription.* bodies have no id of their own; the call is body.communication.id.
-		idLoc = body.at("communication") + ".id"
-		if hasComm {
-			ev.CallID = r.id(comm, "id")
-		}
-	} else {
-		ev.CallID = r.id(body, "id")
-	}
-	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(body, comm))
-	r.requireCallID(ev, idLoc, body.at("communication"))
+	ev.Warnings = r.eventWarnings(loc)
 	return ev
 }
 
+// isFlatEnvelope recognizes the output of Aloware's own n8n trigger node with its
+// "Flatten Payload" option (on by default): {"event": …, …the body's fields}. Its "body"
+// is the communication's SMS text ("" on calls), never an object; what tells it from an
+// envelope whose body is missing are communication fields beside the event name.
+func isFlatEnvelope(o object) bool {
+	if name, ok := o.get("event"); !ok || name.kind() != kindString || isObjectValue(o, "body") {
+		return false
+	}
+	for _, k := range []string{"id", "direction", "type", "created_at", "communication"} {
+		if o.has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reader) envelope(o object) Event {
+	ev := Event{Name: r.text(o, "event")}
+	// An SMS communication has a string "body" (the message text), so only an object
+	// "body" makes an envelope.
+	body, present := o.get("body")
+	switch {
+	case !present:
+		r.fail(o.at("body"), "missing: the envelope has no body object")
+	case !body.isObject():
+		r.fail(o.at("body"), "must be an object, got %s", typeName(body))
+	default:
+		r.readBody(&ev, o.nested("body", body))
+	}
+	return ev
+}
+
+// readBody reads an envelope's body (or the flat form, whose body is the object itself)
+// into ev, whose Name is already known.
+func (r *reader) readBody(ev *Event, body object) {
+	if isContactEvent(ev.Name) {
+		ev.Kind = KindOther // a contact, not a communication: no call id to key on
+		return
+	}
+	commValue, commPresent := body.get("communication")
+	comm, hasComm := object{}, commPresent && commValue.isObject()
+	if hasComm {
+		comm = body.nested("communication", commValue)
+		r.readCommunication(comm, &ev.Comm)
+	}
+	r.readCommunication(body, &ev.Comm)
+	var id idRead
+	switch {
+	case !isTranscriptionEvent(ev.Name) && (body.has("id") || !commPresent):
+		id = readCallID(body, "id")
+		if commPresent && !hasComm {
+			r.warn(body.at("communication"), "must be an object, got %s", typeName(commValue))
+		}
+	case hasComm:
+		// transcription.* bodies have no id of their own; the call is body.communication.id.
+		id = readCallID(comm, "id")
+	case commPresent:
+		id = idRead{loc: body.where("communication"), problem: "must be an object holding the call's id, got " + typeName(commValue)}
+	default:
+		id = idRead{loc: here(body.at("communication") + ".id")}
+	}
+	ev.CallID = id.value
+	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(body, comm))
+	r.settleCallID(ev.Kind, id)
+}
+
 func (r *reader) bare(o object) Event {
-	ev := Event{Shape: ShapeBare}
+	var ev Event
 	comm, hasComm := r.child(o, "communication")
 	if hasComm {
 		r.readCommunication(comm, &ev.Comm)
 	}
 	r.readCommunication(o, &ev.Comm)
-	idLoc := o.at("id")
-	if o.has("id") {
-		ev.CallID = r.id(o, "id")
-	} else if hasComm {
-		idLoc = comm.at("id")
-		ev.CallID = r.id(comm, "id")
+	id := readCallID(o, "id")
+	if !o.has("id") && hasComm {
+		id = readCallID(comm, "id")
 	}
+	ev.CallID = id.value
 	ev.Kind = classify("", ev.Comm, hasCallFields(o, comm))
-	r.requireCallID(ev, idLoc, idLoc)
+	r.settleCallID(ev.Kind, id)
 	return ev
 }
 
+// zapier reads Zapier's flattened object; o is folded, so its Title-Case keys are the
+// snake_case fields readCommunication knows.
 func (r *reader) zapier(o object) Event {
-	ev := Event{Shape: ShapeZapier, Name: r.text(o, "Event")}
+	ev := Event{Name: r.text(o, "event")}
 	r.readCommunication(o, &ev.Comm)
-	r.readZapier(o, &ev.Comm)
-	key := idKey(o)
-	ev.CallID = r.id(o, key)
+	id := readCallID(o, "id")
+	ev.CallID = id.value
 	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(o))
-	r.requireCallID(ev, o.at(key), o.at(key))
+	r.settleCallID(ev.Kind, id)
 	return ev
 }
 
-// requireCallID: a call cannot be merged or delivered without its communication id.
-// Other kinds may lack one (they are only acknowledged).
-func (r *reader) requireCallID(ev Event, loc, altLoc string) {
-	if ev.Kind != KindCall || ev.CallID != "" {
-		return
+// idRead is a communication id as read, with the problem that kept it from being read.
+// Whether that problem costs the event depends on its kind, known only later.
+type idRead struct {
+	value   string
+	loc     where
+	problem string
+}
+
+func readCallID(o object, key string) idRead {
+	id := idRead{loc: o.where(key)}
+	if v, ok := o.get(key); ok {
+		id.value, id.problem = readID(v)
 	}
-	for _, p := range r.problems {
-		if p.Field == loc || p.Field == altLoc {
-			return // already reported as malformed
-		}
+	return id
+}
+
+// settleCallID: a call cannot be merged or delivered without its communication id, so
+// a call without a readable one is unusable (rule K2). Other kinds may lack one (they
+// are only acknowledged): for them an unreadable id is just a warning.
+func (r *reader) settleCallID(kind Kind, id idRead) {
+	switch {
+	case kind == KindCall && id.value == "" && id.problem != "":
+		r.fail(id.loc.String(), "%s", id.problem)
+	case kind == KindCall && id.value == "":
+		r.fail(id.loc.String(), "missing: a call event must carry its Aloware communication id")
+	case id.problem != "":
+		r.warn(id.loc.String(), "%s", id.problem)
 	}
-	r.add(loc, "missing: a call event must carry its Aloware communication id")
 }
 
 func isObjectValue(o object, key string) bool {
-	v, ok := o.keys[key]
-	return ok && v.IsObject()
+	v, ok := o.get(key)
+	return ok && v.isObject()
 }

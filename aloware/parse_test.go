@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,10 +28,9 @@ func TestParseShapes(t *testing.T) {
 		name    string
 		kind    Kind
 		callID  string
-		shape   Shape
 		check   func(t *testing.T, c Communication)
 	}{
-		{"aloware/example-a-outbound-completed.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-a-outbound-completed.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqInt(t, "Direction", c.Direction, intp(2))
 			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(9))
 			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(4))
@@ -52,44 +52,44 @@ func TestParseShapes(t *testing.T) {
 				t.Error("HasRecording not true")
 			}
 		}},
-		{"aloware/example-b-recording-saved.json", "Recording-Saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-b-recording-saved.json", "Recording-Saved", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "RecordingURL", c.RecordingURL, "https://app.aloware.io/static/recording/32c1a2f8-5b7e-4c0a-9d1e-7f6a2b3c4d5e")
 		}},
-		{"aloware/example-c-call-summarized.json", "transcription.call.summarized", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-c-call-summarized.json", "transcription.call.summarized", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "Summary", c.Summary, "Seller confirmed coverage and scheduled a callback.")
 			eqStr(t, "ContactID", c.ContactID, "155091981")
 		}},
-		{"aloware/example-d-transcription-saved.json", "Transcription-Saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/example-d-transcription-saved.json", "Transcription-Saved", KindCall, "940868616", func(t *testing.T, c Communication) {
 			if len(c.Transcript) != 2 || c.Transcript[0] != (Utterance{Speaker: "AGENT", Text: "Hi, this is Sam...", StartMS: 1200, EndMS: 3900}) {
 				t.Errorf("Transcript = %+v", c.Transcript)
 			}
 		}},
-		{"lifecycle/outbound-940868616/06-transcription.open_search.saved.json", "transcription.open_search.saved", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"lifecycle/outbound-940868616/06-transcription.open_search.saved.json", "transcription.open_search.saved", KindCall, "940868616", func(t *testing.T, c Communication) {
 			if len(c.Transcript) != 7 {
 				t.Errorf("len(Transcript) = %d, want 7", len(c.Transcript))
 			}
 		}},
-		{"lifecycle/outbound-940868616/02-OutboundPhoneCall-DispositionCompleted.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"lifecycle/outbound-940868616/02-OutboundPhoneCall-DispositionCompleted.json", "OutboundPhoneCall-DispositionCompleted", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "UserName", c.UserName, "Sam Carter")
 			eqStr(t, "CampaignName", c.CampaignName, "Renewals Line")
 			eqStr(t, "RecordingURL", c.RecordingURL, "") // the key is present but null
 		}},
-		{"lifecycle/outbound-940868616/01-OutboundPhoneCall.json", "OutboundPhoneCall", KindCall, "940868616", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"lifecycle/outbound-940868616/01-OutboundPhoneCall.json", "OutboundPhoneCall", KindCall, "940868616", func(t *testing.T, c Communication) {
 			eqStr(t, "UserID", c.UserID, "") // null on initiation
 			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(1))
 		}},
-		{"aloware/missed-inbound.json", "InboundPhoneCall-DispositionMissed", KindCall, "940871555", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/missed-inbound.json", "InboundPhoneCall-DispositionMissed", KindCall, "940871555", func(t *testing.T, c Communication) {
 			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(3))
 			eqInt(t, "Direction", c.Direction, intp(1))
 		}},
-		{"aloware/sms-inbound.json", "InboundSMS-DispositionCompleted", KindSMS, "940872001", ShapeEnvelope, nil},
-		{"aloware/sms-outbound-invalid.json", "OutboundSMS-DispositionInvalid", KindSMS, "940872050", ShapeEnvelope, nil},
-		{"aloware/appointment.json", "OutboundAppointment", KindAppointment, "940873000", ShapeEnvelope, nil},
-		{"aloware/test-payload.json", "", KindTest, "", ShapeTest, nil},
-		{"aloware/contact-created.json", "Contact Created", KindOther, "", ShapeEnvelope, nil},
-		{"aloware/unknown-event-call.json", "OutboundPhoneCall-DispositionVoicemail", KindCall, "940875000", ShapeEnvelope, nil},
-		{"aloware/brand-new-event-name.json", "Call-Transferred", KindCall, "940875100", ShapeEnvelope, nil},
-		{"aloware/zapier-call-disposed.json", "OutboundSMS-DispositionCompleted", KindCall, "940874321", ShapeZapier, func(t *testing.T, c Communication) {
+		{"aloware/sms-inbound.json", "InboundSMS-DispositionCompleted", KindSMS, "940872001", nil},
+		{"aloware/sms-outbound-invalid.json", "OutboundSMS-DispositionInvalid", KindSMS, "940872050", nil},
+		{"aloware/appointment.json", "OutboundAppointment", KindAppointment, "940873000", nil},
+		{"aloware/test-payload.json", "", KindTest, "", nil},
+		{"aloware/contact-created.json", "Contact Created", KindOther, "", nil},
+		{"aloware/unknown-event-call.json", "OutboundPhoneCall-DispositionVoicemail", KindCall, "940875000", nil},
+		{"aloware/brand-new-event-name.json", "Call-Transferred", KindCall, "940875100", nil},
+		{"aloware/zapier-call-disposed.json", "OutboundSMS-DispositionCompleted", KindCall, "940874321", func(t *testing.T, c Communication) {
 			eqInt(t, "Type", c.Type, intp(1))
 			eqInt(t, "Direction", c.Direction, intp(2))
 			eqStr(t, "CurrentStatus", c.CurrentStatus, "completed")
@@ -103,7 +103,7 @@ func TestParseShapes(t *testing.T) {
 			eqStr(t, "CallDisposition", c.CallDisposition, "Left Message")
 			eqTime(t, "CreatedAt", c.CreatedAt, "2026-09-22T14:05:10Z")
 		}},
-		{"aloware/zapier-flat-user.json", "InboundPhoneCall-DispositionCompleted", KindCall, "940874400", ShapeZapier, func(t *testing.T, c Communication) {
+		{"aloware/zapier-flat-user.json", "InboundPhoneCall-DispositionCompleted", KindCall, "940874400", func(t *testing.T, c Communication) {
 			eqInt(t, "Direction", c.Direction, intp(1))
 			eqInt(t, "TalkTime", c.TalkTime, intp(212))
 			eqStr(t, "UserID", c.UserID, "123260")
@@ -111,10 +111,10 @@ func TestParseShapes(t *testing.T) {
 			eqStr(t, "ContactName", c.ContactName, "Omar Haddad")
 			eqTime(t, "CreatedAt", c.CreatedAt, "2026-09-22T15:01:00Z")
 		}},
-		{"aloware/bare-communication.json", "", KindCall, "940870777", ShapeBare, func(t *testing.T, c Communication) {
+		{"aloware/bare-communication.json", "", KindCall, "940870777", func(t *testing.T, c Communication) {
 			eqInt(t, "TalkTime", c.TalkTime, intp(148))
 		}},
-		{"aloware/string-ids.json", "Recording-Saved", KindCall, "940868700", ShapeEnvelope, func(t *testing.T, c Communication) {
+		{"aloware/string-ids.json", "Recording-Saved", KindCall, "940868700", func(t *testing.T, c Communication) {
 			eqInt(t, "Type", c.Type, intp(1))
 			eqInt(t, "TalkTime", c.TalkTime, intp(45))
 			eqStr(t, "UserID", c.UserID, "120776")
@@ -127,8 +127,8 @@ func TestParseShapes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if ev.Name != tc.name || ev.Kind != tc.kind || ev.CallID != tc.callID || ev.Shape != tc.shape {
-				t.Errorf("got name=%q kind=%q id=%q shape=%q, want %q %q %q %q", ev.Name, ev.Kind, ev.CallID, ev.Shape, tc.name, tc.kind, tc.callID, tc.shape)
+			if ev.Name != tc.name || ev.Kind != tc.kind || ev.CallID != tc.callID {
+				t.Errorf("got name=%q kind=%q id=%q, want %q %q %q", ev.Name, ev.Kind, ev.CallID, tc.name, tc.kind, tc.callID)
 			}
 			if tc.check != nil {
 				tc.check(t, ev.Comm)
@@ -212,43 +212,75 @@ func TestParseInlineShapes(t *testing.T) {
 	}
 }
 
-func TestParseBadInput(t *testing.T) {
-	deep := ""
-	for range MaxDepth + 1 {
-		deep += `{"a":`
-	}
-	deep += "1"
-	for range MaxDepth + 1 {
-		deep += "}"
-	}
+// TestParseUnusable: input that cannot be used at all is an *InputError naming where,
+// and IsObject/NotJSON say which kind it is (a JSON object goes to quarantine; what is
+// not JSON at all gets a 400).
+func TestParseUnusable(t *testing.T) {
+	deep := strings.Repeat(`{"a":`, MaxDepth+1) + "1" + strings.Repeat("}", MaxDepth+1)
+	const notJSON, notObject, object = 0, 1, 2
 	tests := []struct {
 		name  string
 		in    string
 		field string // a problem must name exactly this field
+		kind  int
 	}{
-		{"empty", ``, "body"},
-		{"only whitespace", " \n\t ", "body"},
-		{"not JSON", `hello`, "body"},
-		{"truncated", `{"event":"OutboundPhoneCall","body":{"id":1`, "body"},
-		{"trailing garbage", `{"id":1} x`, "body"},
-		{"number", `42`, "body"},
-		{"string", `"OutboundPhoneCall"`, "body"},
-		{"null", `null`, "body"},
-		{"array (Parse takes one event)", `[{"id":1}]`, "body"},
-		{"invalid UTF-8", "{\"event\":\"InboundPhoneCall\",\"body\":{\"id\":1,\"contact\":{\"name\":\"\xff\xfe\"}}}", "body"},
-		{"deep nesting", deep, "body"},
-		{"no Aloware shape", `{"foo":1}`, "body"},
-		{"empty object", `{}`, "body"},
-		{"envelope without body", `{"event":"OutboundPhoneCall"}`, "body.body"},
-		{"body not an object", `{"event":"OutboundPhoneCall","body":[1]}`, "body.body"},
+		{"empty", ``, "body", notJSON},
+		{"only whitespace", " \n\t ", "body", notJSON},
+		{"not JSON", `hello`, "body", notJSON},
+		{"truncated", `{"event":"OutboundPhoneCall","body":{"id":1`, "body", notJSON},
+		{"trailing garbage", `{"id":1} x`, "body", notJSON},
+		{"invalid UTF-8", "{\"event\":\"InboundPhoneCall\",\"body\":{\"id\":1,\"contact\":{\"name\":\"\xff\xfe\"}}}", "body", notJSON},
+		{"number", `42`, "body", notObject},
+		{"string", `"OutboundPhoneCall"`, "body", notObject},
+		{"null", `null`, "body", notObject},
+		{"array (Parse takes one event)", `[{"id":1}]`, "body", notObject},
+		{"deep nesting", deep, "body", notObject},
+		{"no Aloware shape", `{"foo":1}`, "body", object},
+		{"empty object", `{}`, "body", object},
+		{"envelope without body", `{"event":"OutboundPhoneCall"}`, "body.body", object},
+		{"body not an object", `{"event":"OutboundPhoneCall","body":[1]}`, "body.body", object},
+		{"call without id", `{"event":"OutboundPhoneCall","body":{"type":1}}`, "body.body.id", object},
+		{"summary without communication id", `{"event":"transcription.call.summarized","body":{"summary":"x"}}`, "body.body.communication.id", object},
+		{"summary communication not an object", `{"event":"transcription.call.summarized","body":{"communication":"77"}}`, "body.body.communication", object},
+		{"id not numeric", `{"event":"OutboundPhoneCall","body":{"id":"abc"}}`, "body.body.id", object},
+		{"id fractional", `{"event":"OutboundPhoneCall","body":{"id":12.5}}`, "body.body.id", object},
+		{"id negative", `{"event":"OutboundPhoneCall","body":{"id":-7}}`, "body.body.id", object},
+		{"id boolean", `{"id":true,"type":1}`, "body.id", object},
+		{"id huge", `{"event":"OutboundPhoneCall","body":{"id":123456789012345678901234567890}}`, "body.body.id", object},
+		{"zapier ID not numeric", `{"ID":"x-1","Event":"Call Disposed","Type":1}`, "body.ID", object},
+		{"bare id fractional", `{"id":"1.5","type":1}`, "body.id", object},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.in))
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v (%T), want *InputError", err, err)
+			}
+			if !hasField(ie, tc.field) {
+				t.Errorf("problems %+v do not name %q", ie.Problems, tc.field)
+			}
+			for _, p := range ie.Problems {
+				if p.Message == "" {
+					t.Errorf("problem at %s has no message", p.Field)
+				}
+			}
+			if ie.IsObject != (tc.kind == object) || ie.NotJSON != (tc.kind == notJSON) {
+				t.Errorf("IsObject=%v NotJSON=%v, want kind %d", ie.IsObject, ie.NotJSON, tc.kind)
+			}
+		})
+	}
+}
+
+// TestParseWarnings: a field that is present but cannot be read is dropped with a
+// warning naming it, and the rest of the event is used (rule I2).
+func TestParseWarnings(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		field string
+	}{
 		{"event not a string", `{"event":{"name":"x"},"body":{"id":1}}`, "body.event"},
-		{"call without id", `{"event":"OutboundPhoneCall","body":{"type":1}}`, "body.body.id"},
-		{"summary without communication id", `{"event":"transcription.call.summarized","body":{"summary":"x"}}`, "body.body.communication.id"},
-		{"id not numeric", `{"event":"OutboundPhoneCall","body":{"id":"abc"}}`, "body.body.id"},
-		{"id fractional", `{"event":"OutboundPhoneCall","body":{"id":12.5}}`, "body.body.id"},
-		{"id negative", `{"event":"OutboundPhoneCall","body":{"id":-7}}`, "body.body.id"},
-		{"id boolean", `{"id":true,"type":1}`, "body.id"},
-		{"id huge", `{"event":"OutboundPhoneCall","body":{"id":123456789012345678901234567890}}`, "body.body.id"},
 		{"talk_time not numeric string", `{"event":"OutboundPhoneCall","body":{"id":1,"talk_time":"sixty"}}`, "body.body.talk_time"},
 		{"talk_time NaN", `{"event":"OutboundPhoneCall","body":{"id":1,"talk_time":"NaN"}}`, "body.body.talk_time"},
 		{"duration Infinity", `{"event":"OutboundPhoneCall","body":{"id":1,"duration":"Infinity"}}`, "body.body.duration"},
@@ -265,67 +297,162 @@ func TestParseBadInput(t *testing.T) {
 		{"user_email boolean", `{"event":"OutboundPhoneCall","body":{"id":1,"user_email":false}}`, "body.body.user_email"},
 		{"user.id not numeric", `{"event":"OutboundPhoneCall","body":{"id":1,"user":{"id":"me"}}}`, "body.body.user.id"},
 		{"contact not an object", `{"event":"OutboundPhoneCall","body":{"id":1,"contact":"Jane"}}`, "body.body.contact"},
+		{"contact_id not numeric", `{"event":"OutboundPhoneCall","body":{"id":1,"contact_id":"n/a"}}`, "body.body.contact_id"},
+		{"communication not an object beside an id", `{"event":"OutboundPhoneCall","body":{"id":1,"communication":"x"}}`, "body.body.communication"},
 		{"recording url object", `{"event":"Recording-Saved","body":{"id":1,"direct_recording_url":{"url":"x"}}}`, "body.body.direct_recording_url"},
 		{"messages not an array", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":{}}}}`, "body.body.parsed_transcription.messages"},
 		{"message not an object", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":[{"text":"a"},"b"]}}}`, "body.body.parsed_transcription.messages[1]"},
 		{"message start not a number", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":[{"text":"a","start":"soon"}]}}}`, "body.body.parsed_transcription.messages[0].start"},
 		{"parsed_transcription string not JSON", `{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":"Rep: hi"}}`, "body.body.parsed_transcription"},
-		{"zapier ID not numeric", `{"ID":"x-1","Event":"Call Disposed","Type":1}`, "body.ID"},
 		{"zapier Talk Time wrong", `{"ID":1,"Type":1,"Talk Time":"long"}`, "body.Talk Time"},
 		{"zapier nested User ID", `{"ID":1,"Type":1,"User":{"ID":[1]}}`, "body.User.ID"},
 		{"zapier Created At", `{"ID":1,"Type":1,"Created At":"yesterday"}`, "body.Created At"},
-		{"bare id fractional", `{"id":"1.5","type":1}`, "body.id"},
+		{"SMS with an unreadable id", `{"event":"InboundSMS-DispositionCompleted","body":{"id":"abc","type":2}}`, "body.body.id"},
 	}
 	if len(tests) < 25 {
-		t.Fatalf("only %d bad-input kinds", len(tests))
+		t.Fatalf("only %d kinds of unreadable field", len(tests))
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.in))
-			var ie *InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *InputError", err, err)
+			ev, err := Parse([]byte(tc.in))
+			if err != nil {
+				t.Fatalf("Parse: %v; want the event used with a warning", err)
 			}
-			found := false
-			for _, p := range ie.Problems {
-				if p.Field == tc.field {
-					found = true
-				}
-				if p.Message == "" {
-					t.Errorf("problem at %s has no message", p.Field)
-				}
-			}
-			if !found {
-				t.Errorf("problems %+v do not name %q", ie.Problems, tc.field)
+			if len(ev.Warnings) != 1 || ev.Warnings[0].Field != tc.field || !strings.HasSuffix(ev.Warnings[0].Message, "; ignored") {
+				t.Errorf("warnings %+v, want one at %s ending in \"; ignored\"", ev.Warnings, tc.field)
 			}
 		})
 	}
 }
 
+// TestParseLenientExamples: the examples of issue 8 item 4. Each of them made /push
+// refuse the whole event; each is now read, or dropped alone with a warning.
+func TestParseLenientExamples(t *testing.T) {
+	const recording = "https://app.aloware.io/static/recording/32c1a2f8-5b7e-4c0a-9d1e-7f6a2b3c4d5e"
+	tests := []struct {
+		name    string
+		body    string // fields of an OutboundPhoneCall-DispositionCompleted body beside "id":7
+		warning string // "location: message", "" for none
+		check   func(t *testing.T, c Communication)
+	}{
+		{"lower-case z", `"created_at":"2026-10-15T09:30:00z"`, "", func(t *testing.T, c Communication) {
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-10-15T09:30:00Z")
+		}},
+		{"+hhmm offset", `"created_at":"2026-10-15 09:30:00+0530"`, "", func(t *testing.T, c Communication) {
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-10-15T04:00:00Z")
+		}},
+		{"+hh:mm offset", `"created_at":"2026-10-15T09:30:00+05:30"`, "", func(t *testing.T, c Communication) {
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-10-15T04:00:00Z")
+		}},
+		{"+hh offset", `"created_at":"2026-10-15T09:30:00-05"`, "", func(t *testing.T, c Communication) {
+			eqTime(t, "CreatedAt", c.CreatedAt, "2026-10-15T14:30:00Z")
+		}},
+		{"fractional seconds, space", `"updated_at":"2026-10-15 09:30:00.250"`, "", func(t *testing.T, c Communication) {
+			if got := c.UpdatedAt.Format(time.RFC3339Nano); got != "2026-10-15T09:30:00.25Z" {
+				t.Errorf("UpdatedAt = %s", got)
+			}
+		}},
+		{"fractional seconds with a comma and Z", `"created_at":"2026-10-15T09:30:00,5Z"`, "", func(t *testing.T, c Communication) {
+			if got := c.CreatedAt.Format(time.RFC3339Nano); got != "2026-10-15T09:30:00.5Z" {
+				t.Errorf("CreatedAt = %s", got)
+			}
+		}},
+		{"talk_time \"742.0\"", `"talk_time":"742.0"`, "", func(t *testing.T, c Communication) {
+			eqInt(t, "TalkTime", c.TalkTime, intp(742))
+		}},
+		{"wait_time an object", `"wait_time":{"seconds":3},"talk_time":63`, "body.body.wait_time: must be a number of seconds, got an object; ignored", func(t *testing.T, c Communication) {
+			eqInt(t, "WaitTime", c.WaitTime, nil)
+			eqInt(t, "TalkTime", c.TalkTime, intp(63))
+		}},
+		{"offset out of range", `"created_at":"2026-10-15T09:30:00+2500","talk_time":5`, `body.body.created_at: unreadable date-time "2026-10-15T09:30:00+2500": expected ISO 8601 such as "2026-08-05 20:58:49" (UTC) or "2026-08-05T15:58:49-05:00"; ignored`, func(t *testing.T, c Communication) {
+			if !c.CreatedAt.IsZero() {
+				t.Errorf("CreatedAt = %v, want unset", c.CreatedAt)
+			}
+			eqInt(t, "TalkTime", c.TalkTime, intp(5))
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, err := Parse([]byte(`{"event":"OutboundPhoneCall-DispositionCompleted","body":{"id":7,` + tc.body + `}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range ev.Warnings {
+				got = append(got, w.Field+": "+w.Message)
+			}
+			if want := []string{tc.warning}; (tc.warning == "" && len(got) != 0) || (tc.warning != "" && !slices.Equal(got, want)) {
+				t.Errorf("warnings %q, want %q", got, tc.warning)
+			}
+			tc.check(t, ev.Comm)
+		})
+	}
+
+	t.Run("a Recording-Saved with one bad field keeps its recording URL", func(t *testing.T) {
+		raw := readFixture(t, "aloware/recording-saved-bad-field.json")
+		ev, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eqStr(t, "RecordingURL", ev.Comm.RecordingURL, recording)
+		eqStr(t, "CallID", ev.CallID, "940868616")
+		if len(ev.Warnings) != 1 || ev.Warnings[0].Field != "body.body.wait_time" {
+			t.Errorf("warnings %+v, want one at body.body.wait_time", ev.Warnings)
+		}
+	})
+}
+
+// TestParseReportsEveryProblem: an event that cannot be used lists why, and every
+// field it could not read besides; one that can be used lists the fields as warnings.
 func TestParseReportsEveryProblem(t *testing.T) {
-	in := `{"event":"OutboundPhoneCall-DispositionCompleted","body":{"id":"x","talk_time":"NaN","duration":-1,"created_at":"05/08/2026","user_email":[],"contact":{"id":1.5}}}`
-	_, err := Parse([]byte(in))
+	fields := `"talk_time":"NaN","duration":-1,"created_at":"05/08/2026","user_email":[],"contact":{"id":1.5}`
+	unreadable := []string{"body.body.talk_time", "body.body.duration", "body.body.created_at", "body.body.contact.id", "body.body.user_email"} // in reading order
+
+	_, err := Parse([]byte(`{"event":"OutboundPhoneCall-DispositionCompleted","body":{"id":"x",` + fields + `}}`))
 	var ie *InputError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v", err)
 	}
-	want := []string{"body.body.id", "body.body.talk_time", "body.body.duration", "body.body.created_at", "body.body.user_email", "body.body.contact.id"}
-	got := map[string]bool{}
+	want := append([]string{"body.body.id"}, unreadable...)
+	var got []string
 	for _, p := range ie.Problems {
-		got[p.Field] = true
+		got = append(got, p.Field)
 	}
-	for _, f := range want {
-		if !got[f] {
-			t.Errorf("missing problem at %s; got %+v", f, ie.Problems)
-		}
-	}
-	if len(ie.Problems) != len(want) {
-		t.Errorf("got %d problems, want %d: %+v", len(ie.Problems), len(want), ie.Problems)
+	if !slices.Equal(got, want) {
+		t.Errorf("problems at %q, want %q (the failure first)", got, want)
 	}
 	for _, f := range want {
 		if !strings.Contains(err.Error(), f) {
 			t.Errorf("Error() %q does not mention %s", err.Error(), f)
 		}
+	}
+
+	ev, err := Parse([]byte(`{"event":"OutboundPhoneCall-DispositionCompleted","body":{"id":5,` + fields + `}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, w := range ev.Warnings {
+		got = append(got, w.Field)
+	}
+	if !slices.Equal(got, unreadable) || ev.CallID != "5" {
+		t.Errorf("warnings at %q (id %q), want %q", got, ev.CallID, unreadable)
+	}
+}
+
+// TestParseWarningsAreBounded: a hostile body with a bad value in every utterance costs
+// a bounded number of warnings.
+func TestParseWarningsAreBounded(t *testing.T) {
+	msgs := strings.Repeat(`{"text":"a","start":"soon"},`, 1000)
+	ev, err := Parse([]byte(`{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":[` + strings.TrimSuffix(msgs, ",") + `]}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Warnings) != maxWarnings+1 || ev.Warnings[maxWarnings].Message != "950 more fields could not be read; ignored" {
+		t.Errorf("%d warnings, last %+v", len(ev.Warnings), ev.Warnings[len(ev.Warnings)-1])
+	}
+	if len(ev.Comm.Transcript) != 1000 {
+		t.Errorf("%d utterances, want all 1000 (their text is readable)", len(ev.Comm.Transcript))
 	}
 }
 
@@ -342,21 +469,29 @@ func TestParseBatch(t *testing.T) {
 			t.Errorf("%s: id %q", ev.Name, ev.CallID)
 		}
 	}
+	evs, err = ParseBatch([]byte(`[{"id":1,"type":1}, {"event":"InboundPhoneCall","body":{"id":1,"talk_time":"?"}}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := evs[1].Warnings; len(w) != 1 || w[0].Field != "body[1].body.talk_time" {
+		t.Errorf("warnings %+v, want one at body[1].body.talk_time", w)
+	}
 	bad := []struct {
-		in    string
-		field string
+		in       string
+		field    string
+		isObject bool
 	}{
-		{`[]`, "body"},
-		{`[1, 2]`, "body[0]"},
-		{`[{"id":1,"type":1}, "x"]`, "body[1]"},
-		{`[{"id":1,"type":1}, {"event":"InboundPhoneCall","body":{"id":2,"talk_time":"?"}}]`, "body[1].body.talk_time"},
-		{`[{"foo":1}]`, "body[0]"},
+		{`[]`, "body", false},
+		{`[1, 2]`, "body[0]", false},
+		{`[{"id":1,"type":1}, "x"]`, "body[1]", false},
+		{`[{"foo":1}]`, "body[0]", true},
+		{`[{"id":1,"type":1}, {"event":"InboundPhoneCall","body":{"talk_time":"?"}}]`, "body[1].body.talk_time", true},
 	}
 	for _, tc := range bad {
 		_, err := ParseBatch([]byte(tc.in))
 		var ie *InputError
-		if !errors.As(err, &ie) || !hasField(ie, tc.field) {
-			t.Errorf("ParseBatch(%s) = %v, want a problem at %s", tc.in, err, tc.field)
+		if !errors.As(err, &ie) || !hasField(ie, tc.field) || ie.IsObject != tc.isObject {
+			t.Errorf("ParseBatch(%s) = %+v, want a problem at %s and IsObject %v", tc.in, err, tc.field, tc.isObject)
 		}
 	}
 }

@@ -176,11 +176,7 @@ func (s *Service) Preview(ctx context.Context, alowareCallID string) (mapping.Re
 	if err != nil {
 		return mapping.Result{}, err
 	}
-	res := mapping.Map(merged)
-	if res.Payload != nil {
-		s.attributeRep(res.Payload, merged)
-	}
-	return res, nil
+	return s.outgoing(merged), nil
 }
 
 // chartHours is how far back the ops page's deliveries chart reaches.

@@ -2,9 +2,7 @@ package delivery
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
@@ -67,33 +65,4 @@ func retryDelay(res kendo.Result, attempts int) time.Duration {
 	d = min(d, 10*time.Minute)
 	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
 	return d + jitter
-}
-
-// encodePayload marshals the payload. mapping already keeps it within Kendo's 5 MB; when
-// Kendo answered 413 all the same (it counts differently), shrink it once more: Kendo
-// prefers audio, so the transcript goes when there is an audioUrl, else it loses a tenth.
-func encodePayload(p kendo.Payload, shrink bool) (body []byte, how string, err error) {
-	if shrink && p.AudioURL != "" && p.Transcript != "" {
-		p.Transcript, how = "", "transcript dropped after Kendo's 413 (audioUrl kept)"
-	} else if shrink && p.Transcript != "" {
-		p.Transcript = cutTranscript(p.Transcript, len(p.Transcript)*9/10) + transcriptCutMarker
-		how = "transcript cut by a tenth after Kendo's 413"
-	}
-	body, err = json.Marshal(p)
-	return body, how, err
-}
-
-const transcriptCutMarker = "\n[transcript cut by aloware-kendo to fit Kendo's size limit]"
-
-// cutTranscript keeps at most n bytes of t, ending at a line break when one is near, and
-// never splits a UTF-8 sequence.
-func cutTranscript(t string, n int) string {
-	if len(t) <= n {
-		return t
-	}
-	t = strings.ToValidUTF8(t[:max(n, 0)], "")
-	if i := strings.LastIndexByte(t, '\n'); i > len(t)*9/10 {
-		t = t[:i]
-	}
-	return t
 }

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -142,14 +143,16 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		if err != nil {
 			return err
 		}
-		result := mapping.Map(merged)
+		result := s.outgoing(merged)
 		if !result.Ready || result.Payload == nil {
 			plan.done = true
 			return s.apply(ctx, tx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 		}
 		payload := *result.Payload
-		s.attributeRep(&payload, merged)
-		plan.body, how, err = encodePayload(payload, call.Shrunk)
+		if call.Shrunk {
+			how = mapping.ShrinkAfter413(&payload)
+		}
+		plan.body, err = json.Marshal(payload)
 		return err
 	})
 	if err != nil {
@@ -211,23 +214,6 @@ func (s *Service) deferCall(ctx context.Context, job *river.Job[DeliverArgs], in
 		}
 		return s.apply(ctx, tx, &call, in, now, nil)
 	})
-}
-
-// attributeRep fills the rep from the Users API or the e-mail map when the events lacked it.
-func (s *Service) attributeRep(p *kendo.Payload, merged mapping.Call) {
-	if s.opts.Reps == nil {
-		return
-	}
-	rep := s.opts.Reps.Resolve(merged.Comm.UserID, p.RepName, p.RepEmail)
-	if rep.Name != "" {
-		p.RepName = rep.Name
-	}
-	if rep.Email != "" {
-		p.RepEmail = rep.Email
-	}
-	if rep.Warning != "" {
-		s.callLog(merged.ID).Warn("rep attribution incomplete", "warning", rep.Warning)
-	}
 }
 
 // errNotSent: the call changed (skipped, erased) between prepare and the send.

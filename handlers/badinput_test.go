@@ -61,20 +61,26 @@ var alowareInputs = []badInput{
 	{"id is a boolean", event(`{"id":true,"type":1}`), 422, "body.body.id"},
 	{"id is not numeric", event(`{"id":"abc","type":1}`), 422, "body.body.id"},
 	{"id missing", event(`{"type":1,"direction":2}`), 422, "body.body.id"},
-	{"talk_time is text", call(`"talk_time":"sixty"`), 422, "body.body.talk_time"},
-	{"talk_time is NaN text", call(`"talk_time":"NaN"`), 422, "body.body.talk_time"},
-	{"talk_time is Infinity text", call(`"talk_time":"Infinity"`), 422, "body.body.talk_time"},
-	{"talk_time overflows", call(`"talk_time":1e400`), 422, "body.body.talk_time"},
-	{"talk_time negative", call(`"talk_time":-3`), 422, "body.body.talk_time"},
-	{"created_at US format", call(`"created_at":"08/05/2026 20:58"`), 422, "body.body.created_at"},
-	{"created_at is a number", call(`"created_at":1786049929`), 422, "body.body.created_at"},
-	{"type is text", event(`{"id":940868616,"type":"call"}`), 422, "body.body.type"},
-	{"direction is text", call(`"direction":"sideways"`), 422, "body.body.direction"},
-	{"contact is a string", call(`"contact":"Jane Doe"`), 422, "body.body.contact"},
-	{"transcript messages not a list", call(`"parsed_transcription":{"messages":"hi"}`), 422, "body.body.parsed_transcription.messages"},
 	{"summary communication not an object", `{"event":"transcription.call.summarized","body":{"communication":"940868616"}}`, 422, "body.body.communication"},
 	{"Zapier ID not numeric", `{"ID":"abc","Event":"Call Disposed"}`, 422, "body.ID"},
 	{"deeply nested", strings.Repeat("[", 5000) + strings.Repeat("]", 5000), 422, "body"},
+}
+
+// unreadableFields are usable Aloware events with one field that cannot be read: the
+// field is dropped with a warning naming it, the rest of the event is used (rule I2).
+var unreadableFields = []badInput{
+	{"talk_time is text", call(`"talk_time":"sixty"`), 200, "body.body.talk_time"},
+	{"talk_time is NaN text", call(`"talk_time":"NaN"`), 200, "body.body.talk_time"},
+	{"talk_time is Infinity text", call(`"talk_time":"Infinity"`), 200, "body.body.talk_time"},
+	{"talk_time overflows", call(`"talk_time":1e400`), 200, "body.body.talk_time"},
+	{"talk_time negative", call(`"talk_time":-3`), 200, "body.body.talk_time"},
+	{"wait_time is an object", call(`"wait_time":{"seconds":2}`), 200, "body.body.wait_time"},
+	{"created_at US format", call(`"created_at":"08/05/2026 20:58"`), 200, "body.body.created_at"},
+	{"created_at is a number", call(`"created_at":1786049929`), 200, "body.body.created_at"},
+	{"type is an unknown label", event(`{"id":940868616,"type":"teleport"}`), 200, "body.body.type"},
+	{"direction is text", call(`"direction":"sideways"`), 200, "body.body.direction"},
+	{"contact is a string", call(`"contact":"Jane Doe"`), 200, "body.body.contact"},
+	{"transcript messages not a list", call(`"parsed_transcription":{"messages":"hi"}`), 200, "body.body.parsed_transcription.messages"},
 }
 
 // kendoInputs are JSON but not a payload Kendo would accept.
@@ -144,6 +150,38 @@ func TestBadInputMap(t *testing.T) {
 		badInput{"events of two calls", `[` + event(`{"id":1,"type":1}`) + `,` + event(`{"id":2,"type":1}`) + `]`, 422, "body[1]"},
 	)
 	checkBadInputs(t, srv.URL+"/map", inputs)
+}
+
+// TestUnreadableFieldMap: /map answers 200 and names the dropped field in warnings.
+func TestUnreadableFieldMap(t *testing.T) {
+	srv := newServer(t, handlers.Deps{})
+	for _, in := range unreadableFields {
+		t.Run(in.name, func(t *testing.T) {
+			resp := post(t, srv.URL+"/map", []byte(in.body))
+			if resp.status != in.status {
+				t.Fatalf("status %d, want %d: %s", resp.status, in.status, clip(resp.body))
+			}
+			warnings, _ := resp.json(t)["warnings"].([]any)
+			found := false
+			for _, w := range warnings {
+				s, _ := w.(string)
+				found = found || strings.HasPrefix(s, in.loc+": ") && strings.HasSuffix(s, "; ignored")
+			}
+			if !found {
+				t.Errorf("warnings %q do not name %s", warnings, in.loc)
+			}
+		})
+	}
+}
+
+// TestUnreadableFieldPush: /push stores such an event (the same parse as /map).
+func TestUnreadableFieldPush(t *testing.T) {
+	st := newStack(t, stackOptions{})
+	for _, in := range unreadableFields {
+		if resp := post(t, st.srv.URL+"/push", []byte(in.body)); resp.status != http.StatusAccepted {
+			t.Errorf("%s: status %d, want 202: %s", in.name, resp.status, clip(resp.body))
+		}
+	}
 }
 
 func TestBadInputValidate(t *testing.T) {

@@ -30,6 +30,7 @@ type Authenticator interface {
 // redelivery, skip, erase, the quarantine), a nil Auth leaves every route open.
 type Deps struct {
 	Pusher      Pusher
+	Mapper      Mapper // POST /map with the service's rep lookup and teams; the pure mapping when nil
 	Operator    Operator
 	Auth        Authenticator
 	MetricsAuth bool                  // /metrics needs the inbound credentials too

@@ -22,21 +22,21 @@ import (
 const retryAfterSeconds = 5
 
 // jsonProblem says why raw is not JSON at all ("" when it is JSON). Such input gets a
-// 400; JSON that is not what the route wants gets a 422.
+// 400; JSON that is not what the route wants gets a 422. It only scans the bytes; the
+// decoding that explains a failure runs only for input that fails.
 func jsonProblem(raw []byte) string {
 	switch {
 	case len(raw) == 0 || isBlank(raw):
 		return "empty body; send a JSON document"
 	case !utf8.Valid(raw):
 		return "not valid UTF-8"
+	case json.Valid(raw):
+		// Syntax only: a number too large for a float64 is still JSON, and the parser
+		// names the field that holds it.
+		return ""
 	}
-	// RawMessage checks the syntax only: a number too large for a float64 is still
-	// JSON, and the parser names the field that holds it.
 	var v json.RawMessage
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "not valid JSON: " + err.Error()
-	}
-	return ""
+	return "not valid JSON: " + json.Unmarshal(raw, &v).Error()
 }
 
 func isBlank(b []byte) bool {

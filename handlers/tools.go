@@ -88,18 +88,22 @@ func registerTools(api huma.API, s *server) {
 		example("The answer to the invalid payload shown in the description", exampleBadKendoAnswer))
 }
 
+// Mapper maps as POST /map does, with what a running service knows beyond the events:
+// its rep lookup and its teams file (*delivery.Service implements it).
+type Mapper interface {
+	MapRaw(raw []byte) (mapping.Result, error)
+}
+
 func (s *server) mapEvents(_ context.Context, in *rawInput) (*mapOutput, error) {
-	res, err := mapping.MapRaw(in.RawBody)
-	if err == nil {
-		if why := jsonProblem(in.RawBody); why != "" {
-			err = &notJSONError{why} // never map what is not JSON, however lenient the parser
-		}
+	// One pass over the body: the parser checks UTF-8, syntax and depth as it reads, and
+	// its error tells input that is not JSON at all from JSON that is not an event.
+	mapRaw := mapping.MapRaw
+	if s.deps.Mapper != nil {
+		mapRaw = s.deps.Mapper.MapRaw // with the service's rep lookup and teams: what would be sent
 	}
+	res, err := mapRaw(in.RawBody)
 	if err != nil {
 		return nil, inputProblem(in.RawBody, err)
-	}
-	if res.Warnings == nil {
-		res.Warnings = []string{}
 	}
 	return &mapOutput{Body: res}, nil
 }

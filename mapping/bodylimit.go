@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
@@ -114,4 +115,37 @@ func encodedStep(s string) (n, size int) {
 		return 6, size
 	}
 	return size, size
+}
+
+// ShrinkAfter413 applies rule P10 to a payload Kendo refused as too large (413) although
+// fitBodyLimit kept it within the limit: Kendo prefers audio, so the transcript goes when
+// there is an audioUrl, else it loses its last tenth and says so. how tells what was done
+// ("" when there was no transcript to shrink: nothing can be done).
+func ShrinkAfter413(p *kendo.Payload) (how string) {
+	switch {
+	case p.Transcript == "":
+		return ""
+	case p.AudioURL != "":
+		p.Transcript = ""
+		return "transcript dropped after Kendo's 413 (audioUrl kept)"
+	}
+	p.Transcript = cutTranscript(p.Transcript, len(p.Transcript)*9/10) + transcriptCutMarker
+	return "transcript cut by a tenth after Kendo's 413"
+}
+
+// transcriptCutMarker ends a transcript ShrinkAfter413 cut, so a reader in Kendo knows
+// the end is missing.
+const transcriptCutMarker = "\n[transcript cut by aloware-kendo to fit Kendo's size limit]"
+
+// cutTranscript keeps at most n bytes of t, ending at a line break when one is in the
+// last tenth, and never splits a UTF-8 sequence.
+func cutTranscript(t string, n int) string {
+	if len(t) <= n {
+		return t
+	}
+	t = strings.ToValidUTF8(t[:max(n, 0)], "")
+	if i := strings.LastIndexByte(t, '\n'); i > len(t)*9/10 {
+		t = t[:i]
+	}
+	return t
 }

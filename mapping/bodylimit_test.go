@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
@@ -60,6 +61,45 @@ func TestFitBodyLimit(t *testing.T) {
 				if v := kendo.Validate(raw); v != nil {
 					t.Errorf("Validate: %v", v)
 				}
+			}
+		})
+	}
+}
+
+// TestShrinkAfter413 (rule P10): the shrink once Kendo has answered 413 anyway.
+func TestShrinkAfter413(t *testing.T) {
+	lines := strings.Repeat("Rep: a long line about the renewal\n", 1000)
+	tests := []struct {
+		name       string
+		p          kendo.Payload
+		how        string
+		transcript func(string) bool
+	}{
+		{"with audio: transcript dropped", kendo.Payload{AudioURL: "https://r.example/a", Transcript: "Rep: hello"}, "transcript dropped after Kendo's 413 (audioUrl kept)",
+			func(s string) bool { return s == "" }},
+		{"without audio: a tenth cut at a line, with a marker", kendo.Payload{Transcript: lines}, "transcript cut by a tenth after Kendo's 413",
+			func(s string) bool {
+				body := strings.TrimSuffix(s, transcriptCutMarker)
+				return body != s && strings.HasPrefix(lines, body+"\n") && len(body) <= len(lines)*9/10 && len(body) > len(lines)*8/10
+			}},
+		{"one long line: cut inside it, never inside a character", kendo.Payload{Transcript: strings.Repeat("é", 1000)}, "transcript cut by a tenth after Kendo's 413",
+			func(s string) bool {
+				body := strings.TrimSuffix(s, transcriptCutMarker)
+				return utf8.ValidString(body) && strings.Trim(body, "é") == "" && len(body) >= 1800-2 && len(body) <= 1800
+			}},
+		{"no transcript: nothing to do", kendo.Payload{AudioURL: "https://r.example/a"}, "", func(s string) bool { return s == "" }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.p
+			if how := ShrinkAfter413(&p); how != tc.how {
+				t.Errorf("how = %q, want %q", how, tc.how)
+			}
+			if !tc.transcript(p.Transcript) {
+				t.Errorf("transcript of %d bytes not as expected: …%q", len(p.Transcript), p.Transcript[max(0, len(p.Transcript)-80):])
+			}
+			if p.AudioURL != tc.p.AudioURL {
+				t.Errorf("audioUrl changed to %q", p.AudioURL)
 			}
 		})
 	}

@@ -2,7 +2,11 @@
 // Push payload plus a readiness verdict. Every mapping rule lives in rules.go.
 package mapping
 
-import "github.com/aloware-kendo/aloware-kendo/aloware"
+import (
+	"slices"
+
+	"github.com/aloware-kendo/aloware-kendo/aloware"
+)
 
 // Call is everything known about one Aloware communication after merging its events.
 type Call struct {
@@ -18,13 +22,24 @@ type Call struct {
 	// Restatements counts Call-Disposed events that only restated a completion already
 	// seen (rule M4); they are never a second completion.
 	Restatements int
+
+	// ReadWarnings keeps the fields the events carried but that could not be read (rule
+	// I2), as "location: message", each once, at most maxReadWarnings of them;
+	// MoreReadWarnings counts the ones beyond. Map reports them, so a stored call shows
+	// what /map showed for its events.
+	ReadWarnings     []string
+	MoreReadWarnings int
 }
+
+// maxReadWarnings bounds Call.ReadWarnings: a call's warnings are for a person to read,
+// and its stored form must not grow with every odd event.
+const maxReadWarnings = 20
 
 // RulesVersion names the parse and merge rules a stored Call was folded with. Bump it
 // whenever a change to package aloware or to the merge rules would fold the same events
 // into a different Call: the engine then folds a call's stored raw events again instead
 // of trusting the Call it kept.
-const RulesVersion = 1
+const RulesVersion = 2
 
 // Merge folds the events of one call, given in arrival order, into a Call.
 func Merge(events []aloware.Event) Call {
@@ -40,11 +55,12 @@ func Merge(events []aloware.Event) Call {
 // and fold each new event into it: an event's cost does not grow with the call's history.
 func (c *Call) Fold(ev aloware.Event) {
 	c.EventNames = append(c.EventNames, ev.Name)
+	c.keepReadWarnings(ev.Warnings)
 	if c.ID == "" {
 		c.ID = ev.CallID
 	}
 	c.Kind = strongerKind(c.Kind, ev.Kind)
-	stale := c.Complete && eventSaysInProgress(ev)
+	stale := c.Complete && reportsEarlierState(ev)
 	mergeComm(&c.Comm, ev.Comm, stale)
 	if eventCompletes(ev) {
 		switch {
@@ -52,6 +68,19 @@ func (c *Call) Fold(ev aloware.Event) {
 			c.Complete, c.CompletedBy = true, ev.Name
 		case isRestatement(ev):
 			c.Restatements++
+		}
+	}
+}
+
+func (c *Call) keepReadWarnings(problems []aloware.Problem) {
+	for _, p := range problems {
+		w := p.Field + ": " + p.Message
+		switch {
+		case slices.Contains(c.ReadWarnings, w):
+		case len(c.ReadWarnings) == maxReadWarnings:
+			c.MoreReadWarnings++
+		default:
+			c.ReadWarnings = append(c.ReadWarnings, w)
 		}
 	}
 }

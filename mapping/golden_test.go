@@ -55,18 +55,18 @@ func mustRead(t testing.TB, path string) []byte {
 func TestGolden(t *testing.T) {
 	for _, gc := range goldenCases(t) {
 		t.Run(gc.name, func(t *testing.T) {
-			res, err := MapEvents(gc.inputs)
+			res, err := MapRawEvents(gc.inputs)
 			if err != nil {
-				t.Fatalf("MapEvents: %v", err)
+				t.Fatalf("MapRawEvents: %v", err)
 			}
 			if len(gc.inputs) == 1 {
-				// MapRaw must agree with MapEvents for one input.
+				// MapRaw must agree with MapRawEvents for one input.
 				res2, err := MapRaw(gc.inputs[0])
 				if err != nil {
 					t.Fatalf("MapRaw: %v", err)
 				}
 				if a, b := marshal(t, res), marshal(t, res2); !bytes.Equal(a, b) {
-					t.Errorf("MapRaw and MapEvents differ:\n%s\n%s", a, b)
+					t.Errorf("MapRaw and MapRawEvents differ:\n%s\n%s", a, b)
 				}
 			}
 			checkResultInvariants(t, res)

@@ -8,10 +8,14 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 )
 
-// Map decides whether a merged call is ready (rules C1–C3, S1) and builds its Kendo
-// payload (P1–P9). Warnings is never nil.
+// Map decides whether a merged call is ready (rules C1–C3, S1, S3) and builds its Kendo
+// payload (P1–P9). Warnings is never nil; it starts with the fields the events carried
+// but that could not be read (I2).
 func Map(c Call) Result {
-	res := Result{AlowareCallID: c.ID, Warnings: []string{}}
+	res := Result{AlowareCallID: c.ID, Warnings: append([]string{}, c.ReadWarnings...)}
+	if c.MoreReadWarnings > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more unreadable fields were ignored", c.MoreReadWarnings))
+	}
 	for _, name := range c.EventNames {
 		if !aloware.IsKnownEventName(name) {
 			res.Warnings = append(res.Warnings, "unknown Aloware event name "+quoteShort(name)+"; classified by its body")
@@ -30,6 +34,7 @@ func Map(c Call) Result {
 		res.State, res.Reason = StateInProgress, reasonInProgress
 	case p.AudioURL != "" || p.Transcript != "":
 		res.State, res.Ready = StateReady, true
+		res.NothingMoreExpected = nothingMoreExpected(c, p)
 	default:
 		if why := unansweredReason(c); why != "" {
 			res.State, res.Reason = StateUnanswered, why
@@ -44,21 +49,43 @@ func Map(c Call) Result {
 // Input that is not an Aloware event, or an array mixing call ids, gives an
 // *aloware.InputError.
 func MapRaw(raw []byte) (Result, error) {
-	events, err := aloware.ParseBatch(raw)
+	c, err := MergeRaw(raw)
 	if err != nil {
 		return Result{}, err
+	}
+	return Map(c), nil
+}
+
+// MergeRaw is MapRaw without the mapping: the merged call, for a caller that maps it
+// with more than the events know (the service's rep lookup and teams).
+func MergeRaw(raw []byte) (Call, error) {
+	events, err := aloware.ParseBatch(raw)
+	if err != nil {
+		return Call{}, err
 	}
 	locs := make([]string, len(events))
 	for i := range events {
 		locs[i] = "body[" + strconv.Itoa(i) + "]"
 	}
-	return mapOneCall(events, locs)
+	return mergeOneCall(events, locs)
 }
 
-// MapEvents is MapRaw for several separately stored events (e.g. one file each). Each
+// MapRawEvents is MapRaw for several separately stored events (e.g. one file each). Each
 // raw may itself be an array. Problems are located as if the raws were one JSON array:
 // "body[2].body.id" is in the third raw, "body[2][0]" in the first item of its array.
-func MapEvents(raws [][]byte) (Result, error) {
+// One raw is located as MapRaw locates it ("body.body.id").
+func MapRawEvents(raws [][]byte) (Result, error) {
+	if len(raws) == 1 {
+		return MapRaw(raws[0])
+	}
+	c, err := mergeRawEvents(raws)
+	if err != nil {
+		return Result{}, err
+	}
+	return Map(c), nil
+}
+
+func mergeRawEvents(raws [][]byte) (Call, error) {
 	var events []aloware.Event
 	var locs []string
 	var problems []aloware.Problem
@@ -66,10 +93,11 @@ func MapEvents(raws [][]byte) (Result, error) {
 		prefix := "body[" + strconv.Itoa(i) + "]"
 		evs, err := aloware.ParseBatch(raw)
 		if err != nil {
-			problems = append(problems, relocate(err, prefix)...)
+			problems = append(problems, relocateError(err, prefix)...)
 			continue
 		}
 		for j, ev := range evs {
+			ev.Warnings = relocate(ev.Warnings, prefix)
 			events = append(events, ev)
 			if len(evs) == 1 && !isArray(raw) {
 				locs = append(locs, prefix)
@@ -82,13 +110,13 @@ func MapEvents(raws [][]byte) (Result, error) {
 		problems = append(problems, aloware.Problem{Field: "body", Message: "no events given"})
 	}
 	if len(problems) > 0 {
-		return Result{}, &aloware.InputError{Problems: problems}
+		return Call{}, &aloware.InputError{Problems: problems}
 	}
-	return mapOneCall(events, locs)
+	return mergeOneCall(events, locs)
 }
 
-// mapOneCall checks that all events belong to one call, then merges and maps them.
-func mapOneCall(events []aloware.Event, locs []string) (Result, error) {
+// mergeOneCall checks that all events belong to one call, then merges them.
+func mergeOneCall(events []aloware.Event, locs []string) (Call, error) {
 	first := -1
 	var problems []aloware.Problem
 	for i, ev := range events {
@@ -104,19 +132,27 @@ func mapOneCall(events []aloware.Event, locs []string) (Result, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return Result{}, &aloware.InputError{Problems: problems}
+		return Call{}, &aloware.InputError{Problems: problems}
 	}
-	return Map(Merge(events)), nil
+	return Merge(events), nil
 }
 
-// relocate moves problems located from "body" under prefix ("body[2]", "body[2].x").
-func relocate(err error, prefix string) []aloware.Problem {
+// relocateError moves the problems of one raw's error under prefix.
+func relocateError(err error, prefix string) []aloware.Problem {
 	ie, ok := err.(*aloware.InputError)
 	if !ok {
 		return []aloware.Problem{{Field: prefix, Message: err.Error()}}
 	}
-	out := make([]aloware.Problem, len(ie.Problems))
-	for i, p := range ie.Problems {
+	return relocate(ie.Problems, prefix)
+}
+
+// relocate moves problems located from "body" under prefix ("body[2]", "body[2].x").
+func relocate(problems []aloware.Problem, prefix string) []aloware.Problem {
+	if len(problems) == 0 {
+		return nil
+	}
+	out := make([]aloware.Problem, len(problems))
+	for i, p := range problems {
 		out[i] = aloware.Problem{Field: prefix + strings.TrimPrefix(p.Field, "body"), Message: p.Message}
 	}
 	return out

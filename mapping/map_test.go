@@ -3,10 +3,12 @@ package mapping
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
+	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
 func mapJSON(t *testing.T, raw string) Result {
@@ -205,13 +207,13 @@ func TestMapRawMixedCallIDs(t *testing.T) {
 	}
 }
 
-func TestMapEventsLocations(t *testing.T) {
+func TestMapRawEventsLocations(t *testing.T) {
 	ok := []byte(`{"event":"OutboundPhoneCall","body":{"id":1,"type":1}}`)
 	tests := []struct {
 		raws  []string
 		field string
 	}{
-		{[]string{string(ok), `{"event":"Recording-Saved","body":{"id":1,"talk_time":"x"}}`}, "body[1].body.talk_time"},
+		{[]string{string(ok), `{"event":"Recording-Saved","body":{"id":"x"}}`}, "body[1].body.id"},
 		{[]string{string(ok), `not json`}, "body[1]"},
 		{[]string{string(ok), `[{"id":1,"type":1},{"id":2,"type":1}]`}, "body[1][1]"},
 		{[]string{string(ok), `{"event":"Recording-Saved","body":{"id":9}}`}, "body[1]"},
@@ -223,7 +225,7 @@ func TestMapEventsLocations(t *testing.T) {
 		for i, r := range tc.raws {
 			raws[i] = []byte(r)
 		}
-		_, err := MapEvents(raws)
+		_, err := MapRawEvents(raws)
 		var ie *aloware.InputError
 		if !errors.As(err, &ie) {
 			t.Errorf("%v: err = %v", tc.raws, err)
@@ -239,11 +241,52 @@ func TestMapEventsLocations(t *testing.T) {
 	}
 }
 
+// TestMapReadWarnings: fields that could not be read reach Result.Warnings as
+// "location: message", located by the event's place in the input, each once.
+func TestMapReadWarnings(t *testing.T) {
+	bad := `{"event":"Recording-Saved","body":{"id":1,"type":1,"talk_time":63,"wait_time":{},"direct_recording_url":"https://r.example/a"}}`
+	res := mapJSON(t, bad)
+	if !res.Ready || res.Payload.AudioURL != "https://r.example/a" {
+		t.Fatalf("the event was not used: %+v", res)
+	}
+	if res.Warnings[0] != "body.body.wait_time: must be a number of seconds, got an object; ignored" {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	res = mapJSON(t, "["+bad+","+bad+"]")
+	if !hasWarning(res, "body[0].body.wait_time: ") || !hasWarning(res, "body[1].body.wait_time: ") {
+		t.Errorf("array warnings %q, want body[0]… and body[1]…", res.Warnings)
+	}
+	res, err := MapRawEvents([][]byte{[]byte(bad), []byte(bad)})
+	if err != nil || !hasWarning(res, "body[0].body.wait_time: ") || !hasWarning(res, "body[1].body.wait_time: ") {
+		t.Errorf("MapRawEvents warnings %q (%v)", res.Warnings, err)
+	}
+
+	// Folded one by one, as the engine does, the same warning is kept once.
+	var c Call
+	c.Fold(parse(t, bad))
+	c.Fold(parse(t, bad))
+	if got := c.ReadWarnings; len(got) != 1 || !strings.HasPrefix(got[0], "body.body.wait_time: ") || !hasWarning(Map(c), got[0]) {
+		t.Errorf("folded warnings %q, want one, reported by Map", got)
+	}
+}
+
+// TestMapReadWarningsAreCapped: a call keeps at most maxReadWarnings and counts the rest.
+func TestMapReadWarningsAreCapped(t *testing.T) {
+	var c Call
+	for i := range maxReadWarnings + 5 {
+		c.Fold(parse(t, fmt.Sprintf(`{"event":"Call-Disposed","body":{"id":1,"type":1,"x_%d":1,"talk_time":"t%d"}}`, i, i)))
+	}
+	res := Map(c)
+	if len(c.ReadWarnings) != maxReadWarnings || c.MoreReadWarnings != 5 || !hasWarning(res, "5 more unreadable fields were ignored") {
+		t.Errorf("%d kept, %d more; warnings %q", len(c.ReadWarnings), c.MoreReadWarnings, res.Warnings)
+	}
+}
+
 // TestResultJSON: the /map wire form — warnings is [] not null, omitted fields absent.
 func TestResultJSON(t *testing.T) {
 	res := mapJSON(t, `{"test_payload":true}`)
 	b, _ := json.Marshal(res)
-	if got := string(b); got != `{"ready":false,"state":"ignored","reason":"Aloware test payload (Save \u0026 Test Webhook): acknowledged, nothing to send","warnings":[]}` {
+	if got := string(b); got != `{"ready":false,"state":"ignored","reason":"Aloware test payload (Save \u0026 Test Webhook): acknowledged, nothing to send","warnings":[],"nothingMoreExpected":false}` {
 		t.Errorf("JSON = %s", got)
 	}
 }
@@ -272,4 +315,58 @@ func TestMapRecordingURLs(t *testing.T) {
 			t.Errorf("%q: no warning", url)
 		}
 	}
+}
+
+// TestApplyRep: a rep found outside the events passes rule P3's checks (issue 8 item 13:
+// a malformed Users API e-mail made Kendo refuse the call).
+func TestApplyRep(t *testing.T) {
+	long := strings.Repeat("ñ", 250)
+	tests := []struct {
+		name, repName, repEmail string
+		wantName, wantEmail     string
+		warning                 string
+	}{
+		{"both", "Sam Carter", "sam@example.com", "Sam Carter", "sam@example.com", ""},
+		{"malformed e-mail dropped", "Sam Carter", "sam at example", "Sam Carter", "events@example.com", `repEmail from the rep lookup dropped: "sam at example" is not a valid e-mail address`},
+		{"e-mail without a domain dot", "", "sam@localhost", "Events Name", "events@example.com", "repEmail from the rep lookup dropped"},
+		{"long name cut like P3", long, "", strings.Repeat("ñ", 200), "events@example.com", ""},
+		{"spaces trimmed", "  Sam  ", " sam@example.com ", "Sam", "sam@example.com", ""},
+		{"nothing found: the events' rep stays", "", "", "Events Name", "events@example.com", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := kendo.Payload{RepName: "Events Name", RepEmail: "events@example.com", Transcript: "Rep: hi"}
+			w := ApplyRep(&p, tc.repName, tc.repEmail)
+			if p.RepName != tc.wantName || p.RepEmail != tc.wantEmail {
+				t.Errorf("rep %q <%s>, want %q <%s>", p.RepName, p.RepEmail, tc.wantName, tc.wantEmail)
+			}
+			if (tc.warning == "") != (len(w) == 0) || (tc.warning != "" && !strings.Contains(w[0], tc.warning)) {
+				t.Errorf("warnings %q, want %q", w, tc.warning)
+			}
+			raw, _ := json.Marshal(p)
+			if v := kendo.Validate(raw); v != nil {
+				t.Errorf("Kendo would refuse it: %v", v)
+			}
+		})
+	}
+}
+
+// FuzzWriteFolded: writeFolded is strings.Fields joined by single spaces (rule P7), only
+// without a slice of words.
+//
+//	go test ./mapping -run x -fuzz FuzzWriteFolded -fuzztime 1m
+func FuzzWriteFolded(f *testing.F) {
+	for _, s := range []string{"", " ", "a", "Hi,  this is\nSam.", " \t lead and trail \r\n", "a\u00a0b\u2028c\u3000 d", "x \xff y", "é  ü", "a \u0085b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		writeFolded(&b, s)
+		if want := strings.Join(strings.Fields(s), " "); b.String() != want {
+			t.Errorf("writeFolded(%q) = %q, want %q", s, b.String(), want)
+		}
+		if isBlank(s) != (strings.TrimSpace(s) == "") {
+			t.Errorf("isBlank(%q) = %v", s, isBlank(s))
+		}
+	})
 }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -151,5 +152,33 @@ func TestMergeKind(t *testing.T) {
 	}
 	if got := Merge(nil); got.Kind != "" || got.ID != "" {
 		t.Errorf("Merge(nil) = %+v", got)
+	}
+}
+
+// TestMergeKeepsEveryField: a field any event carries reaches the merged call, so a new
+// field of aloware.Communication cannot be forgotten by the merge.
+func TestMergeKeepsEveryField(t *testing.T) {
+	var src aloware.Communication
+	v := reflect.ValueOf(&src).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("https://r.example/" + v.Type().Field(i).Name)
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+		case reflect.Struct: // time.Time
+			f.Set(reflect.ValueOf(time.Date(2026, 8, 5, 20, 58, 49, 0, time.UTC)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test about it", v.Type().Field(i).Name, f.Kind())
+		}
+	}
+	src.Transcript = []aloware.Utterance{{Speaker: "AGENT", Text: "hi"}}
+	var dst aloware.Communication
+	mergeComm(&dst, src, false)
+	if !reflect.DeepEqual(dst, src) {
+		t.Errorf("merge lost fields:\n got %+v\nwant %+v", dst, src)
 	}
 }

@@ -24,7 +24,11 @@ type Result struct {
 	Reason        string         `json:"reason,omitempty" doc:"set whenever ready is false: what is missing or why the call is not sent"`
 	Payload       *kendo.Payload `json:"payload,omitempty" doc:"the Kendo payload (a preview while the call is not ready)"`
 	Warnings      []string       `json:"warnings" doc:"data that was dropped or unknown; never null"`
-	// NothingMoreExpected: the call is complete and carries everything Aloware sends
-	// for one (recording, transcript, summary), so no later event can add to it.
-	NothingMoreExpected bool `json:"nothingMoreExpected,omitempty"`
+	// NothingMoreExpected (rule S3): the call is ready and already carries its recording,
+	// its transcript and its AloAi summary, so no later event can add to the payload.
+	// Team is the Kendo team the call goes to, when the service maps it (POST /map on a
+	// running service, the delivery job): its teams file's route. Empty when not ready
+	// or unrouted (a warning then says why), and from the pure mapping.
+	Team                string `json:"team,omitempty" doc:"the Kendo team (key) the call goes to under the service's teams file; empty while the call is not ready, or when no team matches (a warning says why)"`
+	NothingMoreExpected bool   `json:"nothingMoreExpected" doc:"true when the call is ready and carries its recording, transcript and AloAi summary: no later event can add anything, so it is delivered after a short grace instead of the full settle"`
 }

@@ -6,36 +6,41 @@ package mapping
 //
 // | # | Rule | What it does |
 // |---|------|--------------|
-// | I1 | Shapes | The `{"event","body"}` envelope (all three naming styles); a bare communication object (has `id`; a string `body` is an SMS text, not an envelope); Zapier's flattened object (Title-Case keys `ID`, `Event`, `Type`, `Direction`, `Created At`, `Current Status`, `Talk Time` …, with `User: {ID, Name, Full Name}` nested or `User ID`/`User Name` flat, direction as 1/2 or "Inbound"/"Outbound"); `{"test_payload":true}`. Any other JSON object is bad input at `body`. |
-// | I2 | Values | Numbers may be numeric strings ("63"); seconds may be fractional (rounded); ids must be whole and non-negative; `null` means absent. Zone-less dates ("YYYY-MM-DD HH:MM:SS", "YYYY-MM-DDTHH:MM:SS") are UTC, never the host's zone; RFC 3339 is converted to UTC. A field we read with the wrong type ("NaN", "Infinity", 1e400, an object …) or a date in another format is a problem naming that field, and every problem is reported at once; fields we do not read are ignored whatever their type. Not JSON, invalid UTF-8, an empty body, nesting deeper than 64 or a non-object is bad input at `body`. |
-// | I3 | Arrays | /map (and `aloware-kendo map`) take an array of one call's events, or one file per event; an event with a different call id is bad input at `body[i]`. |
+// | I1 | Shapes | The `{"event","body"}` envelope (all three naming styles); its flat form `{"event": …, …the body's fields}` (what Aloware's own n8n trigger node outputs with "Flatten Payload", its default: a string `event` beside communication fields such as `id`, `direction`, `type`, `created_at` or `communication`; its `body` is the SMS text, `""` on calls), read exactly as its envelope; a bare communication object (has `id`; a string `body` is an SMS text, not an envelope); Zapier's flattened object (Title-Case keys `ID`, `Event`, `Type`, `Direction`, `Created At`, `Current Status`, `Current Status 2`, `Talk Time`, `User Id`, `Contact Id` …, with `User: {ID, Name, Full Name}` nested or `User ID`/`User Name` flat; its keys match regardless of case and of spaces vs underscores, so `User ID`, `User Id` and `user_id` are one field); `{"test_payload":true}`. In every shape, type may be a label ("Call", "SMS"), statuses labels or numbers, direction 1/2 or "Inbound"/"Outbound". Any other JSON object is unusable at `body` (I2). |
+// | I2 | Values | Numbers may be numeric strings ("63", "742.0"); seconds may be fractional (rounded); ids must be whole and non-negative; `null` means absent. Dates are ISO 8601 date-times: "YYYY-MM-DD", `T` or a space, "HH:MM:SS", optional fractional seconds, and a zone `Z`/`z`, `±hh:mm`, `±hhmm` or `±hh`; zone-less times are UTC, never the host's zone; every time is converted to UTC. A field we read that cannot be read (wrong type, "NaN", "Infinity", 1e400, a date in another format …) is dropped with a warning `location: message; ignored` and the rest of the event is used; `Result.Warnings` lists them (each once, at most 20 per call, then a count); fields we do not read are ignored whatever their type. An event is unusable (an `InputError` with `IsObject`: /map answers 422, /push keeps it in quarantine) only when it has no shape of I1 or is a call without a readable id (K2). Not JSON, invalid UTF-8 or an empty body (`NotJSON`: 400), nesting deeper than 64, a JSON scalar, or an array where one event was wanted is not an event object at all. |
+// | I3 | Arrays | /map (and `aloware-kendo map`) take an array of one call's events, or one file per event; an event with a different call id is bad input at `body[i]`; problems and warnings of an item are located `body[i]…`. |
 // | K1 | Kind | `body.type` first: 1 call, 3 conference → call; 2 → sms; 12 → appointment; any other type → other. Without a type, the event name (case and separators ignored): `*PhoneCall*`, `Recording-Saved`, `Transcription-Saved`, `Call-Disposed`, `Call Summarized`, `Voicemail-Saved`, `transcription.*` → call; `*SMS*` → sms; `*Appointment*` → appointment; `Contact*` → other. An unknown name whose body has call fields (talk_time, direct_recording_url, parsed_transcription, call_disposition, has_recording) is a call; anything else is other. `{"test_payload":true}` → test. The type outranks the name because Zapier has put SMS event names on real calls. |
-// | K2 | Call id | `body.id`; `body.communication.id` for `transcription.*` events (their body has no id of its own); `ID` for Zapier. Numbers or numeric strings, kept as a decimal string. A call without an id is bad input. Contact* events carry a contact id, so they have no call id. |
+// | K2 | Call id | `body.id`; `body.communication.id` for `transcription.*` events (their body has no id of its own); `ID` for Zapier. Numbers or numeric strings, kept as a decimal string. A call without a readable id is unusable (I2); for other kinds an unreadable id is only a warning. Contact* events carry a contact id, so they have no call id. |
 // | M1 | Merge: latest wins | Events are folded in arrival order. A field an event carries replaces the earlier value; a field it does not carry (absent or null) keeps the earlier value. |
-// | M2 | Merge: no going back | Once the call is complete (C1), an event that reports an earlier, in-progress state (e.g. the initiation event arriving last) only fills fields still unknown; it never overwrites status, times or durations. |
+// | M2 | Merge: no going back | Once the call is complete (C1), an event that reports an earlier state only fills fields still unknown; it never overwrites status, times or durations. An event reports an earlier state when its status fields say the call is in progress (C1), whatever its name says (Zapier delivers out of order and names a ringing call "…-DispositionCompleted"); or, without status fields, when it is an initiation event (`OutboundPhoneCall`, `InboundPhoneCall`, `Communication Initiated`) arriving last. |
 // | M3 | Merge: artifacts stick | Recording URL, transcript and summary are kept from whichever event carried them; a later event with the key null or empty does not erase them. A later http(s) recording URL replaces an earlier one; a non-http one never replaces an http(s) one. |
 // | M4 | Merge: Call-Disposed | `Call-Disposed` restates the disposition event's state. It merges like any event (so a changed disposition name wins), but it is not a second completion: `Call.CompletedBy` keeps the first completing event and the restatement is only counted in `Call.Restatements`. |
 // | M5 | Merge: kind | The call's kind is the most call-like of its events' kinds (call > sms > appointment > other > test), so one misnamed event cannot demote a call. |
-// | C1 | Complete | Any event says so: `current_status2` = 9 or `current_status` "completed"; or a terminal `disposition_status2` (2 abandoned, 3 missed, 4 completed, 5 failed, 6 dead-end, 7 invalid, 12 voicemail, 13 missed+voicemail) or its label; or a `-Disposition*` event name (not `-DispositionInProgress`/`-DispositionPlaced`), `Call-Disposed`, `Communication-Disposed`; or an artifact event (`Recording-Saved`, `Transcription-Saved`, `transcription.*`) or any event carrying a recording URL or transcript — Aloware saves those only after hang-up, and a lost disposition event (Aloware never retries) must not leave a recorded call waiting forever. |
+// | C1 | Complete | An event's status fields decide first: `current_status2` = 9 or `current_status` "completed", or a terminal `disposition_status2` (2 abandoned, 3 missed, 4 completed, 5 failed, 6 dead-end, 7 invalid, 12 voicemail, 13 missed+voicemail) or its label, say it ended; otherwise a status of a call not yet ended (`current_status2` 1–8 or 10, ringing … in-progress, parked, or its label; `disposition_status2` 1 in-progress or 8 placed, or its label) says it is in progress, whatever the event's name says. Without status fields the name decides: a `-Disposition*` name (not `-DispositionInProgress`/`-DispositionPlaced`), `Call-Disposed`, `Communication-Disposed`, or an artifact event (`Recording-Saved`, `Transcription-Saved`, `transcription.*`). An event carrying a recording URL or a transcript completes the call whatever its statuses — Aloware saves those only after hang-up, and a lost disposition event (Aloware never retries) must not leave a recorded call waiting forever. |
 // | C2 | Artifacts | A recording URL the Kendo schema accepts as audioUrl (an absolute `http://` or `https://` URI with a host), or a transcript with at least one non-empty utterance. |
 // | C3 | Unanswered | Complete, no artifacts, and the disposition (status number, label, or the `-Disposition<X>` name) is missed, failed, abandoned, dead-end or invalid — or the talk time is 0 (unless the disposition is voicemail: its recording is on its way). |
 // | S1 | State / reason | not a call → `ignored` ("SMS is not a call", "appointment is not a call", "Aloware test payload …", "not a phone call …"); not complete → `in_progress` ("call still in progress …"); complete + artifacts → `ready`; unanswered → `unanswered` ("missed call: nothing to analyse", "failed call: …"); otherwise `awaiting_artifacts` ("waiting for the recording or transcript"). A missed call that left a voicemail recording is ready. |
 // | S2 | Preview payload | `Result.Payload` is set for every call, ready or not, so /map shows progress; only a ready payload is complete (it has audioUrl or transcript) and only a ready one is ever sent. Ignored events get no payload. |
-// | P1 | callTitle | Direction label ("Inbound"/"Outbound") + " - " + the first present of call disposition name, campaign (line) name, contact name, e.g. "Outbound - Renewal Follow-up". Just the direction when none; just the detail when the direction is unknown; omitted (Kendo titles it with AI) when both are unknown. At most 200 characters. |
+// | S3 | Nothing more expected | `Result.NothingMoreExpected` is true when the call is ready and carries its recording (an http(s) URL), its transcript and its AloAi summary: those are everything a later event can add, so the engine delivers it after a short grace (for a trailing `Call-Disposed`) instead of the full `--settle`. |
+// | P1 | callTitle | Direction label ("Inbound"/"Outbound") + " - " + the first present of call disposition name, campaign (line) name, contact name that carries no phone number, e.g. "Outbound - Renewal Follow-up". Kendo shows titles to every coach, and Aloware names unknown contacts "Aloware Contact (+1…)" and lines often by their number, so a candidate with a run of 7 or more digits (however separated by spaces, "-", ".", "(", ")" or "+") is passed over. Just the direction when none is left; just the detail when the direction is unknown; omitted (Kendo titles it with AI) when both are unknown. At most 200 characters. |
 // | P2 | direction | `direction` 1 inbound / 2 outbound (Zapier: "Inbound"/"Outbound"); else the `Inbound…`/`Outbound…` prefix of an event name; else unknown (warning). |
-// | P3 | repName / repEmail | The agent's name (`user.name`, `user.full_name`, `user_name`, Zapier `User: Name`/`User Name`) and e-mail (`user_email`, `user.email`, Zapier `User Email`). An e-mail that fails the schema's email check is dropped with a warning. No rep at all → warning (Kendo cannot attribute the call). |
+// | P3 | repName / repEmail | The agent's name (`user.name`, `user.full_name`, `user_name`, Zapier `User: Name`/`User Name`), at most 200 characters, and e-mail (`user_email`, `user.email`, Zapier `User Email`). An e-mail that fails the schema's email check is dropped with a warning. No rep at all → warning (Kendo cannot attribute the call). A rep found outside the events (Aloware's Users API by `user_id`, `--rep-email-map`; the engine applies it with `mapping.ApplyRep`) passes the same checks. |
 // | P4 | callDate | `created_at` (zone-less Aloware times are UTC) as RFC 3339 UTC, e.g. "2026-08-05T20:58:49Z". Missing → omitted, warning. |
 // | P5 | duration | Seconds: `talk_time` when > 0, else `duration`; omitted when neither is known. Talk time is the conversation that was recorded and is analysed; `duration` also counts the agent leg's ring time (66 s total for a 63 s conversation), which would skew talk-ratio metrics. Whole seconds, because Kendo guesses the unit and seconds are what Aloware sends. |
 // | P6 | audioUrl | `direct_recording_url` when it is http(s) (C2); otherwise dropped with a warning. |
 // | P7 | transcript | `parsed_transcription.messages` sorted by start (stable), one line per utterance: "Rep: …" for speaker AGENT or A, "Customer: …" for CONTACT or anything else; empty texts skipped, runs of white space (line breaks included) folded to one space; lines joined with "\n". |
-// | P8 | metadata | All string values, always these six keys: `source`="aloware", `alowareCallId`, `alowareContactId`, `alowareCampaignId`, `alowareDirection` ("inbound"/"outbound"), `syncMethod`="webhook"; "" plus a warning when unknown. Added when known: `alowareUserId` (the agent's Aloware user id, for rep lookups) and `alowareSummary` (the AloAi summary, at most 2000 characters). |
+// | P8 | metadata | All string values, always these six keys: `source`="aloware", `alowareCallId`, `alowareContactId`, `alowareCampaignId`, `alowareDirection` ("inbound"/"outbound"), `syncMethod`="webhook"; "" plus a warning when unknown. Added only when known: `alowareUserId` (the agent's Aloware user id, for rep lookups), `alowareDisposition` (the call disposition's name, e.g. "No Answer"), `alowareDispositionStatus` (the disposition status label, e.g. "completed", "missed+voicemail"; from `disposition_status2` when no label came), `alowareLine` (the line's, i.e. campaign's, name), `alowareRingGroupId`, `alowareWaitTime` and `alowareHoldTime` (seconds), `alowareTags` (the communication's tag names joined with ", ", at most 1000 characters), `alowareSummary` (the AloAi summary, at most 2000 characters). A name that carries a phone number (P1) or an e-mail address is left out (a line named by its number has no `alowareLine`), so metadata never carries a contact's phone or e-mail. |
 // | P9 | 5 MB | Kendo refuses bodies over 5 MB. If the payload would exceed it: with an audioUrl the transcript is dropped (Kendo transcribes the audio, which it prefers anyway); without one the transcript is cut at a line boundary. Both with a warning. |
+// | P10 | After a 413 | Kendo counts size its own way; if it answers 413 all the same, the payload is shrunk once (`mapping.ShrinkAfter413`) and sent again: with an audioUrl the transcript is dropped; without one the transcript loses its last tenth (cut at a line break when one is near, never inside a character) and ends with "[transcript cut by aloware-kendo to fit Kendo's size limit]". A second 413 is final. |
 
 import (
-	"sort"
+	"cmp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
@@ -79,17 +84,55 @@ var terminalDispositions = map[int]string{
 // unansweredDispositions are the dispositions of a call nobody talked in (C3).
 var unansweredDispositions = map[string]bool{"abandoned": true, "missed": true, "failed": true, "deadend": true, "invalid": true}
 
-// eventCompletes implements C1 for one event.
+// callStatus is what an event's status fields say about the call.
+type callStatus int
+
+const (
+	statusUnknown    callStatus = iota // no status field, or none we know
+	statusInProgress                   // ringing, queued, talking, placed …
+	statusEnded                        // completed, or a terminal disposition
+)
+
+// inProgressStatuses are the current_status2 values of a call that has not ended (1
+// ringing … 8 in-progress, 10 parked), keyed also by their labels as Aloware spells them.
+var inProgressStatuses = map[int]string{
+	1: "ringing", 2: "greeting", 3: "queued", 4: "ringall", 5: "transferring", 6: "voicemail", 7: "whispering", 8: "inprogress", 10: "parked",
+}
+
+// statusOf reads the status fields (C1): any field reporting an end wins; otherwise any
+// reporting a state before the end makes the event in progress.
+func statusOf(c aloware.Communication) callStatus {
+	cur, disp := fold(c.CurrentStatus), fold(c.DispositionStatus)
+	switch {
+	case c.CurrentStatus2 != nil && *c.CurrentStatus2 == 9, cur == "completed",
+		c.DispositionStatus2 != nil && terminalDispositions[*c.DispositionStatus2] != "", isTerminalLabel(disp):
+		return statusEnded
+	case c.CurrentStatus2 != nil && inProgressStatuses[*c.CurrentStatus2] != "", isInProgressLabel(cur),
+		c.DispositionStatus2 != nil && (*c.DispositionStatus2 == 1 || *c.DispositionStatus2 == 8), disp == "inprogress", disp == "placed":
+		return statusInProgress
+	}
+	return statusUnknown
+}
+
+func isInProgressLabel(label string) bool {
+	for _, w := range inProgressStatuses {
+		if w == label {
+			return true
+		}
+	}
+	return false
+}
+
+// eventCompletes implements C1 for one event: its status fields first, then its name.
+// A recording or transcript completes it whatever the statuses say (checked last: a
+// recording URL costs a schema check).
 func eventCompletes(ev aloware.Event) bool {
 	c := ev.Comm
-	if c.CurrentStatus2 != nil && *c.CurrentStatus2 == 9 || fold(c.CurrentStatus) == "completed" {
+	switch statusOf(c) {
+	case statusEnded:
 		return true
-	}
-	if c.DispositionStatus2 != nil && terminalDispositions[*c.DispositionStatus2] != "" {
-		return true
-	}
-	if isTerminalLabel(fold(c.DispositionStatus)) {
-		return true
+	case statusInProgress:
+		return carriesArtifacts(c) // Zapier puts "…-DispositionCompleted" on calls still ringing
 	}
 	if w, ok := nameDisposition(ev.Name); ok && w != "inprogress" && w != "placed" {
 		return true
@@ -98,10 +141,11 @@ func eventCompletes(ev aloware.Event) bool {
 	case "calldisposed", "communicationdisposed", "recordingsaved", "transcriptionsaved", "voicemailsaved":
 		return true
 	}
-	if strings.HasPrefix(strings.ToLower(ev.Name), "transcription.") {
-		return true
-	}
-	return usableRecording(c.RecordingURL) || hasSpokenText(c.Transcript)
+	return strings.HasPrefix(strings.ToLower(ev.Name), "transcription.") || carriesArtifacts(c)
+}
+
+func carriesArtifacts(c aloware.Communication) bool {
+	return hasSpokenText(c.Transcript) || usableRecording(c.RecordingURL)
 }
 
 func isTerminalLabel(label string) bool {
@@ -113,14 +157,17 @@ func isTerminalLabel(label string) bool {
 	return label == "missedandvoicemail"
 }
 
-// eventSaysInProgress: the event reports a state before completion (M2).
-func eventSaysInProgress(ev aloware.Event) bool {
-	if eventCompletes(ev) {
+// reportsEarlierState: the event reports a state before the call's end (M2): by its
+// status fields whatever its name says, or, without any, by an initiation name.
+func reportsEarlierState(ev aloware.Event) bool {
+	switch statusOf(ev.Comm) {
+	case statusInProgress:
+		return true
+	case statusEnded:
 		return false
 	}
-	c := ev.Comm
-	if c.CurrentStatus2 != nil || c.CurrentStatus != "" || c.DispositionStatus2 != nil || c.DispositionStatus != "" {
-		return true
+	if eventCompletes(ev) {
+		return false
 	}
 	n := fold(ev.Name)
 	return n == "outboundphonecall" || n == "inboundphonecall" || n == "communicationinitiated"
@@ -177,9 +224,13 @@ func mergeComm(dst *aloware.Communication, src aloware.Communication, fillOnly b
 	text(&dst.ContactName, src.ContactName)
 	text(&dst.CampaignID, src.CampaignID)
 	text(&dst.CampaignName, src.CampaignName)
+	text(&dst.RingGroupID, src.RingGroupID)
 	text(&dst.UserID, src.UserID)
 	text(&dst.UserName, src.UserName)
 	text(&dst.UserEmail, src.UserEmail)
+	if src.Tags != nil && (dst.Tags == nil || !fillOnly) {
+		dst.Tags = src.Tags
+	}
 	if src.HasRecording != nil && (dst.HasRecording == nil || !fillOnly) {
 		dst.HasRecording = src.HasRecording
 	}
@@ -203,7 +254,7 @@ func usableRecording(raw string) bool { return raw != "" && schema.IsAudioURL(ra
 
 func hasSpokenText(t []aloware.Utterance) bool {
 	for _, u := range t {
-		if strings.TrimSpace(u.Text) != "" {
+		if !isBlank(u.Text) {
 			return true
 		}
 	}
@@ -245,6 +296,13 @@ func unansweredReason(c Call) string {
 	return ""
 }
 
+// nothingMoreExpected implements S3 for a ready call and its payload: recording (the
+// payload's audioUrl is the call's recording when it is usable), transcript and AloAi
+// summary are all there, and they are everything a later event could bring.
+func nothingMoreExpected(c Call, p *kendo.Payload) bool {
+	return p.AudioURL != "" && hasSpokenText(c.Comm.Transcript) && c.Comm.Summary != ""
+}
+
 const (
 	reasonInProgress = "call still in progress: no disposition event or completed status seen yet"
 	reasonAwaiting   = "waiting for the recording or transcript"
@@ -254,6 +312,7 @@ const (
 
 const (
 	maxTitleRunes   = 200
+	maxTagsRunes    = 1000
 	maxSummaryRunes = 2000
 )
 
@@ -278,10 +337,18 @@ func direction(c Call) string {
 	return ""
 }
 
-// callTitle implements P1.
+// callTitle implements P1. Kendo shows titles to every coach, so a candidate carrying a
+// phone number (Aloware names unknown contacts "Aloware Contact (+1…)", lines are often
+// named by their number) is passed over.
 func callTitle(c Call, dir string) string {
 	label := map[string]string{"inbound": "Inbound", "outbound": "Outbound"}[dir]
-	detail := firstNonEmpty(c.Comm.CallDisposition, c.Comm.CampaignName, c.Comm.ContactName)
+	var detail string
+	for _, candidate := range []string{c.Comm.CallDisposition, c.Comm.CampaignName, c.Comm.ContactName} {
+		if candidate != "" && !containsPhoneNumber(candidate) {
+			detail = candidate
+			break
+		}
+	}
 	switch {
 	case label != "" && detail != "":
 		return truncateRunes(label+" - "+detail, maxTitleRunes)
@@ -290,6 +357,49 @@ func callTitle(c Call, dir string) string {
 	}
 	return truncateRunes(detail, maxTitleRunes)
 }
+
+// minPhoneDigits is how many digits make a phone number: the shortest local numbers
+// have seven.
+const minPhoneDigits = 7
+
+// containsPhoneNumber reports a run of at least minPhoneDigits digits, however written:
+// "+18183925284", "(818) 392-5284", "818.392.5284". Digits may be separated by spaces,
+// "-", ".", "(", ")" or "+", at most two in a row. A date ("2026-08-05") counts too: that
+// costs a title its detail, never leaks a number.
+func containsPhoneNumber(s string) bool {
+	digits, gap := 0, 0
+	for i := range len(s) {
+		switch c := s[i]; {
+		case isDigit(c):
+			digits++
+			gap = 0
+			if digits >= minPhoneDigits {
+				return true
+			}
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+':
+			gap++
+			if gap > 2 {
+				digits = 0
+			}
+		default:
+			digits, gap = 0, 0
+		}
+	}
+	return false
+}
+
+// containsEmail reports a word that looks like an e-mail address (local@domain.tld).
+func containsEmail(s string) bool {
+	for _, word := range strings.Fields(s) {
+		at := strings.IndexByte(word, '@')
+		if at > 0 && strings.Contains(word[at+1:], ".") {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // durationSeconds implements P5.
 func durationSeconds(c aloware.Communication) *int {
@@ -301,17 +411,20 @@ func durationSeconds(c aloware.Communication) *int {
 
 // transcriptText implements P7.
 func transcriptText(utterances []aloware.Utterance) string {
-	sorted := make([]aloware.Utterance, len(utterances))
-	copy(sorted, utterances)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].StartMS < sorted[j].StartMS })
-	var b strings.Builder
+	byStart := func(a, b aloware.Utterance) int { return cmp.Compare(a.StartMS, b.StartMS) }
+	sorted := utterances
+	if !slices.IsSortedFunc(sorted, byStart) { // Aloware sends them in order: no copy then
+		sorted = slices.Clone(utterances)
+		slices.SortStableFunc(sorted, byStart)
+	}
 	size := 0
 	for _, u := range sorted {
-		size += len(u.Text) + 11
+		size += len(u.Text) + len("Customer: \n")
 	}
+	var b strings.Builder
 	b.Grow(size)
 	for _, u := range sorted {
-		if strings.TrimSpace(u.Text) == "" {
+		if isBlank(u.Text) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -325,27 +438,76 @@ func transcriptText(utterances []aloware.Utterance) string {
 
 // writeFolded writes text with every run of white space (line breaks included) folded
 // into one space and none at the ends, so each utterance stays on one line. It writes
-// straight into b: an hour-long transcript is ~900 texts, and splitting each into words
-// would allocate for every word.
+// straight into b, and a text whose words are already apart by single spaces (nearly
+// all of them) in one piece: an hour-long transcript is ~900 texts.
 func writeFolded(b *strings.Builder, text string) {
-	text = strings.TrimSpace(text)
+	text = strings.TrimFunc(text, unicode.IsSpace)
 	start := 0
-	inSpace := false
-	for i, r := range text {
-		space := unicode.IsSpace(r)
-		switch {
-		case space && !inSpace:
-			b.WriteString(text[start:i])
-			b.WriteByte(' ')
-			inSpace = true
-		case !space && inSpace:
-			start = i
-			inSpace = false
+	for i := 0; i < len(text); {
+		for i < len(text) && wordByte[text[i]] {
+			i++ // ASCII letters, digits and punctuation: the bulk of any text
 		}
+		if i == len(text) {
+			break
+		}
+		if text[i] == ' ' && i+1 < len(text) && wordByte[text[i+1]] {
+			i += 2 // a single space between words stays as it is
+			continue
+		}
+		size := spaceAt(text, i)
+		if size == 0 {
+			_, size = utf8.DecodeRuneInString(text[i:]) // a non-ASCII letter
+			i += size
+			continue
+		}
+		end := i
+		for n := size; n > 0; n = spaceAt(text, end) {
+			end += n
+		}
+		b.WriteString(text[start:i])
+		b.WriteByte(' ')
+		start, i = end, end
 	}
-	if !inSpace {
-		b.WriteString(text[start:])
+	b.WriteString(text[start:])
+}
+
+// wordByte marks the ASCII bytes that are not white space.
+var wordByte = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = !unicode.IsSpace(rune(c))
 	}
+	return t
+}()
+
+// spaceAt returns the length of the white-space character at s[i] (0 when it is not
+// one, or i is past the end).
+func spaceAt(s string, i int) int {
+	if i >= len(s) {
+		return 0
+	}
+	if c := s[i]; c < utf8.RuneSelf {
+		if wordByte[c] {
+			return 0
+		}
+		return 1
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if unicode.IsSpace(r) {
+		return size
+	}
+	return 0
+}
+
+// isBlank reports whether s is empty or only white space.
+func isBlank(s string) bool {
+	for i := 0; i < len(s); {
+		n := spaceAt(s, i)
+		if n == 0 {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 func speakerLabel(speaker string) string {
@@ -354,6 +516,13 @@ func speakerLabel(speaker string) string {
 		return "Rep: "
 	}
 	return "Customer: "
+}
+
+// dispositionLabels are Aloware's own labels of disposition_status2, as its web app
+// spells them.
+var dispositionLabels = map[int]string{
+	1: "in-progress", 2: "abandoned", 3: "missed", 4: "completed", 5: "failed", 6: "dead-end", 7: "invalid", 8: "placed",
+	12: "voicemail", 13: "missed+voicemail",
 }
 
 // metadata implements P8; it returns warnings for the keys it could not fill.
@@ -372,9 +541,39 @@ func metadata(c Call, dir string) (map[string]string, []string) {
 			warnings = append(warnings, "metadata."+k+" is empty: the events did not carry it")
 		}
 	}
-	if c.Comm.UserID != "" {
-		m["alowareUserId"] = c.Comm.UserID
+	// Context, only when known. Names are tenant text: one that carries a phone number
+	// or an e-mail address (a line named by its number) is left out.
+	context := func(key, value string, maxRunes int) {
+		if value != "" && !containsPhoneNumber(value) && !containsEmail(value) {
+			m[key] = truncateRunes(value, maxRunes)
+		}
 	}
+	if id := c.Comm.UserID; id != "" {
+		m["alowareUserId"] = id
+	}
+	if id := c.Comm.RingGroupID; id != "" {
+		m["alowareRingGroupId"] = id // an id, not a name: digits are what it is made of
+	}
+	context("alowareDisposition", c.Comm.CallDisposition, maxTitleRunes)
+	label := c.Comm.DispositionStatus
+	if d := c.Comm.DispositionStatus2; label == "" && d != nil {
+		label = dispositionLabels[*d]
+	}
+	context("alowareDispositionStatus", label, maxTitleRunes)
+	context("alowareLine", c.Comm.CampaignName, maxTitleRunes)
+	if w := c.Comm.WaitTime; w != nil {
+		m["alowareWaitTime"] = strconv.Itoa(*w)
+	}
+	if h := c.Comm.HoldTime; h != nil {
+		m["alowareHoldTime"] = strconv.Itoa(*h)
+	}
+	var tags []string
+	for _, t := range c.Comm.Tags {
+		if !containsPhoneNumber(t) && !containsEmail(t) {
+			tags = append(tags, t)
+		}
+	}
+	context("alowareTags", strings.Join(tags, ", "), maxTagsRunes)
 	if s := c.Comm.Summary; s != "" {
 		m["alowareSummary"] = truncateRunes(s, maxSummaryRunes)
 		if len(m["alowareSummary"]) < len(s) {
@@ -384,17 +583,42 @@ func metadata(c Call, dir string) (map[string]string, []string) {
 	return m, warnings
 }
 
+// repName and repEmail implement P3's checks, for the events' rep and for one found
+// elsewhere (ApplyRep).
+func repName(name string) string { return truncateRunes(strings.TrimSpace(name), maxTitleRunes) }
+
+func repEmail(email string) bool { return schema.IsEmail(email) }
+
+// ApplyRep sets the rep found outside the events (Aloware's Users API by user_id, the
+// --rep-email-map file) on a payload Map built, through rule P3's checks: the name is cut
+// to 200 characters, an e-mail that fails the schema's check is dropped. It returns a
+// warning for what it dropped. An empty name or email leaves the payload's as it is.
+func ApplyRep(p *kendo.Payload, name, email string) []string {
+	var warnings []string
+	if n := repName(name); n != "" {
+		p.RepName = n
+	}
+	if email = strings.TrimSpace(email); email != "" {
+		if repEmail(email) {
+			p.RepEmail = email
+		} else {
+			warnings = append(warnings, "repEmail from the rep lookup dropped: "+quoteShort(email)+" is not a valid e-mail address")
+		}
+	}
+	return warnings
+}
+
 // buildPayload applies P1–P8 (P9 is applied by fitBodyLimit).
 func buildPayload(c Call) (*kendo.Payload, []string) {
 	var warnings []string
 	dir := direction(c)
 	p := &kendo.Payload{
 		CallTitle: callTitle(c, dir),
-		RepName:   truncateRunes(c.Comm.UserName, maxTitleRunes),
+		RepName:   repName(c.Comm.UserName),
 		Duration:  durationSeconds(c.Comm),
 	}
 	if e := c.Comm.UserEmail; e != "" {
-		if schema.IsEmail(e) {
+		if repEmail(e) {
 			p.RepEmail = e
 		} else {
 			warnings = append(warnings, "repEmail dropped: "+quoteShort(e)+" is not a valid e-mail address")

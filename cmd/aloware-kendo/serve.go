@@ -104,7 +104,7 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 	stopping := make(chan struct{})
 	srv := &http.Server{
 		Handler: handlers.New(handlers.Deps{
-			Pusher: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
+			Pusher: svc, Mapper: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
 			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20,

@@ -60,7 +60,7 @@ func mapCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return exitFail
 			}
 		}
-		res, err = mapping.MapEvents(raws)
+		res, err = mapping.MapRawEvents(raws)
 	}
 	if err != nil {
 		printInputError(stderr, from, err)

@@ -107,7 +107,7 @@ func TestClientMapsEvents(t *testing.T) {
 	// declares MapEventsJSONRequestBody as a defined type of the union, which drops the
 	// union's MarshalJSON. The typed call for /validate below works.)
 
-	bad, err := c.MapEventsWithBodyWithResponse(ctx, "application/json", bytes.NewReader([]byte(`{"event":"X","body":{"id":"abc"}}`)))
+	bad, err := c.MapEventsWithBodyWithResponse(ctx, "application/json", bytes.NewReader([]byte(`{"event":"OutboundPhoneCall","body":{"id":"abc"}}`)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -589,8 +589,10 @@ type KendoWebhookAnswerResult string
 // MapResult defines model for MapResult.
 type MapResult struct {
 	// AlowareCallId Aloware communication id of the call
-	AlowareCallId       *string `json:"alowareCallId,omitempty"`
-	NothingMoreExpected *bool   `json:"nothingMoreExpected,omitempty"`
+	AlowareCallId *string `json:"alowareCallId,omitempty"`
+
+	// NothingMoreExpected true when the call is ready and carries its recording, transcript and AloAi summary: no later event can add anything, so it is delivered after a short grace instead of the full settle
+	NothingMoreExpected bool `json:"nothingMoreExpected"`
 
 	// Payload the Kendo payload (a preview while the call is not ready)
 	Payload *KendoPayload `json:"payload,omitempty"`
@@ -603,6 +605,9 @@ type MapResult struct {
 
 	// State where the call stands
 	State MapResultState `json:"state"`
+
+	// Team the Kendo team (key) the call goes to under the service's teams file; empty while the call is not ready, or when no team matches (a warning says why)
+	Team *string `json:"team,omitempty"`
 
 	// Warnings data that was dropped or unknown; never null
 	Warnings []string `json:"warnings"`

@@ -1,0 +1,143 @@
+package aloware
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParseDocumentDepth(t *testing.T) {
+	nest := func(n int, inner string) string { return strings.Repeat("[", n) + inner + strings.Repeat("]", n) }
+	tests := []struct {
+		in     string
+		ok     bool
+		isJSON bool
+	}{
+		{nest(MaxDepth, "1"), true, true},
+		{nest(MaxDepth+1, "1"), false, true},
+		{nest(5000, ""), false, true},
+		{strings.Repeat(`{"a":`, 200) + "1" + strings.Repeat("}", 200), false, true},
+		{strings.Repeat(`{"a":[`, 100) + `{}, "x", 2, null` + strings.Repeat("]}", 100), false, true},
+		{nest(5000, "")[:9000], false, false}, // too deep and truncated: not JSON
+		{nest(100, "1,}"), false, false},      // too deep and broken
+		{strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("]", 100), false, false},
+		{`{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}`, true, true}, // brackets in strings do not count
+		{`{"a":"\"[[["}`, true, true},
+		{`{"a":"\\","b":[[]]}`, true, true},
+	}
+	for _, tc := range tests {
+		_, p, isJSON := parseDocument([]byte(tc.in))
+		if (p == nil) != tc.ok || isJSON != tc.isJSON {
+			t.Errorf("parseDocument(%.40s…): problem %v, isJSON %v; want ok %v isJSON %v", tc.in, p, isJSON, tc.ok, tc.isJSON)
+		}
+	}
+}
+
+// TestParseDocumentAgreesWithEncodingJSON on inputs that trip JSON parsers; the fuzz
+// target below explores the rest.
+func TestParseDocumentAgreesWithEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		``, ` `, `1`, `-0`, `-`, `01`, `1.`, `.5`, `1e`, `1e+`, `1E-7`, `-1.5e300`, `1e400`, `tru`, `true`, `nul`, `null x`,
+		`""`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, `"\ud800\u0041"`, `"\uDFFF\uD800"`, `"\x"`, `"\u12"`, "\"\x01\"", `"a\/b"`,
+		`[]`, `[1,]`, `[,1]`, `[1 2]`, `{}`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{,}`, `{"a":1 "b":2}`, `{1:2}`,
+		`{"a":1,"a":2}`, "\ufeff{}", "{\"a\":\"\xff\"}", "\xff", `{"a":[{"b":[1,{"c":null}]},"x"]}`, " {\"k\" : [ true , false ] } ",
+		`{"\"":"\\"}`, `[` + strings.Repeat(`"x",`, 100) + `0]`,
+	} {
+		checkAgreement(t, []byte(in))
+	}
+}
+
+func FuzzParseDocument(f *testing.F) {
+	for _, s := range []string{`{"a":[1,2,{"b":"c\n"}]}`, `[1e5,-0.5,true,false,null]`, `"\ud83d\ude00"`, `{"a":"\ud800"}`, `{`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkAgreement)
+}
+
+// checkAgreement: parseDocument accepts exactly what encoding/json accepts among valid
+// UTF-8 documents nesting at most MaxDepth levels, decodes them to the same values, and
+// calls "not JSON" only what encoding/json refuses (or what is not UTF-8).
+func checkAgreement(t *testing.T, raw []byte) {
+	d, p, isJSON := parseDocument(raw)
+	var want any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	wantErr := dec.Decode(&want)
+	if wantErr == nil && dec.More() {
+		wantErr = errTrailing
+	} else if wantErr == nil {
+		if _, err := dec.Token(); err == nil {
+			wantErr = errTrailing
+		}
+	}
+	valid := json.Valid(raw) && utf8.Valid(raw)
+	switch {
+	case p == nil && !valid:
+		t.Fatalf("accepted what encoding/json refuses: %q", raw)
+	case p != nil && isJSON && !valid:
+		t.Fatalf("called JSON what encoding/json refuses: %q (%s)", raw, p.Message)
+	case p != nil && !isJSON && valid && depthOf(raw) <= MaxDepth:
+		t.Fatalf("refused valid JSON: %q (%s)", raw, p.Message)
+	case p != nil && isJSON && depthOf(raw) <= MaxDepth:
+		t.Fatalf("too deep at depth %d: %q", depthOf(raw), raw)
+	case p == nil && depthOf(raw) > MaxDepth:
+		t.Fatalf("accepted depth %d", depthOf(raw))
+	case p == nil && wantErr != nil:
+		t.Fatalf("accepted %q; encoding/json: %v", raw, wantErr)
+	case p == nil:
+		if got := toAny(d.root()); !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded %q as %#v, encoding/json as %#v", raw, got, want)
+		}
+	}
+}
+
+var errTrailing = json.Unmarshal([]byte(`1 2`), new(any))
+
+// depthOf counts the deepest nesting outside strings (valid JSON assumed).
+func depthOf(raw []byte) int {
+	depth, deepest, inString, escaped := 0, 0, false, false
+	for _, c := range raw {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
+}
+
+func toAny(v value) any {
+	switch v.kind() {
+	case kindNull:
+		return nil
+	case kindTrue:
+		return true
+	case kindFalse:
+		return false
+	case kindNumber:
+		return json.Number(v.raw())
+	case kindString:
+		return v.str()
+	case kindArray:
+		out := []any{}
+		v.items(func(item value) { out = append(out, toAny(item)) })
+		return out
+	}
+	out := map[string]any{}
+	v.members(func(k string, val value) { out[k] = toAny(val) })
+	return out
+}

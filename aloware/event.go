@@ -23,10 +23,10 @@ const (
 
 // Event is one parsed Aloware delivery.
 type Event struct {
-	Name   string        // the `event` value as sent ("" when none, e.g. bare object or test payload)
-	Kind   Kind          // classified by body.type first, then by the event name
-	CallID string        // communication id as a decimal string; "" when there is none
-	Comm   Communication // normalized fields this event carried (zero/nil when absent)
+	Name          string        // the `event` value as sent ("" when none, e.g. bare object or test payload)
+	Kind          Kind          // classified by body.type first, then by the event name
+	AlowareCallID string        // communication id as a decimal string; "" when there is none
+	Comm          Communication // normalized fields this event carried (zero/nil when absent)
 
 	// Warnings lists the fields that were present but could not be read: each was
 	// dropped and the rest of the event used (Field such as "body.body.wait_time",

@@ -178,7 +178,7 @@ func (r *reader) readBody(ev *Event, body object) {
 	default:
 		id = idRead{loc: here(body.at("communication") + ".id")}
 	}
-	ev.CallID = id.value
+	ev.AlowareCallID = id.value
 	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(body, comm))
 	r.settleCallID(ev.Kind, id)
 }
@@ -194,7 +194,7 @@ func (r *reader) bare(o object) Event {
 	if !o.has("id") && hasComm {
 		id = readCallID(comm, "id")
 	}
-	ev.CallID = id.value
+	ev.AlowareCallID = id.value
 	ev.Kind = classify("", ev.Comm, hasCallFields(o, comm))
 	r.settleCallID(ev.Kind, id)
 	return ev
@@ -206,7 +206,7 @@ func (r *reader) zapier(o object) Event {
 	ev := Event{Name: r.text(o, "event")}
 	r.readCommunication(o, &ev.Comm)
 	id := readCallID(o, "id")
-	ev.CallID = id.value
+	ev.AlowareCallID = id.value
 	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(o))
 	r.settleCallID(ev.Kind, id)
 	return ev

@@ -127,8 +127,8 @@ func TestParseShapes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if ev.Name != tc.name || ev.Kind != tc.kind || ev.CallID != tc.callID {
-				t.Errorf("got name=%q kind=%q id=%q, want %q %q %q", ev.Name, ev.Kind, ev.CallID, tc.name, tc.kind, tc.callID)
+			if ev.Name != tc.name || ev.Kind != tc.kind || ev.AlowareCallID != tc.callID {
+				t.Errorf("got name=%q kind=%q id=%q, want %q %q %q", ev.Name, ev.Kind, ev.AlowareCallID, tc.name, tc.kind, tc.callID)
 			}
 			if tc.check != nil {
 				tc.check(t, ev.Comm)
@@ -202,8 +202,8 @@ func TestParseInlineShapes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if ev.Kind != tc.kind || ev.CallID != tc.callID {
-				t.Errorf("kind=%q id=%q, want %q %q", ev.Kind, ev.CallID, tc.kind, tc.callID)
+			if ev.Kind != tc.kind || ev.AlowareCallID != tc.callID {
+				t.Errorf("kind=%q id=%q, want %q %q", ev.Kind, ev.AlowareCallID, tc.kind, tc.callID)
 			}
 			if tc.check != nil {
 				tc.check(t, ev.Comm)
@@ -395,7 +395,7 @@ func TestParseLenientExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		eqStr(t, "RecordingURL", ev.Comm.RecordingURL, recording)
-		eqStr(t, "CallID", ev.CallID, "940868616")
+		eqStr(t, "CallID", ev.AlowareCallID, "940868616")
 		if len(ev.Warnings) != 1 || ev.Warnings[0].Field != "body.body.wait_time" {
 			t.Errorf("warnings %+v, want one at body.body.wait_time", ev.Warnings)
 		}
@@ -435,8 +435,8 @@ func TestParseReportsEveryProblem(t *testing.T) {
 	for _, w := range ev.Warnings {
 		got = append(got, w.Field)
 	}
-	if !slices.Equal(got, unreadable) || ev.CallID != "5" {
-		t.Errorf("warnings at %q (id %q), want %q", got, ev.CallID, unreadable)
+	if !slices.Equal(got, unreadable) || ev.AlowareCallID != "5" {
+		t.Errorf("warnings at %q (id %q), want %q", got, ev.AlowareCallID, unreadable)
 	}
 }
 
@@ -465,8 +465,8 @@ func TestParseBatch(t *testing.T) {
 		t.Fatalf("got %d events", len(evs))
 	}
 	for _, ev := range evs {
-		if ev.CallID != "940868616" {
-			t.Errorf("%s: id %q", ev.Name, ev.CallID)
+		if ev.AlowareCallID != "940868616" {
+			t.Errorf("%s: id %q", ev.Name, ev.AlowareCallID)
 		}
 	}
 	evs, err = ParseBatch([]byte(`[{"id":1,"type":1}, {"event":"InboundPhoneCall","body":{"id":1,"talk_time":"?"}}]`))

@@ -60,8 +60,8 @@ func TestParseFixturesOfIssue11(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ev := range evs {
-		if ev.CallID != "940880001" || ev.Kind != KindCall || len(ev.Warnings) != 0 {
-			t.Errorf("%s: id %q kind %q warnings %v", ev.Name, ev.CallID, ev.Kind, ev.Warnings)
+		if ev.AlowareCallID != "940880001" || ev.Kind != KindCall || len(ev.Warnings) != 0 {
+			t.Errorf("%s: id %q kind %q warnings %v", ev.Name, ev.AlowareCallID, ev.Kind, ev.Warnings)
 		}
 	}
 }
@@ -88,8 +88,8 @@ func TestParseFlatEnvelope(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ev.Kind != tc.kind || ev.CallID != tc.callID || len(ev.Warnings) != 0 {
-				t.Errorf("kind %q id %q warnings %v, want %q %q", ev.Kind, ev.CallID, ev.Warnings, tc.kind, tc.callID)
+			if ev.Kind != tc.kind || ev.AlowareCallID != tc.callID || len(ev.Warnings) != 0 {
+				t.Errorf("kind %q id %q warnings %v, want %q %q", ev.Kind, ev.AlowareCallID, ev.Warnings, tc.kind, tc.callID)
 			}
 		})
 	}

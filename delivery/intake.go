@@ -82,7 +82,7 @@ func (s *Service) Accept(ctx context.Context, raw []byte) (Receipt, error) {
 	if rc.Duplicate {
 		s.metrics.delivery("duplicate", rc.team)
 	}
-	s.callLog(ev.CallID).Info("event stored", "event", rc.Event, "kind", ev.Kind, "status", rc.Status, "warnings", len(rc.Warnings))
+	s.callLog(ev.AlowareCallID).Info("event stored", "event", rc.Event, "kind", ev.Kind, "status", rc.Status, "warnings", len(rc.Warnings))
 	return rc, nil
 }
 
@@ -121,17 +121,17 @@ func (s *Service) quarantine(ctx context.Context, tx *sql.Tx, raw []byte, ie *al
 // accept stores one parsed event and folds it into its call. receivedAt is when the
 // event arrived (earlier than now only for a quarantined event replayed later).
 func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw []byte, receivedAt, now time.Time) (Receipt, []string, error) {
-	rc := Receipt{AlowareCallID: ev.CallID, Event: store.Text(ev.Name, 200), Warnings: problemLines(ev.Warnings)}
-	stored := store.Event{AlowareCallID: ev.CallID, Name: ev.Name, Kind: string(ev.Kind), ReceivedAt: receivedAt,
+	rc := Receipt{AlowareCallID: ev.AlowareCallID, Event: store.Text(ev.Name, 200), Warnings: problemLines(ev.Warnings)}
+	stored := store.Event{AlowareCallID: ev.AlowareCallID, Name: ev.Name, Kind: string(ev.Kind), ReceivedAt: receivedAt,
 		Raw: raw, Size: len(raw), Warnings: strings.Join(rc.Warnings, "\n")}
-	if ev.CallID == "" { // Aloware's "Save & Test Webhook" probe, or an event of no communication
+	if ev.AlowareCallID == "" { // Aloware's "Save & Test Webhook" probe, or an event of no communication
 		rc.Status, rc.Reason = lifecycle.Ignored, ignoreReason(ev)
 		return rc, nil, store.InsertEvent(ctx, tx, stored)
 	}
-	if err := store.EnsureCall(ctx, tx, ev.CallID, string(ev.Kind), now); err != nil {
+	if err := store.EnsureCall(ctx, tx, ev.AlowareCallID, string(ev.Kind), now); err != nil {
 		return rc, nil, err
 	}
-	call, err := s.db.LockCall(ctx, tx, ev.CallID)
+	call, err := s.db.LockCall(ctx, tx, ev.AlowareCallID)
 	if err != nil {
 		return rc, nil, err
 	}

@@ -108,7 +108,7 @@ func TestFullDiskAfter201IsRecordedNotResent(t *testing.T) {
 	}
 	free()
 	rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
-	if calls := k.Emu.Calls(); len(calls) != 1 || rec.KendoCallID != calls[0].CallID {
+	if calls := k.Emu.Calls(); len(calls) != 1 || rec.KendoCallID != calls[0].KendoCallID {
 		t.Fatalf("recorded callId %q; Kendo has %d calls", rec.KendoCallID, len(calls))
 	}
 	time.Sleep(time.Second)

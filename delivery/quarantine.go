@@ -77,7 +77,7 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 			if rc, _, err = s.accept(ctx, tx, ev, q.Raw, q.ReceivedAt, now); err != nil {
 				return err
 			}
-			if err := s.refoldCall(ctx, tx, ev.CallID, now); err != nil {
+			if err := s.refoldCall(ctx, tx, ev.AlowareCallID, now); err != nil {
 				return err
 			}
 			return releaseQuarantined(ctx, tx, q.ID)
@@ -86,7 +86,7 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 			return res, err
 		}
 		res.Replayed++
-		s.callLog(ev.CallID).Info("quarantined event replayed", "quarantineId", q.ID, "event", ev.Name, "status", rc.Status)
+		s.callLog(ev.AlowareCallID).Info("quarantined event replayed", "quarantineId", q.ID, "event", ev.Name, "status", rc.Status)
 	}
 	n, _, err := s.db.QuarantineStats(ctx)
 	res.Remaining = n

@@ -140,7 +140,7 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	if cr.Status != delivery.StatusDelivered || cr.KendoCallID != rec.KendoCallID || len(cr.Events) < len(files) {
 		t.Errorf("call record %+v", cr)
 	}
-	if calls := st.emu.Calls(); len(calls) != 1 || calls[0].CallID != rec.KendoCallID {
+	if calls := st.emu.Calls(); len(calls) != 1 || calls[0].KendoCallID != rec.KendoCallID {
 		t.Errorf("Kendo received %d calls, want exactly 1 with callId %s", len(calls), rec.KendoCallID)
 	}
 }

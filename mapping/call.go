@@ -10,10 +10,10 @@ import (
 
 // Call is everything known about one Aloware communication after merging its events.
 type Call struct {
-	ID         string                // Aloware communication id ("" when the events carried none, e.g. a test payload)
-	Kind       aloware.Kind          // the most call-like kind among the events (rule M5)
-	Comm       aloware.Communication // merged fields (rules M1–M3)
-	EventNames []string              // event names in arrival order ("" for bare/Zapier objects without one)
+	AlowareCallID string                // Aloware communication id ("" when the events carried none, e.g. a test payload)
+	Kind          aloware.Kind          // the most call-like kind among the events (rule M5)
+	Comm          aloware.Communication // merged fields (rules M1–M3)
+	EventNames    []string              // event names in arrival order ("" for bare/Zapier objects without one)
 
 	// Complete is sticky (rule M2): once an event said the call ended, it stays ended.
 	Complete bool
@@ -56,8 +56,8 @@ func Merge(events []aloware.Event) Call {
 func (c *Call) Fold(ev aloware.Event) {
 	c.EventNames = append(c.EventNames, ev.Name)
 	c.keepReadWarnings(ev.Warnings)
-	if c.ID == "" {
-		c.ID = ev.CallID
+	if c.AlowareCallID == "" {
+		c.AlowareCallID = ev.AlowareCallID
 	}
 	c.Kind = strongerKind(c.Kind, ev.Kind)
 	stale := c.Complete && reportsEarlierState(ev)

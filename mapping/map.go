@@ -12,7 +12,7 @@ import (
 // payload (P1–P9). Warnings is never nil; it starts with the fields the events carried
 // but that could not be read (I2).
 func Map(c Call) Result {
-	res := Result{AlowareCallID: c.ID, Warnings: append([]string{}, c.ReadWarnings...)}
+	res := Result{AlowareCallID: c.AlowareCallID, Warnings: append([]string{}, c.ReadWarnings...)}
 	if c.MoreReadWarnings > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more unreadable fields were ignored", c.MoreReadWarnings))
 	}
@@ -121,13 +121,13 @@ func mergeOneCall(events []aloware.Event, locs []string) (Call, error) {
 	var problems []aloware.Problem
 	for i, ev := range events {
 		switch {
-		case ev.CallID == "":
+		case ev.AlowareCallID == "":
 		case first < 0:
 			first = i
-		case ev.CallID != events[first].CallID:
+		case ev.AlowareCallID != events[first].AlowareCallID:
 			problems = append(problems, aloware.Problem{
 				Field:   locs[i],
-				Message: fmt.Sprintf("belongs to call %s, but %s belongs to call %s: send the events of one call at a time", ev.CallID, locs[first], events[first].CallID),
+				Message: fmt.Sprintf("belongs to call %s, but %s belongs to call %s: send the events of one call at a time", ev.AlowareCallID, locs[first], events[first].AlowareCallID),
 			})
 		}
 	}

@@ -131,8 +131,8 @@ func TestMergeCallDisposedIsARestatement(t *testing.T) {
 	if c.CompletedBy != "OutboundPhoneCall-DispositionCompleted" || c.Restatements != 1 {
 		t.Errorf("CompletedBy=%q Restatements=%d, want the disposition event and 1", c.CompletedBy, c.Restatements)
 	}
-	if len(c.EventNames) != 6 || c.ID != "940868616" {
-		t.Errorf("EventNames=%v ID=%q", c.EventNames, c.ID)
+	if len(c.EventNames) != 6 || c.AlowareCallID != "940868616" {
+		t.Errorf("EventNames=%v ID=%q", c.EventNames, c.AlowareCallID)
 	}
 	// Without a disposition event, Call-Disposed is itself the completion.
 	c = Merge([]aloware.Event{parse(t, `{"event":"Call-Disposed","body":{"id":1,"type":1}}`)})
@@ -150,7 +150,7 @@ func TestMergeKind(t *testing.T) {
 	if c.Kind != aloware.KindCall {
 		t.Errorf("Kind = %q, want call", c.Kind)
 	}
-	if got := Merge(nil); got.Kind != "" || got.ID != "" {
+	if got := Merge(nil); got.Kind != "" || got.AlowareCallID != "" {
 		t.Errorf("Merge(nil) = %+v", got)
 	}
 }

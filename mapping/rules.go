@@ -529,7 +529,7 @@ var dispositionLabels = map[int]string{
 func metadata(c Call, dir string) (map[string]string, []string) {
 	m := map[string]string{
 		"source":            "aloware",
-		"alowareCallId":     c.ID,
+		"alowareCallId":     c.AlowareCallID,
 		"alowareContactId":  c.Comm.ContactID,
 		"alowareCampaignId": c.Comm.CampaignID,
 		"alowareDirection":  dir,

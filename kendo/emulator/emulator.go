@@ -34,10 +34,10 @@ type Options struct {
 
 // Accepted is one call the emulator answered 201 to.
 type Accepted struct {
-	CallID     string          `json:"callId"`
-	ReceivedAt time.Time       `json:"receivedAt"`
-	KeyID      string          `json:"keyId"`   // kendo.KeyID of the key; never the key itself
-	Payload    json.RawMessage `json:"payload"` // the body as received (an apiKey field redacted)
+	KendoCallID string          `json:"callId"`
+	ReceivedAt  time.Time       `json:"receivedAt"`
+	KeyID       string          `json:"keyId"`   // kendo.KeyID of the key; never the key itself
+	Payload     json.RawMessage `json:"payload"` // the body as received (an apiKey field redacted)
 }
 
 // Emulator is an http.Handler serving the Push API plus inspection routes.

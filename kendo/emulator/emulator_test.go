@@ -179,11 +179,13 @@ func TestIngestRules(t *testing.T) {
 				t.Fatalf("Content-Type = %q", ct)
 			}
 			if tt.status == 201 {
-				var ok struct{ CallID string }
-				if json.Unmarshal(r.body, &ok) != nil || len(ok.CallID) != 36 {
+				var ok struct {
+					KendoCallID string `json:"callId"`
+				}
+				if json.Unmarshal(r.body, &ok) != nil || len(ok.KendoCallID) != 36 {
 					t.Fatalf("201 body %s", r.body)
 				}
-				if calls := e.Calls(); len(calls) != 1 || calls[0].CallID != ok.CallID {
+				if calls := e.Calls(); len(calls) != 1 || calls[0].KendoCallID != ok.KendoCallID {
 					t.Fatalf("calls = %+v", calls)
 				}
 				return
@@ -365,10 +367,10 @@ func TestInspectionRoutes(t *testing.T) {
 		t.Fatalf("/calls shows a raw key: %s", r.body)
 	}
 	var calls []struct {
-		CallID     string          `json:"callId"`
-		ReceivedAt time.Time       `json:"receivedAt"`
-		KeyID      string          `json:"keyId"`
-		Payload    json.RawMessage `json:"payload"`
+		KendoCallID string          `json:"callId"`
+		ReceivedAt  time.Time       `json:"receivedAt"`
+		KeyID       string          `json:"keyId"`
+		Payload     json.RawMessage `json:"payload"`
 	}
 	if err := json.Unmarshal(r.body, &calls); err != nil || len(calls) != 2 {
 		t.Fatalf("/calls: %v %s", err, r.body)
@@ -387,7 +389,7 @@ func TestInspectionRoutes(t *testing.T) {
 	if !bytes.Contains(calls[1].Payload, []byte(`"apiKey":"[redacted]"`)) {
 		t.Fatalf("body key not redacted: %s", calls[1].Payload)
 	}
-	if got := e.Calls(); len(got) != 2 || got[0].CallID != calls[0].CallID {
+	if got := e.Calls(); len(got) != 2 || got[0].KendoCallID != calls[0].KendoCallID {
 		t.Fatalf("Calls() = %+v", got)
 	}
 
@@ -447,10 +449,10 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, c := range e.Calls() {
-		if seen[c.CallID] {
-			t.Fatalf("duplicate callId %s", c.CallID)
+		if seen[c.KendoCallID] {
+			t.Fatalf("duplicate callId %s", c.KendoCallID)
 		}
-		seen[c.CallID] = true
+		seen[c.KendoCallID] = true
 	}
 }
 

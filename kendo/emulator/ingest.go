@@ -64,7 +64,7 @@ func (e *Emulator) ingest(w http.ResponseWriter, r *http.Request) {
 	if ok && bodyErr == "" {
 		// Appended under the same lock as the admission, so arrival order and
 		// receivedAt agree.
-		call = Accepted{CallID: newCallID(), ReceivedAt: now, KeyID: keyID, Payload: storedPayload(raw, obj)}
+		call = Accepted{KendoCallID: newCallID(), ReceivedAt: now, KeyID: keyID, Payload: storedPayload(raw, obj)}
 		e.calls = append(e.calls, call)
 		e.answered[http.StatusCreated]++
 	}
@@ -79,8 +79,8 @@ func (e *Emulator) ingest(w http.ResponseWriter, r *http.Request) {
 	case bodyErr != "":
 		e.refuse(w, r, http.StatusBadRequest, keyID, bodyErr)
 	default:
-		e.log.Info("kendo emulator accepted a call", "status", 201, "callId", call.CallID, "keyId", keyID, "bytes", len(raw))
-		writeJSON(w, http.StatusCreated, map[string]string{"callId": call.CallID})
+		e.log.Info("kendo emulator accepted a call", "status", 201, "callId", call.KendoCallID, "keyId", keyID, "bytes", len(raw))
+		writeJSON(w, http.StatusCreated, map[string]string{"callId": call.KendoCallID})
 		e.analysed(call)
 	}
 }

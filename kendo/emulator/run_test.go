@@ -22,7 +22,7 @@ func TestClientAgainstEmulator(t *testing.T) {
 	ctx := context.Background()
 
 	res := c.Send(ctx, keyA, []byte(okBody))
-	if res.Outcome != kendo.Accepted || res.Status != 201 || res.KendoCallID == "" || res.KendoCallID != e.Calls()[0].CallID {
+	if res.Outcome != kendo.Accepted || res.Status != 201 || res.KendoCallID == "" || res.KendoCallID != e.Calls()[0].KendoCallID {
 		t.Fatalf("accepted: %+v", res)
 	}
 	res = c.Send(ctx, keyA, []byte(`{"transcript":"x","repEmail":"nope"}`))

@@ -50,15 +50,15 @@ const (
 // WebhookDelivery is one outbound webhook and what became of it, as GET /webhooks lists
 // it. Retries of a delivery keep its DeliveryID, as a receiver's dedupe expects.
 type WebhookDelivery struct {
-	DeliveryID string          `json:"deliveryId"`
-	Event      string          `json:"event"` // X-Kendo-Event: call.uploaded, or test
-	CallID     string          `json:"callId"`
-	State      string          `json:"state"`
-	Attempts   int             `json:"attempts"`
-	Status     int             `json:"status"`          // the last answer's status; 0 when none arrived
-	Error      string          `json:"error,omitempty"` // the last attempt's failure
-	LastTry    *time.Time      `json:"lastTry,omitempty"`
-	Body       json.RawMessage `json:"body"` // exactly the signed bytes
+	DeliveryID  string          `json:"deliveryId"`
+	Event       string          `json:"event"` // X-Kendo-Event: call.uploaded, or test
+	KendoCallID string          `json:"callId"`
+	State       string          `json:"state"`
+	Attempts    int             `json:"attempts"`
+	Status      int             `json:"status"`          // the last answer's status; 0 when none arrived
+	Error       string          `json:"error,omitempty"` // the last attempt's failure
+	LastTry     *time.Time      `json:"lastTry,omitempty"`
+	Body        json.RawMessage `json:"body"` // exactly the signed bytes
 }
 
 // Webhooks returns the outbound webhook deliveries in the order they were scheduled (a copy).
@@ -87,7 +87,7 @@ func (e *Emulator) analysed(call Accepted) {
 		return
 	}
 	body := callUploaded(call, e.now())
-	e.schedule(kendo.EventCallUploaded, call.CallID, body, e.webhook.Delay)
+	e.schedule(kendo.EventCallUploaded, call.KendoCallID, body, e.webhook.Delay)
 }
 
 // sendTest is Kendo's "send test" button: a signed test delivery, now.
@@ -111,7 +111,7 @@ func (e *Emulator) listWebhooks(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (e *Emulator) schedule(event, callID string, body []byte, delay time.Duration) WebhookDelivery {
-	d := &WebhookDelivery{DeliveryID: "dlv_" + randomHex(12), Event: event, CallID: callID, State: WebhookScheduled, Body: body}
+	d := &WebhookDelivery{DeliveryID: "dlv_" + randomHex(12), Event: event, KendoCallID: callID, State: WebhookScheduled, Body: body}
 	e.mu.Lock()
 	e.hooks = append(e.hooks, d)
 	snapshot := *d
@@ -148,7 +148,7 @@ func (e *Emulator) deliver(d *WebhookDelivery, wait time.Duration) {
 		}
 		e.mu.Unlock()
 		e.log.Info("kendo emulator sent a webhook", "deliveryId", d.DeliveryID, "event", d.Event,
-			"callId", d.CallID, "attempt", attempt, "status", status, "error", d.Error)
+			"callId", d.KendoCallID, "attempt", attempt, "status", status, "error", d.Error)
 		switch {
 		case err == nil && status/100 == 2:
 			e.settle(d, WebhookDelivered, status, "")
@@ -240,9 +240,9 @@ func callUploaded(call Accepted, now time.Time) []byte {
 	body, _ := json.Marshal(map[string]any{
 		"id": "evt_" + randomHex(12), "event": kendo.EventCallUploaded, "created_at": stamp,
 		"data": map[string]any{
-			"callId": call.CallID, "agentId": "agt_" + short(who, "agent"), "agentName": name,
+			"callId": call.KendoCallID, "agentId": "agt_" + short(who, "agent"), "agentName": name,
 			"userId": "usr_" + short(who, "user"), "teamMemberUserId": "tmu_" + short(who, "member"),
-			"duration": duration, "aiScore": score(call.CallID), "timestamp": stamp,
+			"duration": duration, "aiScore": score(call.KendoCallID), "timestamp": stamp,
 		},
 	})
 	return body

@@ -103,9 +103,11 @@ func TestWebhookAfterEachAcceptedCall(t *testing.T) {
 	hooks := settled(t, e, 2) // the refused call gets none
 	var ids []string
 	for _, r := range []resp{first, second} {
-		var ok struct{ CallID string }
+		var ok struct {
+			KendoCallID string `json:"callId"`
+		}
 		_ = json.Unmarshal(r.body, &ok)
-		ids = append(ids, ok.CallID)
+		ids = append(ids, ok.KendoCallID)
 	}
 
 	got := rc.requests()
@@ -114,7 +116,7 @@ func TestWebhookAfterEachAcceptedCall(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for i, h := range hooks {
-		if h.State != WebhookDelivered || h.Attempts != 1 || h.Status != 200 || h.CallID != ids[i] || h.Event != "call.uploaded" {
+		if h.State != WebhookDelivered || h.Attempts != 1 || h.Status != 200 || h.KendoCallID != ids[i] || h.Event != "call.uploaded" {
 			t.Errorf("delivery %d: %+v", i, h)
 		}
 		if seen[h.DeliveryID] || !strings.HasPrefix(h.DeliveryID, "dlv_") {

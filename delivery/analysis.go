@@ -59,7 +59,7 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 			sum := sha256.Sum256(raw)
 			id = "sha256:" + hex.EncodeToString(sum[:])
 		}
-		stored, err := store.InsertWebhook(ctx, tx, store.Webhook{DeliveryID: id, Event: ev.Event, KendoCallID: ev.Data.KendoCallID,
+		stored, err := s.db.InsertWebhook(ctx, tx, store.Webhook{DeliveryID: id, Event: ev.Event, KendoCallID: ev.Data.KendoCallID,
 			Result: string(result), ReceivedAt: now, Raw: raw})
 		if err != nil {
 			return err

@@ -21,11 +21,11 @@ func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, e
 	if err != nil {
 		return CallRecord{}, err
 	}
-	events, err := store.Events(ctx, s.db.SQL, alowareCallID, false)
+	events, err := s.db.Events(ctx, s.db.SQL, alowareCallID, false)
 	if err != nil {
 		return CallRecord{}, err
 	}
-	attempts, err := store.Attempts(ctx, s.db.SQL, alowareCallID)
+	attempts, err := s.db.Attempts(ctx, s.db.SQL, alowareCallID)
 	if err != nil {
 		return CallRecord{}, err
 	}

@@ -103,7 +103,7 @@ func (s *Service) quarantine(ctx context.Context, tx *sql.Tx, raw []byte, ie *al
 	for _, p := range ie.Problems {
 		q.Problems = append(q.Problems, store.Problem{Location: p.Field, Message: p.Message})
 	}
-	id, err := store.Quarantine(ctx, tx, q, s.opts.QuarantineMaxBytes)
+	id, err := s.db.Quarantine(ctx, tx, q, s.opts.QuarantineMaxBytes)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -126,9 +126,9 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 		Raw: raw, Size: len(raw), Warnings: strings.Join(rc.Warnings, "\n")}
 	if ev.AlowareCallID == "" { // Aloware's "Save & Test Webhook" probe, or an event of no communication
 		rc.Status, rc.Reason = lifecycle.Ignored, ignoreReason(ev)
-		return rc, nil, store.InsertEvent(ctx, tx, stored)
+		return rc, nil, s.db.InsertEvent(ctx, tx, stored)
 	}
-	if err := store.EnsureCall(ctx, tx, ev.AlowareCallID, string(ev.Kind), now); err != nil {
+	if err := s.db.EnsureCall(ctx, tx, ev.AlowareCallID, string(ev.Kind), now); err != nil {
 		return rc, nil, err
 	}
 	call, err := s.db.LockCall(ctx, tx, ev.AlowareCallID)
@@ -154,11 +154,11 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 			return rc, nil, err
 		}
 	}
-	if err := store.InsertEvent(ctx, tx, stored); err != nil {
+	if err := s.db.InsertEvent(ctx, tx, stored); err != nil {
 		return rc, nil, err
 	}
 	call.Updated = now
-	if err := store.SaveCall(ctx, tx, call); err != nil {
+	if err := s.db.SaveCall(ctx, tx, call); err != nil {
 		return rc, nil, err
 	}
 	rc.Status, rc.Reason, rc.KendoCallID, rc.team = call.Status, call.Reason, call.KendoCallID, call.Team
@@ -221,7 +221,7 @@ func (s *Service) merged(ctx context.Context, q store.Querier, call store.Call) 
 // refold folds a call's stored raw events again with the current rules. When some were
 // not kept (over the bound), it keeps the stored Call rather than lose their content.
 func (s *Service) refold(ctx context.Context, q store.Querier, call store.Call) (mapping.Call, error) {
-	events, err := store.Events(ctx, q, call.AlowareCallID, true)
+	events, err := s.db.Events(ctx, q, call.AlowareCallID, true)
 	if err != nil {
 		return mapping.Call{}, err
 	}

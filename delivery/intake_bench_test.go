@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,4 +84,31 @@ func BenchmarkBigEvents(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkIntakeLifecycles is the intake of whole lifecycles by 8 concurrent clients
+// without HTTP (scripts/bench-intake.sh measures it through HTTP against bare SQLite):
+// each op is one event; each client posts the six events of a call in order.
+func BenchmarkIntakeLifecycles(b *testing.B) {
+	events := recorded(b, "outbound-940868616")
+	svc := startEngine(b, "sqlite:"+b.TempDir()+"/ak.db", "http://127.0.0.1:1/unused",
+		engineOpts{settle: time.Hour, rate: kendo.Rate{Limit: 1, Period: time.Hour}})
+	ctx := context.Background()
+	var calls atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4) // 8 clients on 2 cores
+	b.RunParallel(func(pb *testing.PB) {
+		var id string
+		i := len(events)
+		for pb.Next() {
+			if i == len(events) {
+				id, i = fmt.Sprint(820000000+calls.Add(1)), 0
+			}
+			if _, err := svc.Accept(ctx, withID(events[i], "940868616", id)); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -26,12 +26,12 @@ type slotGrant struct {
 // takeSlot claims a pacing slot of the team's key, sleeping through short waits and
 // reporting long ones. A shutdown ends the sleep: the job snoozes and is sent after the
 // restart, as nothing has reached Kendo yet.
-func (s *Service) takeSlot(ctx context.Context, team teams.Team) (slotGrant, error) {
+func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID string) (slotGrant, error) {
 	start := s.now()
 	window := team.Rate.Period + pacingMargin(team.Rate)
 	for {
 		now := s.now()
-		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), team.Rate.Limit, window, now)
+		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), alowareCallID, team.Rate.Limit, window, now)
 		if err != nil {
 			return slotGrant{}, err
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -22,7 +21,7 @@ func (s *Service) pausedWait(ctx context.Context, tx *sql.Tx, team teams.Team, n
 	if err != nil || !paused {
 		return 0, "", err
 	}
-	took, err := store.TakeProbe(ctx, tx, team.KeyID(), now, s.opts.ProbeEvery)
+	took, err := s.db.TakeProbe(ctx, tx, team.KeyID(), now, s.opts.ProbeEvery)
 	if err != nil || took {
 		return 0, "", err
 	}
@@ -40,7 +39,7 @@ func (s *Service) pausedWait(ctx context.Context, tx *sql.Tx, team teams.Team, n
 // resumeKey ends a key's pause and wakes the calls it held, so they go out at the
 // normal pace now instead of at their next probe time.
 func (s *Service) resumeKey(ctx context.Context, tx *sql.Tx, keyID string) error {
-	resumed, err := store.ResumeKey(ctx, tx, keyID)
+	resumed, err := s.db.ResumeKey(ctx, tx, keyID)
 	if err != nil || !resumed {
 		return err
 	}
@@ -49,7 +48,7 @@ func (s *Service) resumeKey(ctx context.Context, tx *sql.Tx, keyID string) error
 }
 
 func (s *Service) wakePaused(ctx context.Context, tx *sql.Tx, keyID string) error {
-	ids, err := store.HeldCalls(ctx, tx, keyID)
+	ids, err := s.db.HeldCalls(ctx, tx, keyID)
 	if err != nil {
 		return err
 	}
@@ -88,12 +87,12 @@ func (s *Service) resumeUnpausedKeys(ctx context.Context) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, p := range pauses {
 			if !configured[p.KeyID] {
-				if _, err := store.ResumeKey(ctx, tx, p.KeyID); err != nil {
+				if _, err := s.db.ResumeKey(ctx, tx, p.KeyID); err != nil {
 					return err
 				}
 			}
 		}
-		ids, err := store.OrphanedWaits(ctx, tx)
+		ids, err := s.db.OrphanedWaits(ctx, tx)
 		if err != nil {
 			return err
 		}

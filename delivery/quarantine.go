@@ -3,12 +3,11 @@ package delivery
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/store"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 )
@@ -80,7 +79,7 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 			if err := s.refoldCall(ctx, tx, ev.AlowareCallID, now); err != nil {
 				return err
 			}
-			return releaseQuarantined(ctx, tx, q.ID)
+			return s.releaseQuarantined(ctx, tx, q.ID)
 		})
 		if err != nil {
 			return res, err
@@ -113,12 +112,12 @@ func (s *Service) refoldCall(ctx context.Context, tx *sql.Tx, alowareCallID stri
 	if _, err := s.observe(ctx, tx, &call, merged, now); err != nil {
 		return err
 	}
-	return store.SaveCall(ctx, tx, call)
+	return s.db.SaveCall(ctx, tx, call)
 }
 
-func releaseQuarantined(ctx context.Context, tx *sql.Tx, id int64) error {
-	if err := store.Release(ctx, tx, id); err != nil {
-		return errors.Join(errors.New("delivery: release from quarantine"), err)
+func (s *Service) releaseQuarantined(ctx context.Context, tx *sql.Tx, id int64) error {
+	if err := s.db.Release(ctx, tx, id); err != nil {
+		return fmt.Errorf("delivery: release from quarantine: %w", err)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func TestQuarantineAndReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := store.Quarantine(context.Background(), tx, store.Quarantined{ReceivedAt: time.Now().Add(-time.Minute),
+			if _, err := other.Quarantine(context.Background(), tx, store.Quarantined{ReceivedAt: time.Now().Add(-time.Minute),
 				Name: "InboundPhoneCall", Raw: events[0], Problems: []store.Problem{{Location: "body", Message: "old parser"}}}, 1<<20); err != nil {
 				t.Fatal(err)
 			}
@@ -113,7 +113,7 @@ func TestRawBytesPerCallAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	events, err := store.Events(context.Background(), db.SQL, "940876000", true)
+	events, err := db.Events(context.Background(), db.SQL, "940876000", true)
 	if err != nil || len(events) != 10 {
 		t.Fatalf("%d events, %v", len(events), err)
 	}

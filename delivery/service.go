@@ -243,10 +243,17 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return retryingTx{db: s.db}.do(ctx, fn)
 }
 
-// insertJob inserts the call's delivery job of its current generation and remembers
-// its id on the row (to wake or cancel it later).
+// insertJob inserts the call's delivery job of its current generation and remembers its
+// id on the row (to wake or cancel it later). A call due later than riverLag is inserted
+// to run riverLag before it is due (River does not run it meanwhile: a waiting call costs
+// no job run, and its scheduler's lag is absorbed); a call due sooner runs now and
+// snoozes the rest.
 func (s *Service) insertJob(ctx context.Context, tx *sql.Tx, call *store.Call) error {
-	res, err := s.river.InsertTx(ctx, tx, DeliverArgs{AlowareCallID: call.AlowareCallID, Generation: call.Generation}, nil)
+	opts := DeliverArgs{}.InsertOpts()
+	if call.DeliverAfter != nil && call.DeliverAfter.Sub(s.now()) > riverLag {
+		opts.ScheduledAt = call.DeliverAfter.Add(-riverLag)
+	}
+	res, err := s.river.InsertTx(ctx, tx, DeliverArgs{AlowareCallID: call.AlowareCallID, Generation: call.Generation}, &opts)
 	if err != nil {
 		return fmt.Errorf("delivery: schedule: %w", err)
 	}

@@ -97,10 +97,10 @@ func (s *Service) purgeExpired(ctx context.Context) {
 // clears the merged call on the row, which the caller saves; what stays is what
 // identifies the call.
 func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call) error {
-	if err := store.PurgeEvents(ctx, tx, call.AlowareCallID); err != nil {
+	if err := s.db.PurgeEvents(ctx, tx, call.AlowareCallID); err != nil {
 		return err
 	}
-	if err := store.PurgeAttempts(ctx, tx, call.AlowareCallID); err != nil {
+	if err := s.db.PurgeAttempts(ctx, tx, call.AlowareCallID); err != nil {
 		return err
 	}
 	call.Merged, call.MergedVersion, call.RawBytes = nil, 0, 0

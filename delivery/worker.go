@@ -47,9 +47,9 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	case plan.done:
 		return nil
 	case plan.wait > 0:
-		return river.JobSnooze(plan.wait)
+		return snooze(plan.wait)
 	}
-	slot, err := s.takeSlot(ctx, plan.team)
+	slot, err := s.takeSlot(ctx, plan.team, job.Args.AlowareCallID)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		if err := s.deferCall(ctx, job, lifecycle.Deferred{Until: until, Reason: reason}); err != nil {
 			return err
 		}
-		return river.JobSnooze(slot.wait)
+		return snooze(slot.wait)
 	}
 	attempt, err := s.startSend(ctx, job)
 	if errors.Is(err, errNotSent) {
@@ -182,7 +182,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, call *store.Call, in li
 	if err := s.carryOut(ctx, tx, call, eff); err != nil {
 		return err
 	}
-	if err := store.SaveCall(ctx, tx, *call); err != nil {
+	if err := s.db.SaveCall(ctx, tx, *call); err != nil {
 		return err
 	}
 	if eff.CompleteJob && job != nil {
@@ -241,7 +241,7 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (a
 			return err
 		}
 		a.n = call.Attempts
-		a.id, err = store.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now)
+		a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now)
 		return err
 	})
 	return a, err
@@ -262,7 +262,7 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 			if eff.CompleteJob {
 				return nil
 			}
-			return river.JobSnooze(eff.Snooze)
+			return snooze(eff.Snooze)
 		}
 		if errors.Is(err, lifecycle.ErrNotApplicable) {
 			return err // the call is in a state no answer applies to: leave it to River's error handling
@@ -290,7 +290,7 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 	res kendo.Result, retryIn time.Duration, finished time.Time) (eff lifecycle.Effects, pauseStarted bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		eff, pauseStarted = lifecycle.Effects{}, false
-		if err := store.MoveSlot(ctx, tx, slotID, finished); err != nil {
+		if err := s.db.MoveSlot(ctx, tx, slotID, finished); err != nil {
 			return err
 		}
 		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
@@ -311,12 +311,12 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 		}
 		eff = e
 		call.State, call.Updated = next, finished
-		if err := store.FinishAttempt(ctx, tx, store.Attempt{ID: a.id, Finished: &finished, Outcome: string(res.Outcome),
+		if err := s.db.FinishAttempt(ctx, tx, store.Attempt{ID: a.id, Finished: &finished, Outcome: string(res.Outcome),
 			HTTPStatus: res.Status, Message: res.Message, KendoCallID: res.KendoCallID}); err != nil {
 			return err
 		}
 		if eff.PauseKey {
-			pauseStarted, err = store.PauseKey(ctx, tx, store.Pause{KeyID: team.KeyID(), Team: team.Name, Since: in.PausedSince,
+			pauseStarted, err = s.db.PauseKey(ctx, tx, store.Pause{KeyID: team.KeyID(), Team: team.Name, Since: in.PausedSince,
 				HTTPStatus: res.Status, Message: res.Message, ProbeAfter: finished.Add(s.opts.ProbeEvery)})
 			if err != nil {
 				return err
@@ -330,7 +330,7 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 		if err := s.carryOut(ctx, tx, &call, eff); err != nil {
 			return err
 		}
-		if err := store.SaveCall(ctx, tx, call); err != nil {
+		if err := s.db.SaveCall(ctx, tx, call); err != nil {
 			return err
 		}
 		if eff.CompleteJob {
@@ -363,6 +363,21 @@ func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result
 	default:
 		log.Warn("Kendo delivery will be retried", "outcome", res.Outcome, "status", res.Status, "retryInMs", retryIn.Milliseconds(), "attempt", attempt)
 	}
+}
+
+// riverLag is how late River may run a job whose wait is long: a snooze or an insertion
+// more than this ahead leaves the job "scheduled", and River's scheduler makes scheduled
+// jobs available only every 5 s; a shorter wait stays "available" and is fetched on time
+// (within the fetch poll). See river's job executor and maintenance.JobSchedulerIntervalDefault.
+const riverLag = 5 * time.Second
+
+// snooze waits d the way that runs the job on time: a long wait ends up to riverLag
+// early, and the run then finds the rest of it short (the call row keeps the exact time).
+func snooze(d time.Duration) error {
+	if d > riverLag {
+		d -= riverLag
+	}
+	return river.JobSnooze(d)
 }
 
 func untilTime(now time.Time, t *time.Time) time.Duration {

@@ -41,7 +41,7 @@ func writable(ctx context.Context, db *store.DB, shown, what string) Check {
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err == nil {
 		defer tx.Rollback()
-		if err = store.ProbeWrite(ctx, tx, time.Now()); err == nil {
+		if err = db.ProbeWrite(ctx, tx, time.Now()); err == nil {
 			err = tx.Commit()
 		}
 	}

@@ -20,21 +20,24 @@ type Attempt struct {
 	KendoCallID   string
 }
 
+const qStartAttempt = `INSERT INTO ak_attempts (aloware_call_id, n, started_ms) VALUES ($1, $2, $3) RETURNING id`
+
 // StartAttempt records that request n of a call is about to be sent.
-func StartAttempt(ctx context.Context, q Querier, alowareCallID string, n int, at time.Time) (int64, error) {
+func (db *DB) StartAttempt(ctx context.Context, q Querier, alowareCallID string, n int, at time.Time) (int64, error) {
 	var id int64
-	err := q.QueryRowContext(ctx, `INSERT INTO ak_attempts (aloware_call_id, n, started_ms) VALUES ($1, $2, $3) RETURNING id`,
-		alowareCallID, n, Millis(at)).Scan(&id)
+	err := db.on(q).QueryRowContext(ctx, qStartAttempt, alowareCallID, n, Millis(at)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: start attempt: %w", err)
 	}
 	return id, nil
 }
 
+const qFinishAttempt = `UPDATE ak_attempts SET finished_ms = $2, outcome = $3, http_status = $4, message = $5,
+	kendo_call_id = $6 WHERE id = $1`
+
 // FinishAttempt records Kendo's answer to an attempt.
-func FinishAttempt(ctx context.Context, q Querier, a Attempt) error {
-	_, err := q.ExecContext(ctx, `UPDATE ak_attempts SET finished_ms = $2, outcome = $3, http_status = $4, message = $5,
-		kendo_call_id = $6 WHERE id = $1`, a.ID, nullMillis(a.Finished), a.Outcome, a.HTTPStatus, Text(a.Message, 1000), a.KendoCallID)
+func (db *DB) FinishAttempt(ctx context.Context, q Querier, a Attempt) error {
+	_, err := db.on(q).ExecContext(ctx, qFinishAttempt, a.ID, nullMillis(a.Finished), a.Outcome, a.HTTPStatus, Text(a.Message, 1000), a.KendoCallID)
 	if err != nil {
 		return fmt.Errorf("store: finish attempt: %w", err)
 	}
@@ -42,8 +45,8 @@ func FinishAttempt(ctx context.Context, q Querier, a Attempt) error {
 }
 
 // Attempts lists a call's attempts in order.
-func Attempts(ctx context.Context, q Querier, alowareCallID string) ([]Attempt, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, aloware_call_id, n, started_ms, finished_ms, outcome, http_status, message, kendo_call_id
+func (db *DB) Attempts(ctx context.Context, q Querier, alowareCallID string) ([]Attempt, error) {
+	rows, err := db.on(q).QueryContext(ctx, `SELECT id, aloware_call_id, n, started_ms, finished_ms, outcome, http_status, message, kendo_call_id
 		FROM ak_attempts WHERE aloware_call_id = $1 ORDER BY id`, alowareCallID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list attempts: %w", err)
@@ -73,7 +76,7 @@ type MinuteCount struct {
 // AttemptsPerMinute counts finished attempts per minute since t: accepted ones as
 // delivered, the rest as failed.
 func (db *DB) AttemptsPerMinute(ctx context.Context, since time.Time) ([]MinuteCount, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT finished_ms / 60000, SUM(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END), COUNT(*)
+	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT finished_ms / 60000, SUM(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END), COUNT(*)
 		FROM ak_attempts WHERE finished_ms >= $1 GROUP BY finished_ms / 60000 ORDER BY 1`, Millis(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: attempts per minute: %w", err)
@@ -93,7 +96,7 @@ func (db *DB) AttemptsPerMinute(ctx context.Context, since time.Time) ([]MinuteC
 
 // PurgeAttempts drops the messages of a call's attempts (Kendo's error text may quote
 // the payload); outcomes and times stay.
-func PurgeAttempts(ctx context.Context, q Querier, alowareCallID string) error {
-	_, err := q.ExecContext(ctx, `UPDATE ak_attempts SET message = '' WHERE aloware_call_id = $1`, alowareCallID)
+func (db *DB) PurgeAttempts(ctx context.Context, q Querier, alowareCallID string) error {
+	_, err := db.on(q).ExecContext(ctx, `UPDATE ak_attempts SET message = '' WHERE aloware_call_id = $1`, alowareCallID)
 	return err
 }

@@ -46,10 +46,11 @@ const callColumns = `aloware_call_id, kind, status, reason, team, kendo_call_id,
 	raw_bytes, direction, rep_email, call_date_ms, ai_score, agent_name`
 
 // EnsureCall creates the call's row on its first event; later events find it there.
-func EnsureCall(ctx context.Context, q Querier, alowareCallID, kind string, now time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO ak_calls (aloware_call_id, kind, status, first_seen_ms, updated_ms)
-		VALUES ($1, $2, $3, $4, $4) ON CONFLICT (aloware_call_id) DO NOTHING`,
-		alowareCallID, kind, string(lifecycle.Received), Millis(now))
+const qEnsureCall = `INSERT INTO ak_calls (aloware_call_id, kind, status, first_seen_ms, updated_ms)
+	VALUES ($1, $2, $3, $4, $4) ON CONFLICT (aloware_call_id) DO NOTHING`
+
+func (db *DB) EnsureCall(ctx context.Context, q Querier, alowareCallID, kind string, now time.Time) error {
+	_, err := db.on(q).ExecContext(ctx, qEnsureCall, alowareCallID, kind, string(lifecycle.Received), Millis(now))
 	if err != nil {
 		return fmt.Errorf("store: ensure call: %w", err)
 	}
@@ -58,17 +59,19 @@ func EnsureCall(ctx context.Context, q Querier, alowareCallID, kind string, now 
 
 // LockCall reads a call's row inside tx, locking it against other writers until commit.
 func (db *DB) LockCall(ctx context.Context, tx *sql.Tx, alowareCallID string) (Call, error) {
-	return scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE aloware_call_id = $1`+db.ForUpdate(), alowareCallID))
+	return scanCall(db.on(tx).QueryRowContext(ctx, qGetCall+db.ForUpdate(), alowareCallID))
 }
+
+const qGetCall = `SELECT ` + callColumns + ` FROM ak_calls WHERE aloware_call_id = $1`
 
 // GetCall reads a call's row without locking it.
 func (db *DB) GetCall(ctx context.Context, alowareCallID string) (Call, error) {
-	return scanCall(db.SQL.QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE aloware_call_id = $1`, alowareCallID))
+	return scanCall(db.on(db.SQL).QueryRowContext(ctx, qGetCall, alowareCallID))
 }
 
 // CallByKendoID finds the call Kendo knows by kendoCallID.
 func (db *DB) CallByKendoID(ctx context.Context, tx *sql.Tx, kendoCallID string) (Call, error) {
-	return scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE kendo_call_id = $1 AND kendo_call_id <> ''`+db.ForUpdate(), kendoCallID))
+	return scanCall(db.on(tx).QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE kendo_call_id = $1 AND kendo_call_id <> ''`+db.ForUpdate(), kendoCallID))
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -99,14 +102,16 @@ func scanCall(row scanner) (Call, error) {
 }
 
 // SaveCall writes back every mutable column of a call read with LockCall.
-func SaveCall(ctx context.Context, q Querier, c Call) error {
-	_, err := q.ExecContext(ctx, `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, team = $5, kendo_call_id = $6,
-		attempts = $7, generation = $8, shrunk = $9, outcome_unknown = $10, by_operator = $11, last_error = $12,
-		paused_key = $13, updated_ms = $14, complete_ms = $15, ready_ms = $16, deliver_after_ms = $17,
-		first_attempt_ms = $18, delivered_ms = $19, analyzed_ms = $20, purged_ms = $21, job_id = $22, merged = $23,
-		merged_version = $24, raw_bytes = $25, direction = $26, rep_email = $27, call_date_ms = $28, ai_score = $29,
-		agent_name = $30
-		WHERE aloware_call_id = $1`,
+const qSaveCall = `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, team = $5, kendo_call_id = $6,
+	attempts = $7, generation = $8, shrunk = $9, outcome_unknown = $10, by_operator = $11, last_error = $12,
+	paused_key = $13, updated_ms = $14, complete_ms = $15, ready_ms = $16, deliver_after_ms = $17,
+	first_attempt_ms = $18, delivered_ms = $19, analyzed_ms = $20, purged_ms = $21, job_id = $22, merged = $23,
+	merged_version = $24, raw_bytes = $25, direction = $26, rep_email = $27, call_date_ms = $28, ai_score = $29,
+	agent_name = $30
+	WHERE aloware_call_id = $1`
+
+func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
+	_, err := db.on(q).ExecContext(ctx, qSaveCall,
 		c.AlowareCallID, c.Kind, string(c.Status), c.Reason, c.Team, c.KendoCallID, c.Attempts, c.Generation,
 		boolInt(c.Shrunk), boolInt(c.OutcomeUnknown), boolInt(c.ByOperator), c.LastError, c.PausedKey,
 		Millis(c.Updated), nullMillis(c.CompleteAt), nullMillis(c.ReadyAt), nullMillis(c.DeliverAfter),
@@ -205,7 +210,7 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 	if f.Limit > 0 {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := db.SQL.QueryContext(ctx, `SELECT `+summaryColumns+` FROM ak_calls`+where+
+	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT `+summaryColumns+` FROM ak_calls`+where+
 		` ORDER BY first_seen_ms DESC, aloware_call_id DESC`+limit, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list calls: %w", err)
@@ -231,7 +236,7 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 // CallIDs lists the ids of the calls a filter selects, in no particular order.
 func (db *DB) CallIDs(ctx context.Context, f CallFilter) ([]string, error) {
 	where, args := f.where()
-	rows, err := db.SQL.QueryContext(ctx, `SELECT aloware_call_id FROM ak_calls`+where, args...)
+	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT aloware_call_id FROM ak_calls`+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: select calls: %w", err)
 	}
@@ -249,7 +254,7 @@ func (db *DB) CallIDs(ctx context.Context, f CallFilter) ([]string, error) {
 
 // CountByStatus counts calls per status.
 func (db *DB) CountByStatus(ctx context.Context) (map[lifecycle.Status]int, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT status, COUNT(*) FROM ak_calls GROUP BY status`)
+	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT status, COUNT(*) FROM ak_calls GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +288,7 @@ func (db *DB) ExpiredCalls(ctx context.Context, updatedBefore time.Time, limit i
 // PurgeIDlessEvents drops the raw bodies of stored events that belong to no call (test
 // payloads, contact events) received before t.
 func (db *DB) PurgeIDlessEvents(ctx context.Context, before time.Time) error {
-	_, err := db.SQL.ExecContext(ctx, `UPDATE ak_events SET raw = $2 WHERE aloware_call_id = '' AND received_ms < $1 AND size > 0 AND raw <> $2`,
+	_, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_events SET raw = $2 WHERE aloware_call_id = '' AND received_ms < $1 AND size > 0 AND raw <> $2`,
 		Millis(before), []byte{})
 	return err
 }

@@ -20,15 +20,17 @@ type Event struct {
 	Warnings      string // the fields that could not be read, one per line
 }
 
+const qInsertEvent = `INSERT INTO ak_events (aloware_call_id, name, kind, received_ms, raw, size, warnings)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
 // InsertEvent stores an event. Its text columns are made safe for both engines (see
 // Text); the raw body is stored as bytes, whatever it holds.
-func InsertEvent(ctx context.Context, q Querier, e Event) error {
+func (db *DB) InsertEvent(ctx context.Context, q Querier, e Event) error {
 	raw := e.Raw
 	if raw == nil {
 		raw = []byte{}
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO ak_events (aloware_call_id, name, kind, received_ms, raw, size, warnings)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := db.on(q).ExecContext(ctx, qInsertEvent,
 		e.AlowareCallID, Text(e.Name, 200), e.Kind, Millis(e.ReceivedAt), raw, e.Size, Text(e.Warnings, 4000))
 	if err != nil {
 		return fmt.Errorf("store: insert event: %w", err)
@@ -38,12 +40,12 @@ func InsertEvent(ctx context.Context, q Querier, e Event) error {
 
 // Events lists a call's events in arrival order (a replayed quarantined event keeps its
 // arrival time); withRaw=false leaves Raw empty.
-func Events(ctx context.Context, q Querier, alowareCallID string, withRaw bool) ([]Event, error) {
+func (db *DB) Events(ctx context.Context, q Querier, alowareCallID string, withRaw bool) ([]Event, error) {
 	cols := `id, aloware_call_id, name, kind, received_ms, size, warnings`
 	if withRaw {
 		cols += `, raw`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM ak_events WHERE aloware_call_id = $1 ORDER BY received_ms, id`, alowareCallID)
+	rows, err := db.on(q).QueryContext(ctx, `SELECT `+cols+` FROM ak_events WHERE aloware_call_id = $1 ORDER BY received_ms, id`, alowareCallID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
@@ -66,8 +68,8 @@ func Events(ctx context.Context, q Querier, alowareCallID string, withRaw bool) 
 }
 
 // PurgeEvents drops the raw bodies of a call's events; their names, times and sizes stay.
-func PurgeEvents(ctx context.Context, q Querier, alowareCallID string) error {
-	if _, err := q.ExecContext(ctx, `UPDATE ak_events SET raw = $2, warnings = '' WHERE aloware_call_id = $1`, alowareCallID, []byte{}); err != nil {
+func (db *DB) PurgeEvents(ctx context.Context, q Querier, alowareCallID string) error {
+	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_events SET raw = $2, warnings = '' WHERE aloware_call_id = $1`, alowareCallID, []byte{}); err != nil {
 		return fmt.Errorf("store: purge events: %w", err)
 	}
 	return nil
@@ -76,7 +78,7 @@ func PurgeEvents(ctx context.Context, q Querier, alowareCallID string) error {
 // CountEventsSince counts the events stored since t (all kinds, test payloads included).
 func (db *DB) CountEventsSince(ctx context.Context, t time.Time) (int, error) {
 	var n int
-	err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_events WHERE received_ms >= $1`, Millis(t)).Scan(&n)
+	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_events WHERE received_ms >= $1`, Millis(t)).Scan(&n)
 	return n, err
 }
 

@@ -104,7 +104,7 @@ func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 			if c.Status != lifecycle.Scheduled || c.Attempts != 1 || c.DeliverAfter == nil || c.DeliverAfter.UnixMilli() != 9000 {
 				t.Fatalf("upgraded call %+v", c)
 			}
-			evs, err := store.Events(ctx, db.SQL, "940868616", true)
+			evs, err := db.Events(ctx, db.SQL, "940868616", true)
 			if err != nil || len(evs) != 1 || string(evs[0].Raw) != `{"event":"Recording-Saved"}` || evs[0].Size != len(evs[0].Raw) {
 				t.Fatalf("upgraded events %+v, %v", evs, err)
 			}
@@ -189,11 +189,11 @@ func TestNULBytesAreStored(t *testing.T) {
 			}
 			defer db.Close()
 			raw := []byte("{\"event\":\"Bad\\u0000Name\",\"x\":\"\x00\xff\"}")
-			err = store.InsertEvent(ctx, db.SQL, store.Event{AlowareCallID: "1", Name: "Bad\x00Name\xff", Kind: "call", Raw: raw, Size: len(raw)})
+			err = db.InsertEvent(ctx, db.SQL, store.Event{AlowareCallID: "1", Name: "Bad\x00Name\xff", Kind: "call", Raw: raw, Size: len(raw)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			evs, err := store.Events(ctx, db.SQL, "1", true)
+			evs, err := db.Events(ctx, db.SQL, "1", true)
 			if err != nil || len(evs) != 1 || string(evs[0].Raw) != string(raw) || evs[0].Name != "BadName\uFFFD" {
 				t.Fatalf("%+v %v", evs, err)
 			}

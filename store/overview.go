@@ -9,7 +9,7 @@ import (
 // LastEventAt is when the newest stored event arrived (zero when none).
 func (db *DB) LastEventAt(ctx context.Context) (time.Time, error) {
 	var ms sql.NullInt64
-	if err := db.SQL.QueryRowContext(ctx, `SELECT MAX(received_ms) FROM ak_events`).Scan(&ms); err != nil || !ms.Valid {
+	if err := db.on(db.SQL).QueryRowContext(ctx, `SELECT MAX(received_ms) FROM ak_events`).Scan(&ms); err != nil || !ms.Valid {
 		return time.Time{}, err
 	}
 	return FromMillis(ms.Int64), nil
@@ -18,7 +18,7 @@ func (db *DB) LastEventAt(ctx context.Context) (time.Time, error) {
 // OldestWaiting is when the longest-waiting call became ready (nil when none waits).
 func (db *DB) OldestWaiting(ctx context.Context) (*time.Time, error) {
 	var ms sql.NullInt64
-	err := db.SQL.QueryRowContext(ctx, `SELECT MIN(COALESCE(ready_ms, first_seen_ms)) FROM ak_calls WHERE status IN ('scheduled', 'delivering')`).Scan(&ms)
+	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT MIN(COALESCE(ready_ms, first_seen_ms)) FROM ak_calls WHERE status IN ('scheduled', 'delivering')`).Scan(&ms)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ type Activity struct {
 func (db *DB) ActivitySince(ctx context.Context, t time.Time) (Activity, error) {
 	var a Activity
 	since := Millis(t)
-	err := db.SQL.QueryRowContext(ctx, `SELECT
+	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM ak_calls WHERE first_seen_ms >= $1),
 		(SELECT COUNT(*) FROM ak_calls WHERE delivered_ms >= $1),
 		(SELECT COUNT(*) FROM ak_calls WHERE analyzed_ms >= $1)`, since).Scan(&a.Received, &a.Delivered, &a.Analyzed)
@@ -43,7 +43,7 @@ func (db *DB) ActivitySince(ctx context.Context, t time.Time) (Activity, error) 
 
 // Backlog counts the calls waiting for delivery per team.
 func (db *DB) Backlog(ctx context.Context) (map[string]int, error) {
-	rows, err := db.SQL.QueryContext(ctx, `SELECT team, COUNT(*) FROM ak_calls WHERE status IN ('scheduled', 'delivering') GROUP BY team`)
+	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT team, COUNT(*) FROM ak_calls WHERE status IN ('scheduled', 'delivering') GROUP BY team`)
 	if err != nil {
 		return nil, err
 	}

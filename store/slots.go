@@ -8,53 +8,102 @@ import (
 	"time"
 )
 
-// TakeSlot claims one send for keyID if fewer than limit sends happened in the rolling
-// window ending now; otherwise it returns how long until the oldest one that blocks leaves
-// the window. The key's lock row serialises replicas, so two of them can never both take
-// the last slot. Slots older than the window are pruned on the way.
-func (db *DB) TakeSlot(ctx context.Context, keyID string, limit int, window time.Duration, now time.Time) (int64, time.Duration, error) {
+// TakeSlot claims one send of alowareCallID for keyID when the sends in the rolling window
+// ending now, with the waiting calls already due, are fewer than limit; otherwise it
+// queues the call behind every call already waiting and returns how long until its turn:
+// when the limit-th latest of the window's sends and the waits leaves the window. So a
+// burst of freed slots wakes as many waiting calls, each waiting call wakes once at its
+// turn (not every waiting call at every freed slot), and a newcomer never overtakes a
+// call whose turn has come. The
+// key's lock row serialises replicas, so two of them can never both take the last slot.
+// Sends and waits older than the window are pruned on the way (a wait is left behind
+// only by a call that never came back for its turn).
+func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit int, window time.Duration, now time.Time) (int64, time.Duration, error) {
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: pacing: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ak_rate_keys (key_id) VALUES ($1) ON CONFLICT (key_id) DO NOTHING`, keyID); err != nil {
+	q := db.on(tx)
+	if _, err := q.ExecContext(ctx, qEnsureRateKey, keyID); err != nil {
 		return 0, 0, fmt.Errorf("store: pacing: %w", err)
 	}
 	var locked string
-	if err := tx.QueryRowContext(ctx, `SELECT key_id FROM ak_rate_keys WHERE key_id = $1`+db.ForUpdate(), keyID).Scan(&locked); err != nil {
+	if err := q.QueryRowContext(ctx, qLockRateKey+db.ForUpdate(), keyID).Scan(&locked); err != nil {
 		return 0, 0, fmt.Errorf("store: pacing lock: %w", err)
 	}
 	since := Millis(now.Add(-window))
-	if _, err := tx.ExecContext(ctx, `DELETE FROM ak_rate_slots WHERE key_id = $1 AND at_ms <= $2`, keyID, since); err != nil {
-		return 0, 0, fmt.Errorf("store: pacing prune: %w", err)
+	for _, stmt := range []string{qPruneSlots, qPruneWaits} {
+		if _, err := q.ExecContext(ctx, stmt, keyID, since); err != nil {
+			return 0, 0, fmt.Errorf("store: pacing prune: %w", err)
+		}
 	}
-	// The limit-th newest send is the one that must leave the window before another may
-	// start; OFFSET reads just that one.
-	var blocking int64
-	err = tx.QueryRowContext(ctx, `SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
-		ORDER BY at_ms DESC LIMIT 1 OFFSET $3`, keyID, since, limit-1).Scan(&blocking)
-	switch {
+	// A call that comes back before its turn keeps its place in the queue.
+	var myTurn int64
+	switch err := q.QueryRowContext(ctx, qMyWait, keyID, alowareCallID).Scan(&myTurn); {
+	case err == nil && myTurn > Millis(now):
+		return 0, FromMillis(myTurn).Sub(now), tx.Commit()
 	case err == nil:
-		wait := FromMillis(blocking).Add(window).Sub(now) + time.Millisecond
-		return 0, wait, tx.Commit()
+		if _, err := q.ExecContext(ctx, qDropWait, keyID, alowareCallID); err != nil {
+			return 0, 0, fmt.Errorf("store: pacing: %w", err)
+		}
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, 0, fmt.Errorf("store: pacing: %w", err)
 	}
+	var busy int
+	if err := q.QueryRowContext(ctx, qBusy, keyID, since, Millis(now)).Scan(&busy); err != nil {
+		return 0, 0, fmt.Errorf("store: pacing: %w", err)
+	}
+	if busy >= limit {
+		// The limit-th latest of the window's sends and all the waits decides the turn.
+		var blocking int64
+		if err := q.QueryRowContext(ctx, qBlocking, keyID, since, limit-1).Scan(&blocking); err != nil {
+			return 0, 0, fmt.Errorf("store: pacing: %w", err)
+		}
+		turn := latest(now.Add(time.Millisecond), FromMillis(blocking).Add(window+time.Millisecond))
+		if _, err := q.ExecContext(ctx, qAddWait, keyID, alowareCallID, Millis(turn)); err != nil {
+			return 0, 0, fmt.Errorf("store: pacing wait: %w", err)
+		}
+		return 0, turn.Sub(now), tx.Commit()
+	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO ak_rate_slots (key_id, at_ms) VALUES ($1, $2) RETURNING id`, keyID, Millis(now)).Scan(&id); err != nil {
+	if err := q.QueryRowContext(ctx, qTakeSlot, keyID, Millis(now)).Scan(&id); err != nil {
 		return 0, 0, fmt.Errorf("store: pacing take: %w", err)
 	}
 	return id, 0, tx.Commit()
 }
 
+const (
+	qEnsureRateKey = `INSERT INTO ak_rate_keys (key_id) VALUES ($1) ON CONFLICT (key_id) DO NOTHING`
+	qLockRateKey   = `SELECT key_id FROM ak_rate_keys WHERE key_id = $1`
+	qPruneSlots    = `DELETE FROM ak_rate_slots WHERE key_id = $1 AND at_ms <= $2`
+	qPruneWaits    = `DELETE FROM ak_rate_waits WHERE key_id = $1 AND at_ms <= $2`
+	qMyWait        = `SELECT at_ms FROM ak_rate_waits WHERE key_id = $1 AND aloware_call_id = $2`
+	qDropWait      = `DELETE FROM ak_rate_waits WHERE key_id = $1 AND aloware_call_id = $2`
+	qBusy          = `SELECT (SELECT COUNT(*) FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2) +
+		(SELECT COUNT(*) FROM ak_rate_waits WHERE key_id = $1 AND at_ms <= $3)`
+	qBlocking = `SELECT at_ms FROM (SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
+		UNION ALL SELECT at_ms FROM ak_rate_waits WHERE key_id = $1) AS queue ORDER BY at_ms DESC LIMIT 1 OFFSET $3`
+	qAddWait  = `INSERT INTO ak_rate_waits (key_id, aloware_call_id, at_ms) VALUES ($1, $2, $3)`
+	qTakeSlot = `INSERT INTO ak_rate_slots (key_id, at_ms) VALUES ($1, $2) RETURNING id`
+)
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+const qMoveSlot = `UPDATE ak_rate_slots SET at_ms = $2 WHERE id = $1`
+
 // MoveSlot re-dates a slot to when its request finished: Kendo saw the request somewhere
 // between start and end, so counting from the end keeps every window at Kendo's side safe.
-func MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) error {
+func (db *DB) MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) error {
 	if id == 0 {
 		return nil
 	}
-	_, err := q.ExecContext(ctx, `UPDATE ak_rate_slots SET at_ms = $2 WHERE id = $1`, id, Millis(at))
+	_, err := db.on(q).ExecContext(ctx, qMoveSlot, id, Millis(at))
 	if err != nil {
 		return fmt.Errorf("store: pacing: %w", err)
 	}
@@ -64,7 +113,7 @@ func MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) error {
 // SlotsInWindow counts the sends of keyID in the window ending now (for the ops page).
 func (db *DB) SlotsInWindow(ctx context.Context, keyID string, window time.Duration, now time.Time) (int, error) {
 	var n int
-	err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2`,
+	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2`,
 		keyID, Millis(now.Add(-window))).Scan(&n)
 	return n, err
 }

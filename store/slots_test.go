@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -27,36 +28,74 @@ func openDBs(t *testing.T) map[string]*store.DB {
 	return dbs
 }
 
-// TakeSlot allows at most limit sends in any rolling window, tells how long to wait for
-// the next one, and keeps keys apart. A token bucket with a full burst would let the
-// sends at 59 s through; the log refuses them.
+// TakeSlot allows at most limit sends in any rolling window, tells each waiting call when
+// its turn comes, and keeps keys apart. A token bucket with a full burst would let the
+// sends at 59 s through; the log refuses them. A call that waits is queued: the ones
+// behind it wait longer, and a newcomer never overtakes a call whose turn has come.
 func TestTakeSlotRollingWindow(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 8, 5, 20, 0, 0, 0, time.UTC)
 	const window = time.Minute
+	ms := time.Millisecond
 	steps := []struct {
 		at       time.Duration
 		key      string
+		call     string
 		wantWait time.Duration // 0 = a slot is granted
 	}{
-		{0, "key_a", 0},
-		{1 * time.Second, "key_a", 0},
-		{2 * time.Second, "key_a", 0},
-		{3 * time.Second, "key_a", 57*time.Second + time.Millisecond}, // the send at 0 must leave first
-		{3 * time.Second, "key_b", 0},                                 // another key has its own window
-		{59 * time.Second, "key_a", time.Second + time.Millisecond},
-		{60*time.Second + time.Millisecond, "key_a", 0},
-		{60*time.Second + 2*time.Millisecond, "key_a", time.Second - time.Millisecond},
+		{0, "key_a", "c1", 0},
+		{1 * time.Second, "key_a", "c2", 0},
+		{2 * time.Second, "key_a", "c3", 0},
+		{3 * time.Second, "key_a", "c4", 57*time.Second + ms}, // the send at 0 must leave first
+		{3 * time.Second, "key_b", "c9", 0},                   // another key has its own window
+		{59 * time.Second, "key_a", "c5", 2*time.Second + ms}, // behind c4, whose turn comes at 60.001
+		{59 * time.Second, "key_a", "c4", time.Second + ms},   // back too early: c4 keeps its place
+		{60*time.Second + ms, "key_a", "c4", 0},               // c4's turn
+		{60*time.Second + 2*ms, "key_a", "c6", 2*time.Second - ms},
+		{61*time.Second + ms, "key_a", "c5", 0}, // c5's turn; c6 queued behind does not block it
+		{62*time.Second + ms, "key_a", "c6", 0},
 	}
 	for name, db := range openDBs(t) {
 		t.Run(name, func(t *testing.T) {
 			for i, s := range steps {
-				id, wait, err := db.TakeSlot(ctx, s.key, 3, window, t0.Add(s.at))
+				id, wait, err := db.TakeSlot(ctx, s.key, s.call, 3, window, t0.Add(s.at))
 				if err != nil {
 					t.Fatal(err)
 				}
 				if wait != s.wantWait || (wait == 0) != (id != 0) {
-					t.Fatalf("step %d (%s at %s): slot %d, wait %s; want wait %s", i, s.key, s.at, id, wait, s.wantWait)
+					t.Fatalf("step %d (%s %s at %s): slot %d, wait %s; want wait %s", i, s.key, s.call, s.at, id, wait, s.wantWait)
+				}
+			}
+		})
+	}
+}
+
+// A burst of freed slots wakes as many waiting calls at once (the fastest legal drain),
+// and the calls beyond them wait one window more — each call once, not every call per slot.
+func TestTakeSlotQueuesABacklogInTurns(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 8, 5, 20, 0, 0, 0, time.UTC)
+	const limit, window = 3, time.Second
+	for name, db := range openDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			turns := map[time.Duration]int{}
+			for c := range 9 {
+				id, wait, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, t0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wait == 0 && id == 0 {
+					t.Fatal("no slot and no wait")
+				}
+				turns[wait]++
+			}
+			want := map[time.Duration]int{0: 3, window + time.Millisecond: 3, 2*window + 2*time.Millisecond: 3}
+			if fmt.Sprint(turns) != fmt.Sprint(want) {
+				t.Fatalf("turns %v, want %v", turns, want)
+			}
+			for c := 3; c < 6; c++ { // the second three come back at their turn, all get a slot
+				if _, wait, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, t0.Add(window+time.Millisecond)); err != nil || wait != 0 {
+					t.Fatalf("c%d at its turn: wait %s, %v", c, wait, err)
 				}
 			}
 		})
@@ -69,14 +108,14 @@ func TestMoveSlot(t *testing.T) {
 	t0 := time.Date(2026, 8, 5, 20, 0, 0, 0, time.UTC)
 	for name, db := range openDBs(t) {
 		t.Run(name, func(t *testing.T) {
-			id, _, err := db.TakeSlot(ctx, "key_a", 1, time.Minute, t0)
+			id, _, err := db.TakeSlot(ctx, "key_a", "c1", 1, time.Minute, t0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := store.MoveSlot(ctx, db.SQL, id, t0.Add(10*time.Second)); err != nil {
+			if err := db.MoveSlot(ctx, db.SQL, id, t0.Add(10*time.Second)); err != nil {
 				t.Fatal(err)
 			}
-			_, wait, err := db.TakeSlot(ctx, "key_a", 1, time.Minute, t0.Add(time.Minute))
+			_, wait, err := db.TakeSlot(ctx, "key_a", "c2", 1, time.Minute, t0.Add(time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}

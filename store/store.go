@@ -33,7 +33,8 @@ const (
 type DB struct {
 	SQL      *sql.DB
 	Dialect  Dialect
-	location string // for scrubbing credentials out of driver errors
+	location string               // for scrubbing credentials out of driver errors
+	prepared map[string]*sql.Stmt // the hot statements, prepared once (SQLite; see on)
 }
 
 // Migrator runs more migrations under the same lock as ours (River's, for the engine).
@@ -48,6 +49,10 @@ func Open(ctx context.Context, loc string, more Migrator) (*DB, error) {
 		return nil, err
 	}
 	if err := db.Migrate(ctx, more); err != nil {
+		db.SQL.Close()
+		return nil, err
+	}
+	if err := db.prepare(ctx); err != nil {
 		db.SQL.Close()
 		return nil, err
 	}

@@ -91,6 +91,11 @@ post() {
   printf ' %s' "$(head -c 400 "$tmp/body" 2>/dev/null)"
 }
 header() { tr -d '\r' <"$tmp/headers" | awk -v h="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' 'tolower($1)==h {print $2}'; }
+# answer EXPR: EXPR (JavaScript, the answer's JSON as j) on the body of the last post; "?" when
+# the body is not JSON.
+answer() { node -e 'try { const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = eval(process.argv[2]); console.log(typeof v === "string" ? v : JSON.stringify(v)) } catch { console.log("?") }' "$tmp/body" "$1"; }
+# quarantined: how many events the service holds in its quarantine (GET /quarantine's total).
+quarantined() { curl -sS --max-time 5 -H "Authorization: Bearer $TOKEN" "$svc/quarantine" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).total)}catch{console.log("?")}})'; }
 
 command -v node >/dev/null || abort "node is not installed"
 command -v npm >/dev/null || abort "npm is not installed"
@@ -312,9 +317,39 @@ echo '{"test_payload":true}' >"$tmp/test-payload.json"
 r=$(post "$hook/$plain_path" "$tmp/test-payload.json")
 if [[ ${r%% *} == 2?? ]]; then pass "Aloware 'Save & Test' ping via n8n: $r"; else fail "Aloware 'Save & Test' ping via n8n: $r"; fi
 
+# Every JSON object is stored: one it cannot use is quarantined (202), one with a field it cannot
+# read is used without that field (202 with warnings). Only a body that is not a JSON object is
+# refused (4xx, nothing kept): n8n lets a JSON array through, so that is the refused input here.
 echo '{"hello":"not an Aloware event"}' >"$tmp/not-aloware.json"
 r=$(post "$hook/$plain_path" "$tmp/not-aloware.json")
-if [[ ${r%% *} == 4?? ]]; then pass "not an Aloware event: the service's 4xx reaches the caller: $r"; else fail "not an Aloware event (want the service's 4xx): $r"; fi
+qid=$(answer 'j.status === "quarantined" && j.problems?.length > 0 && j.quarantineId')
+listed=$(curl -sS --max-time 5 -H "Authorization: Bearer $TOKEN" "$svc/quarantine" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).items.some(i=>String(i.id)===process.argv[1]))}catch{console.log(false)}})' "$qid")
+if [[ ${r%% *} == 202 && $listed == true ]]; then
+  pass "not an Aloware event: stored in quarantine (202, GET /quarantine lists id $qid): $r"
+else
+  fail "not an Aloware event (want 202 quarantined, listed by GET /quarantine): listed=$listed $r"
+fi
+
+echo '{"event":"InboundPhoneCall","body":{"id":940870099,"type":1,"direction":1,"wait_time":{"ring":2},"talk_time":"742.0","created_at":"2026-10-15T09:30:00z"}}' >"$tmp/bad-field.json"
+r=$(post "$hook/$plain_path" "$tmp/bad-field.json")
+got=$(answer '[j.alowareCallId, j.status, j.warnings.length === 1 && j.warnings[0].includes("wait_time")].join(" ")')
+if [[ ${r%% *} == 202 && $got == "940870099 received true" ]]; then
+  pass "an unreadable field: stored and used, the field named in warnings: $r"
+else
+  fail "an unreadable field (want 202, call 940870099 received, one warning naming wait_time): \"$got\" $r"
+fi
+
+node -e 'const fs = require("fs"); fs.writeFileSync(process.argv[2], JSON.stringify([JSON.parse(fs.readFileSync(process.argv[1], "utf8"))]))' \
+  "${outbound[0]}" "$tmp/array.json"
+before=$(quarantined)
+r=$(post "$hook/$plain_path" "$tmp/array.json")
+ctype=$(header Content-Type)
+if [[ ${r%% *} == 4?? && $ctype == application/problem+json* && $(quarantined) == "$before" ]]; then
+  pass "a JSON array (not an object): the service's 4xx problem reaches the caller, nothing kept: $r"
+else
+  fail "a JSON array (want the service's 4xx problem+json, quarantine still $before): $ctype $r"
+fi
 
 r=$(post "$hook/$bad_path" "${outbound[0]}")
 ctype=$(header Content-Type)
@@ -341,7 +376,16 @@ outcome=$(header X-Aloware-Kendo-Outcome)
 if [[ ${r%% *} == 2?? && $outcome != refused && -n $outcome ]]; then pass "wait workflow, 'Save & Test' ping: outcome=$outcome $r"; else fail "wait workflow, 'Save & Test' ping: outcome=$outcome $r"; fi
 r=$(post "$hook/$wait_path" "$tmp/not-aloware.json")
 outcome=$(header X-Aloware-Kendo-Outcome)
-if [[ ${r%% *} == 4?? && $outcome == refused ]]; then pass "wait workflow, not an Aloware event: outcome=$outcome $r"; else fail "wait workflow, not an Aloware event (want 4xx, outcome refused): outcome=$outcome $r"; fi
+if [[ ${r%% *} == 202 && $outcome == quarantined && $(answer j.status) == quarantined ]]; then
+  pass "wait workflow, not an Aloware event: outcome=$outcome $r"
+else
+  fail "wait workflow, not an Aloware event (want 202, outcome quarantined): outcome=$outcome $r"
+fi
+r=$(post "$hook/$wait_path" "$tmp/array.json")
+outcome=$(header X-Aloware-Kendo-Outcome)
+if [[ ${r%% *} == 4?? && $outcome == refused ]]; then pass "wait workflow, a JSON array: outcome=$outcome $r"; else fail "wait workflow, a JSON array (want 4xx, outcome refused): outcome=$outcome $r"; fi
+n=$(quarantined)
+if [[ $n == 2 ]]; then pass "quarantine holds exactly the 2 unusable objects (the arrays were not kept)"; else fail "quarantine holds $n events (want the 2 unusable objects)"; fi
 
 curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
 if assert_calls >"$tmp/assert.out" 2>&1; then pass "emulator still holds exactly the 2 calls (no double delivery)"; else fail "emulator after the repeats:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"; fi

@@ -17,6 +17,7 @@ XLSX_OVERRIDE=npm:@e965/xlsx@0.20.3 # n8n-nodes-base pins xlsx to cdn.sheetjs.co
 TOKEN=e2e-inbound-token-not-secret
 OUTBOUND_ID=940868616
 INBOUND_ID=940870001
+FLAT_ID=940880001 # the call of testdata/aloware/n8n-trigger-flat-lifecycle.json
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || (cd "$(dirname "$0")/.." && pwd))
 cache=${ALOWARE_KENDO_CACHE:-$HOME/.cache/aloware-kendo}
@@ -260,18 +261,49 @@ for f in "${outbound[@]}" "${inbound[@]}"; do
   if [[ ${r%% *} == 2?? ]]; then pass "n8n $plain_path ← $name: $r"; else fail "n8n $plain_path ← $name: $r $(cat "$tmp/curl.err")"; fi
 done
 
-# assert_calls: the emulator's GET /calls holds exactly the two calls, with the right fields.
-assert_calls() {
-  node - "$tmp/calls.json" "$OUTBOUND_ID" "$INBOUND_ID" <<'EOF'
+# --- Aloware's own n8n trigger node, flattened ----------------------------------------------------
+# Its "Flatten Payload" option (on by default) outputs {"event": …, …body}: the communication's
+# fields beside "event", with the SMS text field "body": "" among them. The node is not on npm, so
+# what it outputs for a Recording-Saved is posted to the plain workflow, which forwards it as is.
+# It must map exactly as its envelope: the same call, the status its envelope's mapping implies
+# (ready → scheduled), the same warnings, and Kendo gets the very payload POST /map gives for the
+# envelope (checked with the other calls below).
+node - "$root/testdata/aloware/n8n-trigger-flat-lifecycle.json" "$FLAT_ID" "$tmp/flat.json" "$tmp/envelope.json" <<'EOF' ||
 const fs = require('fs');
-const [file, outId, inId] = process.argv.slice(2);
+const [file, id, flatOut, envelopeOut] = process.argv.slice(2);
+const flat = JSON.parse(fs.readFileSync(file, 'utf8')).find((e) => e.event === 'Recording-Saved');
+if (!flat || String(flat.id) !== id || flat.body !== '') throw new Error(`${file}: no flat Recording-Saved of call ${id} with "body": ""`);
+const { event, ...body } = flat; // the trigger's flattening undone: {event, ...body} → {event, body}
+fs.writeFileSync(flatOut, JSON.stringify(flat));
+fs.writeFileSync(envelopeOut, JSON.stringify({ event, body }));
+EOF
+  abort "prepare the flat form of the n8n trigger's Recording-Saved"
+curl -sS --max-time 10 -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  --data-binary "@$tmp/envelope.json" -o "$tmp/envelope-map.json" "$svc/map" ||
+  abort "POST /map with the envelope of the flat Recording-Saved"
+r=$(post "$hook/$plain_path" "$tmp/flat.json")
+got=$(answer '[j.alowareCallId, j.status, JSON.stringify(j.warnings)].join(" ")')
+want=$(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log([m.alowareCallId, m.ready ? "scheduled" : "received", JSON.stringify(m.warnings)].join(" "))' "$tmp/envelope-map.json")
+if [[ ${r%% *} == 202 && $got == "$want" && $got == "$FLAT_ID "* ]]; then
+  pass "n8n $plain_path ← the n8n trigger's flat Recording-Saved: maps as its envelope ($got): $r"
+else
+  fail "n8n $plain_path ← the n8n trigger's flat Recording-Saved (want 202, \"$want\" as its envelope maps): \"$got\" $r"
+fi
+
+# assert_calls: the emulator's GET /calls holds exactly the three calls: the two lifecycles, with
+# the right fields, and the flat form's, with exactly the payload /map gave for its envelope.
+assert_calls() {
+  node - "$tmp/calls.json" "$OUTBOUND_ID" "$INBOUND_ID" "$FLAT_ID" "$tmp/envelope-map.json" <<'EOF'
+const fs = require('fs');
+const { isDeepStrictEqual } = require('util');
+const [file, outId, inId, flatId, mapFile] = process.argv.slice(2);
 const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
 const list = Array.isArray(raw) ? raw : raw.calls ?? raw.items ?? raw.data ?? [];
 // An entry is the accepted payload, or a record wrapping it ({callId, payload|body, ...}).
 const calls = list.map((c) => ({ rec: c, p: c.payload ?? c.body ?? c.request ?? c }));
 const problems = [];
 const lines = [];
-if (calls.length !== 2) problems.push(`expected exactly 2 calls at the emulator, got ${calls.length}`);
+if (calls.length !== 3) problems.push(`expected exactly 3 calls at the emulator, got ${calls.length}`);
 const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 for (const [id, dir] of [[outId, 'outbound'], [inId, 'inbound']]) {
   const mine = calls.filter((c) => c.p?.metadata?.alowareCallId === id);
@@ -286,13 +318,19 @@ for (const [id, dir] of [[outId, 'outbound'], [inId, 'inbound']]) {
   if (m.alowareDirection !== dir) problems.push(`call ${id}: metadata.alowareDirection ${JSON.stringify(m.alowareDirection)} (want ${dir})`);
   lines.push(`${id}: callId=${rec.callId ?? rec.id ?? '?'} repEmail=${p.repEmail} duration=${p.duration} audioUrl=${p.audioUrl ? 'yes' : 'no'} transcript=${(p.transcript ?? '').length} chars`);
 }
+const flat = calls.filter((c) => c.p?.metadata?.alowareCallId === flatId);
+const envelopePayload = JSON.parse(fs.readFileSync(mapFile, 'utf8')).payload;
+if (flat.length !== 1) problems.push(`call ${flatId} (the flat form): ${flat.length} payloads (want 1)`);
+else if (!isDeepStrictEqual(flat[0].p, envelopePayload)) {
+  problems.push(`call ${flatId} (the flat form): Kendo got\n       ${JSON.stringify(flat[0].p)}\n     but POST /map of its envelope gives\n       ${JSON.stringify(envelopePayload)}`);
+} else lines.push(`${flatId}: callId=${flat[0].rec.callId ?? '?'} (the n8n trigger's flat form), payload identical to POST /map of its envelope`);
 for (const l of lines) console.log(l);
 for (const p of problems) console.log(p);
 process.exit(problems.length ? 1 : 0);
 EOF
 }
 
-say "waiting (up to 60 s) for both calls at the emulator"
+say "waiting (up to 60 s) for the three calls at the emulator"
 deadline=$(($(date +%s) + 60))
 while :; do
   curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
@@ -301,12 +339,12 @@ while :; do
   sleep 1
 done
 if assert_calls >"$tmp/assert.out" 2>&1; then
-  pass "emulator GET /calls: exactly the 2 calls, fields right"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"
+  pass "emulator GET /calls: exactly the 3 calls, fields right"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"
 else
   fail "emulator GET /calls:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"$'\n'"     body: $(head -c 1500 "$tmp/calls.json")"
 fi
 
-for id in $OUTBOUND_ID $INBOUND_ID; do
+for id in $OUTBOUND_ID $INBOUND_ID $FLAT_ID; do
   body=$(curl -sS --max-time 5 -H "Authorization: Bearer $TOKEN" "$svc/calls/$id" 2>&1)
   st=$(printf '%s' "$body" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const j=JSON.parse(s);console.log(j.status+" callId="+(j.callId??""))}catch{console.log("?")}})')
   if [[ $st == "delivered callId="?* ]]; then pass "service GET /calls/$id: $st"; else fail "service GET /calls/$id: $(printf '%s' "$body" | head -c 600)"; fi
@@ -388,7 +426,7 @@ n=$(quarantined)
 if [[ $n == 2 ]]; then pass "quarantine holds exactly the 2 unusable objects (the arrays were not kept)"; else fail "quarantine holds $n events (want the 2 unusable objects)"; fi
 
 curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
-if assert_calls >"$tmp/assert.out" 2>&1; then pass "emulator still holds exactly the 2 calls (no double delivery)"; else fail "emulator after the repeats:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"; fi
+if assert_calls >"$tmp/assert.out" 2>&1; then pass "emulator still holds exactly the 3 calls (no double delivery)"; else fail "emulator after the repeats:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"; fi
 
 if [ "$failed" -gt 0 ]; then
   for log in service emulator n8n; do

@@ -17,6 +17,7 @@ XLSX_OVERRIDE=npm:@e965/xlsx@0.20.3 # n8n-nodes-base pins xlsx to cdn.sheetjs.co
 TOKEN=e2e-inbound-token-not-secret
 OUTBOUND_ID=940868616
 INBOUND_ID=940870001
+FLAT_ID=940880001 # the call of testdata/aloware/n8n-trigger-flat-lifecycle.json
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || (cd "$(dirname "$0")/.." && pwd))
 cache=${ALOWARE_KENDO_CACHE:-$HOME/.cache/aloware-kendo}
@@ -91,6 +92,11 @@ post() {
   printf ' %s' "$(head -c 400 "$tmp/body" 2>/dev/null)"
 }
 header() { tr -d '\r' <"$tmp/headers" | awk -v h="$(echo "$1" | tr 'A-Z' 'a-z')" -F': ' 'tolower($1)==h {print $2}'; }
+# answer EXPR: EXPR (JavaScript, the answer's JSON as j) on the body of the last post; "?" when
+# the body is not JSON.
+answer() { node -e 'try { const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = eval(process.argv[2]); console.log(typeof v === "string" ? v : JSON.stringify(v)) } catch { console.log("?") }' "$tmp/body" "$1"; }
+# quarantined: how many events the service holds in its quarantine (GET /quarantine's total).
+quarantined() { curl -sS --max-time 5 -H "Authorization: Bearer $TOKEN" "$svc/quarantine" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).total)}catch{console.log("?")}})'; }
 
 command -v node >/dev/null || abort "node is not installed"
 command -v npm >/dev/null || abort "npm is not installed"
@@ -255,18 +261,49 @@ for f in "${outbound[@]}" "${inbound[@]}"; do
   if [[ ${r%% *} == 2?? ]]; then pass "n8n $plain_path ← $name: $r"; else fail "n8n $plain_path ← $name: $r $(cat "$tmp/curl.err")"; fi
 done
 
-# assert_calls: the emulator's GET /calls holds exactly the two calls, with the right fields.
-assert_calls() {
-  node - "$tmp/calls.json" "$OUTBOUND_ID" "$INBOUND_ID" <<'EOF'
+# --- Aloware's own n8n trigger node, flattened ----------------------------------------------------
+# Its "Flatten Payload" option (on by default) outputs {"event": …, …body}: the communication's
+# fields beside "event", with the SMS text field "body": "" among them. The node is not on npm, so
+# what it outputs for a Recording-Saved is posted to the plain workflow, which forwards it as is.
+# It must map exactly as its envelope: the same call, the status its envelope's mapping implies
+# (ready → scheduled), the same warnings, and Kendo gets the very payload POST /map gives for the
+# envelope (checked with the other calls below).
+node - "$root/testdata/aloware/n8n-trigger-flat-lifecycle.json" "$FLAT_ID" "$tmp/flat.json" "$tmp/envelope.json" <<'EOF' ||
 const fs = require('fs');
-const [file, outId, inId] = process.argv.slice(2);
+const [file, id, flatOut, envelopeOut] = process.argv.slice(2);
+const flat = JSON.parse(fs.readFileSync(file, 'utf8')).find((e) => e.event === 'Recording-Saved');
+if (!flat || String(flat.id) !== id || flat.body !== '') throw new Error(`${file}: no flat Recording-Saved of call ${id} with "body": ""`);
+const { event, ...body } = flat; // the trigger's flattening undone: {event, ...body} → {event, body}
+fs.writeFileSync(flatOut, JSON.stringify(flat));
+fs.writeFileSync(envelopeOut, JSON.stringify({ event, body }));
+EOF
+  abort "prepare the flat form of the n8n trigger's Recording-Saved"
+curl -sS --max-time 10 -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  --data-binary "@$tmp/envelope.json" -o "$tmp/envelope-map.json" "$svc/map" ||
+  abort "POST /map with the envelope of the flat Recording-Saved"
+r=$(post "$hook/$plain_path" "$tmp/flat.json")
+got=$(answer '[j.alowareCallId, j.status, JSON.stringify(j.warnings)].join(" ")')
+want=$(node -e 'const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log([m.alowareCallId, m.ready ? "scheduled" : "received", JSON.stringify(m.warnings)].join(" "))' "$tmp/envelope-map.json")
+if [[ ${r%% *} == 202 && $got == "$want" && $got == "$FLAT_ID "* ]]; then
+  pass "n8n $plain_path ← the n8n trigger's flat Recording-Saved: maps as its envelope ($got): $r"
+else
+  fail "n8n $plain_path ← the n8n trigger's flat Recording-Saved (want 202, \"$want\" as its envelope maps): \"$got\" $r"
+fi
+
+# assert_calls: the emulator's GET /calls holds exactly the three calls: the two lifecycles, with
+# the right fields, and the flat form's, with exactly the payload /map gave for its envelope.
+assert_calls() {
+  node - "$tmp/calls.json" "$OUTBOUND_ID" "$INBOUND_ID" "$FLAT_ID" "$tmp/envelope-map.json" <<'EOF'
+const fs = require('fs');
+const { isDeepStrictEqual } = require('util');
+const [file, outId, inId, flatId, mapFile] = process.argv.slice(2);
 const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
 const list = Array.isArray(raw) ? raw : raw.calls ?? raw.items ?? raw.data ?? [];
 // An entry is the accepted payload, or a record wrapping it ({callId, payload|body, ...}).
 const calls = list.map((c) => ({ rec: c, p: c.payload ?? c.body ?? c.request ?? c }));
 const problems = [];
 const lines = [];
-if (calls.length !== 2) problems.push(`expected exactly 2 calls at the emulator, got ${calls.length}`);
+if (calls.length !== 3) problems.push(`expected exactly 3 calls at the emulator, got ${calls.length}`);
 const email = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 for (const [id, dir] of [[outId, 'outbound'], [inId, 'inbound']]) {
   const mine = calls.filter((c) => c.p?.metadata?.alowareCallId === id);
@@ -281,13 +318,19 @@ for (const [id, dir] of [[outId, 'outbound'], [inId, 'inbound']]) {
   if (m.alowareDirection !== dir) problems.push(`call ${id}: metadata.alowareDirection ${JSON.stringify(m.alowareDirection)} (want ${dir})`);
   lines.push(`${id}: callId=${rec.callId ?? rec.id ?? '?'} repEmail=${p.repEmail} duration=${p.duration} audioUrl=${p.audioUrl ? 'yes' : 'no'} transcript=${(p.transcript ?? '').length} chars`);
 }
+const flat = calls.filter((c) => c.p?.metadata?.alowareCallId === flatId);
+const envelopePayload = JSON.parse(fs.readFileSync(mapFile, 'utf8')).payload;
+if (flat.length !== 1) problems.push(`call ${flatId} (the flat form): ${flat.length} payloads (want 1)`);
+else if (!isDeepStrictEqual(flat[0].p, envelopePayload)) {
+  problems.push(`call ${flatId} (the flat form): Kendo got\n       ${JSON.stringify(flat[0].p)}\n     but POST /map of its envelope gives\n       ${JSON.stringify(envelopePayload)}`);
+} else lines.push(`${flatId}: callId=${flat[0].rec.callId ?? '?'} (the n8n trigger's flat form), payload identical to POST /map of its envelope`);
 for (const l of lines) console.log(l);
 for (const p of problems) console.log(p);
 process.exit(problems.length ? 1 : 0);
 EOF
 }
 
-say "waiting (up to 60 s) for both calls at the emulator"
+say "waiting (up to 60 s) for the three calls at the emulator"
 deadline=$(($(date +%s) + 60))
 while :; do
   curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
@@ -296,12 +339,12 @@ while :; do
   sleep 1
 done
 if assert_calls >"$tmp/assert.out" 2>&1; then
-  pass "emulator GET /calls: exactly the 2 calls, fields right"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"
+  pass "emulator GET /calls: exactly the 3 calls, fields right"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"
 else
   fail "emulator GET /calls:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"$'\n'"     body: $(head -c 1500 "$tmp/calls.json")"
 fi
 
-for id in $OUTBOUND_ID $INBOUND_ID; do
+for id in $OUTBOUND_ID $INBOUND_ID $FLAT_ID; do
   body=$(curl -sS --max-time 5 -H "Authorization: Bearer $TOKEN" "$svc/calls/$id" 2>&1)
   st=$(printf '%s' "$body" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const j=JSON.parse(s);console.log(j.status+" callId="+(j.callId??""))}catch{console.log("?")}})')
   if [[ $st == "delivered callId="?* ]]; then pass "service GET /calls/$id: $st"; else fail "service GET /calls/$id: $(printf '%s' "$body" | head -c 600)"; fi
@@ -312,9 +355,39 @@ echo '{"test_payload":true}' >"$tmp/test-payload.json"
 r=$(post "$hook/$plain_path" "$tmp/test-payload.json")
 if [[ ${r%% *} == 2?? ]]; then pass "Aloware 'Save & Test' ping via n8n: $r"; else fail "Aloware 'Save & Test' ping via n8n: $r"; fi
 
+# Every JSON object is stored: one it cannot use is quarantined (202), one with a field it cannot
+# read is used without that field (202 with warnings). Only a body that is not a JSON object is
+# refused (4xx, nothing kept): n8n lets a JSON array through, so that is the refused input here.
 echo '{"hello":"not an Aloware event"}' >"$tmp/not-aloware.json"
 r=$(post "$hook/$plain_path" "$tmp/not-aloware.json")
-if [[ ${r%% *} == 4?? ]]; then pass "not an Aloware event: the service's 4xx reaches the caller: $r"; else fail "not an Aloware event (want the service's 4xx): $r"; fi
+qid=$(answer 'j.status === "quarantined" && j.problems?.length > 0 && j.quarantineId')
+listed=$(curl -sS --max-time 5 -H "Authorization: Bearer $TOKEN" "$svc/quarantine" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).items.some(i=>String(i.id)===process.argv[1]))}catch{console.log(false)}})' "$qid")
+if [[ ${r%% *} == 202 && $listed == true ]]; then
+  pass "not an Aloware event: stored in quarantine (202, GET /quarantine lists id $qid): $r"
+else
+  fail "not an Aloware event (want 202 quarantined, listed by GET /quarantine): listed=$listed $r"
+fi
+
+echo '{"event":"InboundPhoneCall","body":{"id":940870099,"type":1,"direction":1,"wait_time":{"ring":2},"talk_time":"742.0","created_at":"2026-10-15T09:30:00z"}}' >"$tmp/bad-field.json"
+r=$(post "$hook/$plain_path" "$tmp/bad-field.json")
+got=$(answer '[j.alowareCallId, j.status, j.warnings.length === 1 && j.warnings[0].includes("wait_time")].join(" ")')
+if [[ ${r%% *} == 202 && $got == "940870099 received true" ]]; then
+  pass "an unreadable field: stored and used, the field named in warnings: $r"
+else
+  fail "an unreadable field (want 202, call 940870099 received, one warning naming wait_time): \"$got\" $r"
+fi
+
+node -e 'const fs = require("fs"); fs.writeFileSync(process.argv[2], JSON.stringify([JSON.parse(fs.readFileSync(process.argv[1], "utf8"))]))' \
+  "${outbound[0]}" "$tmp/array.json"
+before=$(quarantined)
+r=$(post "$hook/$plain_path" "$tmp/array.json")
+ctype=$(header Content-Type)
+if [[ ${r%% *} == 4?? && $ctype == application/problem+json* && $(quarantined) == "$before" ]]; then
+  pass "a JSON array (not an object): the service's 4xx problem reaches the caller, nothing kept: $r"
+else
+  fail "a JSON array (want the service's 4xx problem+json, quarantine still $before): $ctype $r"
+fi
 
 r=$(post "$hook/$bad_path" "${outbound[0]}")
 ctype=$(header Content-Type)
@@ -341,10 +414,19 @@ outcome=$(header X-Aloware-Kendo-Outcome)
 if [[ ${r%% *} == 2?? && $outcome != refused && -n $outcome ]]; then pass "wait workflow, 'Save & Test' ping: outcome=$outcome $r"; else fail "wait workflow, 'Save & Test' ping: outcome=$outcome $r"; fi
 r=$(post "$hook/$wait_path" "$tmp/not-aloware.json")
 outcome=$(header X-Aloware-Kendo-Outcome)
-if [[ ${r%% *} == 4?? && $outcome == refused ]]; then pass "wait workflow, not an Aloware event: outcome=$outcome $r"; else fail "wait workflow, not an Aloware event (want 4xx, outcome refused): outcome=$outcome $r"; fi
+if [[ ${r%% *} == 202 && $outcome == quarantined && $(answer j.status) == quarantined ]]; then
+  pass "wait workflow, not an Aloware event: outcome=$outcome $r"
+else
+  fail "wait workflow, not an Aloware event (want 202, outcome quarantined): outcome=$outcome $r"
+fi
+r=$(post "$hook/$wait_path" "$tmp/array.json")
+outcome=$(header X-Aloware-Kendo-Outcome)
+if [[ ${r%% *} == 4?? && $outcome == refused ]]; then pass "wait workflow, a JSON array: outcome=$outcome $r"; else fail "wait workflow, a JSON array (want 4xx, outcome refused): outcome=$outcome $r"; fi
+n=$(quarantined)
+if [[ $n == 2 ]]; then pass "quarantine holds exactly the 2 unusable objects (the arrays were not kept)"; else fail "quarantine holds $n events (want the 2 unusable objects)"; fi
 
 curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
-if assert_calls >"$tmp/assert.out" 2>&1; then pass "emulator still holds exactly the 2 calls (no double delivery)"; else fail "emulator after the repeats:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"; fi
+if assert_calls >"$tmp/assert.out" 2>&1; then pass "emulator still holds exactly the 3 calls (no double delivery)"; else fail "emulator after the repeats:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"; fi
 
 if [ "$failed" -gt 0 ]; then
   for log in service emulator n8n; do

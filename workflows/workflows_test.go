@@ -269,3 +269,48 @@ func TestMakeBlueprint(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitWorkflowOutcomes pins the wait workflow's answers, which README's table documents:
+// one Respond node per outcome, each but "unreachable" answering with the service's own
+// status, so a stored event (quarantined included: the service answers it 202) is a 2xx
+// for Aloware and only what the service refused is not.
+func TestWaitWorkflowOutcomes(t *testing.T) {
+	var wf n8nWorkflow
+	readJSON(t, "n8n/aloware-to-kendo-wait.json", &wf)
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, n := range wf.Nodes {
+		if n.Type != "n8n-nodes-base.respondToWebhook" {
+			continue
+		}
+		entries, _ := get(n.Parameters, "options", "responseHeaders", "entries").([]any)
+		for _, e := range entries {
+			if em, _ := e.(map[string]any); em["name"] == "X-Aloware-Kendo-Outcome" {
+				outcome, _ := em["value"].(string)
+				if other, dup := got[outcome]; dup {
+					t.Errorf("outcome %q answered by %s and %s", outcome, other, n.Name)
+				}
+				got[outcome] = n.Name
+				code := get(n.Parameters, "options", "responseCode")
+				if outcome != "unreachable" && code != "={{ $json.statusCode }}" {
+					t.Errorf("%s (%s): responseCode %v, want the service's own status", n.Name, outcome, code)
+				}
+			}
+		}
+	}
+	for _, outcome := range []string{"delivered", "stored", "quarantined", "refused", "unreachable"} {
+		if _, ok := got[outcome]; !ok {
+			t.Errorf("no Respond node answers with X-Aloware-Kendo-Outcome %q", outcome)
+		}
+		if !strings.Contains(string(readme), "/ `"+outcome+"` |") {
+			t.Errorf("README.md's table of the wait workflow's outcomes does not list %q", outcome)
+		}
+		delete(got, outcome)
+	}
+	for outcome, node := range got {
+		t.Errorf("%s answers with an undocumented outcome %q", node, outcome)
+	}
+}

@@ -26,7 +26,7 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 	var result WebhookResult
 	var delay float64
 	var alowareCallID string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		result, delay, alowareCallID = WebhookIgnored, -1, ""
 		if ev.Event == "call.uploaded" && ev.Data.KendoCallID != "" {
 			result = WebhookUnmatched

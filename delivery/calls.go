@@ -82,7 +82,7 @@ func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallReco
 
 func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) error {
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		call, err := s.db.LockCall(ctx, tx, alowareCallID)
 		if err != nil {
 			return err

@@ -12,19 +12,26 @@ import (
 
 // committer runs an intake transaction: fn's writes are durable once do returns nil.
 type committer interface {
-	do(ctx context.Context, fn func(tx *sql.Tx) error) error
+	do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
 }
+
+// beforeCommit runs last in every transaction, with what its fns collected: the delivery
+// jobs they scheduled (see jobs.go).
+type beforeCommit func(ctx context.Context, tx *sql.Tx, pending []*pendingJobs) error
 
 // retryingTx runs fn in a transaction of its own and retries the whole transaction when
 // it failed on the connection (terminated, broken) or lost a serialization race: a
 // PostgreSQL restart, a failover or a pooler's idle kill is not a lost event (design
 // note 10). fn must be safe to run again; everything it does is inside tx.
-type retryingTx struct{ db *store.DB }
+type retryingTx struct {
+	db           *store.DB
+	beforeCommit beforeCommit
+}
 
 // txRetries are the pauses between five tries, about a second in all.
 var txRetries = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
 
-func (r retryingTx) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (r retryingTx) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	for try := 0; ; try++ {
 		err := r.once(ctx, fn)
 		if err == nil || !store.Retryable(err) || try == len(txRetries) {
@@ -38,13 +45,17 @@ func (r retryingTx) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 }
 
-func (r retryingTx) once(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (r retryingTx) once(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := r.db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delivery: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(tx); err != nil {
+	ctx, pending := withPending(ctx)
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	if err := r.beforeCommit(ctx, tx, []*pendingJobs{pending}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -59,14 +70,15 @@ func (r retryingTx) once(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // which is most of an event's cost. Each event runs in a savepoint of its own, so one
 // that fails is rolled back alone.
 type groupCommitter struct {
-	db   *store.DB
-	reqs chan *commitReq
-	done chan struct{}
+	db           *store.DB
+	beforeCommit beforeCommit
+	reqs         chan *commitReq
+	done         chan struct{}
 }
 
 type commitReq struct {
 	ctx context.Context
-	fn  func(tx *sql.Tx) error
+	fn  func(ctx context.Context, tx *sql.Tx) error
 	err chan error
 }
 
@@ -74,13 +86,13 @@ type commitReq struct {
 // longest wait for the commit short.
 const maxGroup = 64
 
-func newGroupCommitter(db *store.DB) *groupCommitter {
-	g := &groupCommitter{db: db, reqs: make(chan *commitReq), done: make(chan struct{})}
+func newGroupCommitter(db *store.DB, before beforeCommit) *groupCommitter {
+	g := &groupCommitter{db: db, beforeCommit: before, reqs: make(chan *commitReq), done: make(chan struct{})}
 	go g.loop()
 	return g
 }
 
-func (g *groupCommitter) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (g *groupCommitter) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	req := &commitReq{ctx: ctx, fn: fn, err: make(chan error, 1)}
 	select {
 	case g.reqs <- req:
@@ -131,14 +143,19 @@ func (g *groupCommitter) run(group []*commitReq) {
 		return
 	}
 	var ok []*commitReq
+	var pending []*pendingJobs
 	for _, r := range group {
-		if err := g.step(tx, r); err != nil {
+		ctx, p := withPending(r.ctx)
+		if err := g.step(ctx, tx, r); err != nil {
 			answer(r, err)
 			continue
 		}
-		ok = append(ok, r)
+		ok, pending = append(ok, r), append(pending, p)
 	}
-	err = tx.Commit()
+	err = g.beforeCommit(context.WithoutCancel(group[0].ctx), tx, pending)
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		err = fmt.Errorf("delivery: commit: %w", err)
 		_ = tx.Rollback()
@@ -149,8 +166,7 @@ func (g *groupCommitter) run(group []*commitReq) {
 }
 
 // step runs one request in a savepoint, rolling back only its own writes on error.
-func (g *groupCommitter) step(tx *sql.Tx, r *commitReq) (err error) {
-	ctx := r.ctx
+func (g *groupCommitter) step(ctx context.Context, tx *sql.Tx, r *commitReq) (err error) {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT ak_event`); err != nil {
 		return err
 	}
@@ -163,5 +179,5 @@ func (g *groupCommitter) step(tx *sql.Tx, r *commitReq) (err error) {
 		}
 		_, _ = tx.ExecContext(ctx, `RELEASE ak_event`)
 	}()
-	return r.fn(tx)
+	return r.fn(ctx, tx)
 }

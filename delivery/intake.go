@@ -53,7 +53,7 @@ func (s *Service) Accept(ctx context.Context, raw []byte) (Receipt, error) {
 	now := s.now()
 	var rc Receipt
 	var outcomes []string
-	err := s.intake(ctx, func(tx *sql.Tx) error {
+	err := s.intake(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if ie != nil {
 			rc, err = s.quarantine(ctx, tx, raw, ie, now)
@@ -88,7 +88,7 @@ func (s *Service) Accept(ctx context.Context, raw []byte) (Receipt, error) {
 
 // intake commits fn with the intake committer; a database that lost our schema (re-created
 // empty) is migrated again and fn tried once more, so it cannot answer 503 forever.
-func (s *Service) intake(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Service) intake(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	err := s.commit.do(ctx, fn)
 	if store.SchemaLost(err) && s.remigrate(ctx) == nil {
 		err = s.commit.do(ctx, fn)
@@ -128,7 +128,8 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 		rc.Status, rc.Reason = lifecycle.Ignored, ignoreReason(ev)
 		return rc, nil, s.db.InsertEvent(ctx, tx, stored)
 	}
-	if err := s.db.EnsureCall(ctx, tx, ev.AlowareCallID, string(ev.Kind), now); err != nil {
+	created, err := s.db.EnsureCall(ctx, tx, ev.AlowareCallID, string(ev.Kind), now)
+	if err != nil {
 		return rc, nil, err
 	}
 	call, err := s.db.LockCall(ctx, tx, ev.AlowareCallID)
@@ -144,9 +145,11 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 		// the record (retention purges it) but not folded in.
 		stored.Raw = s.keepRaw(&call, raw, &rc)
 	default:
-		merged, err := s.merged(ctx, tx, call)
-		if err != nil {
-			return rc, nil, err
+		var merged mapping.Call // a new call has nothing to fold into yet
+		if !created {
+			if merged, err = s.merged(ctx, tx, call); err != nil {
+				return rc, nil, err
+			}
 		}
 		stored.Raw = s.keepRaw(&call, raw, &rc)
 		merged.Fold(ev)

@@ -90,7 +90,7 @@ func BenchmarkBigEvents(b *testing.B) {
 // without HTTP (scripts/bench-intake.sh measures it through HTTP against bare SQLite):
 // each op is one event; each client posts the six events of a call in order.
 func BenchmarkIntakeLifecycles(b *testing.B) {
-	events := recorded(b, "outbound-940868616")
+	events := recorded(b, "inbound-940870001")
 	svc := startEngine(b, "sqlite:"+b.TempDir()+"/ak.db", "http://127.0.0.1:1/unused",
 		engineOpts{settle: time.Hour, rate: kendo.Rate{Limit: 1, Period: time.Hour}})
 	ctx := context.Background()
@@ -104,7 +104,7 @@ func BenchmarkIntakeLifecycles(b *testing.B) {
 			if i == len(events) {
 				id, i = fmt.Sprint(820000000+calls.Add(1)), 0
 			}
-			if _, err := svc.Accept(ctx, withID(events[i], "940868616", id)); err != nil {
+			if _, err := svc.Accept(ctx, withID(events[i], "940870001", id)); err != nil {
 				b.Fatal(err)
 			}
 			i++

@@ -137,7 +137,7 @@ func (s *Service) Skip(ctx context.Context, alowareCallID, by string) (CallRecor
 // acknowledged and dropped, never sent. ErrNotFound for an id never seen.
 func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, error) {
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		call, err := s.db.LockCall(ctx, tx, alowareCallID)
 		if err != nil {
 			return err

@@ -84,7 +84,7 @@ func (s *Service) resumeUnpausedKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, p := range pauses {
 			if !configured[p.KeyID] {
 				if _, err := s.db.ResumeKey(ctx, tx, p.KeyID); err != nil {

@@ -71,7 +71,7 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 		}
 		now := s.now()
 		var rc Receipt
-		err = s.intake(ctx, func(tx *sql.Tx) error {
+		err = s.intake(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			var err error
 			if rc, _, err = s.accept(ctx, tx, ev, q.Raw, q.ReceivedAt, now); err != nil {
 				return err

@@ -78,14 +78,14 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
 			return err
 		}
-		s.commit = newGroupCommitter(db)
+		s.commit = newGroupCommitter(db, s.insertJobs)
 	default:
 		s.driver = riverdatabasesql.New(db.SQL)
 		s.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error {
 			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
 			return err
 		}
-		s.commit = retryingTx{db: db}
+		s.commit = retryingTx{db: db, beforeCommit: s.insertJobs}
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliverWorker{s: s})
@@ -238,27 +238,9 @@ func (s *Service) callLog(alowareCallID string) *slog.Logger {
 	return s.log.With("alowareCallId", alowareCallID)
 }
 
-// inTx runs fn in a transaction of its own (with the retries of s.commit on PostgreSQL).
-func (s *Service) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return retryingTx{db: s.db}.do(ctx, fn)
-}
-
-// insertJob inserts the call's delivery job of its current generation and remembers its
-// id on the row (to wake or cancel it later). A call due later than riverLag is inserted
-// to run riverLag before it is due (River does not run it meanwhile: a waiting call costs
-// no job run, and its scheduler's lag is absorbed); a call due sooner runs now and
-// snoozes the rest.
-func (s *Service) insertJob(ctx context.Context, tx *sql.Tx, call *store.Call) error {
-	opts := DeliverArgs{}.InsertOpts()
-	if call.DeliverAfter != nil && call.DeliverAfter.Sub(s.now()) > riverLag {
-		opts.ScheduledAt = call.DeliverAfter.Add(-riverLag)
-	}
-	res, err := s.river.InsertTx(ctx, tx, DeliverArgs{AlowareCallID: call.AlowareCallID, Generation: call.Generation}, &opts)
-	if err != nil {
-		return fmt.Errorf("delivery: schedule: %w", err)
-	}
-	call.JobID = res.Job.ID
-	return nil
+// inTx runs fn in a transaction of its own, retried on PostgreSQL's connection failures.
+func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return retryingTx{db: s.db, beforeCommit: s.insertJobs}.do(ctx, fn)
 }
 
 // carryOut does the job-related effects of a transition inside tx. (Metrics wait for
@@ -266,7 +248,10 @@ func (s *Service) insertJob(ctx context.Context, tx *sql.Tx, call *store.Call) e
 func (s *Service) carryOut(ctx context.Context, tx *sql.Tx, call *store.Call, eff lifecycle.Effects) error {
 	switch {
 	case eff.ScheduleJob:
-		return s.insertJob(ctx, tx, call)
+		// The job of the new generation is inserted just before the commit, in one batch
+		// with the other jobs of the commit (see jobs.go).
+		call.JobID = 0
+		return schedule(ctx, call.AlowareCallID, call.Generation, call.DeliverAfter)
 	case eff.WakeJob && call.JobID != 0:
 		if _, err := s.river.JobRetryTx(ctx, tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
 			return fmt.Errorf("delivery: wake job: %w", err)

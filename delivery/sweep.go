@@ -33,7 +33,7 @@ func (s *Service) skipStale(ctx context.Context) {
 // transition applies one input to one call in a transaction of its own.
 func (s *Service) transition(ctx context.Context, alowareCallID string, in lifecycle.Input) error {
 	now := s.now()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		call, err := s.db.LockCall(ctx, tx, alowareCallID)
 		if err != nil {
 			return err
@@ -66,7 +66,7 @@ func (s *Service) purgeExpired(ctx context.Context) {
 	}
 	purged := 0
 	for _, id := range ids {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			call, err := s.db.LockCall(ctx, tx, id)
 			if err != nil {
 				return err

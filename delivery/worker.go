@@ -47,7 +47,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	case plan.done:
 		return nil
 	case plan.wait > 0:
-		return snooze(plan.wait)
+		return river.JobSnooze(plan.wait)
 	}
 	slot, err := s.takeSlot(ctx, plan.team, job.Args.AlowareCallID)
 	if err != nil {
@@ -59,7 +59,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		if err := s.deferCall(ctx, job, lifecycle.Deferred{Until: until, Reason: reason}); err != nil {
 			return err
 		}
-		return snooze(slot.wait)
+		return snoozeForTurn(slot.wait)
 	}
 	attempt, err := s.startSend(ctx, job)
 	if errors.Is(err, errNotSent) {
@@ -97,7 +97,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 	var plan sendPlan
 	var rerun bool
 	var how string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		plan, rerun, how = sendPlan{}, false, ""
 		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
 		if errors.Is(err, store.ErrNoCall) {
@@ -204,7 +204,7 @@ func (s *Service) complete(ctx context.Context, tx *sql.Tx, job *river.Job[Deliv
 // deferCall records that the call waits (for a pacing slot) until in.Until.
 func (s *Service) deferCall(ctx context.Context, job *river.Job[DeliverArgs], in lifecycle.Deferred) error {
 	now := s.now()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
 		if err != nil {
 			return err
@@ -229,7 +229,7 @@ type attemptRef struct {
 func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
 		if err != nil {
 			return err
@@ -262,7 +262,7 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 			if eff.CompleteJob {
 				return nil
 			}
-			return snooze(eff.Snooze)
+			return river.JobSnooze(eff.Snooze)
 		}
 		if errors.Is(err, lifecycle.ErrNotApplicable) {
 			return err // the call is in a state no answer applies to: leave it to River's error handling
@@ -288,7 +288,7 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 // new state, the attempt, a key's pause or resumption, and the job's completion.
 func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef,
 	res kendo.Result, retryIn time.Duration, finished time.Time) (eff lifecycle.Effects, pauseStarted bool, err error) {
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		eff, pauseStarted = lifecycle.Effects{}, false
 		if err := s.db.MoveSlot(ctx, tx, slotID, finished); err != nil {
 			return err
@@ -369,11 +369,14 @@ func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result
 // more than this ahead leaves the job "scheduled", and River's scheduler makes scheduled
 // jobs available only every 5 s; a shorter wait stays "available" and is fetched on time
 // (within the fetch poll). See river's job executor and maintenance.JobSchedulerIntervalDefault.
+// A settle or a retry may end that much late; a turn for a pacing slot may not (the slot
+// would go unused), see snoozeForTurn.
 const riverLag = 5 * time.Second
 
-// snooze waits d the way that runs the job on time: a long wait ends up to riverLag
-// early, and the run then finds the rest of it short (the call row keeps the exact time).
-func snooze(d time.Duration) error {
+// snoozeForTurn waits for a pacing turn d away so that the job runs on time: a long wait
+// ends up to riverLag early, and the run then finds the rest of its wait short (the call
+// keeps its place in the queue, see store.TakeSlot).
+func snoozeForTurn(d time.Duration) error {
 	if d > riverLag {
 		d -= riverLag
 	}

@@ -49,12 +49,14 @@ const callColumns = `aloware_call_id, kind, status, reason, team, kendo_call_id,
 const qEnsureCall = `INSERT INTO ak_calls (aloware_call_id, kind, status, first_seen_ms, updated_ms)
 	VALUES ($1, $2, $3, $4, $4) ON CONFLICT (aloware_call_id) DO NOTHING`
 
-func (db *DB) EnsureCall(ctx context.Context, q Querier, alowareCallID, kind string, now time.Time) error {
-	_, err := db.on(q).ExecContext(ctx, qEnsureCall, alowareCallID, kind, string(lifecycle.Received), Millis(now))
+// It reports whether the row is new (a new call has no events to fold yet).
+func (db *DB) EnsureCall(ctx context.Context, q Querier, alowareCallID, kind string, now time.Time) (created bool, err error) {
+	res, err := db.on(q).ExecContext(ctx, qEnsureCall, alowareCallID, kind, string(lifecycle.Received), Millis(now))
 	if err != nil {
-		return fmt.Errorf("store: ensure call: %w", err)
+		return false, fmt.Errorf("store: ensure call: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // LockCall reads a call's row inside tx, locking it against other writers until commit.
@@ -296,3 +298,14 @@ func (db *DB) PurgeIDlessEvents(ctx context.Context, before time.Time) error {
 func (db *DB) ids(ctx context.Context, query string, args ...any) ([]string, error) {
 	return callIDs(ctx, db.SQL, query, args...)
 }
+
+// SetJob records the delivery job of a call's generation (unless the call moved on).
+func (db *DB) SetJob(ctx context.Context, tx *sql.Tx, alowareCallID string, generation, jobID int64) error {
+	_, err := db.on(tx).ExecContext(ctx, qSetJob, alowareCallID, generation, jobID)
+	if err != nil {
+		return fmt.Errorf("store: set job: %w", err)
+	}
+	return nil
+}
+
+const qSetJob = `UPDATE ak_calls SET job_id = $3 WHERE aloware_call_id = $1 AND generation = $2 AND job_id = 0`

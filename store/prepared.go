@@ -15,7 +15,7 @@ import (
 // hot lists the statements worth preparing: the intake's and the delivery job's.
 var hot = []string{
 	qEnsureCall, qGetCall, qSaveCall, qInsertEvent, qStartAttempt, qFinishAttempt, qMoveSlot, qGetPause, qProbeWrite,
-	qEnsureRateKey, qLockRateKey, qPruneSlots, qPruneWaits, qMyWait, qDropWait, qBusy, qBlocking, qAddWait, qTakeSlot,
+	qSetJob, qEnsureRateKey, qLockRateKey, qPruneSlots, qPruneWaits, qMyWait, qDropWait, qBusy, qBlocking, qAddWait, qTakeSlot,
 }
 
 // prepare prepares the hot statements (SQLite only); it runs before anything else uses

@@ -103,7 +103,7 @@ func TestAnalysisWebhook(t *testing.T) {
 			}
 
 			for result, want := range map[string]float64{"matched": 1, "unmatched": 2, "duplicate": 1, "test": 1, "ignored": 1} {
-				if got := counter(t, reg, "aloware_kendo_kendo_webhooks_total", map[string]string{"result": result}); got != want {
+				if got := sample(t, reg, "aloware_kendo_kendo_webhooks_total", map[string]string{"result": result}); got != want {
 					t.Errorf("aloware_kendo_kendo_webhooks_total{result=%q} = %v, want %v", result, got, want)
 				}
 			}

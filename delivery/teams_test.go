@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -173,8 +174,8 @@ func mostInWindow(times []time.Time, period time.Duration) int {
 	return most
 }
 
-// counter reads one series of a counter vector from reg (0 when absent).
-func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+// sample reads one series of a counter or gauge from reg (-1 when absent).
+func sample(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -191,10 +192,13 @@ func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[str
 					continue series
 				}
 			}
-			return m.GetCounter().GetValue()
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
 		}
 	}
-	return 0
+	return -1
 }
 
 // Two teams on two keys at different rates, one Kendo: a backlog of each, ready at
@@ -243,7 +247,7 @@ func TestTeamsDrainInParallel(t *testing.T) {
 				if most := mostInWindow(byTeam[team.Name], team.Rate.Period); most > team.Rate.Limit {
 					t.Errorf("team %s: %d arrivals in one rolling %s, its rate is %s", team.Name, most, team.Rate.Period, team.Rate)
 				}
-				if got := counter(t, reg, "aloware_kendo_deliveries_total", map[string]string{"outcome": "delivered", "team": team.Name}); got != float64(backlog[team.Name]) {
+				if got := sample(t, reg, "aloware_kendo_deliveries_total", map[string]string{"outcome": "delivered", "team": team.Name}); got != float64(backlog[team.Name]) {
 					t.Errorf(`aloware_kendo_deliveries_total{outcome="delivered",team=%q} = %v, want %d`, team.Name, got, backlog[team.Name])
 				}
 			}
@@ -402,6 +406,51 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 				t.Logf("%s, %s:", name, run.name)
 				wall := logDrain(t, arrivalsByTeam(t, got, calls, router), router)
 				t.Logf("  %d calls in %.2f s of drain: %.2f calls/s in all", len(calls), wall.Seconds(), float64(len(calls))/wall.Seconds())
+			}
+		})
+	}
+}
+
+// A key Kendo refuses pauses only its own team: the other team's calls are delivered
+// meanwhile, and the paused gauge names the refused team alone.
+func TestTeamsRefusedKeyPausesOnlyItsTeam(t *testing.T) {
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			router := loadTeams(t, "two-teams.yaml")
+			sales, _ := router.Lookup("sales")
+			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
+			k.SetFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool {
+				if r.Header.Get("X-API-Key") != sales.APIKey {
+					return false
+				}
+				w.WriteHeader(http.StatusUnauthorized)
+				w.Write([]byte(`{"error":"invalid API key"}`))
+				return true
+			})
+			reg := prometheus.NewRegistry()
+			svc := openTeamsEngine(t, db(t), k.URL(), router, reg)
+			calls := pushBacklog(t, svc, "outbound-940868616", "940868616", 955000000, 3, "sales")
+			calls = append(calls, pushBacklog(t, svc, "inbound-940870001", "940870001", 956000000, 3, "support")...)
+			if err := svc.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range calls {
+				if c.team == "support" {
+					waitStatus(t, svc, c.id, delivery.StatusDelivered, 15*time.Second)
+					continue
+				}
+				waitFor(t, 15*time.Second, "call "+c.id+" paused", func() bool {
+					rec, err := svc.Call(context.Background(), c.id)
+					return err == nil && rec.Status == delivery.StatusScheduled && strings.Contains(rec.Reason, "HTTP 401")
+				})
+			}
+			for team, want := range map[string]float64{"sales": 1, "support": 0} {
+				if got := sample(t, reg, "aloware_kendo_key_paused", map[string]string{"team": team}); got != want {
+					t.Errorf(`aloware_kendo_key_paused{team=%q} = %v, want %v`, team, got, want)
+				}
+			}
+			if n := len(k.Emu.Calls()); n != 3 {
+				t.Fatalf("Kendo accepted %d calls, want support's 3", n)
 			}
 		})
 	}

@@ -74,15 +74,17 @@ func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, e
 // Redeliver queues a failed, skipped or unrouted call again (routing it again under the
 // current teams file): a new generation, so River accepts a new job for it.
 func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallRecord, error) {
-	if err := s.redeliver(ctx, alowareCallID, "an operator (POST /calls/{id}/redeliver)"); err != nil {
+	if _, err := s.redeliver(ctx, alowareCallID, "an operator (POST /calls/{id}/redeliver)"); err != nil {
 		return CallRecord{}, err
 	}
 	return s.Call(ctx, alowareCallID)
 }
 
-func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) error {
+// redeliver routes the call again and queues it; queued is false when it stays
+// unrouted (no team of the current file takes it).
+func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) (queued bool, err error) {
 	now := s.now()
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		call, err := s.db.LockCall(ctx, tx, alowareCallID)
 		if err != nil {
 			return err
@@ -95,15 +97,18 @@ func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) error
 			}
 			in.Team, in.Routed, in.Unrouted = s.route(merged)
 		}
+		queued = in.Routed
 		return s.apply(ctx, tx, &call, in, now, nil)
 	})
 	switch {
 	case errors.Is(err, store.ErrNoCall):
-		return ErrNotFound
-	case err == nil:
+		return false, ErrNotFound
+	case err == nil && queued:
 		s.callLog(alowareCallID).Info("redelivery requested", "by", by)
+	case err == nil:
+		s.callLog(alowareCallID).Warn("redelivery requested, but no team takes the call: it stays unrouted", "by", by)
 	}
-	return err
+	return queued, err
 }
 
 // waitPoll is how often a waiting caller re-reads its call. Polling the row (rather than

@@ -105,10 +105,11 @@ func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, by string) (B
 	}
 	res := BulkResult{Matched: len(ids)}
 	for _, id := range ids {
-		err := s.redeliver(ctx, id, by)
+		queued, err := s.redeliver(ctx, id, by)
 		switch {
-		case err == nil:
+		case err == nil && queued:
 			res.Queued++
+		case err == nil: // still unrouted
 		case errors.Is(err, ErrNotRedeliverable), errors.Is(err, ErrPurged), errors.Is(err, ErrNotFound):
 		default:
 			return res, err

@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
@@ -24,11 +25,18 @@ type slotGrant struct {
 }
 
 // takeSlot claims a pacing slot of the team's key, sleeping through short waits and
-// reporting long ones. A shutdown ends the sleep: the job snoozes and is sent after the
-// restart, as nothing has reached Kendo yet.
+// reporting long ones. Only a key's share of the workers sleeps (keySleepers); the
+// others report their wait (and snooze, freeing the worker). A shutdown ends the sleep:
+// the job snoozes and is sent after the restart, as nothing has reached Kendo yet.
 func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID string) (slotGrant, error) {
 	start := s.now()
 	window := team.Rate.Period + pacingMargin(team.Rate)
+	sleeping := false
+	defer func() {
+		if sleeping {
+			s.sleepers.release(team.KeyID())
+		}
+	}()
 	for {
 		now := s.now()
 		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), alowareCallID, team.Rate.Limit, window, now)
@@ -41,6 +49,11 @@ func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID s
 		if wait > shortWait || now.Sub(start)+wait > maxSleep {
 			return slotGrant{wait: wait}, nil
 		}
+		if !sleeping {
+			if sleeping = s.sleepers.claim(team.KeyID()); !sleeping {
+				return slotGrant{wait: wait}, nil
+			}
+		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -51,6 +64,47 @@ func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID s
 			return slotGrant{wait: max(wait, time.Second)}, nil
 		case <-timer.C:
 		}
+	}
+}
+
+// keySleepers bounds the workers asleep waiting for a pacing slot. The workers are
+// shared by every team: were they all asleep for one key's slots, a backlog of one team
+// would hold back the calls of every other (issue 10: one team's backlog never slows
+// another's). So a key gets at most its share of the workers for sleeping, and one
+// worker never sleeps at all; past that a job snoozes, which frees its worker.
+type keySleepers struct {
+	perKey, total int
+
+	mu    sync.Mutex
+	byKey map[string]int
+	n     int
+}
+
+// newKeySleepers shares workers among the keys of keys teams (a single team keeps all
+// but one worker for sleeping, as a snooze costs a trip through River's queue).
+func newKeySleepers(workers, keys int) *keySleepers {
+	total := max(workers-1, 1)
+	return &keySleepers{perKey: max(total/max(keys, 1), 1), total: total, byKey: map[string]int{}}
+}
+
+// claim reports whether the caller may sleep for keyID's slot; release ends it.
+func (k *keySleepers) claim(keyID string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.n >= k.total || k.byKey[keyID] >= k.perKey {
+		return false
+	}
+	k.n++
+	k.byKey[keyID]++
+	return true
+}
+
+func (k *keySleepers) release(keyID string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.n--
+	if k.byKey[keyID]--; k.byKey[keyID] <= 0 {
+		delete(k.byKey, keyID)
 	}
 }
 

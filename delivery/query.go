@@ -69,7 +69,8 @@ type Analysis struct {
 }
 
 // BulkResult answers a bulk redelivery: how many calls the filter matched and how many
-// of them were queued (the others were not redeliverable, e.g. already queued).
+// of them were queued (the others were not redeliverable, e.g. already queued, or
+// stayed unrouted: no team of the current file takes them).
 type BulkResult struct {
 	Matched int
 	Queued  int

@@ -39,6 +39,8 @@ type Service struct {
 	commit  committer
 	ready   readiness
 
+	sleepers *keySleepers // which workers may wait in-process for a key's next pacing slot
+
 	// completeTx marks a job completed inside our own transaction; River needs the
 	// driver's concrete type for it, which differs between SQLite and PostgreSQL.
 	completeTx func(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error
@@ -65,6 +67,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		log:      opts.Logger,
 		stopping: make(chan struct{}),
 		giveUp:   make(chan struct{}),
+		sleepers: newKeySleepers(deliveryWorkers, len(opts.Teams.Teams())),
 	}
 	db, err := OpenStore(ctx, opts.DB)
 	if err != nil {

@@ -114,6 +114,13 @@ func (s *server) kendoWebhook(ctx context.Context, in *kendoWebhookInput) (*kend
 		log.Warn("kendo webhook: unreadable fields dropped", "fields", ev.Dropped)
 	}
 	if ev.Test {
+		// The engine counts it (result="test") and changes nothing; whatever it says, a
+		// verified test delivery is answered as one.
+		if hook.Recorder != nil {
+			if _, err := hook.Recorder.RecordAnalysis(ctx, ev, raw); err != nil {
+				log.Warn("kendo webhook: test delivery not counted", "error", err)
+			}
+		}
 		log.Info("kendo webhook: test delivery verified")
 		return &kendoWebhookOutput{Body: KendoWebhookAnswer{Result: delivery.WebhookTest}}, nil
 	}

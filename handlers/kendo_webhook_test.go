@@ -82,10 +82,11 @@ func TestKendoWebhook(t *testing.T) {
 			[]string{"X-Kendo-Signature", signed(secretGlobal, uploaded), "X-Kendo-Delivery-Id", "dlv_1"}, 200, "duplicate", "", true},
 		{"another event", secrets, &fakeRecorder{result: delivery.WebhookIgnored}, training,
 			[]string{"X-Kendo-Signature", signed(secretGlobal, training), "X-Kendo-Event", "ai.training.completed"}, 200, "ignored", "", true},
+		// The engine sees a test delivery only to count it; the answer is "test" whatever it says.
 		{"test delivery changes nothing", secrets, &fakeRecorder{result: delivery.WebhookMatched}, testDelivery,
-			[]string{"X-Kendo-Signature", signed(secretGlobal, testDelivery), "X-Kendo-Event", "test"}, 200, "test", "", false},
+			[]string{"X-Kendo-Signature", signed(secretGlobal, testDelivery), "X-Kendo-Event", "test"}, 200, "test", "", true},
 		{"_isTest alone is a test", secrets, &fakeRecorder{result: delivery.WebhookMatched}, testDelivery,
-			[]string{"X-Kendo-Signature", signed(secretGlobal, testDelivery), "X-Kendo-Event", "call.uploaded"}, 200, "test", "", false},
+			[]string{"X-Kendo-Signature", signed(secretGlobal, testDelivery), "X-Kendo-Event", "call.uploaded"}, 200, "test", "", true},
 		{"test delivery without an engine", secrets, nil, testDelivery,
 			[]string{"X-Kendo-Signature", signed(secretGlobal, testDelivery), "X-Kendo-Event", "test"}, 200, "test", "", false},
 

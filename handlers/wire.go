@@ -224,7 +224,7 @@ func callPageOf(p delivery.CallPage) CallPage {
 // BulkResult answers POST /calls/redeliver.
 type BulkResult struct {
 	Matched int `json:"matched" doc:"calls the criteria matched"`
-	Queued  int `json:"queued" doc:"of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …)"`
+	Queued  int `json:"queued" doc:"of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …) or stayed unrouted (no team of the current teams file takes them)"`
 }
 
 // QuarantinedEvent is one stored event that could not be used.

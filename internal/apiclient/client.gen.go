@@ -279,7 +279,7 @@ type BulkResult struct {
 	// Matched calls the criteria matched
 	Matched int64 `json:"matched"`
 
-	// Queued of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …)
+	// Queued of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …) or stayed unrouted (no team of the current teams file takes them)
 	Queued int64 `json:"queued"`
 }
 

@@ -1,0 +1,129 @@
+package delivery_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+)
+
+// webhook is a verified delivery as the handler hands it over: parsed, and its bytes.
+type webhook struct {
+	ev  kendo.WebhookEvent
+	raw []byte
+}
+
+// callUploaded is a verified call.uploaded delivery.
+func callUploaded(t *testing.T, deliveryID, kendoCallID, score string, test bool) webhook {
+	t.Helper()
+	raw := fmt.Appendf(nil, `{"id":"evt_%s","event":"call.uploaded","created_at":"2026-08-05T21:02:11Z","data":{"callId":%q,`+
+		`"agentName":"Sam Carter","duration":245.5,"aiScore":%q,"_isTest":%v}}`, deliveryID, kendoCallID, score, test)
+	h := http.Header{}
+	h.Set(kendo.DeliveryIDHeader, deliveryID)
+	h.Set(kendo.EventHeader, kendo.EventCallUploaded)
+	ev, err := kendo.ParseWebhook(h, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webhook{ev, raw}
+}
+
+func record(t *testing.T, svc *delivery.Service, w webhook, want delivery.WebhookResult) {
+	t.Helper()
+	got, err := svc.RecordAnalysis(context.Background(), w.ev, w.raw)
+	if err != nil || got != want {
+		t.Fatalf("RecordAnalysis(%s, callId %q): %q, err %v; want %q", w.ev.DeliveryID, w.ev.Data.KendoCallID, got, err, want)
+	}
+}
+
+// The engine's side of Kendo's analysis webhook, on a real database: call.uploaded for a
+// delivered call makes it analyzed with the score and agent; what must change nothing
+// (a repeated delivery id, a test delivery, another event) changes nothing; a callId no
+// delivered call has is unmatched, also for a call erased since; every result is
+// counted, and the delay from delivery to analysis has its sample.
+func TestAnalysisWebhook(t *testing.T) {
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
+			reg := prometheus.NewRegistry()
+			svc := startEngine(t, db(t), k.URL(), engineOpts{reg: reg})
+			for _, raw := range recorded(t, "inbound-940870001") {
+				accept(t, svc, raw)
+			}
+			delivered := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 15*time.Second)
+
+			// Before the call is known by its Kendo callId nothing matches.
+			record(t, svc, callUploaded(t, "dlv_early", "kendo-call-not-ours", "40", false), delivery.WebhookUnmatched)
+
+			record(t, svc, callUploaded(t, "dlv_1", delivered.KendoCallID, "87", false), delivery.WebhookMatched)
+			rec, err := svc.Call(context.Background(), "940870001")
+			if err != nil || rec.Status != lifecycle.Analyzed || rec.Analysis == nil || rec.Analysis.AIScore != "87" ||
+				rec.Analysis.AgentName != "Sam Carter" || rec.Analysis.ReceivedAt.Before(*rec.DeliveredAt) {
+				t.Fatalf("after call.uploaded: %+v (analysis %+v), err %v", rec, rec.Analysis, err)
+			}
+
+			record(t, svc, callUploaded(t, "dlv_1", delivered.KendoCallID, "12", false), delivery.WebhookDuplicate)
+			record(t, svc, callUploaded(t, "dlv_test", delivered.KendoCallID, "13", true), delivery.WebhookTest)
+			training := []byte(`{"id":"evt_tr","event":"ai.training.completed","data":{"callId":"` + delivered.KendoCallID + `"}}`)
+			ev, err := kendo.ParseWebhook(http.Header{kendo.DeliveryIDHeader: {"dlv_tr"}}, training)
+			if err != nil {
+				t.Fatal(err)
+			}
+			record(t, svc, webhook{ev, training}, delivery.WebhookIgnored)
+			after, err := svc.Call(context.Background(), "940870001")
+			if err != nil || after.Status != lifecycle.Analyzed || *after.Analysis != *rec.Analysis {
+				t.Fatalf("what must change nothing changed the call: %+v, err %v; was %+v", after.Analysis, err, rec.Analysis)
+			}
+			// A repeat of any Aloware event of an analyzed call is a duplicate.
+			for _, raw := range recorded(t, "inbound-940870001") {
+				if rc := accept(t, svc, raw); !rc.Duplicate || rc.KendoCallID != delivered.KendoCallID || rc.Status != lifecycle.Analyzed {
+					t.Fatalf("repeat of an event: %+v", rc)
+				}
+			}
+
+			// An erased call is no longer matched, and stays erased.
+			id := "940870002"
+			for _, raw := range recorded(t, "inbound-940870001") {
+				accept(t, svc, withID(raw, "940870001", id))
+			}
+			erased := waitStatus(t, svc, id, delivery.StatusDelivered, 15*time.Second)
+			if _, err := svc.Erase(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			record(t, svc, callUploaded(t, "dlv_2", erased.KendoCallID, "55", false), delivery.WebhookUnmatched)
+			if rec, err := svc.Call(context.Background(), id); err != nil || rec.Status != lifecycle.Erased || rec.Analysis != nil {
+				t.Fatalf("erased call after call.uploaded: %+v, err %v", rec, err)
+			}
+
+			for result, want := range map[string]float64{"matched": 1, "unmatched": 2, "duplicate": 1, "test": 1, "ignored": 1} {
+				if got := sample(t, reg, "aloware_kendo_kendo_webhooks_total", map[string]string{"result": result}); got != want {
+					t.Errorf("aloware_kendo_kendo_webhooks_total{result=%q} = %v, want %v", result, got, want)
+				}
+			}
+			if n := histogramCount(t, reg, "aloware_kendo_analysis_delay_seconds"); n != 1 {
+				t.Errorf("aloware_kendo_analysis_delay_seconds has %d samples, want 1", n)
+			}
+		})
+	}
+}
+
+func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	return 0
+}

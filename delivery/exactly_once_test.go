@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 // 100 identical requests racing each other store 100 events but make one Kendo POST.
@@ -37,7 +37,7 @@ func TestConcurrentTwinsPostOnce(t *testing.T) {
 			for err := range errs {
 				t.Fatalf("a twin was refused: %v", err)
 			}
-			rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 15*time.Second)
+			rec := waitStatus(t, svc, "940870001", lifecycle.Delivered, 15*time.Second)
 			if len(rec.Events) != 102 {
 				t.Fatalf("stored %d events, want all 102", len(rec.Events))
 			}
@@ -67,7 +67,7 @@ func TestBurstIsPacedNot429(t *testing.T) {
 				}
 			}
 			for i := range calls {
-				waitStatus(t, svc, fmt.Sprint(950000000+i), delivery.StatusDelivered, 60*time.Second)
+				waitStatus(t, svc, fmt.Sprint(950000000+i), lifecycle.Delivered, 60*time.Second)
 			}
 			took := time.Since(start)
 			if n := len(k.Emu.Calls()); n != calls {

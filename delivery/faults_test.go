@@ -12,6 +12,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 // Kendo's transient answers (5xx, 429) are retried until the call is delivered, exactly
@@ -45,7 +46,7 @@ func TestTransientAnswersAreRetried(t *testing.T) {
 				for _, raw := range recorded(t, "inbound-940870001") {
 					accept(t, svc, raw)
 				}
-				rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
+				rec := waitStatus(t, svc, "940870001", lifecycle.Delivered, 30*time.Second)
 				if rec.Attempts != 3 || rec.KendoCallID == "" || len(rec.AttemptLog) != 3 {
 					t.Fatalf("attempts %d (%d logged), callId %q; want 3 attempts and a callId", rec.Attempts, len(rec.AttemptLog), rec.KendoCallID)
 				}
@@ -68,7 +69,7 @@ func TestUnreachableKendoIsRetried(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		rec, _ := svc.Call(context.Background(), "940870001")
-		if rec.Attempts >= 2 && rec.Status == delivery.StatusScheduled {
+		if rec.Attempts >= 2 && rec.Status == lifecycle.Scheduled {
 			if !strings.Contains(rec.LastError, "connection refused") || rec.OutcomeUnknown {
 				t.Fatalf("after a refused connection: %+v", rec)
 			}
@@ -80,7 +81,7 @@ func TestUnreachableKendoIsRetried(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	k := startKendo()
-	rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
+	rec := waitStatus(t, svc, "940870001", lifecycle.Delivered, 30*time.Second)
 	if n := len(k.Emu.Calls()); n != 1 || rec.KendoCallID == "" {
 		t.Fatalf("Kendo accepted %d calls (record %+v), want 1", n, rec)
 	}
@@ -124,7 +125,7 @@ func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 				for _, raw := range recorded(t, "inbound-940870001") {
 					accept(t, svc, raw)
 				}
-				rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 20*time.Second)
+				rec := waitStatus(t, svc, "940870001", lifecycle.Failed, 20*time.Second)
 				if !rec.OutcomeUnknown || !strings.Contains(rec.Reason, "outcome unknown") || rec.Attempts != 1 {
 					t.Fatalf("record %+v", rec)
 				}
@@ -138,7 +139,7 @@ func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 				if _, err := svc.Redeliver(context.Background(), "940870001"); err != nil {
 					t.Fatal(err)
 				}
-				waitStatus(t, svc, "940870001", delivery.StatusDelivered, 20*time.Second)
+				waitStatus(t, svc, "940870001", lifecycle.Delivered, 20*time.Second)
 				if n := len(k.Emu.Calls()); n != 1 || k.Posts() != 2 {
 					t.Fatalf("after the operator's redelivery: %d accepted, %d POSTs; want 1 and 2", n, k.Posts())
 				}
@@ -161,7 +162,7 @@ func TestRefusedPayloadFailsAtOnce(t *testing.T) {
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}
-	rec := waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
+	rec := waitStatus(t, svc, "940870001", lifecycle.Failed, 15*time.Second)
 	if !strings.Contains(rec.LastError, "rep email is bad") || rec.Attempts != 1 || rec.OutcomeUnknown {
 		t.Fatalf("record %+v", rec)
 	}
@@ -175,7 +176,7 @@ func TestRefusedPayloadFailsAtOnce(t *testing.T) {
 	if _, err := svc.Redeliver(context.Background(), "940870001"); err != delivery.ErrNotRedeliverable {
 		t.Fatalf("second redeliver: %v, want ErrNotRedeliverable", err)
 	}
-	waitStatus(t, svc, "940870001", delivery.StatusFailed, 15*time.Second)
+	waitStatus(t, svc, "940870001", lifecycle.Failed, 15*time.Second)
 	if n := k.Posts(); n != 2 {
 		t.Fatalf("after redelivery Kendo got %d POSTs, want 2", n)
 	}
@@ -234,7 +235,7 @@ func TestOversizePayloadShrinks(t *testing.T) {
 				`"current_status2":9,"disposition_status2":4,"talk_time":3600,"duration":3610,"created_at":"2026-08-05 22:14:03",` +
 				audio + `"parsed_transcription":{"messages":[{"speaker":"AGENT","text":"` + tc.transcript + `","start":0,"end":3600000}]}}}`
 			accept(t, svc, []byte(raw))
-			waitStatus(t, svc, "940870555", delivery.StatusDelivered, 20*time.Second)
+			waitStatus(t, svc, "940870555", lifecycle.Delivered, 20*time.Second)
 			got := k.Payloads(t)
 			if len(got) != 1 {
 				t.Fatalf("Kendo accepted %d payloads", len(got))

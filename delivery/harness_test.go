@@ -14,6 +14,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -92,7 +93,7 @@ func accept(t *testing.T, svc *delivery.Service, raw []byte) delivery.Receipt {
 }
 
 // waitStatus polls the call until it reaches want (or fails the test after timeout).
-func waitStatus(t testing.TB, svc *delivery.Service, callID string, want delivery.Status, timeout time.Duration) delivery.CallRecord {
+func waitStatus(t testing.TB, svc *delivery.Service, callID string, want lifecycle.Status, timeout time.Duration) delivery.CallRecord {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 // A completed outbound call arrives as six events over two minutes (here compressed);
@@ -24,7 +24,7 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond) // real order, compressed timing
 			}
-			rec := waitStatus(t, svc, "940868616", delivery.StatusDelivered, 15*time.Second)
+			rec := waitStatus(t, svc, "940868616", lifecycle.Delivered, 15*time.Second)
 			if rec.KendoCallID == "" || rec.Attempts != 1 || len(rec.Events) != len(events) {
 				t.Fatalf("record %+v", rec)
 			}
@@ -42,7 +42,7 @@ func TestLifecycleDeliversOnce(t *testing.T) {
 			// Replaying any event of a delivered call is a duplicate with the original callId.
 			for _, raw := range events {
 				rc := accept(t, svc, raw)
-				if !rc.Duplicate || rc.KendoCallID != rec.KendoCallID || rc.Status != delivery.StatusDelivered {
+				if !rc.Duplicate || rc.KendoCallID != rec.KendoCallID || rc.Status != lifecycle.Delivered {
 					t.Fatalf("replay: %+v", rc)
 				}
 			}

@@ -48,13 +48,13 @@ func TestCallsThatAreNotDelivered(t *testing.T) {
 	cases := []struct {
 		fixture    string
 		callID     string
-		wantStatus delivery.Status
+		wantStatus lifecycle.Status
 	}{
-		{"test-payload.json", "", delivery.StatusIgnored},
-		{"sms-inbound.json", "940872001", delivery.StatusIgnored},
-		{"appointment.json", "", delivery.StatusIgnored},
-		{"missed-inbound.json", "940871555", delivery.StatusSkipped},
-		{"failed-outbound.json", "940869120", delivery.StatusSkipped},
+		{"test-payload.json", "", lifecycle.Ignored},
+		{"sms-inbound.json", "940872001", lifecycle.Ignored},
+		{"appointment.json", "", lifecycle.Ignored},
+		{"missed-inbound.json", "940871555", lifecycle.Skipped},
+		{"failed-outbound.json", "940869120", lifecycle.Skipped},
 	}
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{})
@@ -92,15 +92,15 @@ func TestAwaitingArtifactsThenSkippedThenLateRecording(t *testing.T) {
 	svc := startEngine(t, "sqlite:"+t.TempDir()+"/ak.db", k.URL(), engineOpts{artifactWait: 400 * time.Millisecond})
 	events := recorded(t, "inbound-940870001")
 	accept(t, svc, events[0])
-	if rc := accept(t, svc, events[1]); rc.Status != delivery.StatusReceived || rc.Reason == "" {
+	if rc := accept(t, svc, events[1]); rc.Status != lifecycle.Received || rc.Reason == "" {
 		t.Fatalf("finished call without artifacts: %+v", rc)
 	}
-	rec := waitStatus(t, svc, "940870001", delivery.StatusSkipped, 10*time.Second)
+	rec := waitStatus(t, svc, "940870001", lifecycle.Skipped, 10*time.Second)
 	if rec.Reason == "" {
 		t.Fatal("skipped without a reason")
 	}
 	accept(t, svc, events[2]) // Recording-Saved, late
-	waitStatus(t, svc, "940870001", delivery.StatusDelivered, 10*time.Second)
+	waitStatus(t, svc, "940870001", lifecycle.Delivered, 10*time.Second)
 	if n := len(k.Emu.Calls()); n != 1 {
 		t.Fatalf("Kendo accepted %d calls, want 1", n)
 	}
@@ -114,7 +114,7 @@ func TestWait(t *testing.T) {
 	accept(t, svc, events[0])
 	start := time.Now()
 	rc, err := svc.Wait(context.Background(), "940870001", 300*time.Millisecond)
-	if err != nil || rc.Status != delivery.StatusReceived {
+	if err != nil || rc.Status != lifecycle.Received {
 		t.Fatalf("wait on an unfinished call: %+v, %v", rc, err)
 	}
 	if held := time.Since(start); held > 3*time.Second {
@@ -123,7 +123,7 @@ func TestWait(t *testing.T) {
 	accept(t, svc, events[1])
 	accept(t, svc, events[2])
 	rc, err = svc.Wait(context.Background(), "940870001", 15*time.Second)
-	if err != nil || rc.Status != delivery.StatusDelivered || rc.KendoCallID == "" {
+	if err != nil || rc.Status != lifecycle.Delivered || rc.KendoCallID == "" {
 		t.Fatalf("wait for delivery: %+v, %v", rc, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -48,7 +49,7 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			waitFor(t, 15*time.Second, "every call paused", func() bool {
 				for _, id := range ids {
 					rec, err := svc.Call(context.Background(), id)
-					if err != nil || rec.Status != delivery.StatusScheduled || !strings.Contains(rec.Reason, "HTTP 401") {
+					if err != nil || rec.Status != lifecycle.Scheduled || !strings.Contains(rec.Reason, "HTTP 401") {
 						return false
 					}
 				}
@@ -69,13 +70,13 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 				t.Fatalf("%d requests while paused for %s with one probe per %s: want at most %d", probes, watch, probeEvery, max)
 			}
 			for _, id := range ids {
-				if rec, _ := svc.Call(context.Background(), id); rec.Status == delivery.StatusFailed {
+				if rec, _ := svc.Call(context.Background(), id); rec.Status == lifecycle.Failed {
 					t.Fatalf("call %s failed because of a 401", id)
 				}
 			}
 			refuse.Store(false)
 			for _, id := range ids {
-				waitStatus(t, svc, id, delivery.StatusDelivered, 15*time.Second)
+				waitStatus(t, svc, id, lifecycle.Delivered, 15*time.Second)
 			}
 			if n := len(k.Emu.Calls()); n != len(ids) {
 				t.Fatalf("Kendo accepted %d calls, want %d", n, len(ids))
@@ -138,7 +139,7 @@ func TestRestartWithAnotherKeyResumesAtOnce(t *testing.T) {
 	stopEngine(t, first)
 
 	second := startEngine(t, db, k.URL(), engineOpts{key: testKey, probeEvery: time.Hour})
-	waitStatus(t, second, "940870001", delivery.StatusDelivered, 10*time.Second)
+	waitStatus(t, second, "940870001", lifecycle.Delivered, 10*time.Second)
 	if n := len(k.Emu.Calls()); n != 1 {
 		t.Fatalf("Kendo accepted %d calls, want 1", n)
 	}
@@ -161,14 +162,14 @@ func TestNoKeyWaitsThenARestartWithAKeySends(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the call says it waits for a key", func() bool {
 		rec, err := svc.Call(context.Background(), "940870001")
-		return err == nil && strings.Contains(rec.Reason, "API key") && rec.Status == delivery.StatusScheduled && rec.Attempts == 0
+		return err == nil && strings.Contains(rec.Reason, "API key") && rec.Status == lifecycle.Scheduled && rec.Attempts == 0
 	})
 	stopEngine(t, svc)
 	if n := k.Posts(); n != 0 {
 		t.Fatalf("Kendo got %d POSTs without a key", n)
 	}
 	withKey := startEngine(t, db, k.URL(), engineOpts{})
-	waitStatus(t, withKey, "940870001", delivery.StatusDelivered, 10*time.Second)
+	waitStatus(t, withKey, "940870001", lifecycle.Delivered, 10*time.Second)
 }
 
 func stopEngine(t *testing.T, svc *delivery.Service) {

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 // holdFirst makes Kendo hold the first POST until release is called, then answer it as
@@ -107,7 +107,7 @@ func TestFullDiskAfter201IsRecordedNotResent(t *testing.T) {
 		t.Fatalf("Kendo got %d POSTs while the disk was full, want 1", n)
 	}
 	free()
-	rec := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
+	rec := waitStatus(t, svc, "940870001", lifecycle.Delivered, 30*time.Second)
 	if calls := k.Emu.Calls(); len(calls) != 1 || rec.KendoCallID != calls[0].KendoCallID {
 		t.Fatalf("recorded callId %q; Kendo has %d calls", rec.KendoCallID, len(calls))
 	}
@@ -150,7 +150,7 @@ func TestReadOnlyPostgresAfter201IsRecordedNotResent(t *testing.T) {
 		t.Fatal("ready while the database refuses writes")
 	}
 	readOnly(false)
-	waitStatus(t, svc, "940870001", delivery.StatusDelivered, 30*time.Second)
+	waitStatus(t, svc, "940870001", lifecycle.Delivered, 30*time.Second)
 	if n := k.Posts(); n != 1 || len(k.Emu.Calls()) != 1 {
 		t.Fatalf("Kendo got %d POSTs, want 1", n)
 	}
@@ -219,7 +219,7 @@ func TestLostSchemaIsMigratedAgain(t *testing.T) {
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}
-	waitStatus(t, svc, "940870001", delivery.StatusDelivered, 20*time.Second)
+	waitStatus(t, svc, "940870001", lifecycle.Delivered, 20*time.Second)
 }
 
 // Issue 8: on PostgreSQL, valid JSON whose event name holds \\u0000 got 503 forever (text
@@ -231,7 +231,7 @@ func TestNULInEventNameIsStored(t *testing.T) {
 			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: time.Hour})
 			raw := []byte(`{"event":"Outbound\u0000PhoneCall","body":{"id":940875555,"type":1,"direction":2,"created_at":"2026-08-05 20:58:49"}}`)
 			rc := accept(t, svc, raw)
-			if rc.Status != delivery.StatusReceived {
+			if rc.Status != lifecycle.Received {
 				t.Fatalf("receipt %+v", rc)
 			}
 			rec, err := svc.Call(context.Background(), "940875555")

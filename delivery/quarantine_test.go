@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
-	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/store"
@@ -60,7 +59,7 @@ func TestQuarantineAndReplay(t *testing.T) {
 				t.Fatalf("replay %+v, %v", res, err)
 			}
 			rec, err := svc.Call(context.Background(), "940870001")
-			if err != nil || len(rec.Events) != len(events) || rec.Events[0].Name != "InboundPhoneCall" || rec.Status != delivery.StatusScheduled {
+			if err != nil || len(rec.Events) != len(events) || rec.Events[0].Name != "InboundPhoneCall" || rec.Status != lifecycle.Scheduled {
 				t.Fatalf("after the replay: %+v, %v", rec, err)
 			}
 			if again, _ := svc.ReplayQuarantine(context.Background()); again.Replayed != 0 || again.Remaining != 1 {

@@ -228,7 +228,7 @@ func TestTeamsDrainInParallel(t *testing.T) {
 			}
 
 			for _, c := range calls {
-				rec := waitStatus(t, svc, c.id, delivery.StatusDelivered, 2*time.Minute)
+				rec := waitStatus(t, svc, c.id, lifecycle.Delivered, 2*time.Minute)
 				if rec.Team != c.team || rec.Attempts != 1 {
 					t.Fatalf("call %s: team %q after %d attempts, want %q after 1", c.id, rec.Team, rec.Attempts, c.team)
 				}
@@ -339,7 +339,7 @@ func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
 			if err != nil || bulk.Matched != 1 || bulk.Queued != 1 {
 				t.Fatalf("redeliver: %+v, err %v", bulk, err)
 			}
-			rec = waitStatus(t, fixed, id, delivery.StatusDelivered, 15*time.Second)
+			rec = waitStatus(t, fixed, id, lifecycle.Delivered, 15*time.Second)
 			support, _ := loadTeams(t, "two-teams-fixed.yaml").Lookup("support")
 			if rec.Team != "support" {
 				t.Fatalf("team %q, want support", rec.Team)
@@ -397,7 +397,7 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, c := range calls {
-					waitStatus(t, svc, c.id, delivery.StatusDelivered, 2*time.Minute)
+					waitStatus(t, svc, c.id, lifecycle.Delivered, 2*time.Minute)
 				}
 				got := arrivalsByCall(t, k.Emu.Calls())
 				if len(got) != len(calls) || k.Emu.Answered(429) != 0 {
@@ -436,12 +436,12 @@ func TestTeamsRefusedKeyPausesOnlyItsTeam(t *testing.T) {
 			}
 			for _, c := range calls {
 				if c.team == "support" {
-					waitStatus(t, svc, c.id, delivery.StatusDelivered, 15*time.Second)
+					waitStatus(t, svc, c.id, lifecycle.Delivered, 15*time.Second)
 					continue
 				}
 				waitFor(t, 15*time.Second, "call "+c.id+" paused", func() bool {
 					rec, err := svc.Call(context.Background(), c.id)
-					return err == nil && rec.Status == delivery.StatusScheduled && strings.Contains(rec.Reason, "HTTP 401")
+					return err == nil && rec.Status == lifecycle.Scheduled && strings.Contains(rec.Reason, "HTTP 401")
 				})
 			}
 			for team, want := range map[string]float64{"sales": 1, "support": 0} {

@@ -7,29 +7,15 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
-// Status is lifecycle.Status: the engine's answers carry the one definition.
-type Status = lifecycle.Status
-
-// The statuses under the names the engine used before package lifecycle existed.
-const (
-	StatusReceived   = lifecycle.Received
-	StatusScheduled  = lifecycle.Scheduled
-	StatusDelivering = lifecycle.Delivering
-	StatusDelivered  = lifecycle.Delivered
-	StatusIgnored    = lifecycle.Ignored
-	StatusSkipped    = lifecycle.Skipped
-	StatusFailed     = lifecycle.Failed
-)
-
 // Receipt is what /push answers once an event is durably stored.
 type Receipt struct {
-	AlowareCallID string     `json:"alowareCallId,omitempty" doc:"Aloware communication id the event belongs to"`
-	Event         string     `json:"event,omitempty" doc:"Aloware event name as received"`
-	Status        Status     `json:"status" enum:"received,scheduled,delivering,delivered,ignored,skipped,failed"`
-	Reason        string     `json:"reason,omitempty" doc:"why the call is waiting, ignored, skipped or failed"`
-	KendoCallID   string     `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
-	Duplicate     bool       `json:"duplicate,omitempty" doc:"true when the call had already been delivered"`
-	DeliverAfter  *time.Time `json:"deliverAfter,omitempty" doc:"earliest time the call will be sent to Kendo"`
+	AlowareCallID string           `json:"alowareCallId,omitempty"`
+	Event         string           `json:"event,omitempty"`
+	Status        lifecycle.Status `json:"status"`
+	Reason        string           `json:"reason,omitempty"`
+	KendoCallID   string           `json:"callId,omitempty"`
+	Duplicate     bool             `json:"duplicate,omitempty"`
+	DeliverAfter  *time.Time       `json:"deliverAfter,omitempty"`
 
 	// Warnings name the fields of this event that could not be read (dropped; the rest
 	// was used). Problems say why a quarantined event could not be used at all.
@@ -49,17 +35,17 @@ type EventSeen struct {
 
 // CallRecord is the state of one Aloware call as GET /calls/{id} shows it.
 type CallRecord struct {
-	AlowareCallID string      `json:"alowareCallId"`
-	Status        Status      `json:"status" enum:"received,scheduled,delivering,delivered,ignored,skipped,failed"`
-	Reason        string      `json:"reason,omitempty"`
-	KendoCallID   string      `json:"callId,omitempty"`
-	Attempts      int         `json:"attempts"`
-	NextAttemptAt *time.Time  `json:"nextAttemptAt,omitempty"`
-	LastError     string      `json:"lastError,omitempty"`
-	FirstSeenAt   time.Time   `json:"firstSeenAt"`
-	UpdatedAt     time.Time   `json:"updatedAt"`
-	DeliveredAt   *time.Time  `json:"deliveredAt,omitempty"`
-	Events        []EventSeen `json:"events"`
+	AlowareCallID string           `json:"alowareCallId"`
+	Status        lifecycle.Status `json:"status"`
+	Reason        string           `json:"reason,omitempty"`
+	KendoCallID   string           `json:"callId,omitempty"`
+	Attempts      int              `json:"attempts"`
+	NextAttemptAt *time.Time       `json:"nextAttemptAt,omitempty"`
+	LastError     string           `json:"lastError,omitempty"`
+	FirstSeenAt   time.Time        `json:"firstSeenAt"`
+	UpdatedAt     time.Time        `json:"updatedAt"`
+	DeliveredAt   *time.Time       `json:"deliveredAt,omitempty"`
+	Events        []EventSeen      `json:"events"`
 
 	Team           string     `json:"team,omitempty"`
 	Direction      string     `json:"direction,omitempty"`

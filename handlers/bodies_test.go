@@ -15,6 +15,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 // eventOfSize is a /push body of n bytes.
@@ -39,7 +40,7 @@ func newHoldingPusher() *holdingPusher {
 			close(h.entered)
 			<-h.release
 		}
-		return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusReceived}, nil
+		return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Received}, nil
 	}
 	return h
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 type pushInput struct {
@@ -139,7 +140,7 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 			s.log.Warn("push: waiting for delivery failed; answering with the stored status", "alowareCallId", rec.AlowareCallID, "error", err)
 		}
 	}
-	if rec.Status == delivery.StatusDelivered && !rec.Duplicate {
+	if rec.Status == lifecycle.Delivered && !rec.Duplicate {
 		return &receiptOutput{Status: http.StatusCreated, Body: receiptOf(rec)}, nil
 	}
 	return &receiptOutput{Status: http.StatusAccepted, Body: receiptOf(rec)}, nil

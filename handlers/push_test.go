@@ -19,6 +19,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/kendo/emulator"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -117,7 +118,7 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	default:
 		t.Fatalf("last event with wait: %d %s", last.status, last.body)
 	}
-	if rec.Status != delivery.StatusDelivered || rec.KendoCallID == "" {
+	if rec.Status != lifecycle.Delivered || rec.KendoCallID == "" {
 		t.Fatalf("not delivered: %s", last.body)
 	}
 
@@ -137,7 +138,7 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	if err := json.Unmarshal(got.body, &cr); err != nil {
 		t.Fatal(err)
 	}
-	if cr.Status != delivery.StatusDelivered || cr.KendoCallID != rec.KendoCallID || len(cr.Events) < len(files) {
+	if cr.Status != lifecycle.Delivered || cr.KendoCallID != rec.KendoCallID || len(cr.Events) < len(files) {
 		t.Errorf("call record %+v", cr)
 	}
 	if calls := st.emu.Calls(); len(calls) != 1 || calls[0].KendoCallID != rec.KendoCallID {
@@ -155,7 +156,7 @@ func TestPushWaitAnswers201WhenDeliveredDuringTheWait(t *testing.T) {
 	if resp.status != http.StatusCreated {
 		t.Fatalf("status %d, want 201: %s", resp.status, resp.body)
 	}
-	if rec := receipt(t, resp); rec.KendoCallID == "" || rec.Status != delivery.StatusDelivered || rec.Event == "" {
+	if rec := receipt(t, resp); rec.KendoCallID == "" || rec.Status != lifecycle.Delivered || rec.Event == "" {
 		t.Errorf("receipt %+v", rec)
 	}
 }
@@ -166,7 +167,7 @@ func TestPushTestPayloadGets2xx(t *testing.T) {
 	if resp.status/100 != 2 {
 		t.Fatalf("Save & Test Webhook got %d: %s", resp.status, resp.body)
 	}
-	if rec := receipt(t, resp); rec.Status != delivery.StatusIgnored {
+	if rec := receipt(t, resp); rec.Status != lifecycle.Ignored {
 		t.Errorf("receipt %+v", rec)
 	}
 }
@@ -209,7 +210,7 @@ func TestRedeliverFailedCall(t *testing.T) {
 		post(t, st.srv.URL+"/push", readFile(t, f))
 	}
 	resp := post(t, st.srv.URL+"/push?wait=20s", readFile(t, files[len(files)-1]))
-	if rec := receipt(t, resp); resp.status != http.StatusAccepted || rec.Status != delivery.StatusFailed {
+	if rec := receipt(t, resp); resp.status != http.StatusAccepted || rec.Status != lifecycle.Failed {
 		t.Fatalf("want 202 failed, got %d %s", resp.status, resp.body)
 	}
 	re := post(t, st.srv.URL+"/calls/940870001/redeliver", nil)
@@ -264,7 +265,7 @@ func (f *fakePusher) Redeliver(_ context.Context, id string) (delivery.CallRecor
 func (f *fakePusher) Ready(context.Context) error { return f.ready }
 
 func TestStatusTranslation(t *testing.T) {
-	stored := delivery.Receipt{AlowareCallID: "7", Event: "Recording-Saved", Status: delivery.StatusScheduled}
+	stored := delivery.Receipt{AlowareCallID: "7", Event: "Recording-Saved", Status: lifecycle.Scheduled}
 	dbDown := io.ErrUnexpectedEOF
 	tests := []struct {
 		name       string
@@ -279,12 +280,12 @@ func TestStatusTranslation(t *testing.T) {
 		{"stored: 202", &fakePusher{accept: func([]byte) (delivery.Receipt, error) { return stored, nil }},
 			"POST", "/push", 202, false},
 		{"duplicate: 200", &fakePusher{accept: func([]byte) (delivery.Receipt, error) {
-			return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusDelivered, KendoCallID: "k1", Duplicate: true}, nil
+			return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Delivered, KendoCallID: "k1", Duplicate: true}, nil
 		}}, "POST", "/push?wait=1s", 200, false},
 		{"delivered within the wait: 201", &fakePusher{
 			accept: func([]byte) (delivery.Receipt, error) { return stored, nil },
 			wait: func(context.Context) (delivery.Receipt, error) {
-				return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusDelivered, KendoCallID: "k1"}, nil
+				return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Delivered, KendoCallID: "k1"}, nil
 			}}, "POST", "/push?wait=2s", 201, false},
 		{"not delivered within the wait: 202", &fakePusher{
 			accept: func([]byte) (delivery.Receipt, error) { return stored, nil },
@@ -330,11 +331,11 @@ func TestStoppingEndsWaitsAndReadiness(t *testing.T) {
 	stopping := make(chan struct{})
 	p := &fakePusher{
 		accept: func([]byte) (delivery.Receipt, error) {
-			return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusScheduled}, nil
+			return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Scheduled}, nil
 		},
 		wait: func(ctx context.Context) (delivery.Receipt, error) {
 			<-ctx.Done()
-			return delivery.Receipt{AlowareCallID: "7", Status: delivery.StatusScheduled}, nil
+			return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Scheduled}, nil
 		},
 		ready: nil,
 	}

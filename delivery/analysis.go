@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
@@ -40,8 +41,7 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 			}
 			if result == WebhookMatched {
 				wasAnalyzed := call.AnalyzedAt != nil
-				call.AIScore, call.AgentName = store.Text(ev.Data.AIScore, 20), store.Text(ev.Data.AgentName, 200)
-				err := s.apply(ctx, tx, &call, lifecycle.AnalysisReady{At: now}, now, nil)
+				err := s.analyzed(ctx, tx, &call, ev.Data, now, now)
 				if errors.Is(err, lifecycle.ErrNotApplicable) {
 					result = WebhookUnmatched // e.g. erased meanwhile: its callId is known, the call is not "delivered"
 				} else if err != nil {
@@ -84,6 +84,39 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 		s.callLog(alowareCallID).Info("Kendo's analysis is available", "kendoCallId", ev.Data.KendoCallID)
 	}
 	return result, nil
+}
+
+// analyzed records Kendo's analysis of a delivered call. A later analysis (Kendo
+// re-scored the call) replaces the score and agent; the time of the first one stays, as
+// the delay from delivery to analysis is measured to it.
+func (s *Service) analyzed(ctx context.Context, tx *sql.Tx, call *store.Call, data kendo.WebhookCall, at, now time.Time) error {
+	call.AIScore, call.AgentName = store.Text(data.AIScore, 20), store.Text(data.AgentName, 200)
+	return s.apply(ctx, tx, call, lifecycle.AnalysisReady{At: at}, now, nil)
+}
+
+// matchEarlyAnalysis applies an analysis that arrived before the 201 naming its callId
+// was committed (it was stored unmatched; e.g. another replica took the webhook while
+// this one retried the commit). The call counts as analyzed from the first such
+// delivery; the latest gives the score.
+func (s *Service) matchEarlyAnalysis(ctx context.Context, tx *sql.Tx, call *store.Call, now time.Time) error {
+	early, err := s.db.UnmatchedAnalyses(ctx, tx, call.KendoCallID)
+	if err != nil || len(early) == 0 {
+		return err
+	}
+	latest := early[len(early)-1]
+	ev, err := kendo.ParseWebhook(nil, latest.Raw)
+	if err != nil { // its body was purged: the analysis is known to exist, its score is not
+		ev = kendo.WebhookEvent{}
+	}
+	if err := s.analyzed(ctx, tx, call, ev.Data, early[0].ReceivedAt, now); err != nil {
+		return err
+	}
+	for _, w := range early {
+		if err := s.db.SetWebhookResult(ctx, tx, w.DeliveryID, string(WebhookMatched)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var errDuplicateWebhook = errors.New("delivery: webhook delivery seen before")

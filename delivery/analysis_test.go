@@ -2,8 +2,10 @@ package delivery_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
 // webhook is a verified delivery as the handler hands it over: parsed, and its bytes.
@@ -57,7 +60,7 @@ func TestAnalysisWebhook(t *testing.T) {
 			for _, raw := range recorded(t, "inbound-940870001") {
 				accept(t, svc, raw)
 			}
-			delivered := waitStatus(t, svc, "940870001", delivery.StatusDelivered, 15*time.Second)
+			delivered := waitStatus(t, svc, "940870001", lifecycle.Delivered, 15*time.Second)
 
 			// Before the call is known by its Kendo callId nothing matches.
 			record(t, svc, callUploaded(t, "dlv_early", "kendo-call-not-ours", "40", false), delivery.WebhookUnmatched)
@@ -93,7 +96,7 @@ func TestAnalysisWebhook(t *testing.T) {
 			for _, raw := range recorded(t, "inbound-940870001") {
 				accept(t, svc, withID(raw, "940870001", id))
 			}
-			erased := waitStatus(t, svc, id, delivery.StatusDelivered, 15*time.Second)
+			erased := waitStatus(t, svc, id, lifecycle.Delivered, 15*time.Second)
 			if _, err := svc.Erase(context.Background(), id); err != nil {
 				t.Fatal(err)
 			}
@@ -126,4 +129,81 @@ func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 
 		}
 	}
 	return 0
+}
+
+// Kendo's analysis can reach the service before the 201 naming its callId is committed
+// (another replica takes the webhook while this one is still recording the answer): it
+// is stored unmatched, and the commit of the 201 then applies it — the call is analyzed
+// from the first such delivery, with the latest one's score. A later re-analysis
+// replaces the score and keeps the first time. Erasing the call drops the bodies of
+// the deliveries that name it.
+func TestAnalysisBeforeTheAnswer(t *testing.T) {
+	for name, db := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
+			loc := db(t)
+			svc := startEngine(t, loc, k.URL(), engineOpts{})
+			k.SetFault(func(_ int64, w http.ResponseWriter, r *http.Request) bool {
+				answer := httptest.NewRecorder()
+				k.Emu.ServeHTTP(answer, r)
+				var created struct {
+					CallID string `json:"callId"`
+				}
+				if answer.Code != http.StatusCreated || json.Unmarshal(answer.Body.Bytes(), &created) != nil {
+					t.Errorf("emulator answered %d %s", answer.Code, answer.Body)
+				}
+				// Both arrive before Kendo's answer reaches the engine.
+				record(t, svc, callUploaded(t, "dlv_a", created.CallID, "40", false), delivery.WebhookUnmatched)
+				record(t, svc, callUploaded(t, "dlv_b", created.CallID, "87", false), delivery.WebhookUnmatched)
+				for h, v := range answer.Header() {
+					w.Header()[h] = v
+				}
+				w.WriteHeader(answer.Code)
+				w.Write(answer.Body.Bytes())
+				return true
+			})
+			for _, raw := range recorded(t, "inbound-940870001") {
+				accept(t, svc, raw)
+			}
+			rec := waitStatus(t, svc, "940870001", lifecycle.Analyzed, 15*time.Second)
+			if rec.Analysis == nil || rec.Analysis.AIScore != "87" || rec.Analysis.ReceivedAt.After(*rec.DeliveredAt) {
+				t.Fatalf("analysis that came first: %+v (delivered %v)", rec.Analysis, rec.DeliveredAt)
+			}
+			first := rec.Analysis.ReceivedAt
+
+			record(t, svc, callUploaded(t, "dlv_c", rec.KendoCallID, "91", false), delivery.WebhookMatched)
+			if rec, err := svc.Call(context.Background(), "940870001"); err != nil || rec.Analysis.AIScore != "91" ||
+				!rec.Analysis.ReceivedAt.Equal(first) {
+				t.Fatalf("after a re-analysis: %+v, err %v; want score 91 analyzed at %v", rec.Analysis, err, first)
+			}
+
+			if _, err := svc.Erase(context.Background(), "940870001"); err != nil {
+				t.Fatal(err)
+			}
+			st, err := store.Open(context.Background(), loc, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			db := st.SQL
+			var left int
+			if err := db.QueryRow(`SELECT COUNT(*) FROM ak_kendo_webhooks WHERE length(raw) > 0`).Scan(&left); err != nil || left != 0 {
+				t.Fatalf("after erasing the call %d webhook bodies name it (err %v)", left, err)
+			}
+			var results []string
+			rows, err := db.Query(`SELECT result FROM ak_kendo_webhooks ORDER BY delivery_id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r string
+				rows.Scan(&r)
+				results = append(results, r)
+			}
+			if fmt.Sprint(results) != "[matched matched matched]" {
+				t.Fatalf("stored results %v, want all matched", results)
+			}
+		})
+	}
 }

@@ -146,6 +146,11 @@ func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, 
 		if err := s.dropContent(ctx, tx, &call); err != nil {
 			return err
 		}
+		if call.KendoCallID != "" { // Kendo's analysis webhooks carry the agent's name
+			if err := s.db.EraseWebhooks(ctx, tx, call.KendoCallID); err != nil {
+				return err
+			}
+		}
 		call.RepEmail, call.AgentName = "", "" // the rep's name and e-mail are personal data too
 		return s.apply(ctx, tx, &call, lifecycle.Erase{}, now, nil)
 	})

@@ -330,6 +330,11 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 		if err := s.carryOut(ctx, tx, &call, eff); err != nil {
 			return err
 		}
+		if res.Outcome == kendo.Accepted && call.Status == lifecycle.Delivered {
+			if err := s.matchEarlyAnalysis(ctx, tx, &call, finished); err != nil {
+				return err
+			}
+		}
 		if err := s.db.SaveCall(ctx, tx, call); err != nil {
 			return err
 		}

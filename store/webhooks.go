@@ -33,3 +33,46 @@ func (db *DB) PurgeWebhooks(ctx context.Context, before time.Time) error {
 	_, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE received_ms < $1`, Millis(before), []byte{})
 	return err
 }
+
+// UnmatchedAnalyses are the call.uploaded deliveries naming kendoCallID that were stored
+// unmatched, oldest first: Kendo's analysis arrived before the 201 naming that callId
+// was committed.
+func (db *DB) UnmatchedAnalyses(ctx context.Context, q Querier, kendoCallID string) ([]Webhook, error) {
+	rows, err := db.on(q).QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
+		FROM ak_kendo_webhooks WHERE kendo_call_id = $1 AND event = 'call.uploaded' AND result = 'unmatched'
+		ORDER BY received_ms, delivery_id`, kendoCallID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unmatched analyses: %w", err)
+	}
+	defer rows.Close()
+	var out []Webhook
+	for rows.Next() {
+		var w Webhook
+		var received int64
+		if err := rows.Scan(&w.DeliveryID, &w.Event, &w.KendoCallID, &w.Result, &received, &w.Raw); err != nil {
+			return nil, fmt.Errorf("store: unmatched analyses: %w", err)
+		}
+		w.ReceivedAt = FromMillis(received)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// SetWebhookResult re-records what a stored delivery came to (an early analysis matched).
+func (db *DB) SetWebhookResult(ctx context.Context, q Querier, deliveryID, result string) error {
+	_, err := db.on(q).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET result = $2 WHERE delivery_id = $1`, deliveryID, result)
+	if err != nil {
+		return fmt.Errorf("store: set webhook result: %w", err)
+	}
+	return nil
+}
+
+// EraseWebhooks drops the bodies of the deliveries naming kendoCallID (a call's erasure:
+// they carry the agent's name); ids stay for dedupe.
+func (db *DB) EraseWebhooks(ctx context.Context, q Querier, kendoCallID string) error {
+	_, err := db.on(q).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE kendo_call_id = $1`, kendoCallID, []byte{})
+	if err != nil {
+		return fmt.Errorf("store: erase webhooks: %w", err)
+	}
+	return nil
+}

@@ -94,8 +94,10 @@ func (s *Service) purgeExpired(ctx context.Context) {
 }
 
 // dropContent deletes a call's stored content (raw events, Kendo's error texts) and
-// clears the merged call on the row, which the caller saves; what stays is what
-// identifies the call.
+// clears the merged call and the last error on the row, which the caller saves; what
+// stays is what identifies the call. The last error goes because it ends in Kendo's
+// text, which may quote the payload; the attempt log keeps each answer's outcome and
+// HTTP status.
 func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call) error {
 	if err := store.PurgeEvents(ctx, tx, call.AlowareCallID); err != nil {
 		return err
@@ -103,6 +105,6 @@ func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call)
 	if err := store.PurgeAttempts(ctx, tx, call.AlowareCallID); err != nil {
 		return err
 	}
-	call.Merged, call.MergedVersion, call.RawBytes = nil, 0, 0
+	call.Merged, call.MergedVersion, call.RawBytes, call.LastError = nil, 0, 0, ""
 	return nil
 }

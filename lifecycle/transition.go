@@ -344,6 +344,8 @@ func describe(res kendo.Result) string {
 func redeliver(s State, in Redeliver, now time.Time) (State, Effects, error) {
 	switch s.Status {
 	case Failed, Skipped, Unrouted:
+	case Erased:
+		return s, Effects{}, ErrPurged // its content is gone, whatever it was before
 	default:
 		return s, Effects{}, ErrNotRedeliverable
 	}

@@ -82,21 +82,7 @@ func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallReco
 
 func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) error {
 	now := s.now()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, alowareCallID)
-		if err != nil {
-			return err
-		}
-		in := lifecycle.Redeliver{By: by}
-		if call.PurgedAt == nil {
-			merged, err := s.merged(ctx, tx, call)
-			if err != nil {
-				return err
-			}
-			in.Team, in.Routed, in.Unrouted = s.route(merged)
-		}
-		return s.apply(ctx, tx, &call, in, now, nil)
-	})
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.redeliverIn(ctx, tx, alowareCallID, by, now) })
 	switch {
 	case errors.Is(err, store.ErrNoCall):
 		return ErrNotFound
@@ -104,6 +90,24 @@ func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) error
 		s.callLog(alowareCallID).Info("redelivery requested", "by", by)
 	}
 	return err
+}
+
+// redeliverIn queues one call again inside tx: its row is locked, so however many ask at
+// once, one of them queues it and the others find it no longer redeliverable.
+func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by string, now time.Time) error {
+	call, err := s.db.LockCall(ctx, tx, alowareCallID)
+	if err != nil {
+		return err
+	}
+	in := lifecycle.Redeliver{By: by}
+	if call.PurgedAt == nil {
+		merged, err := s.merged(ctx, tx, call)
+		if err != nil {
+			return err
+		}
+		in.Team, in.Routed, in.Unrouted = s.route(merged)
+	}
+	return s.apply(ctx, tx, &call, in, now, nil)
 }
 
 // waitPoll is how often a waiting caller re-reads its call. Polling the row (rather than

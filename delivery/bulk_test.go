@@ -37,7 +37,7 @@ func loadFailed(tb testing.TB, loc string, n int) []string {
 	const columns = `aloware_call_id, kind, status, reason, team, attempts, last_error, first_seen_ms, updated_ms, complete_ms,
 		ready_ms, first_attempt_ms, merged, merged_version, direction, rep_email, call_date_ms`
 	ncols := strings.Count(columns, ",") + 1
-	const perInsert = 20 // modernc's SQLite binds $N parameters in time quadratic in their count
+	const perInsert = 20 // SQLite's cost of $N parameters grows with the square of their count
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		tb.Fatal(err)

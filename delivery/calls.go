@@ -85,20 +85,8 @@ func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallReco
 func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) (queued bool, err error) {
 	now := s.now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, alowareCallID)
-		if err != nil {
-			return err
-		}
-		in := lifecycle.Redeliver{By: by}
-		if call.PurgedAt == nil {
-			merged, err := s.merged(ctx, tx, call)
-			if err != nil {
-				return err
-			}
-			in.Team, in.Routed, in.Unrouted = s.route(merged)
-		}
-		queued = in.Routed
-		return s.apply(ctx, tx, &call, in, now, nil)
+		queued, err = s.redeliverIn(ctx, tx, alowareCallID, by, now)
+		return err
 	})
 	switch {
 	case errors.Is(err, store.ErrNoCall):
@@ -109,6 +97,25 @@ func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) (queu
 		s.callLog(alowareCallID).Warn("redelivery requested, but no team takes the call: it stays unrouted", "by", by)
 	}
 	return queued, err
+}
+
+// redeliverIn queues one call again inside tx: its row is locked, so however many ask at
+// once, one of them queues it and the others find it no longer redeliverable. queued is
+// false when the call stays unrouted.
+func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by string, now time.Time) (queued bool, err error) {
+	call, err := s.db.LockCall(ctx, tx, alowareCallID)
+	if err != nil {
+		return false, err
+	}
+	in := lifecycle.Redeliver{By: by}
+	if call.PurgedAt == nil {
+		merged, err := s.merged(ctx, tx, call)
+		if err != nil {
+			return false, err
+		}
+		in.Team, in.Routed, in.Unrouted = s.route(merged)
+	}
+	return in.Routed, s.apply(ctx, tx, &call, in, now, nil)
 }
 
 // waitPoll is how often a waiting caller re-reads its call. Polling the row (rather than

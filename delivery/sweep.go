@@ -47,7 +47,9 @@ func retentionEvery(retain time.Duration) time.Duration {
 	return min(max(retain/100, time.Second), time.Minute)
 }
 
-// purgeBatch bounds one pass of the retention job.
+// purgeBatch is how many calls one listing of the retention job takes; it takes more
+// until one comes back short, so a first run over a large backlog (100,000 calls) is
+// done in one go rather than 200 a minute.
 const purgeBatch = 200
 
 // purgeExpired purges the raw events and payload of calls finished longer than --retain
@@ -57,13 +59,34 @@ const purgeBatch = 200
 func (s *Service) purgeExpired(ctx context.Context) {
 	now := s.now()
 	cutoff := now.Add(-s.opts.Retain)
-	ids, err := s.db.ExpiredCalls(ctx, cutoff, purgeBatch)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("retention: listing expired calls failed", "error", err)
+	purged := 0
+	for ctx.Err() == nil {
+		ids, err := s.db.ExpiredCalls(ctx, cutoff, purgeBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("retention: listing expired calls failed", "error", err)
+			}
+			break
 		}
-		return
+		n := s.purgeCalls(ctx, ids, now)
+		purged += n
+		if len(ids) < purgeBatch || n == 0 { // done, or stuck on calls that fail: next run
+			break
+		}
 	}
+	if n, err := s.db.PurgeQuarantine(ctx, cutoff); err == nil && n > 0 {
+		s.log.Info("retention: quarantined events purged", "count", n)
+	}
+	_ = s.db.PurgeWebhooks(ctx, cutoff)
+	_ = s.db.PurgeIDlessEvents(ctx, cutoff)
+	if purged > 0 {
+		s.log.Info("retention: content of finished calls purged", "calls", purged, "olderThan", s.opts.Retain)
+	}
+}
+
+// purgeCalls purges each call in a transaction of its own (an event of another call
+// waits for one call's purge, not for a batch's) and returns how many it purged.
+func (s *Service) purgeCalls(ctx context.Context, ids []string, now time.Time) int {
 	purged := 0
 	for _, id := range ids {
 		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -83,19 +106,15 @@ func (s *Service) purgeExpired(ctx context.Context) {
 			s.callLog(id).Warn("retention: purge failed", "error", err)
 		}
 	}
-	if n, err := s.db.PurgeQuarantine(ctx, cutoff); err == nil && n > 0 {
-		s.log.Info("retention: quarantined events purged", "count", n)
-	}
-	_ = s.db.PurgeWebhooks(ctx, cutoff)
-	_ = s.db.PurgeIDlessEvents(ctx, cutoff)
-	if purged > 0 {
-		s.log.Info("retention: content of finished calls purged", "calls", purged, "olderThan", s.opts.Retain)
-	}
+	return purged
 }
 
 // dropContent deletes a call's stored content (raw events, Kendo's error texts) and
-// clears the merged call on the row, which the caller saves; what stays is what
-// identifies the call.
+// clears the merged call, the last error and the rep's name and e-mail on the row,
+// which the caller saves; what
+// stays is what identifies the call. The last error goes because it ends in Kendo's
+// text, which may quote the payload; the attempt log keeps each answer's outcome and
+// HTTP status.
 func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call) error {
 	if err := s.db.PurgeEvents(ctx, tx, call.AlowareCallID); err != nil {
 		return err
@@ -103,6 +122,7 @@ func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call)
 	if err := s.db.PurgeAttempts(ctx, tx, call.AlowareCallID); err != nil {
 		return err
 	}
-	call.Merged, call.MergedVersion, call.RawBytes = nil, 0, 0
+	call.Merged, call.MergedVersion, call.RawBytes, call.LastError = nil, 0, 0, ""
+	call.RepEmail, call.AgentName = "", "" // the rep's name and e-mail are personal data too
 	return nil
 }

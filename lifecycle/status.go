@@ -44,6 +44,28 @@ func (s Status) Final() bool {
 	return false
 }
 
+// Retained reports whether --retain applies to a call in this status: it is finished
+// (issue 9: delivered, skipped, ignored, failed), so its content is purged once it is
+// older than the retention. Unrouted is not: it waits for the teams file to be fixed.
+func (s Status) Retained() bool {
+	switch s {
+	case Delivered, Analyzed, Ignored, Skipped, Failed:
+		return true
+	}
+	return false
+}
+
+// RetainedStatuses lists the statuses Retained reports.
+func RetainedStatuses() []Status {
+	var out []Status
+	for _, st := range CallStatuses() {
+		if st.Retained() {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // Waiting reports whether the call still waits for its delivery (counted as backlog).
 func (s Status) Waiting() bool { return s == Scheduled || s == Delivering }
 

@@ -189,7 +189,7 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		}
 		return s, Effects{}, notApplicable(s, in)
 	case Purged:
-		if !s.Status.Final() || s.PurgedAt != nil {
+		if !s.Status.Retained() || s.PurgedAt != nil {
 			return s, Effects{}, notApplicable(s, in)
 		}
 		s.PurgedAt = at(now)
@@ -344,6 +344,8 @@ func describe(res kendo.Result) string {
 func redeliver(s State, in Redeliver, now time.Time) (State, Effects, error) {
 	switch s.Status {
 	case Failed, Skipped, Unrouted:
+	case Erased:
+		return s, Effects{}, ErrPurged // its content is gone, whatever it was before
 	default:
 		return s, Effects{}, ErrNotRedeliverable
 	}

@@ -136,6 +136,7 @@ func TestApply(t *testing.T) {
 		{name: "a scheduled call is not queued twice", from: State{Status: Scheduled, ReadyAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Scheduled, err: ErrNotRedeliverable},
 		{name: "a delivered call is never sent twice", from: State{Status: Delivered, ReadyAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Delivered, err: ErrNotRedeliverable},
 		{name: "a purged call has nothing to send", from: State{Status: Failed, ReadyAt: ptr(t0), PurgedAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Failed, err: ErrPurged},
+		{name: "an erased call has nothing to send", from: State{Status: Erased, ReadyAt: ptr(t0), PurgedAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Erased, err: ErrPurged},
 		{name: "a missed call has nothing to send", from: State{Status: Skipped}, in: Redeliver{Routed: true}, want: Skipped, err: ErrNotRedeliverable},
 		{name: "skip a waiting call", from: State{Status: Scheduled}, in: Skip{By: "ops page"}, want: Skipped,
 			effects: Effects{CancelJob: true, Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, s.ByOperator) }},
@@ -152,6 +153,7 @@ func TestApply(t *testing.T) {
 		{name: "analysis of an unknown call does nothing", from: State{Status: Failed}, in: AnalysisReady{At: t0}, want: Failed, err: ErrNotApplicable},
 		{name: "purge a finished call", from: State{Status: Delivered}, in: Purged{}, want: Delivered, check: func(t *testing.T, s State) { notNil(t, s.PurgedAt) }},
 		{name: "a waiting call is never purged", from: State{Status: Scheduled}, in: Purged{}, want: Scheduled, err: ErrNotApplicable},
+		{name: "an unrouted call waits for its team: never purged", from: State{Status: Unrouted}, in: Purged{}, want: Unrouted, err: ErrNotApplicable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -152,9 +152,17 @@ func (f CallFilter) where() (string, []any) {
 		return fmt.Sprintf("$%d", len(args))
 	}
 	if len(f.Statuses) > 0 {
+		// Statuses are written into the SQL, not passed as parameters: PostgreSQL plans a
+		// prepared statement once for any parameter values after five runs, and a plan made
+		// without knowing the status walks every call in first-seen order to find the few
+		// delivering or erased ones. Only the fixed status names are written so.
 		ph := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
-			ph[i] = arg(string(s))
+			if s.Valid() {
+				ph[i] = "'" + string(s) + "'"
+			} else {
+				ph[i] = arg(string(s))
+			}
 		}
 		conds = append(conds, "status IN ("+strings.Join(ph, ", ")+")")
 	}
@@ -205,15 +213,20 @@ type Summary struct {
 	Updated        time.Time
 }
 
-// ListCalls lists calls newest first (by first-seen time, then id), at most f.Limit.
-func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
+// listQuery is ListCalls' SQL (apart, so a test can ask the engine for its plan).
+func (f CallFilter) listQuery() (string, []any) {
 	where, args := f.where()
 	limit := ""
 	if f.Limit > 0 {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT `+summaryColumns+` FROM ak_calls`+where+
-		` ORDER BY first_seen_ms DESC, aloware_call_id DESC`+limit, args...)
+	return `SELECT ` + summaryColumns + ` FROM ak_calls` + where + ` ORDER BY first_seen_ms DESC, aloware_call_id DESC` + limit, args
+}
+
+// ListCalls lists calls newest first (by first-seen time, then id), at most f.Limit.
+func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
+	query, args := f.listQuery()
+	rows, err := db.on(db.SQL).QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list calls: %w", err)
 	}
@@ -284,7 +297,7 @@ func (db *DB) StaleCalls(ctx context.Context, completeBefore time.Time) ([]strin
 // updatedBefore.
 func (db *DB) ExpiredCalls(ctx context.Context, updatedBefore time.Time, limit int) ([]string, error) {
 	return db.ids(ctx, fmt.Sprintf(`SELECT aloware_call_id FROM ak_calls WHERE purged_ms IS NULL AND updated_ms < $1
-		AND status IN ('delivered', 'analyzed', 'skipped', 'ignored', 'failed', 'unrouted') LIMIT %d`, limit), Millis(updatedBefore))
+		AND status IN (%s) LIMIT %d`, statusList(lifecycle.RetainedStatuses()), limit), Millis(updatedBefore))
 }
 
 // PurgeIDlessEvents drops the raw bodies of stored events that belong to no call (test
@@ -309,3 +322,12 @@ func (db *DB) SetJob(ctx context.Context, tx *sql.Tx, alowareCallID string, gene
 }
 
 const qSetJob = `UPDATE ak_calls SET job_id = $3 WHERE aloware_call_id = $1 AND generation = $2 AND job_id = 0`
+
+// statusList is statuses as SQL literals, for an IN list (they are fixed names).
+func statusList(statuses []lifecycle.Status) string {
+	quoted := make([]string, len(statuses))
+	for i, st := range statuses {
+		quoted[i] = "'" + string(st) + "'"
+	}
+	return strings.Join(quoted, ", ")
+}

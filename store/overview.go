@@ -30,14 +30,17 @@ type Activity struct {
 	Received, Delivered, Analyzed int
 }
 
+// activityQuery counts, each off an index of its own, the calls first seen, delivered
+// and analyzed since $1.
+const activityQuery = `SELECT
+		(SELECT COUNT(*) FROM ak_calls WHERE first_seen_ms >= $1),
+		(SELECT COUNT(*) FROM ak_calls WHERE delivered_ms >= $1),
+		(SELECT COUNT(*) FROM ak_calls WHERE analyzed_ms >= $1)`
+
 // ActivitySince counts the calls first seen, delivered and analyzed since t.
 func (db *DB) ActivitySince(ctx context.Context, t time.Time) (Activity, error) {
 	var a Activity
-	since := Millis(t)
-	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM ak_calls WHERE first_seen_ms >= $1),
-		(SELECT COUNT(*) FROM ak_calls WHERE delivered_ms >= $1),
-		(SELECT COUNT(*) FROM ak_calls WHERE analyzed_ms >= $1)`, since).Scan(&a.Received, &a.Delivered, &a.Analyzed)
+	err := db.on(db.SQL).QueryRowContext(ctx, activityQuery, Millis(t)).Scan(&a.Received, &a.Delivered, &a.Analyzed)
 	return a, err
 }
 

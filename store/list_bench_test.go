@@ -41,6 +41,7 @@ type loaded struct {
 	alowareCallID string    // a call in the middle
 	kendoCallID   string    // a delivered call's Kendo callId, a third of the way
 	middle        Cursor    // the position of the call half-way down the newest-first order
+	ids           []string  // every tenth call's Aloware id, at most 10,000 (POST /calls/redeliver's ids)
 }
 
 // loadCalls writes n call rows straight into ak_calls, in multi-row INSERTs of 20 rows
@@ -91,6 +92,9 @@ func loadCalls(tb testing.TB, db *DB, n int, now time.Time) loaded {
 				}
 				if i == n/2 {
 					out.alowareCallID = id
+				}
+				if i%10 == 0 && len(out.ids) < 10_000 {
+					out.ids = append(out.ids, id)
 				}
 				if kendoID != "" && i <= n/3 {
 					out.kendoCallID = kendoID
@@ -151,6 +155,7 @@ func listQueries(l loaded) []struct {
 			lifecycle.Analyzed, lifecycle.Failed}, Limit: 501}},
 		{"q-aloware-id", CallFilter{Query: l.alowareCallID, Limit: page}},
 		{"q-kendo-id", CallFilter{Query: l.kendoCallID, Limit: page}},
+		{"ids-failed", CallFilter{IDs: l.ids, Statuses: []lifecycle.Status{lifecycle.Failed}}},
 	}
 }
 

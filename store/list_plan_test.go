@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,8 +29,8 @@ func TestListQueriesUseIndexes(t *testing.T) {
 			}
 			var queries []query
 			for _, q := range listQueries(l) {
-				text, args := q.f.listQuery()
-				queries = append(queries, query{q.name, text, args, len(q.f.Statuses) > 1 || q.f.Query != ""})
+				text, args := q.f.listQuery(db.Dialect)
+				queries = append(queries, query{q.name, text, args, len(q.f.Statuses) > 1 || q.f.Query != "" || len(q.f.IDs) > 0})
 			}
 			queries = append(queries, query{name: "activity", sql: activityQuery, args: []any{Millis(time.Now().Add(-24 * time.Hour))}})
 			for _, q := range queries {
@@ -69,7 +70,7 @@ func TestStatusListingsKeepTheirPlanWhenPrepared(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, st := range []lifecycle.Status{lifecycle.Delivering, lifecycle.Erased, lifecycle.Failed} {
-		query, args := CallFilter{Statuses: []lifecycle.Status{st}, Limit: 51}.listQuery()
+		query, args := CallFilter{Statuses: []lifecycle.Status{st}, Limit: 51}.listQuery(db.Dialect)
 		name := fmt.Sprintf("ak_listing_%d", i)
 		if _, err := conn.ExecContext(ctx, `PREPARE `+name+` AS `+query); err != nil {
 			t.Fatal(err)
@@ -99,5 +100,39 @@ func TestStatusListingsKeepTheirPlanWhenPrepared(t *testing.T) {
 		if !strings.Contains(text, "Index Cond: (status = '"+string(st)+"'::text)") {
 			t.Errorf("status %s: the cached plan does not look the status up in an index:\n%s", st, text)
 		}
+	}
+}
+
+// POST /calls/redeliver's ids reach the store as one JSON array parameter: every id
+// asked for is found, ids of no call are not, and the other filters still apply.
+func TestCallIDsByIDs(t *testing.T) {
+	ctx := context.Background()
+	for name, location := range listDatabases() {
+		t.Run(name, func(t *testing.T) {
+			db, l := openLoaded(t, location(t), 2_000)
+			asked := append(slices.Clone(l.ids), "1", `7"); DROP TABLE ak_calls; --`)
+			got, err := db.CallIDs(ctx, CallFilter{IDs: asked})
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(l.ids))
+			if !slices.Equal(got, want) {
+				t.Fatalf("CallIDs by %d ids: %d found, want %d", len(asked), len(got), len(want))
+			}
+			failed, err := db.CallIDs(ctx, CallFilter{IDs: asked, Statuses: []lifecycle.Status{lifecycle.Failed}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantFailed := 0
+			for _, id := range l.ids {
+				if c, err := db.GetCall(ctx, id); err == nil && c.Status == lifecycle.Failed {
+					wantFailed++
+				}
+			}
+			if len(failed) != wantFailed || wantFailed == 0 {
+				t.Fatalf("failed calls among the ids: %d, want %d", len(failed), wantFailed)
+			}
+		})
 	}
 }

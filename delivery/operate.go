@@ -13,7 +13,6 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
-	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
@@ -281,16 +280,4 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 		o.PerMinute = append(o.PerMinute, MinuteCount(m))
 	}
 	return o, nil
-}
-
-// Checks runs the preflight checks the service can run on itself (database, Kendo keys,
-// Aloware token, inbound auth, teams file).
-func (s *Service) Checks(ctx context.Context) []preflight.Check {
-	check := preflight.Check{Name: "database writable"}
-	if err := s.Ready(ctx); err != nil {
-		check.Detail = err.Error()
-	} else {
-		check.OK, check.Detail = true, string(s.db.Dialect)+": a write succeeded just now"
-	}
-	return []preflight.Check{check}
 }

@@ -39,7 +39,8 @@ type Service struct {
 	commit  committer
 	ready   readiness
 
-	sleepers *keySleepers // which workers may wait in-process for a key's next pacing slot
+	sleepers  *keySleepers // which workers may wait in-process for a key's next pacing slot
+	keyChecks keyCheckCache
 
 	// completeTx marks a job completed inside our own transaction; River needs the
 	// driver's concrete type for it, which differs between SQLite and PostgreSQL.

@@ -25,18 +25,9 @@ func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit i
 	}
 	defer tx.Rollback()
 	q := db.on(tx)
-	if _, err := q.ExecContext(ctx, qEnsureRateKey, keyID); err != nil {
-		return 0, 0, fmt.Errorf("store: pacing: %w", err)
-	}
-	var locked string
-	if err := q.QueryRowContext(ctx, qLockRateKey+db.ForUpdate(), keyID).Scan(&locked); err != nil {
-		return 0, 0, fmt.Errorf("store: pacing lock: %w", err)
-	}
 	since := Millis(now.Add(-window))
-	for _, stmt := range []string{qPruneSlots, qPruneWaits} {
-		if _, err := q.ExecContext(ctx, stmt, keyID, since); err != nil {
-			return 0, 0, fmt.Errorf("store: pacing prune: %w", err)
-		}
+	if err := db.lockWindow(ctx, q, keyID, since); err != nil {
+		return 0, 0, err
 	}
 	// A call that comes back before its turn keeps its place in the queue.
 	var myTurn int64
@@ -71,6 +62,54 @@ func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit i
 		return 0, 0, fmt.Errorf("store: pacing take: %w", err)
 	}
 	return id, 0, tx.Commit()
+}
+
+// lockWindow takes the key's lock row (serialising replicas) and prunes the sends and
+// waits older than the window.
+func (db *DB) lockWindow(ctx context.Context, q Querier, keyID string, since int64) error {
+	if _, err := q.ExecContext(ctx, qEnsureRateKey, keyID); err != nil {
+		return fmt.Errorf("store: pacing: %w", err)
+	}
+	var locked string
+	if err := q.QueryRowContext(ctx, qLockRateKey+db.ForUpdate(), keyID).Scan(&locked); err != nil {
+		return fmt.Errorf("store: pacing lock: %w", err)
+	}
+	for _, stmt := range []string{qPruneSlots, qPruneWaits} {
+		if _, err := q.ExecContext(ctx, stmt, keyID, since); err != nil {
+			return fmt.Errorf("store: pacing prune: %w", err)
+		}
+	}
+	return nil
+}
+
+// TrySlot claims one send for keyID only if one is free now — no call waits for its
+// turn and the window has room — and never queues: ok is false otherwise. It is for a
+// request no call depends on (the ops page's key check), which must not delay one.
+func (db *DB) TrySlot(ctx context.Context, keyID string, limit int, window time.Duration, now time.Time) (id int64, ok bool, err error) {
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: pacing: %w", err)
+	}
+	defer tx.Rollback()
+	q := db.on(tx)
+	since := Millis(now.Add(-window))
+	if err := db.lockWindow(ctx, q, keyID, since); err != nil {
+		return 0, false, err
+	}
+	var busy, waiting int
+	if err := q.QueryRowContext(ctx, qBusy, keyID, since, Millis(now)).Scan(&busy); err != nil {
+		return 0, false, fmt.Errorf("store: pacing: %w", err)
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_rate_waits WHERE key_id = $1`, keyID).Scan(&waiting); err != nil {
+		return 0, false, fmt.Errorf("store: pacing: %w", err)
+	}
+	if busy >= limit || waiting > 0 {
+		return 0, false, nil
+	}
+	if err := q.QueryRowContext(ctx, qTakeSlot, keyID, Millis(now)).Scan(&id); err != nil {
+		return 0, false, fmt.Errorf("store: pacing take: %w", err)
+	}
+	return id, true, tx.Commit()
 }
 
 const (

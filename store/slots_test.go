@@ -125,3 +125,34 @@ func TestMoveSlot(t *testing.T) {
 		})
 	}
 }
+
+// TrySlot takes a free send and never queues: not when the window is full, not when a
+// call waits for its turn — a request no call depends on must not delay one.
+func TestTrySlotNeverQueues(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 8, 5, 20, 0, 0, 0, time.UTC)
+	for name, db := range openDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			if _, ok, err := db.TrySlot(ctx, "key_a", 2, time.Minute, t0); err != nil || !ok {
+				t.Fatalf("a free window: ok %v, err %v", ok, err)
+			}
+			if _, wait, err := db.TakeSlot(ctx, "key_a", "c1", 2, time.Minute, t0.Add(time.Second)); err != nil || wait != 0 {
+				t.Fatalf("the second send: wait %s, err %v", wait, err)
+			}
+			if _, ok, err := db.TrySlot(ctx, "key_a", 2, time.Minute, t0.Add(2*time.Second)); err != nil || ok {
+				t.Fatalf("a full window: ok %v, err %v", ok, err)
+			}
+			// c2 queues for its turn at t0+1m; just before it, the window has room for
+			// nobody else.
+			if _, wait, err := db.TakeSlot(ctx, "key_a", "c2", 2, time.Minute, t0.Add(3*time.Second)); err != nil || wait == 0 {
+				t.Fatalf("c2 in a full window: wait %s, err %v", wait, err)
+			}
+			if _, ok, err := db.TrySlot(ctx, "key_a", 2, time.Minute, t0.Add(time.Minute+500*time.Millisecond)); err != nil || ok {
+				t.Fatalf("a slot freed while c2 waits for it: ok %v, err %v", ok, err)
+			}
+			if n, err := db.SlotsInWindow(ctx, "key_a", time.Minute, t0.Add(2*time.Second)); err != nil || n != 2 {
+				t.Fatalf("sends in the window %d, err %v; want the two taken", n, err)
+			}
+		})
+	}
+}

@@ -33,7 +33,7 @@ type Engine interface {
 	Quarantine(ctx context.Context, limit int, cursor string) (delivery.QuarantinePage, error)
 	// ReplayQuarantine re-reads every quarantined event with the current code.
 	ReplayQuarantine(ctx context.Context) (delivery.ReplayResult, error)
-	// Checks runs the preflight checks (database, Kendo keys, Aloware token, inbound auth, teams).
+	// Checks runs the preflight checks of the running engine: the database, the Kendo keys.
 	Checks(ctx context.Context) []preflight.Check
 }
 

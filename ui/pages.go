@@ -237,7 +237,11 @@ func (s *server) checks(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	start := time.Now()
 	p := checksPage{layout: s.frame("Preflight checks", "checks", r)}
-	for _, c := range s.engine.Checks(ctx) {
+	checks := s.engine.Checks(ctx)
+	if s.configChecks != nil {
+		checks = append(checks, s.configChecks(ctx)...)
+	}
+	for _, c := range checks {
 		p.Checks = append(p.Checks, checkView{Name: c.Name, Detail: maskText(c.Detail), OK: c.OK})
 		if !c.OK {
 			p.Failed++

@@ -24,14 +24,18 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/buildinfo"
+	"github.com/aloware-kendo/aloware-kendo/preflight"
 )
 
 // Options build the ops page.
 type Options struct {
 	Engine Engine
-	Access Access
-	Logger *slog.Logger     // slog.Default() when nil
-	Now    func() time.Time // tests only
+	// ConfigChecks are the preflight checks of the configuration (the Aloware token,
+	// inbound auth, the teams file), shown after the engine's; nil for none.
+	ConfigChecks func(ctx context.Context) []preflight.Check
+	Access       Access
+	Logger       *slog.Logger     // slog.Default() when nil
+	Now          func() time.Time // tests only
 }
 
 // engineTimeout bounds what one page asks of the engine; an action may touch many calls
@@ -47,13 +51,14 @@ const (
 const realm = "aloware-kendo ops page"
 
 type server struct {
-	engine Engine
-	gate   *gate
-	log    *slog.Logger
-	now    func() time.Time
-	pages  map[string]*template.Template
-	assets *assets
-	build  string
+	engine       Engine
+	configChecks func(ctx context.Context) []preflight.Check
+	gate         *gate
+	log          *slog.Logger
+	now          func() time.Time
+	pages        map[string]*template.Template
+	assets       *assets
+	build        string
 }
 
 // New builds the handler for /ui and everything below it. It fails only on credentials
@@ -66,7 +71,7 @@ func New(o Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{engine: o.Engine, gate: g, log: o.Logger, now: o.Now, assets: loadAssets()}
+	s := &server{engine: o.Engine, configChecks: o.ConfigChecks, gate: g, log: o.Logger, now: o.Now, assets: loadAssets()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -50,15 +50,19 @@ func checkCmd(ctx context.Context, args []string, getenv func(string) string, st
 
 func runChecks(ctx context.Context, cfg config.Config, getenv func(string) string) []preflight.Check {
 	checks := []preflight.Check{preflight.Database(ctx, cfg.DB, delivery.OpenStore)}
-
 	sender := kendo.NewClient(cfg.KendoURL, &http.Client{Timeout: cfg.KendoTimeout})
 	checks = append(checks, preflight.KendoKeys(ctx, sender, cfg.Router.Teams())...)
+	return append(checks, configChecks(ctx, cfg, getenv)...)
+}
 
+// configChecks are the checks of the configuration alone: the Aloware token, inbound
+// auth and the teams file. The ops page shows them after the running engine's.
+func configChecks(ctx context.Context, cfg config.Config, getenv func(string) string) []preflight.Check {
 	var users preflight.UsersAPI // nil: no token, nothing to check
 	if cfg.AlowareAPIToken != "" {
 		users = reps.NewDirectory(reps.Options{BaseURL: cfg.AlowareAPIURL, Token: cfg.AlowareAPIToken, Logger: slog.New(slog.DiscardHandler)})
 	}
-	checks = append(checks, preflight.AlowareToken(ctx, users))
+	checks := []preflight.Check{preflight.AlowareToken(ctx, users)}
 
 	auth, err := inbound.New(inbound.Config{Token: cfg.InboundToken, Basic: cfg.InboundBasic})
 	checks = append(checks, preflight.InboundAuth(cfg.Listen, err == nil && auth.Enabled()))

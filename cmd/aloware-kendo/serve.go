@@ -51,7 +51,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	log.Info("starting aloware-kendo", "config", cfg)
-	if err := runService(ctx, cfg, log); err != nil {
+	if err := runService(ctx, cfg, os.Getenv, log); err != nil {
 		log.Error("aloware-kendo stopped with an error", "error", err)
 		return exitFail
 	}
@@ -59,7 +59,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func runService(ctx context.Context, cfg config.Config, getenv func(string) string, log *slog.Logger) error {
 	auth, err := inbound.New(inbound.Config{Token: cfg.InboundToken, Basic: cfg.InboundBasic})
 	if err != nil {
 		return err
@@ -96,7 +96,8 @@ func runService(ctx context.Context, cfg config.Config, log *slog.Logger) error 
 	}
 
 	opsPage, err := ui.New(ui.Options{Engine: svc, Logger: log,
-		Access: ui.Access{UIBasic: cfg.UIBasic, InboundToken: cfg.InboundToken, InboundBasic: cfg.InboundBasic}})
+		ConfigChecks: func(ctx context.Context) []preflight.Check { return configChecks(ctx, cfg, getenv) },
+		Access:       ui.Access{UIBasic: cfg.UIBasic, InboundToken: cfg.InboundToken, InboundBasic: cfg.InboundBasic}})
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,8 @@ func (s *Service) ListCalls(ctx context.Context, f ListFilter) (CallPage, error)
 }
 
 func storeFilter(f ListFilter) store.CallFilter {
-	return store.CallFilter{Statuses: f.Statuses, Since: f.Since, Until: f.Until, Query: strings.TrimSpace(f.Query), IDs: f.IDs}
+	return store.CallFilter{Statuses: f.Statuses, Since: f.Since, Until: f.Until, Query: strings.TrimSpace(f.Query), IDs: f.IDs,
+		UpdatedSince: f.UpdatedSince}
 }
 
 func encodeCursor(c store.Cursor) string {

@@ -18,8 +18,11 @@ type ListFilter struct {
 	Until    time.Time          // first seen before (zero = unbounded)
 	Query    string             // an Aloware call id or a Kendo callId (exact)
 	IDs      []string           // only these Aloware call ids
-	Limit    int                // page size for listing: 1..MaxListLimit, 0 = DefaultListLimit
-	Cursor   string             // opaque; from CallPage.Next
+	// UpdatedSince: only calls whose state changed at or after it, and whose content is
+	// kept (a bulk redelivery's progress: the calls it queued, sent or failed again).
+	UpdatedSince time.Time
+	Limit        int    // page size for listing: 1..MaxListLimit, 0 = DefaultListLimit
+	Cursor       string // opaque; from CallPage.Next
 }
 
 const (

@@ -134,6 +134,9 @@ type CallFilter struct {
 	Until    time.Time // first seen before
 	Query    string    // an Aloware call id or a Kendo callId
 	IDs      []string
+	// UpdatedSince: updated at or after it and not purged (the partial index on
+	// updated_ms serves it).
+	UpdatedSince time.Time
 	// Before continues a listing: only calls strictly older in (first seen, id) order.
 	Before *Cursor
 	Limit  int
@@ -187,6 +190,9 @@ func (f CallFilter) where(d Dialect) (string, []any) {
 			conds = append(conds, "aloware_call_id IN (SELECT value FROM json_each("+arg(string(ids))+"))")
 		}
 	}
+	if !f.UpdatedSince.IsZero() {
+		conds = append(conds, "updated_ms >= "+arg(Millis(f.UpdatedSince))+" AND purged_ms IS NULL")
+	}
 	if f.Before != nil {
 		a, b := arg(f.Before.FirstSeenMs), arg(f.Before.AlowareCallID)
 		conds = append(conds, "(first_seen_ms, aloware_call_id) < ("+a+", "+b+")")
@@ -217,6 +223,16 @@ type Summary struct {
 	Updated        time.Time
 }
 
+// table is what a filtered query reads. SQLite, without statistics, picks the status
+// index over the partial one on updated_ms for UpdatedSince and filters ~75,000 rows of
+// 100,000 (82 ms, against 1.3 ms on the partial index): it is told which to use.
+func (f CallFilter) table(d Dialect) string {
+	if d == SQLite && !f.UpdatedSince.IsZero() {
+		return "ak_calls INDEXED BY ak_calls_unpurged"
+	}
+	return "ak_calls"
+}
+
 // listQuery is ListCalls' SQL (apart, so a test can ask the engine for its plan).
 func (f CallFilter) listQuery(d Dialect) (string, []any) {
 	where, args := f.where(d)
@@ -224,7 +240,7 @@ func (f CallFilter) listQuery(d Dialect) (string, []any) {
 	if f.Limit > 0 {
 		limit = fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return `SELECT ` + summaryColumns + ` FROM ak_calls` + where + ` ORDER BY first_seen_ms DESC, aloware_call_id DESC` + limit, args
+	return `SELECT ` + summaryColumns + ` FROM ` + f.table(d) + where + ` ORDER BY first_seen_ms DESC, aloware_call_id DESC` + limit, args
 }
 
 // ListCalls lists calls newest first (by first-seen time, then id), at most f.Limit.
@@ -255,7 +271,7 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 // CallIDs lists the ids of the calls a filter selects, in no particular order.
 func (db *DB) CallIDs(ctx context.Context, f CallFilter) ([]string, error) {
 	where, args := f.where(db.Dialect)
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT aloware_call_id FROM ak_calls`+where, args...)
+	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT aloware_call_id FROM `+f.table(db.Dialect)+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: select calls: %w", err)
 	}

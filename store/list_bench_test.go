@@ -153,6 +153,9 @@ func listQueries(l loaded) []struct {
 		// The ops page's bulk-progress poll: five statuses, the largest page.
 		{"progress-poll", CallFilter{Statuses: []lifecycle.Status{lifecycle.Scheduled, lifecycle.Delivering, lifecycle.Delivered,
 			lifecycle.Analyzed, lifecycle.Failed}, Limit: 501}},
+		// … as the poll asks: only the calls changed since the bulk began (here an hour ago).
+		{"progress-poll-since", CallFilter{Statuses: []lifecycle.Status{lifecycle.Scheduled, lifecycle.Delivering, lifecycle.Delivered,
+			lifecycle.Analyzed, lifecycle.Failed}, UpdatedSince: l.from.Add(30*24*time.Hour - time.Hour), Limit: 501}},
 		{"q-aloware-id", CallFilter{Query: l.alowareCallID, Limit: page}},
 		{"q-kendo-id", CallFilter{Query: l.kendoCallID, Limit: page}},
 		{"ids-failed", CallFilter{IDs: l.ids, Statuses: []lifecycle.Status{lifecycle.Failed}}},

@@ -122,7 +122,8 @@ func (s *server) redeliverMany(w http.ResponseWriter, r *http.Request) {
 const progressPages = 20
 
 // bulkProgress is what the page polls after a bulk redelivery: of the calls the filter
-// covers, how many went out (delivered since the bulk began), failed again, or still wait.
+// covers that changed since the bulk began (which every call it queued did), how many
+// went out, failed again, or still wait.
 type bulkProgress struct {
 	Queued    int  `json:"queued"`
 	Delivered int  `json:"delivered"`
@@ -143,6 +144,7 @@ func (s *server) progress(w http.ResponseWriter, r *http.Request) {
 	}
 	from := time.UnixMilli(ms).UTC()
 	filter.Statuses = []lifecycle.Status{lifecycle.Scheduled, lifecycle.Delivering, lifecycle.Delivered, lifecycle.Analyzed, lifecycle.Failed}
+	filter.UpdatedSince = from // what the bulk queued, and what went out or failed since
 	filter.Limit = delivery.MaxListLimit
 	filter.Cursor = ""
 	ctx, cancel := s.ctx(r)
@@ -159,9 +161,9 @@ func (s *server) progress(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case c.Status.Waiting():
 				p.Waiting++
-			case c.Status.Sent() && !c.UpdatedAt.Before(from):
+			case c.Status.Sent():
 				p.Delivered++
-			case c.Status == lifecycle.Failed && !c.UpdatedAt.Before(from):
+			case c.Status == lifecycle.Failed:
 				p.Failed++
 			}
 		}

@@ -98,6 +98,7 @@ func (f *fakeEngine) matches(c *fakeCall, fl delivery.ListFilter) bool {
 	case !fl.Until.IsZero() && !r.FirstSeenAt.Before(fl.Until):
 	case fl.Query != "" && fl.Query != r.AlowareCallID && fl.Query != r.KendoCallID:
 	case len(fl.IDs) > 0 && !slices.Contains(fl.IDs, r.AlowareCallID):
+	case !fl.UpdatedSince.IsZero() && (r.UpdatedAt.Before(fl.UpdatedSince) || r.PurgedAt != nil):
 	default:
 		return true
 	}

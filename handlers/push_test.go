@@ -28,6 +28,7 @@ const testKey = "pk_handlers_test_key"
 type stackOptions struct {
 	refuse bool          // Kendo answers 400 to every request (the payload is refused)
 	settle time.Duration // delivery settle time
+	grace  time.Duration // … for a call nothing more is expected of (the engine's default when 0)
 }
 
 // stack is the real thing: the edge over a delivery.Service on a temporary SQLite
@@ -55,10 +56,10 @@ func newStack(t *testing.T, o stackOptions) stack {
 	quiet := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	svc, err := delivery.Open(ctx, delivery.Options{
-		DB:         "sqlite:" + filepath.Join(t.TempDir(), "handlers-test.db"),
-		KendoURL:   kendoSrv.URL + emulator.IngestPath,
-		Teams:      teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
-		Settle:     o.settle,
+		DB:       "sqlite:" + filepath.Join(t.TempDir(), "handlers-test.db"),
+		KendoURL: kendoSrv.URL + emulator.IngestPath,
+		Teams:    teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
+		Settle:   o.settle, Grace: o.grace,
 		Registerer: reg,
 		Logger:     quiet,
 	})

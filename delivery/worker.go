@@ -379,11 +379,14 @@ func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result
 const riverLag = 5 * time.Second
 
 // snoozeForTurn waits for a pacing turn d away so that the job runs on time: a long wait
-// ends up to riverLag early, and the run then finds the rest of its wait short (the call
-// keeps its place in the queue, see store.TakeSlot).
+// ends up to riverLag early, a short one turnLead early, and the run then finds the rest
+// of its wait short (the call keeps its place in the queue, see store.TakeSlot).
 func snoozeForTurn(d time.Duration) error {
-	if d > riverLag {
+	switch {
+	case d > riverLag:
 		d -= riverLag
+	case d > 2*turnLead:
+		d -= turnLead
 	}
 	return river.JobSnooze(d)
 }

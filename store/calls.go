@@ -271,20 +271,11 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 // CallIDs lists the ids of the calls a filter selects, in no particular order.
 func (db *DB) CallIDs(ctx context.Context, f CallFilter) ([]string, error) {
 	where, args := f.where(db.Dialect)
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT aloware_call_id FROM `+f.table(db.Dialect)+where, args...)
+	ids, err := callIDs(ctx, db.on(db.SQL), `SELECT aloware_call_id FROM `+f.table(db.Dialect)+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: select calls: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // CountByStatus counts calls per status.

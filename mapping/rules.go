@@ -661,15 +661,6 @@ func fold(s string) string {
 	return b.String()
 }
 
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 func truncateRunes(s string, n int) string {
 	i := 0
 	for pos := range s {

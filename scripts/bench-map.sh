@@ -21,16 +21,7 @@ connections=${CONNECTIONS:-16}
 command -v wrk >/dev/null || { echo "bench-map: wrk is not installed" >&2; exit 1; }
 [ -f "$body" ] || { echo "bench-map: no such event file: $body" >&2; exit 1; }
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/scripts/lib/processes.sh"
 
 echo "== building"
 (cd "$root" && go build -o "$tmp/aloware-kendo" ./cmd/aloware-kendo && go build -o "$tmp/benchecho" ./internal/benchecho)

@@ -10,15 +10,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/lib/npm-tools.sh"
 
-pids=()
-tmp=$(mktemp -d)
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$root/scripts/lib/processes.sh"
 
 fail() {
   echo "FAIL $*"
@@ -30,7 +22,6 @@ fail() {
 tools=$(npm_tools typescript-client "$root/clients/typescript") || fail "installing the TypeScript tools"
 export NO_UPDATE_NOTIFIER=1
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 wait_ready() {
   local url=$1
   for _ in $(seq 1 150); do

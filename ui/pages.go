@@ -106,20 +106,10 @@ func callID(r *http.Request) (string, bool) {
 }
 
 func (s *server) call(w http.ResponseWriter, r *http.Request) {
-	id, ok := callID(r)
-	if !ok {
-		s.callNotFound(w, r)
-		return
-	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	rec, err := s.engine.Call(ctx, id)
-	switch {
-	case errors.Is(err, delivery.ErrNotFound):
-		s.callNotFound(w, r)
-		return
-	case err != nil:
-		s.engineFailed(w, r, "the call", err)
+	id, rec, ok := s.readCall(ctx, w, r)
+	if !ok {
 		return
 	}
 	p := callPage{layout: s.frame("Call "+id, "call", r), Link: callPath(id), Rec: recordViewOf(rec), Timeline: timeline(rec), Attempts: attemptViews(rec.AttemptLog)}
@@ -133,6 +123,26 @@ func (s *server) call(w http.ResponseWriter, r *http.Request) {
 		p.PayloadNote = "The payload could not be built; the service log says why."
 	}
 	s.render(w, r, http.StatusOK, "call", p)
+}
+
+// readCall reads the call the path names, or answers the page that says why it cannot
+// (no such call, or the engine failing) and reports false.
+func (s *server) readCall(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, delivery.CallRecord, bool) {
+	id, ok := callID(r)
+	if !ok {
+		s.callNotFound(w, r)
+		return "", delivery.CallRecord{}, false
+	}
+	rec, err := s.engine.Call(ctx, id)
+	switch {
+	case errors.Is(err, delivery.ErrNotFound):
+		s.callNotFound(w, r)
+		return "", delivery.CallRecord{}, false
+	case err != nil:
+		s.engineFailed(w, r, "the call", err)
+		return "", delivery.CallRecord{}, false
+	}
+	return id, rec, true
 }
 
 func (s *server) callNotFound(w http.ResponseWriter, r *http.Request) {
@@ -168,20 +178,10 @@ type erasePage struct {
 }
 
 func (s *server) eraseConfirm(w http.ResponseWriter, r *http.Request) {
-	id, ok := callID(r)
-	if !ok {
-		s.callNotFound(w, r)
-		return
-	}
 	ctx, cancel := s.ctx(r)
 	defer cancel()
-	rec, err := s.engine.Call(ctx, id)
-	switch {
-	case errors.Is(err, delivery.ErrNotFound):
-		s.callNotFound(w, r)
-		return
-	case err != nil:
-		s.engineFailed(w, r, "the call", err)
+	id, rec, ok := s.readCall(ctx, w, r)
+	if !ok {
 		return
 	}
 	s.render(w, r, http.StatusOK, "erase", erasePage{layout: s.frame("Erase call "+id, "call", r), ID: id, Link: callPath(id), Status: string(rec.Status)})

@@ -165,7 +165,9 @@ func (g *groupCommitter) run(group []*commitReq) {
 	}
 }
 
-// step runs one request in a savepoint, rolling back only its own writes on error.
+// step runs one request in a savepoint, rolling back only its own writes on error. The
+// savepoint is closed on a context that cannot end: a request whose context ended
+// half-way must still have its writes undone, or the group's commit keeps them.
 func (g *groupCommitter) step(ctx context.Context, tx *sql.Tx, r *commitReq) (err error) {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT ak_event`); err != nil {
 		return err
@@ -174,10 +176,11 @@ func (g *groupCommitter) step(ctx context.Context, tx *sql.Tx, r *commitReq) (er
 		if p := recover(); p != nil {
 			err = fmt.Errorf("delivery: panic in intake: %v", p)
 		}
+		closing := context.WithoutCancel(ctx)
 		if err != nil {
-			_, _ = tx.ExecContext(ctx, `ROLLBACK TO ak_event`)
+			_, _ = tx.ExecContext(closing, `ROLLBACK TO ak_event`)
 		}
-		_, _ = tx.ExecContext(ctx, `RELEASE ak_event`)
+		_, _ = tx.ExecContext(closing, `RELEASE ak_event`)
 	}()
 	return r.fn(ctx, tx)
 }

@@ -122,7 +122,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, st := range lifecycle.CallStatuses() {
 			ch <- prometheus.MustNewConstMetric(callsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
 		}
-		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(counts[lifecycle.Scheduled]+counts[lifecycle.Delivering]))
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(waiting(counts)))
 	}
 	if oldest, err := db.OldestWaiting(ctx); err == nil {
 		age := 0.0
@@ -147,4 +147,13 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	if n, _, err := db.QuarantineStats(ctx); err == nil {
 		ch <- prometheus.MustNewConstMetric(quarantineDesc, prometheus.GaugeValue, float64(n))
 	}
+}
+
+// waiting sums the calls that wait for their delivery (the backlog).
+func waiting(counts map[lifecycle.Status]int) int {
+	n := 0
+	for _, st := range lifecycle.WaitingStatuses() {
+		n += counts[st]
+	}
+	return n
 }

@@ -241,7 +241,7 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	if err != nil {
 		return o, err
 	}
-	o.Waiting, o.Failed = counts[lifecycle.Scheduled]+counts[lifecycle.Delivering], counts[lifecycle.Failed]
+	o.Waiting, o.Failed = waiting(counts), counts[lifecycle.Failed]
 	if o.Quarantined, _, err = s.db.QuarantineStats(ctx); err != nil {
 		return o, err
 	}

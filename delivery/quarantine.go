@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/tidwall/gjson"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 // Quarantine lists quarantined events, newest first.
@@ -120,4 +121,14 @@ func (s *Service) releaseQuarantined(ctx context.Context, tx *sql.Tx, id int64) 
 		return fmt.Errorf("delivery: release from quarantine: %w", err)
 	}
 	return nil
+}
+
+// eventName reads the event name of a body that did not parse, for the quarantine's list.
+func eventName(raw []byte) string {
+	for _, k := range []string{"event", "Event"} {
+		if v := gjson.GetBytes(raw, k); v.Type == gjson.String {
+			return v.Str
+		}
+	}
+	return ""
 }

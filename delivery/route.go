@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -31,24 +29,4 @@ func (s *Service) route(c mapping.Call) (team string, routed bool, why string) {
 		what = "looked at " + strings.Join(seen, ", ")
 	}
 	return "", false, fmt.Sprintf("no team's match holds and the teams file names no default (%s); fix the file, then redeliver", what)
-}
-
-// team finds a configured team by name.
-func (s *Service) team(name string) (teams.Team, bool) {
-	for _, t := range s.opts.Teams.Teams() {
-		if t.Name == name {
-			return t, true
-		}
-	}
-	return teams.Team{}, false
-}
-
-// eventName reads the event name of a body that did not parse, for the quarantine's list.
-func eventName(raw []byte) string {
-	for _, k := range []string{"event", "Event"} {
-		if v := gjson.GetBytes(raw, k); v.Type == gjson.String {
-			return v.Str
-		}
-	}
-	return ""
 }

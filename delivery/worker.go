@@ -122,7 +122,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			plan.wait = wait
 			return nil
 		}
-		team, ok := s.team(call.Team)
+		team, ok := s.opts.Teams.Lookup(call.Team)
 		if !ok || team.APIKey == "" {
 			reason := "waiting for a Kendo API key (--kendo-api-key or KENDO_API_KEY)"
 			if !ok {

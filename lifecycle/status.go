@@ -56,18 +56,23 @@ func (s Status) Retained() bool {
 }
 
 // RetainedStatuses lists the statuses Retained reports.
-func RetainedStatuses() []Status {
+func RetainedStatuses() []Status { return statusesWhere(Status.Retained) }
+
+// Waiting reports whether the call still waits for its delivery (counted as backlog).
+func (s Status) Waiting() bool { return s == Scheduled || s == Delivering }
+
+// WaitingStatuses lists the statuses Waiting reports.
+func WaitingStatuses() []Status { return statusesWhere(Status.Waiting) }
+
+func statusesWhere(holds func(Status) bool) []Status {
 	var out []Status
 	for _, st := range CallStatuses() {
-		if st.Retained() {
+		if holds(st) {
 			out = append(out, st)
 		}
 	}
 	return out
 }
-
-// Waiting reports whether the call still waits for its delivery (counted as backlog).
-func (s Status) Waiting() bool { return s == Scheduled || s == Delivering }
 
 // Sent reports whether Kendo has the call.
 func (s Status) Sent() bool { return s == Delivered || s == Analyzed }

@@ -280,21 +280,7 @@ func (db *DB) CallIDs(ctx context.Context, f CallFilter) ([]string, error) {
 
 // CountByStatus counts calls per status.
 func (db *DB) CountByStatus(ctx context.Context) (map[lifecycle.Status]int, error) {
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT status, COUNT(*) FROM ak_calls GROUP BY status`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[lifecycle.Status]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		out[lifecycle.Status(s)] = n
-	}
-	return out, rows.Err()
+	return countBy[lifecycle.Status](ctx, db.on(db.SQL), `SELECT status, COUNT(*) FROM ak_calls GROUP BY status`)
 }
 
 // StaleCalls lists finished calls still waiting for a recording or transcript since

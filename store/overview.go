@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
 // LastEventAt is when the newest stored event arrived (zero when none).
@@ -18,7 +20,7 @@ func (db *DB) LastEventAt(ctx context.Context) (time.Time, error) {
 // OldestWaiting is when the longest-waiting call became ready (nil when none waits).
 func (db *DB) OldestWaiting(ctx context.Context) (*time.Time, error) {
 	var ms sql.NullInt64
-	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT MIN(COALESCE(ready_ms, first_seen_ms)) FROM ak_calls WHERE status IN ('scheduled', 'delivering')`).Scan(&ms)
+	err := db.on(db.SQL).QueryRowContext(ctx, qOldestWaiting).Scan(&ms)
 	if err != nil {
 		return nil, err
 	}
@@ -44,21 +46,32 @@ func (db *DB) ActivitySince(ctx context.Context, t time.Time) (Activity, error) 
 	return a, err
 }
 
+var (
+	waitingStatuses = statusList(lifecycle.WaitingStatuses())
+	qOldestWaiting  = `SELECT MIN(COALESCE(ready_ms, first_seen_ms)) FROM ak_calls WHERE status IN (` + waitingStatuses + `)`
+	qBacklog        = `SELECT team, COUNT(*) FROM ak_calls WHERE status IN (` + waitingStatuses + `) GROUP BY team`
+)
+
 // Backlog counts the calls waiting for delivery per team.
 func (db *DB) Backlog(ctx context.Context) (map[string]int, error) {
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT team, COUNT(*) FROM ak_calls WHERE status IN ('scheduled', 'delivering') GROUP BY team`)
+	return countBy[string](ctx, db.on(db.SQL), qBacklog)
+}
+
+// countBy reads the rows (key, count) of a GROUP BY query into a map.
+func countBy[K ~string](ctx context.Context, q Querier, query string, args ...any) (map[K]int, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	out := map[K]int{}
 	for rows.Next() {
-		var team string
+		var k string
 		var n int
-		if err := rows.Scan(&team, &n); err != nil {
+		if err := rows.Scan(&k, &n); err != nil {
 			return nil, err
 		}
-		out[team] = n
+		out[K(k)] = n
 	}
 	return out, rows.Err()
 }

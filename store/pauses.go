@@ -19,38 +19,46 @@ type Pause struct {
 	ProbeAfter time.Time // no request with this key before this
 }
 
-const qGetPause = `SELECT key_id, team, since_ms, http_status, message, probe_after_ms FROM ak_key_pauses WHERE key_id = $1`
+const (
+	pauseColumns = `key_id, team, since_ms, http_status, message, probe_after_ms`
+	qGetPause    = `SELECT ` + pauseColumns + ` FROM ak_key_pauses WHERE key_id = $1`
+)
+
+func scanPause(row scanner) (Pause, error) {
+	var p Pause
+	var since, probe int64
+	if err := row.Scan(&p.KeyID, &p.Team, &since, &p.HTTPStatus, &p.Message, &probe); err != nil {
+		return Pause{}, err
+	}
+	p.Since, p.ProbeAfter = FromMillis(since), FromMillis(probe)
+	return p, nil
+}
 
 // GetPause reads a key's pause; ok is false when the key is not paused.
-func (db *DB) GetPause(ctx context.Context, q Querier, keyID string) (p Pause, ok bool, err error) {
-	var since, probe int64
-	err = db.on(q).QueryRowContext(ctx, qGetPause, keyID).
-		Scan(&p.KeyID, &p.Team, &since, &p.HTTPStatus, &p.Message, &probe)
+func (db *DB) GetPause(ctx context.Context, q Querier, keyID string) (Pause, bool, error) {
+	p, err := scanPause(db.on(q).QueryRowContext(ctx, qGetPause, keyID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Pause{}, false, nil
 	}
 	if err != nil {
 		return Pause{}, false, fmt.Errorf("store: read pause: %w", err)
 	}
-	p.Since, p.ProbeAfter = FromMillis(since), FromMillis(probe)
 	return p, true, nil
 }
 
 // Pauses lists every paused key.
 func (db *DB) Pauses(ctx context.Context) ([]Pause, error) {
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT key_id, team, since_ms, http_status, message, probe_after_ms FROM ak_key_pauses ORDER BY since_ms`)
+	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT `+pauseColumns+` FROM ak_key_pauses ORDER BY since_ms`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list pauses: %w", err)
 	}
 	defer rows.Close()
 	var out []Pause
 	for rows.Next() {
-		var p Pause
-		var since, probe int64
-		if err := rows.Scan(&p.KeyID, &p.Team, &since, &p.HTTPStatus, &p.Message, &probe); err != nil {
+		p, err := scanPause(rows)
+		if err != nil {
 			return nil, err
 		}
-		p.Since, p.ProbeAfter = FromMillis(since), FromMillis(probe)
 		out = append(out, p)
 	}
 	return out, rows.Err()

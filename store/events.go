@@ -75,13 +75,6 @@ func (db *DB) PurgeEvents(ctx context.Context, q Querier, alowareCallID string) 
 	return nil
 }
 
-// CountEventsSince counts the events stored since t (all kinds, test payloads included).
-func (db *DB) CountEventsSince(ctx context.Context, t time.Time) (int, error) {
-	var n int
-	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_events WHERE received_ms >= $1`, Millis(t)).Scan(&n)
-	return n, err
-}
-
 // Text makes s safe for a text column of either engine and short enough for a listing:
 // valid UTF-8, no NUL or other control characters (PostgreSQL refuses 0x00), at most max
 // bytes.

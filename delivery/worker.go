@@ -82,6 +82,9 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	return s.recordOutcome(context.WithoutCancel(ctx), job, plan.team, slot.id, attempt, res, finished)
 }
 
+// notSentAgainAdvice ends the ERROR line of a delivery whose outcome is unknown.
+const notSentAgainAdvice = "the call is NOT sent again (it would be a duplicate if Kendo has it). Check Kendo, then redeliver if it is missing."
+
 // sendPlan is what one run of a delivery job found to do.
 type sendPlan struct {
 	done bool          // nothing to send: the job was completed in prepare's transaction
@@ -164,8 +167,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 	}
 	if rerun {
 		s.metrics.delivery("unknown", plan.call.Team)
-		log.Error("DELIVERY OUTCOME UNKNOWN: an earlier attempt was cut off while Kendo may have had the request; "+
-			"the call is NOT sent again (it would be a duplicate if Kendo has it). Check Kendo, then redeliver if it is missing.",
+		log.Error("DELIVERY OUTCOME UNKNOWN: an earlier attempt was cut off while Kendo may have had the request; "+notSentAgainAdvice,
 			"attempt", plan.call.Attempts)
 	}
 	return plan, nil
@@ -359,8 +361,7 @@ func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result
 	case eff.PauseKey:
 		log.Warn("Kendo still refuses the API key; the deliveries stay paused", "keyId", team.KeyID(), "status", res.Status)
 	case eff.Outcome == "unknown":
-		log.Error("DELIVERY OUTCOME UNKNOWN: Kendo did not answer after the request was sent; the call is NOT sent again "+
-			"(it would be a duplicate if Kendo has it). Check Kendo, then redeliver if it is missing.", "error", res.Message, "attempt", attempt)
+		log.Error("DELIVERY OUTCOME UNKNOWN: Kendo did not answer after the request was sent; "+notSentAgainAdvice, "error", res.Message, "attempt", attempt)
 	case eff.CompleteJob:
 		log.Error("Kendo refused the call", "outcome", res.Outcome, "status", res.Status, "kendoMessage", res.Message)
 	case res.Outcome == kendo.TooLarge:

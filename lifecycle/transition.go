@@ -149,8 +149,7 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 			return s, Effects{}, notApplicable(s, in)
 		}
 		s.Status, s.OutcomeUnknown = Failed, true
-		s.Reason = "outcome unknown: an earlier attempt was cut off (the process stopped) while Kendo may have had the request; " +
-			"not sent again, so Kendo cannot get it twice — check Kendo, then redeliver if the call is missing there"
+		s.Reason = "outcome unknown: an earlier attempt was cut off (the process stopped) while Kendo may have had the request; " + notSentAgain
 		s.LastError = "attempt " + fmt.Sprint(s.Attempts) + " has no recorded answer"
 		return s, Effects{CompleteJob: true, Outcome: "unknown"}, nil
 	case Redeliver:
@@ -197,6 +196,10 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 	}
 	return s, Effects{}, fmt.Errorf("lifecycle: unknown input %T", in)
 }
+
+// notSentAgain ends the reason of every call whose outcome is unknown: what the engine
+// did, and what the operator should do.
+const notSentAgain = "not sent again, so Kendo cannot get it twice — check Kendo, then redeliver if the call is missing there"
 
 func notApplicable(s State, in Input) error {
 	return fmt.Errorf("%w: %T on a %s call", ErrNotApplicable, in, s.Status)
@@ -324,8 +327,7 @@ func answered(s State, in Answered, now time.Time, p Policy) (State, Effects, er
 		if res.Sent && res.Status == 0 {
 			// The request was sent and no answer came: Kendo may have the call.
 			s.Status, s.OutcomeUnknown, s.LastError = Failed, true, describe(res)
-			s.Reason = "outcome unknown: Kendo did not answer after the request was sent; not sent again, so Kendo cannot get it twice — " +
-				"check Kendo, then redeliver if the call is missing there"
+			s.Reason = "outcome unknown: Kendo did not answer after the request was sent; " + notSentAgain
 			return s, Effects{CompleteJob: true, Outcome: "unknown"}, nil
 		}
 		return retry(in.RetryIn, res.Outcome)

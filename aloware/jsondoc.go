@@ -297,41 +297,18 @@ func isHex4(s string) bool {
 	return true
 }
 
-// number parses a number by the JSON grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// number parses the number at s[i]: the run of bytes a number is made of, which must
+// follow the JSON number grammar (isJSONNumber). None of those bytes may follow a number
+// in a valid document, so for one the run is exactly the number.
 func (p *parser) number(i int) int {
-	start, j := i, i
-	if p.s[j] == '-' {
+	j := i
+	for j < len(p.s) && (isDigit(p.s[j]) || p.s[j] == '-' || p.s[j] == '+' || p.s[j] == '.' || p.s[j] == 'e' || p.s[j] == 'E') {
 		j++
 	}
-	digits := func() bool {
-		k := j
-		for j < len(p.s) && isDigit(p.s[j]) {
-			j++
-		}
-		return j > k
+	if !isJSONNumber(p.s[i:j]) {
+		return p.fail(i, "invalid number %q", p.s[i:j])
 	}
-	switch {
-	case j < len(p.s) && p.s[j] == '0':
-		j++
-	case !digits():
-		return p.fail(j, "invalid number: expected a digit")
-	}
-	if j < len(p.s) && p.s[j] == '.' {
-		j++
-		if !digits() {
-			return p.fail(j, "invalid number: expected a digit after the decimal point")
-		}
-	}
-	if j < len(p.s) && (p.s[j] == 'e' || p.s[j] == 'E') {
-		j++
-		if j < len(p.s) && (p.s[j] == '+' || p.s[j] == '-') {
-			j++
-		}
-		if !digits() {
-			return p.fail(j, "invalid number: expected a digit in the exponent")
-		}
-	}
-	p.push(kindNumber, start, j)
+	p.push(kindNumber, i, j)
 	return j
 }
 

@@ -194,6 +194,14 @@ func TestParseInlineShapes(t *testing.T) {
 			eqInt(t, "CurrentStatus2", c.CurrentStatus2, intp(9))
 			eqInt(t, "DispositionStatus2", c.DispositionStatus2, intp(3))
 		}},
+		// Aloware's n8n trigger flattens {"event", "body": {…}} into {"event", …body} by
+		// default; that form reads as its envelope does.
+		{"flat: call with the empty SMS text", `{"event":"Recording-Saved","id":5,"type":1,"direct_recording_url":"https://r.example/a","body":""}`, KindCall, "5", nil},
+		{"flat: call without a body key", `{"event":"OutboundPhoneCall","id":5,"direction":2}`, KindCall, "5", nil},
+		{"flat: body null", `{"event":"OutboundPhoneCall","id":5,"body":null}`, KindCall, "5", nil},
+		{"flat: SMS with its text", `{"event":"InboundSMS-DispositionCompleted","id":6,"type":2,"body":"See you at 3"}`, KindSMS, "6", nil},
+		{"flat: summary", `{"event":"transcription.call.summarized","communication":{"id":7},"summary":"Booked.","contact":{"id":1}}`, KindCall, "7", nil},
+		{"flat: contact event", `{"event":"Contact Created","id":155091981,"created_at":"2026-08-05 20:58:49"}`, KindOther, "", nil},
 		{"unknown fields of any type are ignored", `{"event":"InboundPhoneCall","body":{"id":1,"engagement_data":[1,{"x":null}],"csat_score":"n/a","public_metadata":{"a":[]},"owner_id":-1}}`, KindCall, "1", nil},
 	}
 	for _, tc := range tests {
@@ -202,8 +210,8 @@ func TestParseInlineShapes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if ev.Kind != tc.kind || ev.AlowareCallID != tc.callID {
-				t.Errorf("kind=%q id=%q, want %q %q", ev.Kind, ev.AlowareCallID, tc.kind, tc.callID)
+			if ev.Kind != tc.kind || ev.AlowareCallID != tc.callID || len(ev.Warnings) != 0 {
+				t.Errorf("kind=%q id=%q warnings %v, want %q %q and none", ev.Kind, ev.AlowareCallID, ev.Warnings, tc.kind, tc.callID)
 			}
 			if tc.check != nil {
 				tc.check(t, ev.Comm)

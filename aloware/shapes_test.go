@@ -66,34 +66,10 @@ func TestParseFixturesOfIssue11(t *testing.T) {
 	}
 }
 
-// TestParseFlatEnvelope: Aloware's n8n trigger flattens {"event", "body": {…}} into
-// {"event", …body} by default; that form reads as its envelope does.
+// TestParseFlatEnvelope: without communication fields beside it, a string body is still
+// a broken envelope, not the flat form of Aloware's n8n trigger (whose cases are rows of
+// TestParseInlineShapes).
 func TestParseFlatEnvelope(t *testing.T) {
-	tests := []struct {
-		name   string
-		flat   string
-		kind   Kind
-		callID string
-	}{
-		{"call with the empty SMS text", `{"event":"Recording-Saved","id":5,"type":1,"direct_recording_url":"https://r.example/a","body":""}`, KindCall, "5"},
-		{"call without a body key", `{"event":"OutboundPhoneCall","id":5,"direction":2}`, KindCall, "5"},
-		{"body null", `{"event":"OutboundPhoneCall","id":5,"body":null}`, KindCall, "5"},
-		{"SMS with its text", `{"event":"InboundSMS-DispositionCompleted","id":6,"type":2,"body":"See you at 3"}`, KindSMS, "6"},
-		{"summary", `{"event":"transcription.call.summarized","communication":{"id":7},"summary":"Booked.","contact":{"id":1}}`, KindCall, "7"},
-		{"contact event", `{"event":"Contact Created","id":155091981,"created_at":"2026-08-05 20:58:49"}`, KindOther, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ev, err := Parse([]byte(tc.flat))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ev.Kind != tc.kind || ev.AlowareCallID != tc.callID || len(ev.Warnings) != 0 {
-				t.Errorf("kind %q id %q warnings %v, want %q %q", ev.Kind, ev.AlowareCallID, ev.Warnings, tc.kind, tc.callID)
-			}
-		})
-	}
-	// Without communication fields beside it, a string body is still a broken envelope.
 	if _, err := Parse([]byte(`{"event":"InboundPhoneCall","body":"call 940868616"}`)); err == nil {
 		t.Error("an envelope with a string body was taken for the flat form")
 	}

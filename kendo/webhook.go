@@ -56,10 +56,14 @@ var ErrWebhookBody = errors.New("the webhook body is not a JSON object")
 
 // Sign is the signature Kendo puts in X-Kendo-Signature: the hex HMAC-SHA256 of
 // the raw body keyed with the secret. The emulator signs with it; tests too.
-func Sign(secret, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return hex.EncodeToString(mac.Sum(nil))
+func Sign(secret, body []byte) string { return hex.EncodeToString(mac(secret, body)) }
+
+// mac is the HMAC-SHA256 of body keyed with secret: what Sign encodes and
+// VerifySignature compares.
+func mac(secret, body []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return m.Sum(nil)
 }
 
 // VerifySignature reports whether signatureHex is the HMAC of body under any of the
@@ -76,9 +80,7 @@ func VerifySignature(secrets [][]byte, body []byte, signatureHex string) bool {
 		if len(secret) == 0 {
 			continue
 		}
-		mac := hmac.New(sha256.New, secret)
-		mac.Write(body)
-		ok = hmac.Equal(got, mac.Sum(nil)) || ok
+		ok = hmac.Equal(got, mac(secret, body)) || ok
 	}
 	return ok
 }

@@ -1,5 +1,6 @@
 // Package mapping merges the Aloware events of one call and maps the call to a Kendo
-// Push payload plus a readiness verdict. Every mapping rule lives in rules.go.
+// Push payload plus a readiness verdict. rules.go lists every mapping rule and says
+// where each one is written.
 package mapping
 
 import (

@@ -1,8 +1,11 @@
 package mapping
 
-// Every rule that turns Aloware events into a Kendo payload is in this file. Parsing
-// (aloware.Parse) only normalizes the wire shapes; it decides nothing except an event's
-// Kind (code in aloware/classify.go, rule listed here).
+// Every rule that turns Aloware events into a Kendo payload is listed in this table, and
+// written in this file but for these: parsing (aloware.Parse) normalizes the wire shapes
+// and decides an event's Kind (K1, aloware/classify.go) and whether it can be used at all
+// (I2, K2, aloware/parse.go); Map (map.go) makes the S1 verdict from the helpers here and
+// keeps an input to one call (I3); Call.Fold (call.go) folds the events in order (M1–M5,
+// with mergeComm and the C1 helpers here); the size rules P9 and P10 are in bodylimit.go.
 //
 // | # | Rule | What it does |
 // |---|------|--------------|

@@ -66,6 +66,8 @@ func TestRenderShowsEveryOperationOfTheServiceSpec(t *testing.T) {
 		`<a href="#schema-KendoPushPayload">KendoPushPayload</a> (object)`,
 		`<code class="name">repEmail</code> <span class="type">string</span>`,
 		`format email`,
+		// a field whose type is a reference with a doc of its own (allOf [$ref]) reads as that type
+		`<code class="name">analysis</code> <span class="type"><a href="#schema-Analysis">Analysis</a></span>`,
 		// a combination spelled out
 		`Matches at least one of:`, `requires transcript`,
 		// responses, with the problem shape named, not repeated

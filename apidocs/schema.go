@@ -81,6 +81,13 @@ func (s schemas) view(sc *huma.Schema, depth int) schemaView {
 	if sc.Ref != "" {
 		return schemaView{Type: refLink(sc.Ref), Description: markdown(sc.Description)}
 	}
+	if ref := describedRef(sc); ref != "" {
+		v := schemaView{Type: refLink(ref), Description: markdown(sc.Description), Facts: facts(sc)}
+		if sc.Nullable {
+			v.Type += " or null"
+		}
+		return v
+	}
 	sc = flattenAllOf(sc)
 	v := schemaView{Type: typeLabel(sc), Description: markdown(sc.Description), Facts: facts(sc)}
 	if depth >= maxDepth {
@@ -105,6 +112,16 @@ func (s schemas) view(sc *huma.Schema, depth int) schemaView {
 		v.Combos = append(v.Combos, c)
 	}
 	return v
+}
+
+// describedRef is the reference of a schema that is only a reference with a description
+// of its own: {allOf: [{$ref}], description}, the form handlers' finishSpec gives a
+// field's doc beside its type (OpenAPI 3.0 ignores a $ref's siblings). "" for others.
+func describedRef(sc *huma.Schema) string {
+	if len(sc.AllOf) == 1 && sc.AllOf[0].Ref != "" && sc.Type == "" && len(sc.Properties) == 0 && len(sc.AnyOf)+len(sc.OneOf) == 0 {
+		return sc.AllOf[0].Ref
+	}
+	return ""
 }
 
 // flattenAllOf reads an allOf of plain members as the one schema it amounts to — their

@@ -201,27 +201,28 @@ func parseWait(s string) (time.Duration, error) {
 }
 
 func (s *server) getCall(ctx context.Context, in *callInput) (*callOutput, error) {
-	return s.onCall(ctx, "get-call", in.AlowareCallID, http.StatusOK, func(p Pusher) (delivery.CallRecord, error) {
-		return p.Call(ctx, in.AlowareCallID)
+	return s.onCall("get-call", in.AlowareCallID, http.StatusOK, s.deps.Pusher != nil, func() (delivery.CallRecord, error) {
+		return s.deps.Pusher.Call(ctx, in.AlowareCallID)
 	})
 }
 
 func (s *server) redeliver(ctx context.Context, in *callInput) (*callOutput, error) {
-	return s.onCall(ctx, "redeliver-call", in.AlowareCallID, http.StatusAccepted, func(p Pusher) (delivery.CallRecord, error) {
-		return p.Redeliver(ctx, in.AlowareCallID)
+	return s.onCall("redeliver-call", in.AlowareCallID, http.StatusAccepted, s.deps.Pusher != nil, func() (delivery.CallRecord, error) {
+		return s.deps.Pusher.Redeliver(ctx, in.AlowareCallID)
 	})
 }
 
 // onCall runs one action on one call and answers its record with status: an id that
-// cannot be an Aloware call id is a 404 without asking the database.
-func (s *server) onCall(ctx context.Context, op, id string, status int, do func(Pusher) (delivery.CallRecord, error)) (*callOutput, error) {
+// cannot be an Aloware call id is a 404 without asking the database, and without the
+// dependency the action needs (configured false) a 503.
+func (s *server) onCall(op, id string, status int, configured bool, do func() (delivery.CallRecord, error)) (*callOutput, error) {
 	if !possibleCallID(id) {
 		return nil, s.callProblem(op, id, delivery.ErrNotFound)
 	}
-	if s.deps.Pusher == nil {
+	if !configured {
 		return nil, unavailable("delivery is not configured in this process")
 	}
-	rec, err := do(s.deps.Pusher)
+	rec, err := do()
 	if err != nil {
 		return nil, s.callProblem(op, id, err)
 	}

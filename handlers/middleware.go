@@ -76,12 +76,7 @@ func requestMetrics(reg prometheus.Registerer) func(huma.Context, func(huma.Cont
 		Help:    "Time to answer an HTTP request, by operation and status code.",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300},
 	}, []string{"operation", "code"})
-	if err := reg.Register(hist); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			hist = are.ExistingCollector.(*prometheus.HistogramVec)
-		}
-	}
+	hist = registered(reg, hist)
 	return func(ctx huma.Context, next func(huma.Context)) {
 		start := time.Now()
 		next(ctx)
@@ -104,11 +99,18 @@ func bodyRefusals(reg prometheus.Registerer) func(status int) {
 		Name: "aloware_kendo_http_body_refusals_total",
 		Help: "Request bodies refused before or while reading them, by status code (503: the body memory budget was spent).",
 	}, []string{"code"})
+	c = registered(reg, c)
+	return func(status int) { c.WithLabelValues(strconv.Itoa(status)).Inc() }
+}
+
+// registered registers c on reg, or answers the collector registered there before under
+// the same name: several handlers may share one registry (tests, several servers).
+func registered[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
 		var are prometheus.AlreadyRegisteredError
 		if errors.As(err, &are) {
-			c = are.ExistingCollector.(*prometheus.CounterVec)
+			return are.ExistingCollector.(C)
 		}
 	}
-	return func(status int) { c.WithLabelValues(strconv.Itoa(status)).Inc() }
+	return c
 }

@@ -239,30 +239,15 @@ func (s *server) redeliverMany(ctx context.Context, in *bulkInput) (*bulkOutput,
 }
 
 func (s *server) skip(ctx context.Context, in *callInput) (*callOutput, error) {
-	return s.onOperator(ctx, "skip-call", in.AlowareCallID, func(o Operator) (delivery.CallRecord, error) {
-		return o.Skip(ctx, in.AlowareCallID, requester(ctx))
+	return s.onCall("skip-call", in.AlowareCallID, http.StatusOK, s.deps.Operator != nil, func() (delivery.CallRecord, error) {
+		return s.deps.Operator.Skip(ctx, in.AlowareCallID, requester(ctx))
 	})
 }
 
 func (s *server) erase(ctx context.Context, in *callInput) (*callOutput, error) {
-	return s.onOperator(ctx, "erase-call", in.AlowareCallID, func(o Operator) (delivery.CallRecord, error) {
-		return o.Erase(ctx, in.AlowareCallID)
+	return s.onCall("erase-call", in.AlowareCallID, http.StatusOK, s.deps.Operator != nil, func() (delivery.CallRecord, error) {
+		return s.deps.Operator.Erase(ctx, in.AlowareCallID)
 	})
-}
-
-// onOperator is onCall for the operator actions.
-func (s *server) onOperator(ctx context.Context, op, id string, do func(Operator) (delivery.CallRecord, error)) (*callOutput, error) {
-	if !possibleCallID(id) {
-		return nil, s.callProblem(op, id, delivery.ErrNotFound)
-	}
-	if s.deps.Operator == nil {
-		return nil, unavailable("delivery is not configured in this process")
-	}
-	rec, err := do(s.deps.Operator)
-	if err != nil {
-		return nil, s.callProblem(op, id, err)
-	}
-	return &callOutput{Status: http.StatusOK, Body: callRecordOf(rec)}, nil
 }
 
 func (s *server) quarantine(ctx context.Context, in *quarantineInput) (*quarantineOutput, error) {

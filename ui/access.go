@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/base64"
 	"net"
 	"net/http"
 	"strings"
@@ -94,17 +93,11 @@ func fromLoopback(r *http.Request) bool {
 // actor names who asked for an action, for the reason the engine records on a call:
 // the Basic user name when there is one (it is not a secret; the start-up log shows it too).
 func (g *gate) actor(r *http.Request) string {
-	switch g.mode {
-	case loopbackOnly:
+	if g.mode == loopbackOnly {
 		return "ops page (local)"
 	}
-	scheme, cred, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	if strings.EqualFold(scheme, "Basic") {
-		if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred)); err == nil {
-			if user, _, ok := strings.Cut(string(raw), ":"); ok && user != "" {
-				return "ops page (" + user + ")"
-			}
-		}
+	if user, _, ok := r.BasicAuth(); ok && user != "" {
+		return "ops page (" + user + ")"
 	}
 	return "ops page"
 }

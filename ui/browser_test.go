@@ -96,7 +96,7 @@ func TestBrowserOpsPageWithFakeEngine(t *testing.T) {
 	}
 	do(t, ctx, "the call page", chromedp.Navigate(s.URL+"/ui/calls/940868001"), chromedp.WaitVisible(chromedp.CSS("#call-status")))
 	until(t, ctx, "the call to be delivered", `document.querySelector("#call-status").textContent === "delivered"`)
-	if tl := text(t, ctx, "ol.timeline"); !strings.Contains(tl, "Attempt 2: delivered (HTTP 201)") {
+	if tl := text(t, ctx, "ol.timeline"); !strings.Contains(tl, "Attempt 2: accepted (HTTP 201)") {
 		t.Errorf("timeline: %q", tl)
 	}
 

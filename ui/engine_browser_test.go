@@ -114,6 +114,14 @@ func TestBrowserOpsPageWithRealEngine(t *testing.T) {
 	if rec, err := svc.Call(ctx, bad); err != nil || rec.Status != lifecycle.Delivered || rec.KendoCallID == "" {
 		t.Errorf("after redelivery: %+v, %v", rec, err)
 	}
+	// The engine records Kendo's answer as a kendo.Outcome: the accepted request reads as such.
+	attempts, err := chromedp.Run(browser, chromedp.OuterHTML(chromedp.CSS("table.attempts")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<span class="badge ok">accepted (HTTP 201)</span>`; !strings.Contains(attempts, want) {
+		t.Errorf("the attempts lack %q:\n%s", want, attempts)
+	}
 	if got := len(k.Payloads(t)); got != 2 {
 		t.Errorf("Kendo accepted %d calls, want 2", got)
 	}

@@ -65,7 +65,7 @@ func (f *fakeEngine) advance() {
 		c.rec.Status, c.rec.Reason, c.rec.LastError = lifecycle.Delivered, "", ""
 		c.rec.KendoCallID = "kc_" + c.rec.AlowareCallID
 		c.rec.DeliveredAt, c.rec.UpdatedAt, c.rec.Attempts = &fin, now, n
-		c.rec.AttemptLog = append(c.rec.AttemptLog, delivery.Attempt{N: n, StartedAt: now, FinishedAt: &fin, Outcome: "delivered", HTTPStatus: 201, KendoCallID: c.rec.KendoCallID})
+		c.rec.AttemptLog = append(c.rec.AttemptLog, delivery.Attempt{N: n, StartedAt: now, FinishedAt: &fin, Outcome: "accepted", HTTPStatus: 201, KendoCallID: c.rec.KendoCallID})
 	}
 }
 
@@ -296,7 +296,7 @@ func deliveredRecord(id string, now time.Time) (delivery.CallRecord, mapping.Res
 			{Name: "Recording-Saved", Kind: "call", ReceivedAt: first.Add(66 * time.Second)},
 			{Name: "transcription.call.summarized", Kind: "call", ReceivedAt: first.Add(70 * time.Second)},
 		},
-		AttemptLog: []delivery.Attempt{{N: 1, StartedAt: delivered.Add(-300 * time.Millisecond), FinishedAt: &delivered, Outcome: "delivered", HTTPStatus: 201, KendoCallID: "kc_7Hq2Lm9X"}},
+		AttemptLog: []delivery.Attempt{{N: 1, StartedAt: delivered.Add(-300 * time.Millisecond), FinishedAt: &delivered, Outcome: "accepted", HTTPStatus: 201, KendoCallID: "kc_7Hq2Lm9X"}},
 		Analysis:   &delivery.Analysis{AIScore: "87", AgentName: "Sam Carter", ReceivedAt: delivered.Add(4 * time.Minute)},
 	}
 	res := mapping.Result{AlowareCallID: id, Ready: true, State: mapping.StateReady, Warnings: []string{}, Payload: &kendo.Payload{

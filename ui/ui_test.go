@@ -73,7 +73,7 @@ func TestCallPageShowsTimelineAttemptsPayloadMasked(t *testing.T) {
 	mustContain(t, "call page", a.body,
 		`<span class="badge ok" id="call-status">analyzed</span>`,
 		"<strong>Event OutboundPhoneCall-DispositionCompleted</strong>",
-		"<strong>Attempt 1: delivered (HTTP 201)</strong>", "<strong>Delivered</strong> — Kendo callId kc_7Hq2Lm9X",
+		"<strong>Attempt 1: accepted (HTTP 201)</strong>", `<span class="badge ok">accepted (HTTP 201)</span>`, "<strong>Delivered</strong> — Kendo callId kc_7Hq2Lm9X",
 		`<span class="label">AI score</span> <span class="value">87</span>`,
 		"The payload sent to Kendo",
 		"Outbound - Jane Doe &#43;• (•••) •••-••88",             // title

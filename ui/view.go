@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 )
@@ -224,11 +225,13 @@ func answerText(a delivery.Attempt) string {
 	return a.Outcome
 }
 
+// attemptTone colours an attempt by its outcome, which the engine records as the
+// kendo.Outcome of Kendo's answer ("unknown" while none was recorded).
 func attemptTone(a delivery.Attempt) string {
-	switch a.Outcome {
-	case "delivered", "duplicate":
+	switch kendo.Outcome(a.Outcome) {
+	case kendo.Accepted:
 		return "ok"
-	case "rate_limited", "transient":
+	case kendo.RateLimited, kendo.Transient:
 		return "wait"
 	}
 	return "bad"

@@ -49,7 +49,7 @@ push_round() {
   KENDO_API_KEY=pk_bench_intake_key "$tmp/aloware-kendo" serve --listen "127.0.0.1:$port" --db "sqlite:$tmp/$1.db" \
     --kendo-url "http://127.0.0.1:$kendo_port/ingest" --log-level warn >"$tmp/$1.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && break; sleep 0.1; done
+  wait_http "http://127.0.0.1:$port/readyz" 10 || true # if not, benchintake says what failed
   out=$("$tmp/benchintake" push -url "http://127.0.0.1:$port/push" -clients "$clients" -for "$duration" "$2")
   kill "$pid"
   wait "$pid" 2>/dev/null || true

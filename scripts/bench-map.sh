@@ -36,10 +36,7 @@ echo_pid=$!
 pids+=("$echo_pid")
 
 wait_up() { # url
-  for _ in $(seq 1 100); do
-    curl -fsS -o /dev/null -X POST --data-binary @"$body" -H 'Content-Type: application/json' "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
+  wait_http "$1" 10 -X POST --data-binary @"$body" -H 'Content-Type: application/json' && return 0
   echo "bench-map: $1 did not answer 200; log:" >&2
   cat "$tmp"/*.log >&2
   exit 1

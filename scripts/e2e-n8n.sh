@@ -72,18 +72,7 @@ start() {
   pids+=($!)
 }
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-
-# wait_http URL SECONDS [CURL ARGS...]: until URL answers 2xx.
-wait_http() {
-  local url=$1 secs=$2
-  shift 2
-  local deadline=$(($(date +%s) + secs))
-  until curl -fsS -o /dev/null --max-time 2 "$@" "$url" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.3
-  done
-}
+. "$root/scripts/lib/http.sh" # free_port, wait_http
 
 # post URL FILE: POSTs FILE as JSON; prints "STATUS BODY"; the response headers go to $tmp/headers.
 post() {

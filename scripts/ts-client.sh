@@ -22,15 +22,6 @@ fail() {
 tools=$(npm_tools typescript-client "$root/clients/typescript") || fail "installing the TypeScript tools"
 export NO_UPDATE_NOTIFIER=1
 
-wait_ready() {
-  local url=$1
-  for _ in $(seq 1 150); do
-    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
-
 (cd "$root" && go build -o "$tmp/aloware-kendo" ./cmd/aloware-kendo) || fail "go build"
 kendo_port=$(free_port)
 ak_port=$(free_port)
@@ -40,7 +31,7 @@ pids+=($!)
   --kendo-url "http://127.0.0.1:$kendo_port/api/integrations/push-api/ingest" --kendo-api-key pk_typescript_client_test \
   --settle 0s >"$tmp/serve.log" 2>&1 &
 pids+=($!)
-wait_ready "http://127.0.0.1:$ak_port/readyz" || fail "the service did not become ready"
+wait_http "http://127.0.0.1:$ak_port/readyz" 30 || fail "the service did not become ready"
 
 work=$tmp/client
 mkdir -p "$work"

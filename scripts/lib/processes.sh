@@ -3,7 +3,9 @@
 #
 # It makes $tmp, a directory of the script's own, and $pids, the processes it started
 # (append with pids+=($!)); on exit every one of them is stopped and $tmp is removed.
-# free_port prints a TCP port free on 127.0.0.1.
+# It sources http.sh: free_port and wait_http.
+
+. "$(dirname "${BASH_SOURCE[0]}")/http.sh"
 
 tmp=$(mktemp -d)
 pids=()
@@ -14,5 +16,3 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -182,6 +183,12 @@ func timeOrder(since, until time.Time, where string) error {
 	return nil
 }
 
+// badCursor answers a cursor this service did not hand out (the caller's mistake).
+func badCursor(cursor string) error {
+	return huma.Error422UnprocessableEntity("invalid cursor",
+		&huma.ErrorDetail{Location: "query.cursor", Message: "not a cursor of this listing; use the next value of a page, or leave it out to start from the newest", Value: cursor})
+}
+
 func (s *server) listCalls(ctx context.Context, in *listCallsInput) (*callPageOutput, error) {
 	if err := timeOrder(in.Since, in.Until, "query."); err != nil {
 		return nil, err
@@ -193,6 +200,9 @@ func (s *server) listCalls(ctx context.Context, in *listCallsInput) (*callPageOu
 		Statuses: statusesOf(in.Status), Since: in.Since, Until: in.Until, Query: in.Q,
 		Limit: in.Limit, Cursor: in.Cursor,
 	})
+	if errors.Is(err, delivery.ErrBadCursor) {
+		return nil, badCursor(in.Cursor)
+	}
 	if err != nil {
 		s.log.Error("list-calls: database error", "error", err)
 		return nil, unavailable("the calls could not be read; try again")
@@ -255,6 +265,9 @@ func (s *server) quarantine(ctx context.Context, in *quarantineInput) (*quaranti
 		return nil, unavailable("delivery is not configured in this process")
 	}
 	page, err := s.deps.Operator.Quarantine(ctx, in.Limit, in.Cursor)
+	if errors.Is(err, delivery.ErrBadCursor) {
+		return nil, badCursor(in.Cursor)
+	}
 	if err != nil {
 		s.log.Error("list-quarantine: database error", "error", err)
 		return nil, unavailable("the quarantine could not be read; try again")

@@ -170,6 +170,26 @@ func TestListCallsRefusesBadFilters(t *testing.T) {
 	}
 }
 
+// A cursor this service did not hand out is the caller's mistake: a 422 naming it, not
+// a 503 and a "database error" in the log.
+func TestListingsRefuseAForeignCursor(t *testing.T) {
+	op := &fakeOperator{
+		list: func(delivery.ListFilter) (delivery.CallPage, error) { return delivery.CallPage{}, delivery.ErrBadCursor },
+		quar: func(int, string) (delivery.QuarantinePage, error) { return delivery.QuarantinePage{}, delivery.ErrBadCursor },
+	}
+	base := operatorServer(t, op, nil)
+	for _, path := range []string{"/calls?cursor=not-ours", "/quarantine?cursor=not-ours"} {
+		resp := get(t, base+path)
+		if resp.status != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d %s", path, resp.status, resp.body)
+			continue
+		}
+		if p := resp.problem(t); !containsExact(p.locations(), "query.cursor") {
+			t.Errorf("%s: locations %q, want query.cursor", path, p.locations())
+		}
+	}
+}
+
 func TestBulkRedelivery(t *testing.T) {
 	op := &fakeOperator{bulk: func(delivery.ListFilter) (delivery.BulkResult, error) {
 		return delivery.BulkResult{Matched: 3, Queued: 2}, nil

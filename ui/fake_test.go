@@ -117,7 +117,7 @@ func (f *fakeEngine) ListCalls(_ context.Context, fl delivery.ListFilter) (deliv
 	if fl.Cursor != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(fl.Cursor, "c"))
 		if err != nil {
-			return delivery.CallPage{}, fmt.Errorf("bad cursor")
+			return delivery.CallPage{}, delivery.ErrBadCursor
 		}
 		start = n
 	}

@@ -63,7 +63,10 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(form.Errors) > 0 {
 		p.ListError = "Fix the filter: " + strings.Join(form.Errors, "; ") + "."
-	} else if page, err := s.engine.ListCalls(ctx, filter); err != nil {
+	} else if page, err := s.engine.ListCalls(ctx, filter); errors.Is(err, delivery.ErrBadCursor) {
+		p.ListError = "That page of calls does not exist (the link's cursor is not one this service gave out)."
+		p.First = p.Here + "#calls"
+	} else if err != nil {
 		s.log.Warn("ops page: the engine failed", "what", "calls", "error", err)
 		p.ListError = "The calls could not be read; the service log says why."
 	} else {

@@ -454,6 +454,16 @@ func TestEngineErrorsAreShownInWordsAndLogged(t *testing.T) {
 	mustContain(t, "log", s.log.String(), `"msg":"ops page: the engine failed","what":"overview","error":"database is down"`)
 }
 
+// A page link whose cursor is not the engine's (edited, or from another service) says
+// so and offers the first page; it is not an engine failure.
+func TestForeignCursorIsNotAnEngineFailure(t *testing.T) {
+	_, s := seeded(t, 3)
+	a := s.get(t, "/ui?cursor=not-ours")
+	mustContain(t, "/ui", a.body, "That page of calls does not exist", `<a href="/ui#calls">First page</a>`)
+	mustNotContain(t, "/ui", a.body, "The calls could not be read")
+	mustNotContain(t, "log", s.log.String(), "the engine failed")
+}
+
 func TestCallStatusJSON(t *testing.T) {
 	f, s := seeded(t, 12)
 	a := s.get(t, "/ui/calls/940868003/status")

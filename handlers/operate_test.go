@@ -174,8 +174,12 @@ func TestListCallsRefusesBadFilters(t *testing.T) {
 // a 503 and a "database error" in the log.
 func TestListingsRefuseAForeignCursor(t *testing.T) {
 	op := &fakeOperator{
-		list: func(delivery.ListFilter) (delivery.CallPage, error) { return delivery.CallPage{}, delivery.ErrBadCursor },
-		quar: func(int, string) (delivery.QuarantinePage, error) { return delivery.QuarantinePage{}, delivery.ErrBadCursor },
+		list: func(delivery.ListFilter) (delivery.CallPage, error) {
+			return delivery.CallPage{}, delivery.ErrBadCursor
+		},
+		quar: func(int, string) (delivery.QuarantinePage, error) {
+			return delivery.QuarantinePage{}, delivery.ErrBadCursor
+		},
 	}
 	base := operatorServer(t, op, nil)
 	for _, path := range []string{"/calls?cursor=not-ours", "/quarantine?cursor=not-ours"} {

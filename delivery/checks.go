@@ -50,6 +50,7 @@ func (s *Service) keyCheck(ctx context.Context, t teams.Team) preflight.Check {
 			p.Since.Format(time.RFC3339), s.opts.ProbeEvery)}
 	}
 	if c, ok := s.keyChecks.fresh(t.KeyID(), s.now()); ok {
+		c.Name = name // the key's check may have been run for another team sharing the key
 		return c
 	}
 	now := s.now()

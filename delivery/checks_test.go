@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // keyLine is the check line of the default team's key.
@@ -94,5 +96,22 @@ func TestChecksProbeAKeyOnlyWithAFreeSend(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// Two teams that share a key have the key probed once, and each team's line is named
+// for its own team (the check kept for the key is not the other team's line).
+func TestChecksOfASharedKeyNameEachTeam(t *testing.T) {
+	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
+	svc := startTeamsEngine(t, "sqlite:"+filepath.Join(t.TempDir(), "ak.db"), k.URL(), loadTeams(t, "shared-key.yaml"), prometheus.NewRegistry())
+	var names []string
+	for _, c := range svc.Checks(context.Background())[1:] {
+		names = append(names, c.Name)
+		if !c.OK {
+			t.Errorf("%s: %s", c.Name, c.Detail)
+		}
+	}
+	if strings.Join(names, ", ") != "kendo key sales, kendo key outbound" || k.Posts() != 1 {
+		t.Fatalf("lines %q after %d POSTs; want one per team and one probe", names, k.Posts())
 	}
 }

@@ -11,14 +11,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"golang.org/x/sync/semaphore"
 )
 
-// DefaultBodyMemory is the budget of request-body bytes held in memory at once when
-// Deps.BodyMemory is zero (the default of --body-memory-mb).
-const DefaultBodyMemory = 64 << 20
+// defaultBodyMemory is the budget of request-body bytes held in memory at once when
+// Deps.BodyMemory is zero: the default of --body-memory-mb.
+const defaultBodyMemory = config.DefaultBodyMemoryMB << 20
 
 // bodyReadTimeout is how long a client has to send a whole body once its headers are in.
 // A stalled upload holds its share of the budget at most this long. 15 s lets a 5 MiB
@@ -47,7 +48,7 @@ type bodies struct {
 
 func newBodies(size int64) *bodies {
 	if size <= 0 {
-		size = DefaultBodyMemory
+		size = defaultBodyMemory
 	}
 	return &bodies{budget: semaphore.NewWeighted(size)}
 }

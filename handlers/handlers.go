@@ -47,7 +47,7 @@ type Deps struct {
 	KendoWebhook KendoWebhook
 
 	// BodyMemory is how many bytes request bodies may hold in memory at once
-	// (--body-memory-mb); DefaultBodyMemory when 0. A body that does not fit is a 503
+	// (--body-memory-mb; its default when 0). A body that does not fit is a 503
 	// with Retry-After before any of it is read.
 	BodyMemory int64
 }

@@ -174,7 +174,7 @@ func (r *reader) tags(o object, key string) []string {
 		switch {
 		case tag.kind() == kindNull:
 		case tag.isObject():
-			name = r.text(o.nested(key, tag), "name")
+			name = r.text(newObject(tag, loc.String(), o.folded), "name")
 		default:
 			name = r.textValue(tag, here(loc.String()))
 		}

@@ -372,6 +372,9 @@ func TestParseLenientExamples(t *testing.T) {
 			eqInt(t, "WaitTime", c.WaitTime, nil)
 			eqInt(t, "TalkTime", c.TalkTime, intp(63))
 		}},
+		{"a tag's name unreadable", `"tags":[{"name":"VIP"},{"name":{"en":"Hot"}}],"talk_time":5`, "body.body.tags[1].name: must be a string, got an object; ignored", func(t *testing.T, c Communication) {
+			eqInt(t, "TalkTime", c.TalkTime, intp(5))
+		}},
 		{"offset out of range", `"created_at":"2026-10-15T09:30:00+2500","talk_time":5`, `body.body.created_at: unreadable date-time "2026-10-15T09:30:00+2500": expected ISO 8601 such as "2026-08-05 20:58:49" (UTC) or "2026-08-05T15:58:49-05:00"; ignored`, func(t *testing.T, c Communication) {
 			if !c.CreatedAt.IsZero() {
 				t.Errorf("CreatedAt = %v, want unset", c.CreatedAt)

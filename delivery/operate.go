@@ -75,9 +75,6 @@ func decodeCursor(s string) (store.Cursor, error) {
 	return store.Cursor{FirstSeenMs: n, AlowareCallID: id}, nil
 }
 
-// redeliverable are the statuses RedeliverMany considers.
-var redeliverable = []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped, lifecycle.Unrouted}
-
 // RedeliverMany queues every redeliverable call the filter matches (failed, skipped
 // with something to send, unrouted), each at most once however often it is asked: a
 // call already queued is no longer redeliverable. by names who asked (for the reason
@@ -85,20 +82,12 @@ var redeliverable = []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped, life
 func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, by string) (BulkResult, error) {
 	sf := storeFilter(f)
 	if len(sf.Statuses) == 0 {
-		sf.Statuses = redeliverable
+		sf.Statuses = lifecycle.RedeliverableStatuses()
 	} else {
-		var keep []lifecycle.Status
-		for _, st := range sf.Statuses {
-			for _, r := range redeliverable {
-				if st == r {
-					keep = append(keep, st)
-				}
-			}
-		}
-		if len(keep) == 0 {
+		sf.Statuses = slices.DeleteFunc(slices.Clone(sf.Statuses), func(st lifecycle.Status) bool { return !st.Redeliverable() })
+		if len(sf.Statuses) == 0 {
 			return BulkResult{}, nil
 		}
-		sf.Statuses = keep
 	}
 	ids, err := s.db.CallIDs(ctx, sf)
 	if err != nil {

@@ -74,6 +74,16 @@ func statusesWhere(holds func(Status) bool) []Status {
 	return out
 }
 
+// Redeliverable reports whether an operator may have the call sent (again): it failed,
+// was skipped, or no team took it. (Apply still refuses one that has nothing to send.)
+func (s Status) Redeliverable() bool { return s == Failed || s == Skipped || s == Unrouted }
+
+// RedeliverableStatuses lists the statuses Redeliverable reports.
+func RedeliverableStatuses() []Status { return statusesWhere(Status.Redeliverable) }
+
+// Skippable reports whether an operator may stop the call's delivery: it still waits.
+func (s Status) Skippable() bool { return s == Received || s == Scheduled || s == Unrouted }
+
 // Sent reports whether Kendo has the call.
 func (s Status) Sent() bool { return s == Delivered || s == Analyzed }
 

@@ -155,9 +155,7 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 	case Redeliver:
 		return redeliver(s, in, now)
 	case Skip:
-		switch s.Status {
-		case Received, Scheduled, Unrouted:
-		default:
+		if !s.Status.Skippable() {
 			return s, Effects{}, ErrNotSkippable
 		}
 		s.Status, s.ByOperator, s.DeliverAfter, s.PausedKey = Skipped, true, nil, ""
@@ -344,11 +342,10 @@ func describe(res kendo.Result) string {
 
 // redeliver sends a failed, skipped or unrouted call again as a new generation.
 func redeliver(s State, in Redeliver, now time.Time) (State, Effects, error) {
-	switch s.Status {
-	case Failed, Skipped, Unrouted:
-	case Erased:
+	switch {
+	case s.Status == Erased:
 		return s, Effects{}, ErrPurged // its content is gone, whatever it was before
-	default:
+	case !s.Status.Redeliverable():
 		return s, Effects{}, ErrNotRedeliverable
 	}
 	if s.PurgedAt != nil {

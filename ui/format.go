@@ -95,10 +95,11 @@ func statusClass(s lifecycle.Status) string {
 }
 
 // What an operator may do with a call in each status (the engine has the last word).
+// Redeliver is offered for the calls that need an operator (failed, unrouted), not for
+// every redeliverable one: a skipped call mostly has nothing to send (missed, no
+// recording), and POST /calls/{id}/redeliver takes those it can send.
 func canRedeliver(s lifecycle.Status) bool { return s == lifecycle.Failed || s == lifecycle.Unrouted }
 
-func canSkip(s lifecycle.Status) bool {
-	return s == lifecycle.Received || s == lifecycle.Scheduled || s == lifecycle.Unrouted
-}
+func canSkip(s lifecycle.Status) bool { return s.Skippable() }
 
 func canErase(s lifecycle.Status) bool { return s != lifecycle.Erased }

@@ -29,13 +29,6 @@ func Database(ctx context.Context, loc string, open Opener) Check {
 	return writable(ctx, db, shown, "migrated (the schema is applied on open) and writable")
 }
 
-// Writable is the running service's check of its open database: a write commits now.
-func Writable(ctx context.Context, db *store.DB, loc string) Check {
-	ctx, cancel := context.WithTimeout(ctx, databaseTimeout)
-	defer cancel()
-	return writable(ctx, db, location.Redact(loc), "writable")
-}
-
 // writable commits the readiness probe's write (one row of ak_health).
 func writable(ctx context.Context, db *store.DB, shown, what string) Check {
 	tx, err := db.SQL.BeginTx(ctx, nil)

@@ -87,20 +87,21 @@ func TestDatabase(t *testing.T) {
 // A database that opens but takes no write fails the check (a read-only SQLite file).
 func TestWritableRefusesReadOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ro.db")
+	opened := func(db *store.DB) preflight.Opener {
+		return func(context.Context, string) (*store.DB, error) { return db, nil }
+	}
 	db, err := store.Open(context.Background(), "sqlite:"+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := preflight.Writable(context.Background(), db, "sqlite:"+path); !c.OK || !strings.Contains(c.Detail, "writable") {
+	if c := preflight.Database(context.Background(), "sqlite:"+path, opened(db)); !c.OK || !strings.Contains(c.Detail, "writable") {
 		t.Errorf("writable: %v", c)
 	}
-	db.Close()
 	ro, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ro.Close()
-	c := preflight.Writable(context.Background(), &store.DB{SQL: ro, Dialect: store.SQLite}, "sqlite:"+path)
+	c := preflight.Database(context.Background(), "sqlite:"+path, opened(&store.DB{SQL: ro, Dialect: store.SQLite}))
 	if c.OK || !strings.Contains(c.Detail, "a write did not commit") {
 		t.Errorf("read-only: %v", c)
 	}

@@ -52,7 +52,7 @@ func record(t *testing.T, svc *delivery.Service, w webhook, want delivery.Webhoo
 // delivered call has is unmatched, also for a call erased since; every result is
 // counted, and the delay from delivery to analysis has its sample.
 func TestAnalysisWebhook(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
 			reg := prometheus.NewRegistry()
@@ -138,7 +138,7 @@ func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 
 // replaces the score and keeps the first time. Erasing the call drops the bodies of
 // the deliveries that name it.
 func TestAnalysisBeforeTheAnswer(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
 			loc := db(t)

@@ -31,7 +31,7 @@ func keyLine(t *testing.T, checks []preflight.Check) preflight.Check {
 // sends nothing more, and a paused key is reported from its pause, unprobed.
 func TestChecksProbeAKeyOnlyWithAFreeSend(t *testing.T) {
 	ctx := context.Background()
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			t.Run("free window", func(t *testing.T) {
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})

@@ -31,7 +31,7 @@ func TestTransientAnswersAreRetried(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 		}},
 	}
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
@@ -109,7 +109,7 @@ func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 			}
 		}},
 	}
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})

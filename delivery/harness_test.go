@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,15 +21,7 @@ const testKey = "pk_test_delivery_key"
 
 // databases lists the engines every engine test runs on: SQLite always, PostgreSQL when
 // .ci/run (or a developer) provides one.
-func databases(t *testing.T) map[string]func(t *testing.T) string {
-	dbs := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ak.db") },
-	}
-	if testenv.PostgresURL() != "" {
-		dbs["postgres"] = func(t *testing.T) string { return testenv.FreshPostgres(t) }
-	}
-	return dbs
-}
+var databases = testenv.Databases
 
 func newKendo(t testing.TB, rate kendo.Rate) *kendotest.Server { return kendotest.New(t, rate) }
 
@@ -108,4 +99,7 @@ func waitStatus(t testing.TB, svc *delivery.Service, callID string, want lifecyc
 	}
 }
 
-var withID = testenv.WithID
+var (
+	withID  = testenv.WithID
+	waitFor = testenv.WaitFor
+)

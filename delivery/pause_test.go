@@ -23,7 +23,7 @@ import (
 // request per probe interval tests the key, and the first 201 resumes the queue. The
 // pause is logged at ERROR once, and a gauge per key (by its hash id) shows it.
 func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
 			var refuse atomic.Bool
@@ -180,15 +180,4 @@ func stopEngine(t *testing.T, svc *delivery.Service) {
 		t.Fatalf("stop: %v", err)
 	}
 	svc.Close()
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -225,7 +225,7 @@ func TestLostSchemaIsMigratedAgain(t *testing.T) {
 // Issue 8: on PostgreSQL, valid JSON whose event name holds \\u0000 got 503 forever (text
 // columns refuse 0x00). It is stored now, its name cleaned.
 func TestNULInEventNameIsStored(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: time.Hour})

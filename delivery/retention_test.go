@@ -143,7 +143,7 @@ func kendoFaults(n int64, w http.ResponseWriter, r *http.Request) bool {
 // older than the retention go.
 func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 	const retain = 2 * time.Second // the retention job runs every second
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			loc := db(t)
@@ -277,7 +277,7 @@ func TestEraseCancelsThePendingDeliveryAndDropsLaterEvents(t *testing.T) {
 		pendingID = "940870002"
 		nextID    = "940870003"
 	)
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			loc := db(t)

@@ -207,7 +207,7 @@ func sample(t *testing.T, reg *prometheus.Registry, name string, labels map[stri
 // the arrivals); and the slow team's backlog, queued first, does not hold the fast team
 // back. The team shows on the call's record, in /map's result and in the metrics.
 func TestTeamsDrainInParallel(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			router := loadTeams(t, "two-teams.yaml")
 			sales, _ := router.Lookup("sales")
@@ -289,7 +289,7 @@ func TestTeamsDrainInParallel(t *testing.T) {
 // engine on the same database with the fixed file routes it on redelivery, and it is
 // sent once, with the key of the team that now matches.
 func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			db := db(t)
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
@@ -372,7 +372,7 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 		t.Skip("measures for about a minute")
 	}
 	const perTeam = 60
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			for _, run := range []struct {
 				name  string
@@ -414,7 +414,7 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 // A key Kendo refuses pauses only its own team: the other team's calls are delivered
 // meanwhile, and the paused gauge names the refused team alone.
 func TestTeamsRefusedKeyPausesOnlyItsTeam(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			router := loadTeams(t, "two-teams.yaml")
 			sales, _ := router.Lookup("sales")

@@ -128,20 +128,10 @@ func (p *proc) status(t testing.TB, id string) string {
 	return string(body)
 }
 
-func waitFor(t testing.TB, timeout time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 var (
 	lifecycle = testenv.Lifecycle
 	withID    = testenv.WithID
+	waitFor   = testenv.WaitFor
 )
 
 func tail(s string, n int) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -63,20 +62,13 @@ func indexOf(s, sub string) int {
 	return -1
 }
 
-func locations(t *testing.T) map[string]string {
-	locs := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "ak.db")}
-	if testenv.PostgresURL() != "" {
-		locs["postgres"] = testenv.FreshPostgres(t)
-	}
-	return locs
-}
-
 // A database of the first release is upgraded in place: its calls and events survive
 // under the new column names, the two next-send times become one, raw bodies are bytes.
 func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 	ctx := context.Background()
-	for name, loc := range locations(t) {
+	for name, location := range testenv.Databases() {
 		t.Run(name, func(t *testing.T) {
+			loc := location(t)
 			driver, dsn := "pgx", loc
 			if name == "sqlite" {
 				driver, dsn = "sqlite", "file:"+loc[len("sqlite:"):]
@@ -181,8 +173,9 @@ func TestConcurrentOpenOnFreshPostgres(t *testing.T) {
 // any bytes at all, are stored all the same.
 func TestNULBytesAreStored(t *testing.T) {
 	ctx := context.Background()
-	for name, loc := range locations(t) {
+	for name, location := range testenv.Databases() {
 		t.Run(name, func(t *testing.T) {
+			loc := location(t)
 			db, err := store.Open(ctx, loc, nil)
 			if err != nil {
 				t.Fatal(err)

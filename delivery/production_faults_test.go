@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,34 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
-
-// holdFirst makes Kendo hold the first POST until release is called, then answer it as
-// the emulator does (201). arrived waits until that request is at Kendo.
-func holdFirst(t *testing.T, k *kendotest.Server) (arrived, release func()) {
-	in, out := make(chan struct{}), make(chan struct{})
-	k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
-		if n == 1 {
-			close(in)
-			<-out
-		}
-		return false
-	})
-	return func() {
-			t.Helper()
-			select {
-			case <-in:
-			case <-time.After(20 * time.Second):
-				t.Fatal("the delivery never reached Kendo")
-			}
-		}, func() {
-			close(out)
-		}
-}
 
 // tmpfs mounts a small tmpfs of its own for the test (a real full disk needs one); it
 // skips where mounting is not allowed, unless ALOWARE_KENDO_REQUIRE_TMPFS is set (CI).
@@ -91,7 +66,7 @@ func fill(t *testing.T, dir string) (free func()) {
 func TestFullDiskAfter201IsRecordedNotResent(t *testing.T) {
 	dir := tmpfs(t, "24m")
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	arrived, release := holdFirst(t, k)
+	arrived, release := k.HoldFirst(t)
 	svc := startEngine(t, "sqlite:"+filepath.Join(dir, "ak.db"), k.URL(), engineOpts{kendoTimeout: 10 * time.Second})
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
@@ -127,7 +102,7 @@ func TestReadOnlyPostgresAfter201IsRecordedNotResent(t *testing.T) {
 	loc := testenv.FreshPostgres(t)
 	name := loc[strings.LastIndex(loc, "/")+1 : strings.Index(loc, "?")]
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	arrived, release := holdFirst(t, k)
+	arrived, release := k.HoldFirst(t)
 	svc := startEngine(t, loc, k.URL(), engineOpts{kendoTimeout: 10 * time.Second})
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)

@@ -36,23 +36,13 @@ func TestKillNineAndRestart(t *testing.T) {
 			return func() {} // at once: events stored, the call still waits out its settle time
 		}, false, 1},
 		{"during a Kendo request that never answers", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {
-			return hangFirst(t, k)
+			return k.HangFirst(t)
 		}, true, 0},
 		{"during a Kendo request that Kendo accepts", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {
-			arrived := make(chan struct{})
-			k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
-				if n == 1 {
-					close(arrived)
-					time.Sleep(2 * time.Second) // the sender dies meanwhile; Kendo still takes the call
-				}
-				return false
-			})
+			arrived, release := k.HoldFirst(t)
 			return func() {
-				select {
-				case <-arrived:
-				case <-time.After(20 * time.Second):
-					t.Fatal("the delivery never reached Kendo")
-				}
+				arrived()
+				time.AfterFunc(2*time.Second, release) // the sender dies meanwhile; Kendo still takes the call
 			}
 		}, true, 1},
 		{"after the delivery was recorded", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 )
 
@@ -139,31 +138,6 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
-}
-
-// hangFirst makes Kendo hold the first POST until its sender goes away, without
-// accepting it. The returned function waits until that request has arrived.
-func hangFirst(t *testing.T, k *kendotest.Server) (arrived func()) {
-	ch := make(chan struct{})
-	k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
-		if n != 1 {
-			return false
-		}
-		// Read the body first: only then does net/http watch the connection and cancel
-		// the request's context when the sender dies.
-		_, _ = io.Copy(io.Discard, r.Body)
-		close(ch)
-		<-r.Context().Done()
-		return true
-	})
-	return func() {
-		t.Helper()
-		select {
-		case <-ch:
-		case <-time.After(20 * time.Second):
-			t.Fatal("the delivery never reached Kendo")
-		}
-	}
 }
 
 // pushAll posts a call's events in order; each must be stored (202).

@@ -29,6 +29,7 @@ type engineOpts struct {
 	settle, artifactWait, kendoTimeout, probeEvery, retain time.Duration
 	rate                                                   kendo.Rate
 	key                                                    string
+	teams                                                  *teams.Router // instead of key and rate: a teams file's router
 	logs                                                   io.Writer
 	reg                                                    *prometheus.Registry
 	quarantineMax, maxCallRaw                              int64
@@ -36,11 +37,26 @@ type engineOpts struct {
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
 	t.Helper()
+	svc := openEngine(t, db, kendoURL, o)
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// openEngine opens the engine without starting its workers: events pushed before Start
+// make a backlog that is all ready when the workers begin, as after an outage, however
+// long the pushing took.
+func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
+	t.Helper()
 	if o.rate.Limit == 0 {
 		o.rate = kendo.Rate{Limit: 1000, Period: time.Second}
 	}
 	if o.key == "" {
 		o.key = testKey
+	}
+	if o.teams == nil {
+		o.teams = teams.Single(o.key, o.rate)
 	}
 	if o.logs == nil {
 		o.logs = io.Discard
@@ -49,7 +65,7 @@ func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Serv
 		o.reg = prometheus.NewRegistry()
 	}
 	svc, err := delivery.Open(context.Background(), delivery.Options{
-		DB: db, KendoURL: kendoURL, Teams: teams.Single(o.key, o.rate),
+		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Registerer: o.reg,
@@ -58,15 +74,10 @@ func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Serv
 	if err != nil {
 		t.Fatalf("open engine: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
 		defer done()
 		_ = svc.Stop(stop)
-		cancel()
 		svc.Close()
 	})
 	return svc

@@ -2,7 +2,6 @@ package delivery_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -149,14 +148,7 @@ func TestRestartWithAnotherKeyResumesAtOnce(t *testing.T) {
 func TestNoKeyWaitsThenARestartWithAKeySends(t *testing.T) {
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	db := "sqlite:" + t.TempDir() + "/ak.db"
-	svc, err := delivery.Open(context.Background(), delivery.Options{DB: db, KendoURL: k.URL(), Logger: slog.New(slog.DiscardHandler),
-		Teams: teams.Single("", kendo.DefaultRate)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	svc := startEngine(t, db, k.URL(), engineOpts{teams: teams.Single("", kendo.DefaultRate)})
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -34,36 +33,6 @@ func loadTeams(t testing.TB, file string) *teams.Router {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// startTeamsEngine is startEngine with a teams file's router.
-func startTeamsEngine(t testing.TB, db, kendoURL string, router *teams.Router, reg *prometheus.Registry) *delivery.Service {
-	t.Helper()
-	svc := openTeamsEngine(t, db, kendoURL, router, reg)
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return svc
-}
-
-// openTeamsEngine opens the engine without starting its workers: events pushed before
-// Start make a backlog that is all ready when the workers begin, as after an outage,
-// however long the pushing took.
-func openTeamsEngine(t testing.TB, db, kendoURL string, router *teams.Router, reg *prometheus.Registry) *delivery.Service {
-	t.Helper()
-	svc, err := delivery.Open(context.Background(), delivery.Options{
-		DB: db, KendoURL: kendoURL, Teams: router, Registerer: reg, Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatalf("open engine: %v", err)
-	}
-	t.Cleanup(func() {
-		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		_ = svc.Stop(stop)
-		svc.Close()
-	})
-	return svc
 }
 
 // backlogCall is one call of a test backlog: its id and the team it must reach.
@@ -216,7 +185,7 @@ func TestTeamsDrainInParallel(t *testing.T) {
 			// own rate is checked on the arrivals below.
 			k := newKendo(t, sales.Rate)
 			reg := prometheus.NewRegistry()
-			svc := openTeamsEngine(t, db(t), k.URL(), router, reg)
+			svc := openEngine(t, db(t), k.URL(), engineOpts{teams: router, reg: reg})
 
 			// The slow team's backlog first: were workers held by one key's waits, the
 			// fast team would starve behind it.
@@ -302,7 +271,7 @@ func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
 				events = append(events, withID(raw, "29109", "29999"))
 			}
 
-			first := startTeamsEngine(t, db, k.URL(), loadTeams(t, "two-teams.yaml"), prometheus.NewRegistry())
+			first := startEngine(t, db, k.URL(), engineOpts{teams: loadTeams(t, "two-teams.yaml")})
 			var rc delivery.Receipt
 			for _, raw := range events {
 				rc = accept(t, first, raw)
@@ -329,7 +298,7 @@ func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
 			}
 			stopEngine(t, first)
 
-			fixed := startTeamsEngine(t, db, k.URL(), loadTeams(t, "two-teams-fixed.yaml"), prometheus.NewRegistry())
+			fixed := startEngine(t, db, k.URL(), engineOpts{teams: loadTeams(t, "two-teams-fixed.yaml")})
 			// A restart alone sends nothing: the call waits for an operator's redelivery.
 			time.Sleep(time.Second)
 			if rec, err := fixed.Call(context.Background(), id); err != nil || rec.Status != lifecycle.Unrouted || k.Posts() != 0 {
@@ -381,7 +350,7 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 				router := loadTeams(t, "drain.yaml")
 				sales, _ := router.Lookup("sales")
 				k := newKendo(t, sales.Rate)
-				svc := openTeamsEngine(t, db(t), k.URL(), router, prometheus.NewRegistry())
+				svc := openEngine(t, db(t), k.URL(), engineOpts{teams: router})
 				var calls []backlogCall
 				// One call of each team in turn, so both are at the head of the queue.
 				for i := range perTeam {
@@ -428,7 +397,7 @@ func TestTeamsRefusedKeyPausesOnlyItsTeam(t *testing.T) {
 				return true
 			})
 			reg := prometheus.NewRegistry()
-			svc := openTeamsEngine(t, db(t), k.URL(), router, reg)
+			svc := openEngine(t, db(t), k.URL(), engineOpts{teams: router, reg: reg})
 			calls := pushBacklog(t, svc, "outbound-940868616", "940868616", 955000000, 3, "sales")
 			calls = append(calls, pushBacklog(t, svc, "inbound-940870001", "940870001", 956000000, 3, "support")...)
 			if err := svc.Start(context.Background()); err != nil {

@@ -117,20 +117,6 @@ func TestAnalysisWebhook(t *testing.T) {
 	}
 }
 
-func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
-		}
-	}
-	return 0
-}
-
 // Kendo's analysis can reach the service before the 201 naming its callId is committed
 // (another replica takes the webhook while this one is still recording the answer): it
 // is stored unmatched, and the commit of the 201 then applies it — the call is analyzed

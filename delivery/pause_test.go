@@ -59,7 +59,7 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			if !strings.Contains(rec.Reason, "since 20") || !strings.Contains(rec.Reason, "paused") {
 				t.Fatalf("reason %q must name the 401 and when the pause began", rec.Reason)
 			}
-			if v := pausedGauge(t, reg); v != 1 {
+			if v := sample(t, reg, "aloware_kendo_key_paused", map[string]string{"key": kendo.KeyID(testKey)}); v != 1 {
 				t.Fatalf("key_paused gauge = %v, want 1", v)
 			}
 			const watch = 3500 * time.Millisecond
@@ -83,7 +83,7 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			if n := strings.Count(logs.String(), "KENDO REJECTED THE API KEY"); n != 1 {
 				t.Fatalf("the pause was logged %d times at ERROR, want once", n)
 			}
-			if v := pausedGauge(t, reg); v != 0 {
+			if v := sample(t, reg, "aloware_kendo_key_paused", map[string]string{"key": kendo.KeyID(testKey)}); v != 0 {
 				t.Fatalf("key_paused gauge = %v after the resume, want 0", v)
 			}
 			if strings.Contains(logs.String(), testKey) {
@@ -91,27 +91,6 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			}
 		})
 	}
-}
-
-func pausedGauge(t *testing.T, reg *prometheus.Registry) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == "aloware_kendo_key_paused" {
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == "key" && l.GetValue() == kendo.KeyID(testKey) {
-						return m.GetGauge().GetValue()
-					}
-				}
-			}
-		}
-	}
-	t.Fatal("no aloware_kendo_key_paused series for the key")
-	return 0
 }
 
 // A restart with another key resumes the paused calls at once, without waiting for the

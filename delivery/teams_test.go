@@ -143,33 +143,6 @@ func mostInWindow(times []time.Time, period time.Duration) int {
 	return most
 }
 
-// sample reads one series of a counter or gauge from reg (-1 when absent).
-func sample(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
-					continue series
-				}
-			}
-			if c := m.GetCounter(); c != nil {
-				return c.GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	return -1
-}
-
 // Two teams on two keys at different rates, one Kendo: a backlog of each, ready at
 // once, drains in parallel. Every call reaches Kendo once, with its team's key; no key
 // ever exceeds its own rate (zero 429s, and at most its limit in any rolling window of

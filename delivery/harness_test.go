@@ -97,14 +97,21 @@ func accept(t *testing.T, svc *delivery.Service, raw []byte) delivery.Receipt {
 // waitStatus polls the call until it reaches want (or fails the test after timeout).
 func waitStatus(t testing.TB, svc *delivery.Service, callID string, want lifecycle.Status, timeout time.Duration) delivery.CallRecord {
 	t.Helper()
+	return waitCall(t, svc, callID, "status "+string(want), timeout, func(rec delivery.CallRecord) bool { return rec.Status == want })
+}
+
+// waitCall polls the call's record until ok holds for it (or fails the test, saying what
+// it waited for, after timeout).
+func waitCall(t testing.TB, svc *delivery.Service, callID, what string, timeout time.Duration, ok func(delivery.CallRecord) bool) delivery.CallRecord {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		rec, err := svc.Call(context.Background(), callID)
-		if err == nil && rec.Status == want {
+		if err == nil && ok(rec) {
 			return rec
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("call %s: status %q (err %v, last error %q), want %q", callID, rec.Status, err, rec.LastError, want)
+			t.Fatalf("call %s: no %s after %s: status %q (err %v, last error %q)", callID, what, timeout, rec.Status, err, rec.LastError)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,11 +97,8 @@ func TestFullDiskAfter201IsRecordedNotResent(t *testing.T) {
 // The same on PostgreSQL refusing writes (the database made read-only under the engine)
 // while Kendo's 201 is on its way.
 func TestReadOnlyPostgresAfter201IsRecordedNotResent(t *testing.T) {
-	if testenv.PostgresURL() == "" {
-		t.Skip(testenv.PostgresEnv + " is not set")
-	}
 	loc := testenv.FreshPostgres(t)
-	name := loc[strings.LastIndex(loc, "/")+1 : strings.Index(loc, "?")]
+	name := dbName(t, loc)
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	arrived, release := k.HoldFirst(t)
 	svc := startEngine(t, loc, k.URL(), engineOpts{kendoTimeout: 10 * time.Second})
@@ -131,6 +129,16 @@ func TestReadOnlyPostgresAfter201IsRecordedNotResent(t *testing.T) {
 	}
 }
 
+// dbName is the name of the database a PostgreSQL URL points at.
+func dbName(t *testing.T, loc string) string {
+	t.Helper()
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
 func adminDB(t *testing.T) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", testenv.PostgresURL())
@@ -153,11 +161,8 @@ func terminateBackends(t *testing.T, admin *sql.DB, dbName string) {
 // Issue 8: after pg_terminate_backend the next pushes got 503 although the database was
 // healthy, and Aloware never sends them again. They are stored now.
 func TestKilledPostgresConnectionsCostNoEvents(t *testing.T) {
-	if testenv.PostgresURL() == "" {
-		t.Skip(testenv.PostgresEnv + " is not set")
-	}
 	loc := testenv.FreshPostgres(t)
-	name := loc[strings.LastIndex(loc, "/")+1 : strings.Index(loc, "?")]
+	name := dbName(t, loc)
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, loc, k.URL(), engineOpts{settle: time.Hour})
 	admin := adminDB(t)
@@ -176,9 +181,6 @@ func TestKilledPostgresConnectionsCostNoEvents(t *testing.T) {
 // Issue 8: a database re-created empty under the service (its tables gone) does not leave
 // it answering 503 forever: readiness migrates it again, and pushes work.
 func TestLostSchemaIsMigratedAgain(t *testing.T) {
-	if testenv.PostgresURL() == "" {
-		t.Skip(testenv.PostgresEnv + " is not set")
-	}
 	loc := testenv.FreshPostgres(t)
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, loc, k.URL(), engineOpts{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -34,32 +35,8 @@ func forEngine(dialect string, sqlText string) string {
 	if dialect != "postgres" {
 		return sqlText
 	}
-	r := []string{" INTEGER PRIMARY KEY AUTOINCREMENT", " BIGSERIAL PRIMARY KEY", " INTEGER", " BIGINT"}
-	for i := 0; i < len(r); i += 2 {
-		sqlText = replaceAll(sqlText, r[i], r[i+1])
-	}
-	return sqlText
-}
-
-func replaceAll(s, old, new string) string {
-	out := ""
-	for {
-		i := indexOf(s, old)
-		if i < 0 {
-			return out + s
-		}
-		out += s[:i] + new
-		s = s[i+len(old):]
-	}
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
+	sqlText = strings.ReplaceAll(sqlText, " INTEGER PRIMARY KEY AUTOINCREMENT", " BIGSERIAL PRIMARY KEY")
+	return strings.ReplaceAll(sqlText, " INTEGER", " BIGINT")
 }
 
 // A database of the first release is upgraded in place: its calls and events survive
@@ -77,7 +54,7 @@ func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, stmt := range splitSQL(forEngine(name, v1Schema)) {
+			for _, stmt := range strings.Split(forEngine(name, v1Schema), ";") {
 				if _, err := raw.Exec(stmt); err != nil {
 					t.Fatalf("%v\n%s", err, stmt)
 				}
@@ -108,23 +85,6 @@ func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 			db2.Close()
 		})
 	}
-}
-
-func splitSQL(s string) []string {
-	var out []string
-	cur := ""
-	for _, r := range s {
-		if r == ';' {
-			out = append(out, cur)
-			cur = ""
-			continue
-		}
-		cur += string(r)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
 }
 
 // Replicas that start together on a fresh PostgreSQL database all come up: the

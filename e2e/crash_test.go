@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +85,7 @@ func TestKillNineAndRestart(t *testing.T) {
 			}
 			if tc.inFlight { // an operator checks Kendo and asks for it again: sent once more
 				k.SetFault(nil)
-				if code, body := second.post(t, "/calls/"+id+"/redeliver"); code != 202 {
+				if code, body := second.post(t, "/calls/"+id+"/redeliver", nil); code != 202 {
 					t.Fatalf("redeliver: %d %s", code, body)
 				}
 				waitFor(t, 15*time.Second, "delivery after redelivery", func() bool { return second.delivered(t, id) })
@@ -121,27 +119,4 @@ func TestRestartAfterKillResumesAtOnce(t *testing.T) {
 	if n := len(k.Emu.Calls()); n != len(ids) {
 		t.Fatalf("Kendo accepted %d calls, want %d", n, len(ids))
 	}
-}
-
-// post sends an empty POST to path of the service.
-func (p *proc) post(t testing.TB, path string) (int, string) {
-	t.Helper()
-	resp, err := http.Post(p.base+path, "application/json", nil)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
-// get answers the status of GET path.
-func (p *proc) get(t testing.TB, path string) int {
-	t.Helper()
-	resp, err := http.Get(p.base + path)
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

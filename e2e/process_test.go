@@ -106,13 +106,43 @@ func (p *proc) kill() {
 // push POSTs one raw event and returns the status and body.
 func (p *proc) push(t testing.TB, raw []byte) (int, string) {
 	t.Helper()
-	resp, err := http.Post(p.base+"/push", "application/json", bytes.NewReader(raw))
+	return p.post(t, "/push", raw)
+}
+
+// post POSTs a JSON body (none when nil) to path of the service and returns the status
+// and body of the answer.
+func (p *proc) post(t testing.TB, path string, body []byte) (int, string) {
+	t.Helper()
+	resp, err := http.Post(p.base+path, "application/json", bytes.NewReader(body))
 	if err != nil {
-		t.Fatalf("POST /push: %v", err)
+		t.Fatalf("POST %s: %v", path, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// get answers the status of GET path (0 when the service does not answer).
+func (p *proc) get(t testing.TB, path string) int {
+	t.Helper()
+	resp, err := http.Get(p.base + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// body reads the body of GET path.
+func (p *proc) body(t testing.TB, path string) string {
+	t.Helper()
+	resp, err := http.Get(p.base + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // status reads GET /calls/{id}.
@@ -132,6 +162,15 @@ var (
 	withID    = testenv.WithID
 	waitFor   = testenv.WaitFor
 )
+
+// withEach is withID on every event of a call.
+func withEach(events [][]byte, from, to string) [][]byte {
+	out := make([][]byte, len(events))
+	for i, raw := range events {
+		out[i] = withID(raw, from, to)
+	}
+	return out
+}
 
 func tail(s string, n int) string {
 	if len(s) <= n {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/kendo/emulator"
 )
 
@@ -36,14 +35,6 @@ func alowareUsers(t *testing.T) string {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-func checkEnv(t *testing.T) {
-	t.Helper()
-	for _, f := range config.Flags() { // the developer's environment must not leak in
-		t.Setenv(f.Env, "")
-	}
-	t.Setenv("KENDO_API_KEY", "")
 }
 
 // lines splits check's stdout into "PASS name" / "FAIL name" verdicts, in order.
@@ -96,7 +87,7 @@ default: sales
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkEnv(t)
+			cleanEnv(t)
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
@@ -114,7 +105,7 @@ default: sales
 }
 
 func TestCheckCommandUsage(t *testing.T) {
-	checkEnv(t)
+	cleanEnv(t)
 	if r := runCmd(t, "", "check", "--help"); r.code != 0 || !strings.Contains(r.stdout, "--teams") || !strings.Contains(r.stdout, "exit 0 only") {
 		t.Errorf("--help: %d %q", r.code, r.stdout)
 	}

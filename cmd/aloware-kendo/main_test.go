@@ -254,6 +254,16 @@ func TestHealthcheck(t *testing.T) {
 	}
 }
 
+// cleanEnv empties every variable the service reads, so the developer's environment
+// cannot leak into a test.
+func cleanEnv(t *testing.T) {
+	t.Helper()
+	for _, f := range config.Flags() {
+		t.Setenv(f.Env, "")
+	}
+	t.Setenv(config.KendoKeyEnv, "")
+}
+
 // waitForLog returns the first submatch of re in the log, waiting up to 20 s.
 func waitForLog(t *testing.T, log *testenv.LogBuffer, re *regexp.Regexp) string {
 	t.Helper()
@@ -274,10 +284,8 @@ func TestServeDeliversAndStops(t *testing.T) {
 	emu := emulator.New(emulator.Options{})
 	kendo := httptest.NewServer(emu)
 	defer kendo.Close()
+	cleanEnv(t)
 	t.Setenv("KENDO_API_KEY", "pk_serve_test_secret")
-	for _, f := range config.Flags() { // the developer's environment must not leak in
-		t.Setenv(f.Env, "")
-	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -352,10 +360,7 @@ func TestServeDeliversAndStops(t *testing.T) {
 }
 
 func TestServeWarnsLoudly(t *testing.T) {
-	for _, f := range config.Flags() {
-		t.Setenv(f.Env, "")
-	}
-	t.Setenv("KENDO_API_KEY", "")
+	cleanEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var log testenv.LogBuffer
 	done := make(chan int, 1)
@@ -376,9 +381,7 @@ func TestServeWarnsLoudly(t *testing.T) {
 }
 
 func TestServeRefusesBadConfigAndUnreachableDatabase(t *testing.T) {
-	for _, f := range config.Flags() {
-		t.Setenv(f.Env, "")
-	}
+	cleanEnv(t)
 	r := runCmd(t, "", "serve", "--db", "mysql://x", "--inbound-basic", "nocolon")
 	if r.code != 2 || !strings.Contains(r.stderr, "--db:") || !strings.Contains(r.stderr, "--inbound-basic:") {
 		t.Errorf("bad config: %d %q", r.code, r.stderr)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
@@ -20,9 +19,7 @@ import (
 // serve wires --kendo-webhook-secret to POST /kendo/webhook, open to Kendo while the
 // other routes need the inbound token, and a team's webhookSecretEnv verifies too.
 func TestServeTakesKendosWebhook(t *testing.T) {
-	for _, f := range config.Flags() {
-		t.Setenv(f.Env, "")
-	}
+	cleanEnv(t)
 	teamsFile := filepath.Join(t.TempDir(), "teams.yaml")
 	if err := os.WriteFile(teamsFile, []byte("teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES, webhookSecretEnv: KENDO_WEBHOOK_SECRET_SALES}]\ndefault: sales\n"), 0o600); err != nil {
 		t.Fatal(err)

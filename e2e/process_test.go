@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// proc is one running `aloware-kendo serve`.
+// proc is one running `aloware-kendo serve` (or another command of the binary).
 type proc struct {
 	cmd  *exec.Cmd
 	base string
@@ -60,10 +60,19 @@ func freeAddr(t testing.TB) string {
 func serve(t testing.TB, flags ...string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
+	return start(t, "serve", addr, "/readyz", []string{"TZ=America/Chicago"},
+		append([]string{"serve", "--listen", addr, "--log-level", "debug"}, flags...)...)
+}
+
+// start runs the binary with args (what says which command, for the messages), listening
+// on addr, and waits until GET ready answers 200. The process is killed when the test
+// ends, and its logs shown if the test failed.
+func start(t testing.TB, what, addr, ready string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{base: "http://" + addr, logs: &testenv.LogBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, append([]string{"serve", "--listen", addr, "--log-level", "debug"}, flags...)...)
+	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	p.cmd.Env = append(os.Environ(), "TZ=America/Chicago")
+	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +80,12 @@ func serve(t testing.TB, flags ...string) *proc {
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("logs of %s:\n%s", p.base, tail(p.logs.String(), 4000))
+			t.Logf("logs of %s at %s:\n%s", what, p.base, tail(p.logs.String(), 4000))
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(p.base + "/readyz")
+		resp, err := http.Get(p.base + ready)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -85,11 +94,11 @@ func serve(t testing.TB, flags ...string) *proc {
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("serve exited at start:\n%s", p.logs.String())
+			t.Fatalf("%s exited at start:\n%s", what, p.logs.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready after 30s:\n%s", p.logs.String())
+			t.Fatalf("%s not ready after 30s:\n%s", what, p.logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

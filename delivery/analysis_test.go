@@ -52,7 +52,7 @@ func record(t *testing.T, svc *delivery.Service, w webhook, want delivery.Webhoo
 // delivered call has is unmatched, also for a call erased since; every result is
 // counted, and the delay from delivery to analysis has its sample.
 func TestAnalysisWebhook(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
 			reg := prometheus.NewRegistry()
@@ -117,20 +117,6 @@ func TestAnalysisWebhook(t *testing.T) {
 	}
 }
 
-func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
-		}
-	}
-	return 0
-}
-
 // Kendo's analysis can reach the service before the 201 naming its callId is committed
 // (another replica takes the webhook while this one is still recording the answer): it
 // is stored unmatched, and the commit of the 201 then applies it — the call is analyzed
@@ -138,7 +124,7 @@ func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 
 // replaces the score and keeps the first time. Erasing the call drops the bodies of
 // the deliveries that name it.
 func TestAnalysisBeforeTheAnswer(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
 			loc := db(t)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
@@ -88,7 +86,7 @@ var onlyFailed = delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Fail
 // again — and every one of them reaches Kendo once.
 func TestBulkRedeliveryQueuesEachFailedCallOnce(t *testing.T) {
 	const n = 1000
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			loc := db(t)
@@ -150,14 +148,8 @@ func TestBulkRedeliveryQueuesEachFailedCallOnce(t *testing.T) {
 //	go test ./delivery -run '^$' -bench RedeliverMany -benchtime 3x
 func BenchmarkRedeliverMany(b *testing.B) {
 	const n = 1000
-	dbs := map[string]func(tb testing.TB) string{
-		"sqlite": func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "ak.db") },
-	}
-	if testenv.PostgresURL() != "" {
-		dbs["postgres"] = testenv.FreshPostgres
-	}
 	rates := map[string]kendo.Rate{"30-a-minute": kendo.DefaultRate, "1000-a-second": {Limit: 1000, Period: time.Second}}
-	for name, db := range dbs {
+	for name, db := range databases() {
 		for pace, rate := range rates {
 			b.Run(name+"/"+pace, func(b *testing.B) {
 				k := newKendo(b, rate)

@@ -12,7 +12,6 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // keyLine is the check line of the default team's key.
@@ -33,7 +32,7 @@ func keyLine(t *testing.T, checks []preflight.Check) preflight.Check {
 // sends nothing more, and a paused key is reported from its pause, unprobed.
 func TestChecksProbeAKeyOnlyWithAFreeSend(t *testing.T) {
 	ctx := context.Background()
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			t.Run("free window", func(t *testing.T) {
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
@@ -103,7 +102,7 @@ func TestChecksProbeAKeyOnlyWithAFreeSend(t *testing.T) {
 // for its own team (the check kept for the key is not the other team's line).
 func TestChecksOfASharedKeyNameEachTeam(t *testing.T) {
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	svc := startTeamsEngine(t, "sqlite:"+filepath.Join(t.TempDir(), "ak.db"), k.URL(), loadTeams(t, "shared-key.yaml"), prometheus.NewRegistry())
+	svc := startEngine(t, "sqlite:"+filepath.Join(t.TempDir(), "ak.db"), k.URL(), engineOpts{teams: loadTeams(t, "shared-key.yaml")})
 	var names []string
 	for _, c := range svc.Checks(context.Background())[1:] {
 		names = append(names, c.Name)

@@ -12,7 +12,7 @@ import (
 
 // 100 identical requests racing each other store 100 events but make one Kendo POST.
 func TestConcurrentTwinsPostOnce(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 200 * time.Millisecond})
@@ -52,7 +52,7 @@ func TestConcurrentTwinsPostOnce(t *testing.T) {
 // A burst of ready calls is queued and drained at the allowed rate: all arrive, and the
 // rolling-window emulator never has to answer 429.
 func TestBurstIsPacedNot429(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			rate := kendo.Rate{Limit: 10, Period: time.Second}
 			k := newKendo(t, rate)

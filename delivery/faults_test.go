@@ -31,7 +31,7 @@ func TestTransientAnswersAreRetried(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 		}},
 	}
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
@@ -66,22 +66,14 @@ func TestUnreachableKendoIsRetried(t *testing.T) {
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		rec, _ := svc.Call(context.Background(), "940870001")
-		if rec.Attempts >= 2 && rec.Status == lifecycle.Scheduled {
-			if !strings.Contains(rec.LastError, "connection refused") || rec.OutcomeUnknown {
-				t.Fatalf("after a refused connection: %+v", rec)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no retry of a refused connection: %+v", rec)
-		}
-		time.Sleep(50 * time.Millisecond)
+	rec := waitCall(t, svc, "940870001", "retry of a refused connection", 20*time.Second, func(rec delivery.CallRecord) bool {
+		return rec.Attempts >= 2 && rec.Status == lifecycle.Scheduled
+	})
+	if !strings.Contains(rec.LastError, "connection refused") || rec.OutcomeUnknown {
+		t.Fatalf("after a refused connection: %+v", rec)
 	}
 	k := startKendo()
-	rec := waitStatus(t, svc, "940870001", lifecycle.Delivered, 30*time.Second)
+	rec = waitStatus(t, svc, "940870001", lifecycle.Delivered, 30*time.Second)
 	if n := len(k.Emu.Calls()); n != 1 || rec.KendoCallID == "" {
 		t.Fatalf("Kendo accepted %d calls (record %+v), want 1", n, rec)
 	}
@@ -109,7 +101,7 @@ func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 			}
 		}},
 	}
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,15 +21,7 @@ const testKey = "pk_test_delivery_key"
 
 // databases lists the engines every engine test runs on: SQLite always, PostgreSQL when
 // .ci/run (or a developer) provides one.
-func databases(t *testing.T) map[string]func(t *testing.T) string {
-	dbs := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "ak.db") },
-	}
-	if testenv.PostgresURL() != "" {
-		dbs["postgres"] = func(t *testing.T) string { return testenv.FreshPostgres(t) }
-	}
-	return dbs
-}
+var databases = testenv.Databases
 
 func newKendo(t testing.TB, rate kendo.Rate) *kendotest.Server { return kendotest.New(t, rate) }
 
@@ -38,6 +29,7 @@ type engineOpts struct {
 	settle, artifactWait, kendoTimeout, probeEvery, retain time.Duration
 	rate                                                   kendo.Rate
 	key                                                    string
+	teams                                                  *teams.Router // instead of key and rate: a teams file's router
 	logs                                                   io.Writer
 	reg                                                    *prometheus.Registry
 	quarantineMax, maxCallRaw                              int64
@@ -45,11 +37,26 @@ type engineOpts struct {
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
 	t.Helper()
+	svc := openEngine(t, db, kendoURL, o)
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// openEngine opens the engine without starting its workers: events pushed before Start
+// make a backlog that is all ready when the workers begin, as after an outage, however
+// long the pushing took.
+func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
+	t.Helper()
 	if o.rate.Limit == 0 {
 		o.rate = kendo.Rate{Limit: 1000, Period: time.Second}
 	}
 	if o.key == "" {
 		o.key = testKey
+	}
+	if o.teams == nil {
+		o.teams = teams.Single(o.key, o.rate)
 	}
 	if o.logs == nil {
 		o.logs = io.Discard
@@ -58,7 +65,7 @@ func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Serv
 		o.reg = prometheus.NewRegistry()
 	}
 	svc, err := delivery.Open(context.Background(), delivery.Options{
-		DB: db, KendoURL: kendoURL, Teams: teams.Single(o.key, o.rate),
+		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Registerer: o.reg,
@@ -67,15 +74,10 @@ func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Serv
 	if err != nil {
 		t.Fatalf("open engine: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
 		defer done()
 		_ = svc.Stop(stop)
-		cancel()
 		svc.Close()
 	})
 	return svc
@@ -95,17 +97,73 @@ func accept(t *testing.T, svc *delivery.Service, raw []byte) delivery.Receipt {
 // waitStatus polls the call until it reaches want (or fails the test after timeout).
 func waitStatus(t testing.TB, svc *delivery.Service, callID string, want lifecycle.Status, timeout time.Duration) delivery.CallRecord {
 	t.Helper()
+	return waitCall(t, svc, callID, "status "+string(want), timeout, func(rec delivery.CallRecord) bool { return rec.Status == want })
+}
+
+// waitCall polls the call's record until ok holds for it (or fails the test, saying what
+// it waited for, after timeout).
+func waitCall(t testing.TB, svc *delivery.Service, callID, what string, timeout time.Duration, ok func(delivery.CallRecord) bool) delivery.CallRecord {
+	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		rec, err := svc.Call(context.Background(), callID)
-		if err == nil && rec.Status == want {
+		if err == nil && ok(rec) {
 			return rec
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("call %s: status %q (err %v, last error %q), want %q", callID, rec.Status, err, rec.LastError, want)
+			t.Fatalf("call %s: no %s after %s: status %q (err %v, last error %q)", callID, what, timeout, rec.Status, err, rec.LastError)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-var withID = testenv.WithID
+var (
+	withID  = testenv.WithID
+	waitFor = testenv.WaitFor
+)
+
+// sample reads the series of a counter or gauge in reg that has every one of labels
+// (-1 when there is none).
+func sample(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			matched := 0
+			for _, l := range m.GetLabel() {
+				if want, ok := labels[l.GetName()]; ok && want == l.GetValue() {
+					matched++
+				}
+			}
+			if matched != len(labels) {
+				continue
+			}
+			if c := m.GetCounter(); c != nil {
+				return c.GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	return -1
+}
+
+// histogramCount is the number of samples of the histogram name in reg (0 when absent).
+func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	return 0
+}

@@ -12,7 +12,7 @@ import (
 // A completed outbound call arrives as six events over two minutes (here compressed);
 // Kendo must get exactly one request carrying the recording, the transcript and the rep.
 func TestLifecycleDeliversOnce(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 2 * time.Second}) // longer than the six pushes take, even under -race

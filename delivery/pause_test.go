@@ -2,7 +2,6 @@ package delivery_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -23,7 +22,7 @@ import (
 // request per probe interval tests the key, and the first 201 resumes the queue. The
 // pause is logged at ERROR once, and a gauge per key (by its hash id) shows it.
 func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
 			var refuse atomic.Bool
@@ -60,7 +59,7 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			if !strings.Contains(rec.Reason, "since 20") || !strings.Contains(rec.Reason, "paused") {
 				t.Fatalf("reason %q must name the 401 and when the pause began", rec.Reason)
 			}
-			if v := pausedGauge(t, reg); v != 1 {
+			if v := sample(t, reg, "aloware_kendo_key_paused", map[string]string{"key": kendo.KeyID(testKey)}); v != 1 {
 				t.Fatalf("key_paused gauge = %v, want 1", v)
 			}
 			const watch = 3500 * time.Millisecond
@@ -84,7 +83,7 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			if n := strings.Count(logs.String(), "KENDO REJECTED THE API KEY"); n != 1 {
 				t.Fatalf("the pause was logged %d times at ERROR, want once", n)
 			}
-			if v := pausedGauge(t, reg); v != 0 {
+			if v := sample(t, reg, "aloware_kendo_key_paused", map[string]string{"key": kendo.KeyID(testKey)}); v != 0 {
 				t.Fatalf("key_paused gauge = %v after the resume, want 0", v)
 			}
 			if strings.Contains(logs.String(), testKey) {
@@ -92,27 +91,6 @@ func TestRejectedKeyPausesAndAProbeResumes(t *testing.T) {
 			}
 		})
 	}
-}
-
-func pausedGauge(t *testing.T, reg *prometheus.Registry) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == "aloware_kendo_key_paused" {
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == "key" && l.GetValue() == kendo.KeyID(testKey) {
-						return m.GetGauge().GetValue()
-					}
-				}
-			}
-		}
-	}
-	t.Fatal("no aloware_kendo_key_paused series for the key")
-	return 0
 }
 
 // A restart with another key resumes the paused calls at once, without waiting for the
@@ -149,14 +127,7 @@ func TestRestartWithAnotherKeyResumesAtOnce(t *testing.T) {
 func TestNoKeyWaitsThenARestartWithAKeySends(t *testing.T) {
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	db := "sqlite:" + t.TempDir() + "/ak.db"
-	svc, err := delivery.Open(context.Background(), delivery.Options{DB: db, KendoURL: k.URL(), Logger: slog.New(slog.DiscardHandler),
-		Teams: teams.Single("", kendo.DefaultRate)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	svc := startEngine(t, db, k.URL(), engineOpts{teams: teams.Single("", kendo.DefaultRate)})
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
 	}
@@ -180,15 +151,4 @@ func stopEngine(t *testing.T, svc *delivery.Service) {
 		t.Fatalf("stop: %v", err)
 	}
 	svc.Close()
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,34 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
-
-// holdFirst makes Kendo hold the first POST until release is called, then answer it as
-// the emulator does (201). arrived waits until that request is at Kendo.
-func holdFirst(t *testing.T, k *kendotest.Server) (arrived, release func()) {
-	in, out := make(chan struct{}), make(chan struct{})
-	k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
-		if n == 1 {
-			close(in)
-			<-out
-		}
-		return false
-	})
-	return func() {
-			t.Helper()
-			select {
-			case <-in:
-			case <-time.After(20 * time.Second):
-				t.Fatal("the delivery never reached Kendo")
-			}
-		}, func() {
-			close(out)
-		}
-}
 
 // tmpfs mounts a small tmpfs of its own for the test (a real full disk needs one); it
 // skips where mounting is not allowed, unless ALOWARE_KENDO_REQUIRE_TMPFS is set (CI).
@@ -91,7 +67,7 @@ func fill(t *testing.T, dir string) (free func()) {
 func TestFullDiskAfter201IsRecordedNotResent(t *testing.T) {
 	dir := tmpfs(t, "24m")
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	arrived, release := holdFirst(t, k)
+	arrived, release := k.HoldFirst(t)
 	svc := startEngine(t, "sqlite:"+filepath.Join(dir, "ak.db"), k.URL(), engineOpts{kendoTimeout: 10 * time.Second})
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
@@ -121,13 +97,10 @@ func TestFullDiskAfter201IsRecordedNotResent(t *testing.T) {
 // The same on PostgreSQL refusing writes (the database made read-only under the engine)
 // while Kendo's 201 is on its way.
 func TestReadOnlyPostgresAfter201IsRecordedNotResent(t *testing.T) {
-	if testenv.PostgresURL() == "" {
-		t.Skip(testenv.PostgresEnv + " is not set")
-	}
 	loc := testenv.FreshPostgres(t)
-	name := loc[strings.LastIndex(loc, "/")+1 : strings.Index(loc, "?")]
+	name := dbName(t, loc)
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
-	arrived, release := holdFirst(t, k)
+	arrived, release := k.HoldFirst(t)
 	svc := startEngine(t, loc, k.URL(), engineOpts{kendoTimeout: 10 * time.Second})
 	for _, raw := range recorded(t, "inbound-940870001") {
 		accept(t, svc, raw)
@@ -156,6 +129,16 @@ func TestReadOnlyPostgresAfter201IsRecordedNotResent(t *testing.T) {
 	}
 }
 
+// dbName is the name of the database a PostgreSQL URL points at.
+func dbName(t *testing.T, loc string) string {
+	t.Helper()
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
 func adminDB(t *testing.T) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", testenv.PostgresURL())
@@ -178,11 +161,8 @@ func terminateBackends(t *testing.T, admin *sql.DB, dbName string) {
 // Issue 8: after pg_terminate_backend the next pushes got 503 although the database was
 // healthy, and Aloware never sends them again. They are stored now.
 func TestKilledPostgresConnectionsCostNoEvents(t *testing.T) {
-	if testenv.PostgresURL() == "" {
-		t.Skip(testenv.PostgresEnv + " is not set")
-	}
 	loc := testenv.FreshPostgres(t)
-	name := loc[strings.LastIndex(loc, "/")+1 : strings.Index(loc, "?")]
+	name := dbName(t, loc)
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, loc, k.URL(), engineOpts{settle: time.Hour})
 	admin := adminDB(t)
@@ -201,9 +181,6 @@ func TestKilledPostgresConnectionsCostNoEvents(t *testing.T) {
 // Issue 8: a database re-created empty under the service (its tables gone) does not leave
 // it answering 503 forever: readiness migrates it again, and pushes work.
 func TestLostSchemaIsMigratedAgain(t *testing.T) {
-	if testenv.PostgresURL() == "" {
-		t.Skip(testenv.PostgresEnv + " is not set")
-	}
 	loc := testenv.FreshPostgres(t)
 	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 	svc := startEngine(t, loc, k.URL(), engineOpts{})
@@ -225,7 +202,7 @@ func TestLostSchemaIsMigratedAgain(t *testing.T) {
 // Issue 8: on PostgreSQL, valid JSON whose event name holds \\u0000 got 503 forever (text
 // columns refuse 0x00). It is stored now, its name cleaned.
 func TestNULInEventNameIsStored(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: time.Hour})

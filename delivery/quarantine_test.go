@@ -17,7 +17,7 @@ import (
 // stored anyway, answered "quarantined" with its problems, and listed; once the code (or
 // the configuration) can read it, a replay feeds it into its call in arrival order.
 func TestQuarantineAndReplay(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			loc := db(t)
 			k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})

@@ -143,7 +143,7 @@ func kendoFaults(n int64, w http.ResponseWriter, r *http.Request) bool {
 // older than the retention go.
 func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 	const retain = 2 * time.Second // the retention job runs every second
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			loc := db(t)
@@ -173,7 +173,9 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 			}
 			delivered := waitStatus(t, svc, deliveredID, lifecycle.Delivered, 20*time.Second)
 			waitStatus(t, svc, failedID, lifecycle.Failed, 20*time.Second)
-			waitAttempted(t, svc, pacedID)
+			waitCall(t, svc, pacedID, "answered attempt", 20*time.Second, func(rec delivery.CallRecord) bool {
+				return len(rec.AttemptLog) > 0 && rec.AttemptLog[0].FinishedAt != nil && rec.Status == lifecycle.Scheduled
+			})
 			setUp := time.Now()
 
 			// Every finished call is purged by the retention job.
@@ -181,7 +183,7 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 			finished := map[string]lifecycle.Status{deliveredID: lifecycle.Delivered, failedID: lifecycle.Failed,
 				skippedID: lifecycle.Skipped, ignoredID: lifecycle.Ignored}
 			for id := range finished {
-				waitPurged(t, svc, id, 20*time.Second)
+				waitCall(t, svc, id, "purge", 20*time.Second, func(rec delivery.CallRecord) bool { return rec.PurgedAt != nil })
 			}
 			// … and the waiting ones have been older than the retention for two runs of it.
 			time.Sleep(time.Until(setUp.Add(retain + 2*time.Second + 500*time.Millisecond)))
@@ -234,38 +236,6 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 	}
 }
 
-// waitPurged polls the call until its record shows purgedAt.
-func waitPurged(t *testing.T, svc *delivery.Service, alowareCallID string, timeout time.Duration) delivery.CallRecord {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		rec, err := svc.Call(context.Background(), alowareCallID)
-		if err == nil && rec.PurgedAt != nil {
-			return rec
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %s not purged after %s: %+v, %v", alowareCallID, timeout, rec, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// waitAttempted polls the call until Kendo has answered its first request.
-func waitAttempted(t *testing.T, svc *delivery.Service, alowareCallID string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		rec, err := svc.Call(context.Background(), alowareCallID)
-		if err == nil && len(rec.AttemptLog) > 0 && rec.AttemptLog[0].FinishedAt != nil && rec.Status == lifecycle.Scheduled {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %s: no answered attempt: %+v, %v", alowareCallID, rec, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // Issue 9, erasure: DELETE /calls/{id} removes a call's content at once, cancels its
 // pending delivery (here one waiting for a pacing slot: nothing reaches Kendo) and leaves
 // the tombstone erased; the queue behind it goes on. Later events of the call are
@@ -277,7 +247,7 @@ func TestEraseCancelsThePendingDeliveryAndDropsLaterEvents(t *testing.T) {
 		pendingID = "940870002"
 		nextID    = "940870003"
 	)
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			loc := db(t)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -34,36 +33,6 @@ func loadTeams(t testing.TB, file string) *teams.Router {
 		t.Fatal(err)
 	}
 	return r
-}
-
-// startTeamsEngine is startEngine with a teams file's router.
-func startTeamsEngine(t testing.TB, db, kendoURL string, router *teams.Router, reg *prometheus.Registry) *delivery.Service {
-	t.Helper()
-	svc := openTeamsEngine(t, db, kendoURL, router, reg)
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return svc
-}
-
-// openTeamsEngine opens the engine without starting its workers: events pushed before
-// Start make a backlog that is all ready when the workers begin, as after an outage,
-// however long the pushing took.
-func openTeamsEngine(t testing.TB, db, kendoURL string, router *teams.Router, reg *prometheus.Registry) *delivery.Service {
-	t.Helper()
-	svc, err := delivery.Open(context.Background(), delivery.Options{
-		DB: db, KendoURL: kendoURL, Teams: router, Registerer: reg, Logger: slog.New(slog.DiscardHandler),
-	})
-	if err != nil {
-		t.Fatalf("open engine: %v", err)
-	}
-	t.Cleanup(func() {
-		stop, done := context.WithTimeout(context.Background(), 10*time.Second)
-		defer done()
-		_ = svc.Stop(stop)
-		svc.Close()
-	})
-	return svc
 }
 
 // backlogCall is one call of a test backlog: its id and the team it must reach.
@@ -174,40 +143,13 @@ func mostInWindow(times []time.Time, period time.Duration) int {
 	return most
 }
 
-// sample reads one series of a counter or gauge from reg (-1 when absent).
-func sample(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	series:
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
-					continue series
-				}
-			}
-			if c := m.GetCounter(); c != nil {
-				return c.GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	return -1
-}
-
 // Two teams on two keys at different rates, one Kendo: a backlog of each, ready at
 // once, drains in parallel. Every call reaches Kendo once, with its team's key; no key
 // ever exceeds its own rate (zero 429s, and at most its limit in any rolling window of
 // the arrivals); and the slow team's backlog, queued first, does not hold the fast team
 // back. The team shows on the call's record, in /map's result and in the metrics.
 func TestTeamsDrainInParallel(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			router := loadTeams(t, "two-teams.yaml")
 			sales, _ := router.Lookup("sales")
@@ -216,7 +158,7 @@ func TestTeamsDrainInParallel(t *testing.T) {
 			// own rate is checked on the arrivals below.
 			k := newKendo(t, sales.Rate)
 			reg := prometheus.NewRegistry()
-			svc := openTeamsEngine(t, db(t), k.URL(), router, reg)
+			svc := openEngine(t, db(t), k.URL(), engineOpts{teams: router, reg: reg})
 
 			// The slow team's backlog first: were workers held by one key's waits, the
 			// fast team would starve behind it.
@@ -289,7 +231,7 @@ func TestTeamsDrainInParallel(t *testing.T) {
 // engine on the same database with the fixed file routes it on redelivery, and it is
 // sent once, with the key of the team that now matches.
 func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			db := db(t)
 			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
@@ -302,7 +244,7 @@ func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
 				events = append(events, withID(raw, "29109", "29999"))
 			}
 
-			first := startTeamsEngine(t, db, k.URL(), loadTeams(t, "two-teams.yaml"), prometheus.NewRegistry())
+			first := startEngine(t, db, k.URL(), engineOpts{teams: loadTeams(t, "two-teams.yaml")})
 			var rc delivery.Receipt
 			for _, raw := range events {
 				rc = accept(t, first, raw)
@@ -329,7 +271,7 @@ func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
 			}
 			stopEngine(t, first)
 
-			fixed := startTeamsEngine(t, db, k.URL(), loadTeams(t, "two-teams-fixed.yaml"), prometheus.NewRegistry())
+			fixed := startEngine(t, db, k.URL(), engineOpts{teams: loadTeams(t, "two-teams-fixed.yaml")})
 			// A restart alone sends nothing: the call waits for an operator's redelivery.
 			time.Sleep(time.Second)
 			if rec, err := fixed.Call(context.Background(), id); err != nil || rec.Status != lifecycle.Unrouted || k.Posts() != 0 {
@@ -372,7 +314,7 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 		t.Skip("measures for about a minute")
 	}
 	const perTeam = 60
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			for _, run := range []struct {
 				name  string
@@ -381,7 +323,7 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 				router := loadTeams(t, "drain.yaml")
 				sales, _ := router.Lookup("sales")
 				k := newKendo(t, sales.Rate)
-				svc := openTeamsEngine(t, db(t), k.URL(), router, prometheus.NewRegistry())
+				svc := openEngine(t, db(t), k.URL(), engineOpts{teams: router})
 				var calls []backlogCall
 				// One call of each team in turn, so both are at the head of the queue.
 				for i := range perTeam {
@@ -414,7 +356,7 @@ func TestTeamsDrainRateFigures(t *testing.T) {
 // A key Kendo refuses pauses only its own team: the other team's calls are delivered
 // meanwhile, and the paused gauge names the refused team alone.
 func TestTeamsRefusedKeyPausesOnlyItsTeam(t *testing.T) {
-	for name, db := range databases(t) {
+	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {
 			router := loadTeams(t, "two-teams.yaml")
 			sales, _ := router.Lookup("sales")
@@ -428,7 +370,7 @@ func TestTeamsRefusedKeyPausesOnlyItsTeam(t *testing.T) {
 				return true
 			})
 			reg := prometheus.NewRegistry()
-			svc := openTeamsEngine(t, db(t), k.URL(), router, reg)
+			svc := openEngine(t, db(t), k.URL(), engineOpts{teams: router, reg: reg})
 			calls := pushBacklog(t, svc, "outbound-940868616", "940868616", 955000000, 3, "sales")
 			calls = append(calls, pushBacklog(t, svc, "inbound-940870001", "940870001", 956000000, 3, "support")...)
 			if err := svc.Start(context.Background()); err != nil {

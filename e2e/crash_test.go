@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -36,23 +34,13 @@ func TestKillNineAndRestart(t *testing.T) {
 			return func() {} // at once: events stored, the call still waits out its settle time
 		}, false, 1},
 		{"during a Kendo request that never answers", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {
-			return hangFirst(t, k)
+			return k.HangFirst(t)
 		}, true, 0},
 		{"during a Kendo request that Kendo accepts", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {
-			arrived := make(chan struct{})
-			k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
-				if n == 1 {
-					close(arrived)
-					time.Sleep(2 * time.Second) // the sender dies meanwhile; Kendo still takes the call
-				}
-				return false
-			})
+			arrived, release := k.HoldFirst(t)
 			return func() {
-				select {
-				case <-arrived:
-				case <-time.After(20 * time.Second):
-					t.Fatal("the delivery never reached Kendo")
-				}
+				arrived()
+				time.AfterFunc(2*time.Second, release) // the sender dies meanwhile; Kendo still takes the call
 			}
 		}, true, 1},
 		{"after the delivery was recorded", "0s", func(t *testing.T, k *kendotest.Server, p func() *proc) func() {
@@ -97,7 +85,7 @@ func TestKillNineAndRestart(t *testing.T) {
 			}
 			if tc.inFlight { // an operator checks Kendo and asks for it again: sent once more
 				k.SetFault(nil)
-				if code, body := second.post(t, "/calls/"+id+"/redeliver"); code != 202 {
+				if code, body := second.post(t, "/calls/"+id+"/redeliver", nil); code != 202 {
 					t.Fatalf("redeliver: %d %s", code, body)
 				}
 				waitFor(t, 15*time.Second, "delivery after redelivery", func() bool { return second.delivered(t, id) })
@@ -131,27 +119,4 @@ func TestRestartAfterKillResumesAtOnce(t *testing.T) {
 	if n := len(k.Emu.Calls()); n != len(ids) {
 		t.Fatalf("Kendo accepted %d calls, want %d", n, len(ids))
 	}
-}
-
-// post sends an empty POST to path of the service.
-func (p *proc) post(t testing.TB, path string) (int, string) {
-	t.Helper()
-	resp, err := http.Post(p.base+path, "application/json", nil)
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
-// get answers the status of GET path.
-func (p *proc) get(t testing.TB, path string) int {
-	t.Helper()
-	resp, err := http.Get(p.base + path)
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 )
 
@@ -39,7 +38,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// proc is one running `aloware-kendo serve`.
+// proc is one running `aloware-kendo serve` (or another command of the binary).
 type proc struct {
 	cmd  *exec.Cmd
 	base string
@@ -61,10 +60,19 @@ func freeAddr(t testing.TB) string {
 func serve(t testing.TB, flags ...string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
+	return start(t, "serve", addr, "/readyz", []string{"TZ=America/Chicago"},
+		append([]string{"serve", "--listen", addr, "--log-level", "debug"}, flags...)...)
+}
+
+// start runs the binary with args (what says which command, for the messages), listening
+// on addr, and waits until GET ready answers 200. The process is killed when the test
+// ends, and its logs shown if the test failed.
+func start(t testing.TB, what, addr, ready string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{base: "http://" + addr, logs: &testenv.LogBuffer{}, done: make(chan struct{})}
-	p.cmd = exec.Command(binary, append([]string{"serve", "--listen", addr, "--log-level", "debug"}, flags...)...)
+	p.cmd = exec.Command(binary, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
-	p.cmd.Env = append(os.Environ(), "TZ=America/Chicago")
+	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +80,12 @@ func serve(t testing.TB, flags ...string) *proc {
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("logs of %s:\n%s", p.base, tail(p.logs.String(), 4000))
+			t.Logf("logs of %s at %s:\n%s", what, p.base, tail(p.logs.String(), 4000))
 		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(p.base + "/readyz")
+		resp, err := http.Get(p.base + ready)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -86,11 +94,11 @@ func serve(t testing.TB, flags ...string) *proc {
 		}
 		select {
 		case <-p.done:
-			t.Fatalf("serve exited at start:\n%s", p.logs.String())
+			t.Fatalf("%s exited at start:\n%s", what, p.logs.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready after 30s:\n%s", p.logs.String())
+			t.Fatalf("%s not ready after 30s:\n%s", what, p.logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -107,13 +115,43 @@ func (p *proc) kill() {
 // push POSTs one raw event and returns the status and body.
 func (p *proc) push(t testing.TB, raw []byte) (int, string) {
 	t.Helper()
-	resp, err := http.Post(p.base+"/push", "application/json", bytes.NewReader(raw))
+	return p.post(t, "/push", raw)
+}
+
+// post POSTs a JSON body (none when nil) to path of the service and returns the status
+// and body of the answer.
+func (p *proc) post(t testing.TB, path string, body []byte) (int, string) {
+	t.Helper()
+	resp, err := http.Post(p.base+path, "application/json", bytes.NewReader(body))
 	if err != nil {
-		t.Fatalf("POST /push: %v", err)
+		t.Fatalf("POST %s: %v", path, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// get answers the status of GET path (0 when the service does not answer).
+func (p *proc) get(t testing.TB, path string) int {
+	t.Helper()
+	resp, err := http.Get(p.base + path)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// body reads the body of GET path.
+func (p *proc) body(t testing.TB, path string) string {
+	t.Helper()
+	resp, err := http.Get(p.base + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // status reads GET /calls/{id}.
@@ -128,52 +166,26 @@ func (p *proc) status(t testing.TB, id string) string {
 	return string(body)
 }
 
-func waitFor(t testing.TB, timeout time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 var (
 	lifecycle = testenv.Lifecycle
 	withID    = testenv.WithID
+	waitFor   = testenv.WaitFor
 )
+
+// withEach is withID on every event of a call.
+func withEach(events [][]byte, from, to string) [][]byte {
+	out := make([][]byte, len(events))
+	for i, raw := range events {
+		out[i] = withID(raw, from, to)
+	}
+	return out
+}
 
 func tail(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	return "…" + s[len(s)-n:]
-}
-
-// hangFirst makes Kendo hold the first POST until its sender goes away, without
-// accepting it. The returned function waits until that request has arrived.
-func hangFirst(t *testing.T, k *kendotest.Server) (arrived func()) {
-	ch := make(chan struct{})
-	k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
-		if n != 1 {
-			return false
-		}
-		// Read the body first: only then does net/http watch the connection and cancel
-		// the request's context when the sender dies.
-		_, _ = io.Copy(io.Discard, r.Body)
-		close(ch)
-		<-r.Context().Done()
-		return true
-	})
-	return func() {
-		t.Helper()
-		select {
-		case <-ch:
-		case <-time.After(20 * time.Second):
-			t.Fatal("the delivery never reached Kendo")
-		}
-	}
 }
 
 // pushAll posts a call's events in order; each must be stored (202).

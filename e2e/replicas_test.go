@@ -81,7 +81,7 @@ func TestReplicaKilledMidDeliveryIsTakenOver(t *testing.T) {
 	k := kendotest.New(t, kendo.Rate{Limit: 100, Period: time.Second})
 	flags := []string{"--db", db, "--kendo-url", k.URL(), "--kendo-api-key", key, "--settle", "0s",
 		"--kendo-timeout", "1s", "--shutdown-timeout", "6s", "--rescue-after", "1s", "--kendo-rate", "1/1500ms"}
-	arrived := hangFirst(t, k)
+	arrived := k.HangFirst(t)
 	doomed := serve(t, flags...)
 	ids := []string{"940874000", "940874001", "940874002"}
 	doomed.pushAll(t, withEach(lifecycle(t, "inbound-940870001"), "940870001", ids[0]))

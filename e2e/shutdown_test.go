@@ -30,11 +30,7 @@ func TestSIGTERMLetsKendoRequestsInFlightFinish(t *testing.T) {
 	ids := make([]string, 5)
 	for i := range ids {
 		ids[i] = fmt.Sprint(940871000 + i)
-		for _, raw := range lifecycle(t, "inbound-940870001") {
-			if code, body := first.push(t, withID(raw, "940870001", ids[i])); code != 202 {
-				t.Fatalf("push: %d %s", code, body)
-			}
-		}
+		first.pushAll(t, withEach(lifecycle(t, "inbound-940870001"), "940870001", ids[i]))
 	}
 	waitFor(t, 20*time.Second, "five requests in flight at Kendo", func() bool { return arrived.Load() >= 5 })
 	start := time.Now()
@@ -93,12 +89,4 @@ func TestSIGTERMRequeuesWorkNotYetAtKendo(t *testing.T) {
 	if n := k.Posts(); n != 3 {
 		t.Fatalf("Kendo got %d POSTs for 3 calls", n)
 	}
-}
-
-func withEach(events [][]byte, from, to string) [][]byte {
-	out := make([][]byte, len(events))
-	for i, raw := range events {
-		out[i] = withID(raw, from, to)
-	}
-	return out
 }

@@ -3,8 +3,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,7 +92,7 @@ func TestTeamsServe(t *testing.T) {
 			p.kill()
 
 			fixed := serve(t, append(flags, "--teams", filepath.Join("testdata", "teams-fixed.yaml"))...)
-			if code, body := fixed.postJSON(t, "/calls/redeliver", `{"status":["unrouted"]}`); code != 202 || !strings.Contains(body, `"queued":1`) {
+			if code, body := fixed.post(t, "/calls/redeliver", []byte(`{"status":["unrouted"]}`)); code != 202 || !strings.Contains(body, `"queued":1`) {
 				t.Fatalf("redeliver: %d %s", code, body)
 			}
 			waitFor(t, 30*time.Second, "the fixed file's route delivered", func() bool { return fixed.delivered(t, unroutedID) })
@@ -119,7 +117,7 @@ func TestTeamsServe(t *testing.T) {
 // mapTeam POSTs one call's events to /map and returns the team of its result.
 func (p *proc) mapTeam(t testing.TB, events [][]byte) string {
 	t.Helper()
-	code, body := p.postJSON(t, "/map", "["+string(bytes.Join(events, []byte(",")))+"]")
+	code, body := p.post(t, "/map", []byte("["+string(bytes.Join(events, []byte(",")))+"]"))
 	if code != 200 {
 		t.Fatalf("POST /map: %d %s", code, body)
 	}
@@ -131,28 +129,4 @@ func (p *proc) mapTeam(t testing.TB, events [][]byte) string {
 		t.Fatalf("POST /map: %s (err %v)", body, err)
 	}
 	return res.Team
-}
-
-// postJSON POSTs a JSON body to path of the service.
-func (p *proc) postJSON(t testing.TB, path, body string) (int, string) {
-	t.Helper()
-	resp, err := http.Post(p.base+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// body reads the body of GET path.
-func (p *proc) body(t testing.TB, path string) string {
-	t.Helper()
-	resp, err := http.Get(p.base + path)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
 }

@@ -197,17 +197,11 @@ func (p *proc) record(t testing.TB, id string) handlers.CallRecord {
 // metric reads one sample from GET /metrics (series as Prometheus prints it; 0 when absent).
 func (p *proc) metric(t testing.TB, series string) float64 {
 	t.Helper()
-	resp, err := http.Get(p.base + "/metrics")
-	if err != nil {
-		t.Fatalf("GET /metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindSubmatch(body)
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindStringSubmatch(p.body(t, "/metrics"))
 	if m == nil {
 		return 0
 	}
-	v, err := strconv.ParseFloat(string(m[1]), 64)
+	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
 		t.Fatalf("metric %s: %v", series, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -162,18 +161,6 @@ func listQueries(l loaded) []struct {
 	}
 }
 
-// listDatabases are the engines the listing is measured on: SQLite always, PostgreSQL
-// when ALOWARE_KENDO_TEST_POSTGRES is set.
-func listDatabases() map[string]func(tb testing.TB) string {
-	dbs := map[string]func(tb testing.TB) string{
-		"sqlite": func(tb testing.TB) string { return "sqlite:" + filepath.Join(tb.TempDir(), "list.db") },
-	}
-	if testenv.PostgresURL() != "" {
-		dbs["postgres"] = func(tb testing.TB) string { return testenv.FreshPostgres(tb) }
-	}
-	return dbs
-}
-
 // openLoaded opens a fresh database of the engine and loads n calls. PostgreSQL's table
 // is vacuumed and analysed as autovacuum does soon after such a load; SQLite runs
 // without ANALYZE, as the service does.
@@ -202,7 +189,7 @@ func openLoaded(tb testing.TB, location string, n int) (*DB, loaded) {
 //	go test ./store -run '^$' -bench CallsAtScale -benchtime 200x
 func BenchmarkCallsAtScale(b *testing.B) {
 	ctx := context.Background()
-	for name, location := range listDatabases() {
+	for name, location := range testenv.Databases() {
 		b.Run(name, func(b *testing.B) {
 			db, l := openLoaded(b, location(b), 100_000)
 			for _, q := range listQueries(l) {

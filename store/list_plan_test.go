@@ -18,7 +18,7 @@ import (
 // id: at most two rows). 20,000 calls give PostgreSQL's planner the statistics a real
 // database has; the plans are the ones BenchmarkCallsAtScale measures over 100,000.
 func TestListQueriesUseIndexes(t *testing.T) {
-	for name, location := range listDatabases() {
+	for name, location := range testenv.Databases() {
 		t.Run(name, func(t *testing.T) {
 			db, l := openLoaded(t, location(t), 20_000)
 			type query struct {
@@ -107,7 +107,7 @@ func TestStatusListingsKeepTheirPlanWhenPrepared(t *testing.T) {
 // asked for is found, ids of no call are not, and the other filters still apply.
 func TestCallIDsByIDs(t *testing.T) {
 	ctx := context.Background()
-	for name, location := range listDatabases() {
+	for name, location := range testenv.Databases() {
 		t.Run(name, func(t *testing.T) {
 			db, l := openLoaded(t, location(t), 2_000)
 			asked := append(slices.Clone(l.ids), "1", `7"); DROP TABLE ak_calls; --`)

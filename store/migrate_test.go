@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -35,48 +35,17 @@ func forEngine(dialect string, sqlText string) string {
 	if dialect != "postgres" {
 		return sqlText
 	}
-	r := []string{" INTEGER PRIMARY KEY AUTOINCREMENT", " BIGSERIAL PRIMARY KEY", " INTEGER", " BIGINT"}
-	for i := 0; i < len(r); i += 2 {
-		sqlText = replaceAll(sqlText, r[i], r[i+1])
-	}
-	return sqlText
-}
-
-func replaceAll(s, old, new string) string {
-	out := ""
-	for {
-		i := indexOf(s, old)
-		if i < 0 {
-			return out + s
-		}
-		out += s[:i] + new
-		s = s[i+len(old):]
-	}
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
-}
-
-func locations(t *testing.T) map[string]string {
-	locs := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "ak.db")}
-	if testenv.PostgresURL() != "" {
-		locs["postgres"] = testenv.FreshPostgres(t)
-	}
-	return locs
+	sqlText = strings.ReplaceAll(sqlText, " INTEGER PRIMARY KEY AUTOINCREMENT", " BIGSERIAL PRIMARY KEY")
+	return strings.ReplaceAll(sqlText, " INTEGER", " BIGINT")
 }
 
 // A database of the first release is upgraded in place: its calls and events survive
 // under the new column names, the two next-send times become one, raw bodies are bytes.
 func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 	ctx := context.Background()
-	for name, loc := range locations(t) {
+	for name, location := range testenv.Databases() {
 		t.Run(name, func(t *testing.T) {
+			loc := location(t)
 			driver, dsn := "pgx", loc
 			if name == "sqlite" {
 				driver, dsn = "sqlite", "file:"+loc[len("sqlite:"):]
@@ -85,7 +54,7 @@ func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, stmt := range splitSQL(forEngine(name, v1Schema)) {
+			for _, stmt := range strings.Split(forEngine(name, v1Schema), ";") {
 				if _, err := raw.Exec(stmt); err != nil {
 					t.Fatalf("%v\n%s", err, stmt)
 				}
@@ -116,23 +85,6 @@ func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 			db2.Close()
 		})
 	}
-}
-
-func splitSQL(s string) []string {
-	var out []string
-	cur := ""
-	for _, r := range s {
-		if r == ';' {
-			out = append(out, cur)
-			cur = ""
-			continue
-		}
-		cur += string(r)
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
-	}
-	return out
 }
 
 // Replicas that start together on a fresh PostgreSQL database all come up: the
@@ -181,8 +133,9 @@ func TestConcurrentOpenOnFreshPostgres(t *testing.T) {
 // any bytes at all, are stored all the same.
 func TestNULBytesAreStored(t *testing.T) {
 	ctx := context.Background()
-	for name, loc := range locations(t) {
+	for name, location := range testenv.Databases() {
 		t.Run(name, func(t *testing.T) {
+			loc := location(t)
 			db, err := store.Open(ctx, loc, nil)
 			if err != nil {
 				t.Fatal(err)

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,13 +11,9 @@ import (
 )
 
 func openDBs(t *testing.T) map[string]*store.DB {
-	locations := map[string]string{"sqlite": "sqlite:" + filepath.Join(t.TempDir(), "ak.db")}
-	if testenv.PostgresURL() != "" {
-		locations["postgres"] = testenv.FreshPostgres(t)
-	}
 	dbs := map[string]*store.DB{}
-	for name, loc := range locations {
-		db, err := store.Open(context.Background(), loc, nil)
+	for name, location := range testenv.Databases() {
+		db, err := store.Open(context.Background(), location(t), nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

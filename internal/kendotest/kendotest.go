@@ -5,12 +5,14 @@ package kendotest
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/kendo/emulator"
@@ -90,6 +92,53 @@ func (s *Server) SetFault(f Fault) {
 	s.mu.Lock()
 	s.fault = f
 	s.mu.Unlock()
+}
+
+// HoldFirst makes Kendo hold the first POST until release is called, then answer it as
+// the emulator does. arrived waits (20 s at most) until that request is at Kendo. A
+// request still held when the test ends is released, so the server can close.
+func (s *Server) HoldFirst(t testing.TB) (arrived, release func()) {
+	in, out := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(out) }) }
+	s.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+		if n == 1 {
+			close(in)
+			<-out
+		}
+		return false
+	})
+	t.Cleanup(release)
+	return waitArrival(t, in), release
+}
+
+// HangFirst makes Kendo hold the first POST until its sender goes away, without
+// accepting it. arrived waits (20 s at most) until that request is at Kendo.
+func (s *Server) HangFirst(t testing.TB) (arrived func()) {
+	in := make(chan struct{})
+	s.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+		if n != 1 {
+			return false
+		}
+		// Read the body first: only then does net/http watch the connection and cancel
+		// the request's context when the sender dies.
+		_, _ = io.Copy(io.Discard, r.Body)
+		close(in)
+		<-r.Context().Done()
+		return true
+	})
+	return waitArrival(t, in)
+}
+
+func waitArrival(t testing.TB, in <-chan struct{}) func() {
+	return func() {
+		t.Helper()
+		select {
+		case <-in:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the delivery never reached Kendo")
+		}
+	}
 }
 
 // Payloads decodes what the emulator accepted, in arrival order.

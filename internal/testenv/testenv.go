@@ -1,6 +1,6 @@
 // Package testenv holds what several packages' tests need alike: a log sink that is safe
-// to read while the code under test writes to it, a private PostgreSQL database per test,
-// and the recorded Aloware call lifecycles under testdata/.
+// to read while the code under test writes to it, a private database per test on each
+// engine, a poll with a deadline, and the recorded Aloware call lifecycles under testdata/.
 package testenv
 
 import (
@@ -15,6 +15,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
@@ -75,6 +76,30 @@ func FreshPostgres(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// Databases lists the engines a test runs on, each making a fresh, empty database for
+// one test: SQLite always, PostgreSQL when PostgresEnv is set.
+func Databases() map[string]func(t testing.TB) string {
+	dbs := map[string]func(t testing.TB) string{
+		"sqlite": func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "ak.db") },
+	}
+	if PostgresURL() != "" {
+		dbs["postgres"] = FreshPostgres
+	}
+	return dbs
+}
+
+// WaitFor polls ok until it holds, and fails the test, naming what, after timeout.
+func WaitFor(t testing.TB, timeout time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Testdata is the repository's testdata folder, wherever the test runs from.

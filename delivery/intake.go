@@ -15,6 +15,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/tracing"
 )
 
 // DeliverArgs is the one delivery job of a call. Generation changes only when a call is
@@ -42,6 +43,14 @@ var errQuarantineFull = errors.New("delivery: the quarantine is full")
 // is full; then nothing is stored. Once Accept returns without error the event is
 // committed: the caller may acknowledge it.
 func (s *Service) Accept(ctx context.Context, raw []byte) (Receipt, error) {
+	ctx, span := tracing.Tracer().Start(ctx, "intake")
+	rc, err := s.acceptRaw(ctx, raw)
+	endIntakeSpan(span, rc, err)
+	return rc, err
+}
+
+// acceptRaw is Accept without its span.
+func (s *Service) acceptRaw(ctx context.Context, raw []byte) (Receipt, error) {
 	ev, perr := aloware.Parse(raw)
 	var ie *aloware.InputError
 	if perr != nil && !(errors.As(perr, &ie) && ie.IsObject) {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/aloware-kendo/aloware-kendo/tracing"
 )
 
 // A call that becomes scheduled gets its delivery job in the same transaction, but not by
@@ -25,6 +27,7 @@ type pendingJob struct {
 	alowareCallID string
 	generation    int64
 	deliverAfter  *time.Time
+	traceparent   string // the span that scheduled the job, which the delivery links to
 }
 
 type pendingKey struct{}
@@ -42,7 +45,8 @@ func schedule(ctx context.Context, alowareCallID string, generation int64, deliv
 	if !ok {
 		return errors.New("delivery: scheduling outside a transaction of the engine")
 	}
-	p.jobs = append(p.jobs, pendingJob{alowareCallID: alowareCallID, generation: generation, deliverAfter: deliverAfter})
+	p.jobs = append(p.jobs, pendingJob{alowareCallID: alowareCallID, generation: generation, deliverAfter: deliverAfter,
+		traceparent: tracing.Traceparent(ctx)})
 	return nil
 }
 
@@ -66,6 +70,7 @@ func (s *Service) insertJobs(ctx context.Context, tx *sql.Tx, pending []*pending
 		if j.deliverAfter != nil && j.deliverAfter.Sub(now) > riverLag {
 			opts.ScheduledAt = *j.deliverAfter
 		}
+		opts.Metadata = jobMetadata(j.traceparent)
 		params[i] = river.InsertManyParams{Args: DeliverArgs{AlowareCallID: j.alowareCallID, Generation: j.generation}, InsertOpts: &opts}
 	}
 	res, err := s.river.InsertManyTx(ctx, tx, params)

@@ -24,6 +24,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/tracing"
 )
 
 // Service is the delivery engine. Open it, Start its workers, Stop them on shutdown.
@@ -64,7 +65,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{
 		opts:     opts,
 		policy:   opts.policy(),
-		kendo:    kendo.NewClient(opts.KendoURL, &http.Client{}),
+		kendo:    kendo.NewClient(opts.KendoURL, &http.Client{Transport: tracing.KendoTransport(http.DefaultTransport)}),
 		log:      opts.Logger,
 		stopping: make(chan struct{}),
 		giveUp:   make(chan struct{}),

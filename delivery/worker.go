@@ -61,6 +61,8 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		}
 		return snoozeForTurn(slot.wait)
 	}
+	ctx, span := startDeliverySpan(ctx, job)
+	defer span.End()
 	attempt, err := s.startSend(ctx, job)
 	if errors.Is(err, errNotSent) {
 		return nil
@@ -79,6 +81,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	cancel()
 	finished := s.now()
 	s.metrics.kendoLatency.WithLabelValues(statusClass(res.Status)).Observe(res.Latency.Seconds())
+	traceSend(span, plan.team, attempt, res)
 	return s.recordOutcome(context.WithoutCancel(ctx), job, plan.team, slot.id, attempt, res, finished)
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
+	"github.com/aloware-kendo/aloware-kendo/tracing"
 	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
@@ -70,6 +71,15 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	buildinfo.Register(reg)
+	// Before the engine opens: its Kendo client is wrapped only when traces are on.
+	stopTraces, err := tracing.Start(ctx, getenv, buildinfo.Read().Version)
+	if err != nil {
+		return fmt.Errorf("OpenTelemetry traces (OTEL_* environment): %w", err)
+	}
+	defer flushTraces(stopTraces, log)
+	if tracing.Enabled() {
+		log.Info("OpenTelemetry traces on: exported as the OTEL_* environment says")
+	}
 
 	opts := delivery.Options{
 		DB: cfg.DB, KendoURL: cfg.KendoURL, Teams: cfg.Router,
@@ -104,12 +114,12 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 
 	stopping := make(chan struct{})
 	srv := &http.Server{
-		Handler: handlers.New(handlers.Deps{
+		Handler: tracing.Handler(handlers.New(handlers.Deps{
 			Pusher: svc, Mapper: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
 			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20,
-		}),
+		})),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -149,6 +159,15 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 		return serveErr
 	}
 	return nil
+}
+
+// flushTraces sends the spans still buffered, once the engine has stopped making them.
+func flushTraces(stop func(context.Context) error, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := stop(ctx); err != nil {
+		log.Warn("OpenTelemetry: the last spans were not exported", "error", err)
+	}
 }
 
 func stopDelivery(svc *delivery.Service, timeout time.Duration, log *slog.Logger) {

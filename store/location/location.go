@@ -106,3 +106,13 @@ func Scrub(msg, location string) string {
 	}
 	return msg
 }
+
+// SQLitePath is the file of a sqlite:PATH (or sqlite://PATH) location; ok is false for
+// any other location.
+func SQLitePath(s string) (path string, ok bool) {
+	path, ok = strings.CutPrefix(s, "sqlite:")
+	if !ok {
+		return "", false
+	}
+	return strings.TrimPrefix(path, "//"), true
+}

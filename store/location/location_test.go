@@ -54,3 +54,19 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check must refuse without echoing the password: %v", err)
 	}
 }
+
+func TestSQLitePath(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"sqlite:./data/ak.db", "./data/ak.db", true},
+		{"sqlite:///var/lib/ak/ak.db", "/var/lib/ak/ak.db", true},
+		{"sqlite:/var/lib/ak/ak.db", "/var/lib/ak/ak.db", true},
+		{"postgres://u@h/db", "", false},
+	} {
+		if got, ok := SQLitePath(tt.in); got != tt.want || ok != tt.ok {
+			t.Errorf("SQLitePath(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -447,3 +447,41 @@ func withoutEvents(logs string) string {
 	}
 	return strings.Join(keep, "\n")
 }
+
+// The notify protocol as systemd speaks it: READY=1 with the main pid once the service
+// serves, WATCHDOG=1 pings at half of WATCHDOG_USEC, STOPPING=1 on SIGTERM.
+func TestSystemdNotifyAndWatchdog(t *testing.T) {
+	t.Parallel()
+	notify := listenNotify(t)
+	addr := freeAddr(t)
+	p := startServe(t, []string{"NOTIFY_SOCKET=" + notify.path, "WATCHDOG_USEC=200000"}, nil,
+		[]string{"serve", "--listen", addr, "--db", "sqlite:" + t.TempDir() + "/ak.db", "--kendo-api-key", key})
+	pid := p.cmd.Process.Pid
+	notify.waitReady(t, 0, 0, pid)
+	if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("READY=1 before /readyz answers 200: %v %v", resp, err)
+	}
+	pings := func() int {
+		n := 0
+		for _, m := range notify.messages() {
+			if m["WATCHDOG"] == "1" {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, 10*time.Second, "three watchdog pings", func() bool { return pings() >= 3 })
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.exited(t); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	stopping := false
+	for _, m := range notify.messages() {
+		stopping = stopping || m["STOPPING"] == "1"
+	}
+	if !stopping {
+		t.Errorf("no STOPPING=1 after SIGTERM; got %v", notify.messages())
+	}
+}

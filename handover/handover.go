@@ -20,8 +20,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -253,6 +255,13 @@ func (p *Process) upgrade() error {
 	defer cancel()
 	if err := p.upg.WaitForParent(ctx); err != nil {
 		return fmt.Errorf("the previous process has not exited: %w", err)
+	}
+	// tableflip starts os.Args[0] without a PATH search: resolve a bare name the way the
+	// shell did, so the binary now at that path is the one started.
+	if !strings.Contains(os.Args[0], "/") {
+		if path, err := exec.LookPath(os.Args[0]); err == nil {
+			os.Args[0] = path
+		}
 	}
 	p.log.Info("SIGHUP: starting the binary again to hand it the socket", "binary", os.Args[0])
 	ln, ok := p.ln.(tableflip.Listener)

@@ -70,7 +70,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
-		Logger:     slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatalf("open engine: %v", err)

@@ -159,6 +159,12 @@ func TestRestartsRefuseNothing(t *testing.T) {
 // would keep Wait waiting for the successors that inherit it.
 func startServe(t *testing.T, env []string, socket *os.File, args []string) *chainProc {
 	t.Helper()
+	return startServeBinary(t, binary, env, socket, args)
+}
+
+// startServeBinary is startServe with the binary at another path.
+func startServeBinary(t *testing.T, binary string, env []string, socket *os.File, args []string) *chainProc {
+	t.Helper()
 	logs, err := os.CreateTemp(t.TempDir(), "serve-*.log")
 	if err != nil {
 		t.Fatal(err)
@@ -537,5 +543,61 @@ func TestSIGHUPUpgradesOnPostgres(t *testing.T) {
 	t.Logf("3 upgrades on PostgreSQL: %s; %d calls, Kendo got %d POSTs", all, len(calls), k.Posts())
 	if err := syscall.Kill(cur, syscall.SIGTERM); err == nil {
 		exited(t)
+	}
+}
+
+// A new binary that cannot start leaves the old process serving: the upgrade fails, the
+// old one says READY=1 again, and a later SIGHUP with a good binary at the path works.
+func TestFailedUpgradeKeepsServing(t *testing.T) {
+	t.Parallel()
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Fatalf("PR_SET_CHILD_SUBREAPER: %v", err)
+	}
+	dir := t.TempDir()
+	installed := dir + "/aloware-kendo"
+	install := func(content []byte) {
+		t.Helper()
+		tmp := installed + ".new"
+		if err := os.WriteFile(tmp, content, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, installed); err != nil { // as `install` does: the running file stays intact
+			t.Fatal(err)
+		}
+	}
+	good, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	install(good)
+	notify := listenNotify(t)
+	addr := freeAddr(t)
+	p := startServeBinary(t, installed, []string{"NOTIFY_SOCKET=" + notify.path}, nil,
+		[]string{"serve", "--listen", addr, "--db", "sqlite:" + dir + "/ak.db", "--kendo-api-key", key})
+	pid := notify.waitReady(t, 0, 0, p.cmd.Process.Pid)
+
+	install([]byte("#!/bin/sh\necho 'broken build' >&2\nexit 3\n"))
+	mark := notify.mark()
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if again := notify.waitReady(t, mark, 0, 0); again != pid {
+		t.Fatalf("after a failed upgrade pid %d is main, want the old %d", again, pid)
+	}
+	if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the old process stopped serving after a failed upgrade: %v %v", resp, err)
+	}
+
+	install(good)
+	mark = notify.mark()
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	next := notify.waitReady(t, mark, pid, 0)
+	if code := p.exited(t); code != 0 {
+		t.Fatalf("the old process exited with %d", code)
+	}
+	if err := syscall.Kill(next, syscall.SIGTERM); err == nil {
+		reapedExit(next)(t)
 	}
 }

@@ -151,16 +151,23 @@ func (p *Process) Own(ctx context.Context) error {
 	if p.opts.LockPath == "" {
 		return nil
 	}
-	if p.Successor() {
-		if err := p.takeOver(); err != nil {
-			return err
-		}
-	}
-	lock, err := acquire(ctx, p.opts.LockPath, p.opts.LockWait, p.log)
+	// Opened first: if this process cannot even open the lock file, it fails while its
+	// predecessor still serves.
+	f, err := openLock(p.opts.LockPath)
 	if err != nil {
 		return err
 	}
-	p.lock = lock
+	if p.Successor() {
+		if err := p.takeOver(); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	l, err := lock(ctx, f, p.opts.LockPath, p.opts.LockWait, p.log)
+	if err != nil {
+		return err
+	}
+	p.lock = l
 	return nil
 }
 

@@ -23,6 +23,16 @@ var ErrHeld = errors.New("another process owns the database")
 
 // acquire waits up to wait for the lock at path (polling: flock cannot be cancelled).
 func acquire(ctx context.Context, path string, wait time.Duration, log *slog.Logger) (*fileLock, error) {
+	f, err := openLock(path)
+	if err != nil {
+		return nil, err
+	}
+	return lock(ctx, f, path, wait, log)
+}
+
+// openLock opens (creating) the lock file; a folder or file this process may not write
+// fails here, before anything waits on it.
+func openLock(path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("handover: lock file folder: %w", err)
 	}
@@ -30,6 +40,11 @@ func acquire(ctx context.Context, path string, wait time.Duration, log *slog.Log
 	if err != nil {
 		return nil, fmt.Errorf("handover: lock file: %w", err)
 	}
+	return f, nil
+}
+
+// lock takes the lock on the open file f; f is closed when it fails.
+func lock(ctx context.Context, f *os.File, path string, wait time.Duration, log *slog.Logger) (*fileLock, error) {
 	deadline := time.Now().Add(wait)
 	nextLog := time.Now()
 	for {

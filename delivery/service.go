@@ -73,7 +73,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	}
 	open := OpenStore
 	if opts.SkipMigrations {
-		open = openMigrated
+		open = OpenMigrated
 	}
 	db, err := open(ctx, opts.DB)
 	if err != nil {
@@ -137,8 +137,9 @@ func Migrate(ctx context.Context, location string) error {
 	return db.Close()
 }
 
-// openMigrated opens a database migrated beforehand, checking River's migrations too.
-func openMigrated(ctx context.Context, location string) (*store.DB, error) {
+// OpenMigrated opens a database migrated beforehand, changing nothing: it fails with
+// store.ErrNotMigrated when one of ours or River's migrations is missing.
+func OpenMigrated(ctx context.Context, location string) (*store.DB, error) {
 	return store.OpenMigrated(ctx, location, func(ctx context.Context, db *store.DB) error {
 		m, err := riverMigrator(db)
 		if err == nil {

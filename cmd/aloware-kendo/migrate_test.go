@@ -56,3 +56,16 @@ func TestMigrateRefusesABadLocation(t *testing.T) {
 		t.Fatalf("migrate --db mysql://x: %d %q", r.code, r.stderr)
 	}
 }
+
+// The preflight follows --migrate=false too: it reports a database nobody migrated and
+// leaves it so (before, its database check migrated it).
+func TestCheckDoesNotMigrateWithMigrateFalse(t *testing.T) {
+	cleanEnv(t)
+	loc := "sqlite:" + t.TempDir() + "/ak.db"
+	for range 2 { // the second run would pass had the first migrated
+		r := runCmd(t, "", "check", "--db", loc, "--migrate=false", "--kendo-url", "http://127.0.0.1:1/ingest")
+		if r.code != exitFail || !strings.Contains(r.stdout, "not migrated") {
+			t.Fatalf("check --migrate=false on an empty database: %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+	}
+}

@@ -127,14 +127,17 @@ func releaseBody(ctx context.Context) {
 	}
 }
 
-// working waits until raw's share of intakeWork is free and answers the function that
-// gives it back. An error means the client went away while it waited.
-func (b *bodies) working(ctx context.Context, raw []byte) (func(), error) {
+// working runs fn once raw's share of intakeWork is free, and gives the share back when
+// fn returns (or panics). An error means the client went away while it waited; fn did
+// not run.
+func (b *bodies) working(ctx context.Context, raw []byte, fn func()) error {
 	n := min(int64(len(raw)), intakeWork)
 	if err := b.work.Acquire(ctx, n); err != nil {
-		return nil, err
+		return err
 	}
-	return func() { b.work.Release(n) }, nil
+	defer b.work.Release(n)
+	fn()
+	return nil
 }
 
 // middleware is the huma middleware; api writes its problems.

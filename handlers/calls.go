@@ -117,12 +117,11 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	if s.deps.Pusher == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
-	done, err := s.bodies.working(ctx, raw)
-	if err != nil { // the client went away while its event waited its turn
+	var rec delivery.Receipt
+	if werr := s.bodies.working(ctx, raw, func() { rec, err = s.deps.Pusher.Accept(ctx, raw) }); werr != nil {
+		// The client went away while its event waited its turn.
 		return nil, unavailable("the request ended before its event could be read; nothing was kept, send it again")
 	}
-	rec, err := s.deps.Pusher.Accept(ctx, raw)
-	done()
 	if err != nil {
 		var ie *aloware.InputError
 		if errors.As(err, &ie) {

@@ -101,12 +101,12 @@ func (s *server) mapEvents(ctx context.Context, in *rawInput) (*mapOutput, error
 	if s.deps.Mapper != nil {
 		mapRaw = s.deps.Mapper.MapRaw // with the service's rep lookup and teams: what would be sent
 	}
-	done, err := s.bodies.working(ctx, in.RawBody)
-	if err != nil { // the client went away while its events waited their turn
+	var res mapping.Result
+	var err error
+	if werr := s.bodies.working(ctx, in.RawBody, func() { res, err = mapRaw(in.RawBody) }); werr != nil {
+		// The client went away while its events waited their turn.
 		return nil, unavailable("the request ended before its events could be read")
 	}
-	res, err := mapRaw(in.RawBody)
-	done()
 	if err != nil {
 		return nil, inputProblem(in.RawBody, err)
 	}

@@ -20,6 +20,7 @@ func TestOversizedBodyAnswerReachesClientsThatSendItAll(t *testing.T) {
 		for try := range 3 { // a reset is a race: one lucky answer proves nothing
 			client := &http.Client{Transport: &http.Transport{DisableKeepAlives: try%2 == 1}}
 			resp, err := client.Post(srv.URL+path, "application/json", bytes.NewReader(body))
+			defer client.CloseIdleConnections()
 			if err != nil {
 				t.Errorf("%s (try %d): %v, want a 413", path, try, err)
 				continue

@@ -130,7 +130,7 @@ var options = []option{
 	}},
 	{name: "retain", usage: "how long the content (raw events, payload) of finished calls is kept before it is purged", bind: dur(func(c *Config) *time.Duration { return &c.Retain }, DefaultRetain)},
 	{name: "key-probe-interval", usage: "while Kendo rejects a key (401/403), how often one request tests it", bind: dur(func(c *Config) *time.Duration { return &c.KeyProbeInterval }, DefaultKeyProbeInterval)},
-	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never holds more than this many MB; past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never takes more than this many MB of the database (bodies, problems and rows counted); past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.IntVar(&c.QuarantineMaxMB, name, DefaultQuarantineMaxMB, usage)
 	}},
 	{name: "body-memory-mb", usage: "MiB that request bodies may hold in memory at once; a body that does not fit gets 503 with Retry-After, unread", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {

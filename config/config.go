@@ -75,7 +75,8 @@ type Config struct {
 	KeyProbeInterval time.Duration `flag:"key-probe-interval" validate:"gt=0"`
 	QuarantineMaxMB  int           `flag:"quarantine-max-mb" validate:"gte=1"`
 	UIBasic          string        `flag:"ui-basic" validate:"omitempty,userpass"`
-	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"` // room for one 5 MiB body at least
+	AllowedHosts     string        `flag:"allowed-hosts" validate:"omitempty,hostlist"` // comma-separated; see AllowedHostList
+	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"`             // room for one 5 MiB body at least
 
 	// Kendo teams (the keys they name are read from the environment) and the secret of
 	// Kendo's outbound webhook.
@@ -137,6 +138,18 @@ var options = []option{
 		fs.Int64Var(&c.BodyMemoryMB, name, DefaultBodyMemoryMB, usage)
 	}},
 	{name: "ui-basic", usage: "user:pass for the ops page /ui (else the inbound credentials; else loopback clients only)", secret: true, bind: str(func(c *Config) *string { return &c.UIBasic }, "")},
+	{name: "allowed-hosts", usage: "comma-separated Host names (also *.suffix, addresses, CIDR ranges) answered besides loopback ones while no inbound credentials are set", bind: str(func(c *Config) *string { return &c.AllowedHosts }, "")},
+}
+
+// AllowedHostList is --allowed-hosts split at its commas, without blanks; nil when unset.
+func (c Config) AllowedHostList() []string {
+	var out []string
+	for _, h := range strings.Split(c.AllowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // EnvName is the environment variable of a flag: kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -341,6 +354,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.Int("quarantine-max-mb", c.QuarantineMaxMB),
 		slog.String("ui-basic", redactBasic(c.UIBasic)),
 		slog.Int64("body-memory-mb", c.BodyMemoryMB),
+		slog.String("allowed-hosts", c.AllowedHosts),
 	}
 }
 

@@ -122,7 +122,7 @@ func rawRequest(t *testing.T, addr, path string, contentLength int, body string)
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", path, contentLength, body)
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", path, contentLength, body)
 	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a bound, so a hang fails instead of blocking
 	r := bufio.NewReader(conn)
 	line, err := r.ReadString('\n')

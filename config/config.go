@@ -75,7 +75,8 @@ type Config struct {
 	KeyProbeInterval time.Duration `flag:"key-probe-interval" validate:"gt=0"`
 	QuarantineMaxMB  int           `flag:"quarantine-max-mb" validate:"gte=1"`
 	UIBasic          string        `flag:"ui-basic" validate:"omitempty,userpass"`
-	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"` // room for one 5 MiB body at least
+	AllowedHosts     string        `flag:"allowed-hosts" validate:"omitempty,hostlist"` // comma-separated; see AllowedHostList
+	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"`             // room for one 5 MiB body at least
 	Migrate          bool          `flag:"migrate"`
 
 	// Kendo teams (the keys they name are read from the environment) and the secret of
@@ -131,7 +132,7 @@ var options = []option{
 	}},
 	{name: "retain", usage: "how long the content (raw events, payload) of finished calls is kept before it is purged", bind: dur(func(c *Config) *time.Duration { return &c.Retain }, DefaultRetain)},
 	{name: "key-probe-interval", usage: "while Kendo rejects a key (401/403), how often one request tests it", bind: dur(func(c *Config) *time.Duration { return &c.KeyProbeInterval }, DefaultKeyProbeInterval)},
-	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never holds more than this many MB; past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never takes more than this many MB of the database (bodies, problems and rows counted); past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.IntVar(&c.QuarantineMaxMB, name, DefaultQuarantineMaxMB, usage)
 	}},
 	{name: "body-memory-mb", usage: "MiB that request bodies may hold in memory at once; a body that does not fit gets 503 with Retry-After, unread", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
@@ -141,6 +142,18 @@ var options = []option{
 		fs.BoolVar(&c.Migrate, name, true, usage)
 	}},
 	{name: "ui-basic", usage: "user:pass for the ops page /ui (else the inbound credentials; else loopback clients only)", secret: true, bind: str(func(c *Config) *string { return &c.UIBasic }, "")},
+	{name: "allowed-hosts", usage: "comma-separated Host names (also *.suffix, addresses, CIDR ranges) answered besides loopback ones while no inbound credentials are set", bind: str(func(c *Config) *string { return &c.AllowedHosts }, "")},
+}
+
+// AllowedHostList is --allowed-hosts split at its commas, without blanks; nil when unset.
+func (c Config) AllowedHostList() []string {
+	var out []string
+	for _, h := range strings.Split(c.AllowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // EnvName is the environment variable of a flag: kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -377,6 +390,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("ui-basic", redactBasic(c.UIBasic)),
 		slog.Int64("body-memory-mb", c.BodyMemoryMB),
 		slog.Bool("migrate", c.Migrate),
+		slog.String("allowed-hosts", c.AllowedHosts),
 	}
 }
 

@@ -222,7 +222,8 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "9s",
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
 		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p", "body-memory-mb": "128",
-		"migrate": "false",
+		"migrate":       "false",
+		"allowed-hosts": "ak.example.com",
 	}
 	flags := Flags()
 	if len(flags) != len(values) {

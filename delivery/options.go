@@ -37,6 +37,11 @@ type Options struct {
 	QuarantineMaxBytes int64 // the quarantine never holds more
 	MaxCallRawBytes    int64 // raw event bytes kept per call; past it, events are folded but not kept
 
+	// SkipMigrations: a separate `migrate` step owns the schema. Open then changes
+	// nothing and fails on a database that lacks a migration, and readiness reports a
+	// lost schema instead of migrating it again.
+	SkipMigrations bool
+
 	Reps       RepResolver // optional
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger

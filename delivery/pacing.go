@@ -41,15 +41,14 @@ func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID s
 		}
 	}()
 	for {
-		now := s.now()
-		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), alowareCallID, team.Rate.Limit, window, now)
+		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), alowareCallID, team.Rate.Limit, window, s.now)
 		if err != nil {
 			return slotGrant{}, err
 		}
 		if wait == 0 {
 			return slotGrant{id: id}, nil
 		}
-		if wait > shortWait || now.Sub(start)+wait > maxSleep {
+		if wait > shortWait || s.now().Sub(start)+wait > maxSleep {
 			return slotGrant{wait: wait}, nil
 		}
 		if !sleeping && wait > turnLead {

@@ -61,7 +61,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		}
 		return snoozeForTurn(slot.wait)
 	}
-	attempt, err := s.startSend(ctx, job)
+	attempt, err := s.startSend(ctx, job, slot.id)
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -227,8 +227,11 @@ type attemptRef struct {
 }
 
 // startSend marks the call delivering and opens its attempt, in one commit: from it on,
-// a run that finds the call delivering knows Kendo may have the request.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (attemptRef, error) {
+// a run that finds the call delivering knows Kendo may have the request. Last before the
+// commit, the pacing slot is re-dated to now: the request leaves right after, while the
+// slot's first date (when it was granted) is this transaction and its lock waits earlier
+// — at N/s rates, enough for Kendo to count one request too many in a rolling second.
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -243,8 +246,10 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (a
 			return err
 		}
 		a.n = call.Attempts
-		a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now)
-		return err
+		if a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now); err != nil {
+			return err
+		}
+		return s.db.MoveSlot(ctx, tx, slotID, s.now())
 	})
 	return a, err
 }

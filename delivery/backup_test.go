@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/store"
@@ -211,4 +212,46 @@ func unfinishedJobs(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// After pg_restore, `restore --backup-taken-at` flags the waiting calls of a PostgreSQL
+// database as Restore does for SQLite, and cancels their River jobs.
+func TestMarkRestoredPostgres(t *testing.T) {
+	loc := testenv.FreshPostgres(t)
+	k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
+	svc := startEngine(t, loc, k.URL(), engineOpts{settle: time.Hour})
+	events := recorded(t, "inbound-940870001")
+	for _, raw := range events {
+		accept(t, svc, raw) // scheduled, waiting out its settle
+	}
+	accept(t, svc, withID(events[0], "940870001", "5000001")) // received
+	stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := svc.Stop(stop); err != nil {
+		t.Fatal(err)
+	}
+	backupAt := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)
+	rep, err := delivery.MarkRestored(context.Background(), loc, backupAt, time.Now(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Flagged[lifecycle.Scheduled] != 1 || rep.Flagged[lifecycle.Received] != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	svc2 := openEngine(t, loc, k.URL(), engineOpts{settle: time.Hour})
+	for _, id := range []string{"940870001", "5000001"} {
+		rec, err := svc2.Call(context.Background(), id)
+		if err != nil || rec.Status != lifecycle.Failed || !rec.OutcomeUnknown || !strings.Contains(rec.Reason, "2026-12-06T03:00:00Z") {
+			t.Fatalf("call %s after the restore: %+v, %v", id, rec, err)
+		}
+	}
+	db, err := sql.Open("pgx", loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var open int
+	if err := db.QueryRow(`SELECT count(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&open); err != nil || open != 0 {
+		t.Fatalf("%d delivery jobs would still run (%v)", open, err)
+	}
 }

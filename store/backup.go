@@ -54,6 +54,14 @@ func Backup(ctx context.Context, loc, out string, now time.Time) (BackupInfo, er
 	_ = os.Remove(partial) // left by a backup that was killed
 	defer os.Remove(partial)
 
+	// VACUUM INTO fills an empty file as it finds it: created here, readable by its owner
+	// only (it holds phone numbers and recording URLs), not with SQLite's 0644.
+	if f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+		return BackupInfo{}, fmt.Errorf("store: backup: %w", err)
+	} else if err := f.Close(); err != nil {
+		return BackupInfo{}, fmt.Errorf("store: backup: %w", err)
+	}
+
 	src, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(30000)")
 	if err != nil {
 		return BackupInfo{}, fmt.Errorf("store: backup: %w", err)

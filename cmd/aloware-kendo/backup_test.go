@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,6 +40,10 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	backup := filepath.Join(dir, "b.db")
 	if r := runCmd(t, "", "backup", "--db", live, "--out", backup); r.code != exitOK || !strings.Contains(r.stdout, "backup written: "+backup) {
 		t.Fatalf("backup: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// The backup holds phone numbers and recording URLs: readable by its owner only.
+	if st, err := os.Stat(backup); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file mode %v (%v), want 0600", st.Mode(), err)
 	}
 	if r := runCmd(t, "", "restore", "--from", backup, "--db", live); r.code != exitFail || !strings.Contains(r.stderr, "already exists") {
 		t.Fatalf("restore over the live database: %d %q", r.code, r.stderr)

@@ -109,8 +109,8 @@ func TestComposePostgres(t *testing.T) {
 	}
 	dependsOn(t, app, "db", types.ServiceConditionHealthy)
 	dependsOn(t, app, "migrate", types.ServiceConditionCompletedSuccessfully)
-	if app.Image != migrate.Image {
-		t.Fatalf("migrate runs image %q, the replicas %q", migrate.Image, app.Image)
+	if app.Image != migrate.Image || app.Build == nil || migrate.Build == nil {
+		t.Fatalf("migrate and the replicas run one image built here (else up tries to pull it): %q %q", migrate.Image, app.Image)
 	}
 	if v := app.Environment["ALOWARE_KENDO_ALLOWED_HOSTS"]; v == nil || *v != "kendo-sync.example.com" {
 		t.Fatalf("the public name must be an allowed Host: %v", v)

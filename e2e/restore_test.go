@@ -67,6 +67,11 @@ func TestRestoreDrill(t *testing.T) {
 // printed; pg_restore into an empty database; `restore --backup-taken-at` marks it.
 func TestRestoreDrillPostgres(t *testing.T) {
 	t.Parallel()
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool + " is not installed (package postgresql-client)")
+		}
+	}
 	liveDB, freshDB := testenv.FreshPostgres(t), testenv.FreshPostgres(t)
 	dump := filepath.Join(t.TempDir(), "ak.dump")
 	runDrill(t, liveDB, freshDB,

@@ -189,6 +189,7 @@ func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, 
 	if err != nil {
 		return CallRecord{}, err
 	}
+	s.forget(context.WithoutCancel(ctx), "erasure") // before answering: erased means gone from the files too
 	s.callLog(alowareCallID).Info("call content erased on request")
 	return s.Call(ctx, alowareCallID)
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -51,7 +52,9 @@ type Service struct {
 	// the last commits being retried stop trying.
 	stopping chan struct{}
 	giveUp   chan struct{}
-	stopOnce sync.Once
+	// forgetPending: the last erasure or purge could not clear the database files.
+	forgetPending atomic.Bool
+	stopOnce      sync.Once
 
 	stopLoops context.CancelFunc
 	loops     sync.WaitGroup

@@ -56,11 +56,115 @@ func Text(s string) string {
 	if !mayHold(s) {
 		return s
 	}
-	s = encodedURL.ReplaceAllString(s, "[URL hidden]")
-	s = schemeURL.ReplaceAllStringFunc(s, URL)
-	s = replaceStandalone(s, hostPath, hostStart, maskHostPath)
-	s = replaceStandalone(s, intlPhone, plusStart, maskPhone(func(n []rune) bool { return len(n) >= 8 && len(n) <= 15 }))
-	return replaceStandalone(s, usPhone, digitStart, maskPhone(usNumber))
+	if strings.Contains(s, "%3A") || strings.Contains(s, "%3a") {
+		s = encodedURL.ReplaceAllString(s, "[URL hidden]")
+	}
+	if strings.Contains(s, ":/") || strings.Contains(s, `:\/`) {
+		s = schemeURL.ReplaceAllStringFunc(s, URL)
+	}
+	// The patterns below have no literal to look for, so Go's regexp would try them at
+	// every position: over a long transcript that is seconds. They run only over the
+	// windows where a match can be: around a slash, query or fragment mark for a URL
+	// without scheme, over a run of digits and separators for a phone number.
+	s = replaceStandalone(s, hostPath, hostWindows(s), hostStart, maskHostPath)
+	phones := phoneWindows(s)
+	s = replaceStandalone(s, intlPhone, phones, plusStart, maskPhone(func(n []rune) bool { return len(n) >= 8 && len(n) <= 15 }))
+	if len(phones) > 0 {
+		phones = phoneWindows(s) // the intl pass may have masked some
+	}
+	return replaceStandalone(s, usPhone, phones, digitStart, maskPhone(usNumber))
+}
+
+// phoneish: a rune a written phone number is made of (the classes of the patterns).
+func phoneish(r rune) bool {
+	switch {
+	case unicode.IsDigit(r):
+		return true
+	case r == '+' || r == '\uFF0B' || r == '(' || r == ')' || r == '\uFF08' || r == '\uFF09':
+		return true
+	case r == '-' || r == '.' || r == '/' || r == ' ' || r == '\u00A0' || r == '\u202F' || r == '\u2212' || r == '\u3000':
+		return true
+	case r >= '\u2007' && r <= '\u200A', r >= '\u2010' && r <= '\u2015', r >= '\uFF0D' && r <= '\uFF0F':
+		return true
+	}
+	return false
+}
+
+// phoneWindows are the runs of phoneish runes holding at least eight digits (the
+// shortest number either pattern accepts), each with room after it for an extension.
+func phoneWindows(s string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !phoneish(r) {
+			i += size
+			continue
+		}
+		j, digits := i, 0
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if !phoneish(r) {
+				break
+			}
+			if unicode.IsDigit(r) {
+				digits++
+			}
+			j += size
+		}
+		if digits >= 8 {
+			end := min(j+maxExtension, len(s))
+			for end < len(s) && !utf8.RuneStart(s[end]) {
+				end++
+			}
+			out = appendWindow(out, i, end)
+		}
+		i = j
+	}
+	return out
+}
+
+// maxExtension is room enough for " extension 123456".
+const maxExtension = 18
+
+// hostWindows are the words around each '/', '?' or '#': a host name (with a port, and
+// the "//" of a scheme-relative URL) before it, the rest of the word after it.
+func hostWindows(s string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(s); i++ {
+		if s[i] != '/' && s[i] != '?' && s[i] != '#' {
+			continue
+		}
+		lo := i
+		for lo > 0 && hostByte(s[lo-1]) {
+			lo--
+		}
+		if lo == i { // nothing before the mark that could be a host
+			continue
+		}
+		for n := 0; n < 2 && lo > 0 && s[lo-1] == '/'; n++ {
+			lo--
+		}
+		hi := i
+		for hi < len(s) && !strings.ContainsRune(" \t\r\n<>\"'", rune(s[hi])) {
+			hi++
+		}
+		out = appendWindow(out, lo, hi)
+		i = hi
+	}
+	return out
+}
+
+func hostByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-' || b == ':'
+}
+
+// appendWindow adds [lo, hi), merged with the last window when they touch.
+func appendWindow(ws [][2]int, lo, hi int) [][2]int {
+	if n := len(ws); n > 0 && lo <= ws[n-1][1] {
+		ws[n-1][1] = max(ws[n-1][1], hi)
+		return ws
+	}
+	return append(ws, [2]int{lo, hi})
 }
 
 // mayHold is the cheap test that keeps most log lines and texts off the regular
@@ -93,23 +197,28 @@ func usNumber(n []rune) bool {
 // replaceStandalone replaces the matches of re that start where startOK allows and end
 // where no letter or digit follows (part of a longer id is not a phone number); a
 // rejected match is retried one character further, so it cannot hide one that overlaps.
-func replaceStandalone(s string, re *regexp.Regexp, startOK func(s string, i int) bool, repl func(string) (string, bool)) string {
+//
+// Only matches inside windows (sorted, apart) are looked for; the boundaries are judged
+// on the whole text.
+func replaceStandalone(s string, re *regexp.Regexp, windows [][2]int, startOK func(s string, i int) bool, repl func(string) (string, bool)) string {
 	var b strings.Builder
-	last, from := 0, 0
-	for from < len(s) {
-		m := re.FindStringIndex(s[from:])
-		if m == nil {
-			break
+	last := 0
+	for _, w := range windows {
+		for from, hi := max(w[0], last), w[1]; from < hi; {
+			m := re.FindStringIndex(s[from:hi])
+			if m == nil {
+				break
+			}
+			start, end := from+m[0], from+m[1]
+			if out, ok := repl(s[start:end]); ok && startOK(s, start) && !wordAt(s, end) {
+				b.WriteString(s[last:start])
+				b.WriteString(out)
+				last, from = end, end
+				continue
+			}
+			_, size := utf8.DecodeRuneInString(s[start:])
+			from = start + size
 		}
-		start, end := from+m[0], from+m[1]
-		if out, ok := repl(s[start:end]); ok && startOK(s, start) && !wordAt(s, end) {
-			b.WriteString(s[last:start])
-			b.WriteString(out)
-			last, from = end, end
-			continue
-		}
-		_, size := utf8.DecodeRuneInString(s[start:])
-		from = start + size
 	}
 	if last == 0 {
 		return s

@@ -123,7 +123,7 @@ type Attempt struct {
 	FinishedAt  *time.Time `json:"finishedAt,omitempty" doc:"absent while no answer was recorded"`
 	Outcome     string     `json:"outcome" doc:"accepted, rate_limited, bad_request, unauthorized, too_large, transient or rejected; unknown while (or if) no answer was recorded"`
 	HTTPStatus  int        `json:"httpStatus,omitempty" doc:"Kendo's HTTP status; absent when no answer arrived"`
-	Message     string     `json:"message,omitempty" doc:"Kendo's error text"`
+	Message     string     `json:"message,omitempty" doc:"Kendo's error text (phone numbers and URLs masked)"`
 	KendoCallID string     `json:"callId,omitempty" doc:"Kendo's callId, for the request that delivered the call"`
 }
 
@@ -135,7 +135,7 @@ type CallRecord struct {
 	KendoCallID    string      `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
 	Attempts       int         `json:"attempts" doc:"Kendo requests made for the call"`
 	NextAttemptAt  *time.Time  `json:"nextAttemptAt,omitempty" doc:"while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)"`
-	LastError      string      `json:"lastError,omitempty"`
+	LastError      string      `json:"lastError,omitempty" doc:"Kendo's last error text (phone numbers and URLs masked)"`
 	FirstSeenAt    time.Time   `json:"firstSeenAt"`
 	UpdatedAt      time.Time   `json:"updatedAt"`
 	DeliveredAt    *time.Time  `json:"deliveredAt,omitempty"`

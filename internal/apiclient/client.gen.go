@@ -248,7 +248,7 @@ type Attempt struct {
 	// HttpStatus Kendo's HTTP status; absent when no answer arrived
 	HttpStatus *int64 `json:"httpStatus,omitempty"`
 
-	// Message Kendo's error text
+	// Message Kendo's error text (phone numbers and URLs masked)
 	Message *string `json:"message,omitempty"`
 
 	// N 1 for the first request
@@ -317,7 +317,9 @@ type CallRecord struct {
 	// Events every stored event of the call, in arrival order (names and times, never content)
 	Events      []EventSeen `json:"events"`
 	FirstSeenAt time.Time   `json:"firstSeenAt"`
-	LastError   *string     `json:"lastError,omitempty"`
+
+	// LastError Kendo's last error text (phone numbers and URLs masked)
+	LastError *string `json:"lastError,omitempty"`
 
 	// NextAttemptAt while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
@@ -1612,7 +1614,7 @@ type ClientInterface interface {
 
 	// EraseCall Erase a call's stored content
 	//
-	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 	//
 	// Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
 	EraseCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1811,7 +1813,7 @@ func (c *Client) RedeliverCalls(ctx context.Context, body RedeliverCallsJSONRequ
 
 // EraseCall Erase a call's stored content
 //
-// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 //
 // Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
 func (c *Client) EraseCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2881,7 +2883,7 @@ type ClientWithResponsesInterface interface {
 
 	// EraseCallWithResponse Erase a call's stored content
 	//
-	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4312,7 +4314,7 @@ func (c *ClientWithResponses) RedeliverCallsWithResponse(ctx context.Context, bo
 
 // EraseCallWithResponse Erase a call's stored content
 //
-// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -1,6 +1,7 @@
 package aloware
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -11,7 +12,8 @@ import (
 )
 
 // MaxDepth is how deeply objects and arrays may nest in an event. Real Aloware bodies
-// nest four levels; the limit keeps recursive code cheap and safe on hostile input.
+// nest four levels; the limit keeps recursive code cheap and safe on hostile input. An
+// object nesting deeper is not read but kept: /push stores it in the quarantine.
 const MaxDepth = 64
 
 // doc is one parsed JSON document: its text and a tape of its values in document order.
@@ -64,7 +66,7 @@ func parseDocument(raw []byte) (d *doc, p *Problem, isJSON bool) {
 	if len(raw) > math.MaxInt32 {
 		return nil, &Problem{Field: "body", Message: "body too large"}, false
 	}
-	ps := parser{s: string(raw), nodes: tapes.get(len(raw)/16 + 8)}
+	ps := parser{s: string(raw), nodes: tapes.get(tapeSize(raw))}
 	i := ps.ws(0)
 	if i == len(ps.s) {
 		tapes.put(ps.nodes)
@@ -85,6 +87,16 @@ func parseDocument(raw []byte) (d *doc, p *Problem, isJSON bool) {
 		return nil, &Problem{Field: "body", Message: fmt.Sprintf("JSON nests deeper than %d levels", MaxDepth)}, true
 	}
 	return &doc{text: ps.s, nodes: ps.nodes}, nil, true
+}
+
+// tapeSize is at least the number of nodes raw's tape needs, so the tape is never grown
+// (growing holds the old and the new tape at once: for a long transcript of short
+// messages, three times the event's size). Every key is followed by a colon, every
+// value but the first by a colon or a comma or an opening bracket, so their counts bound
+// it; those inside strings only make it larger. bytes.Count is cheap next to parsing.
+func tapeSize(raw []byte) int {
+	return 2*bytes.Count(raw, []byte{':'}) + bytes.Count(raw, []byte{','}) +
+		bytes.Count(raw, []byte{'['}) + bytes.Count(raw, []byte{'{'}) + 1
 }
 
 // release gives the tape back for the next document; d must not be read afterwards.
@@ -321,7 +333,8 @@ func (p *parser) literal(i int, word string, k kind) int {
 }
 
 // skipDeep checks the syntax of a value nested beyond MaxDepth without recording it (the
-// document is refused either way; whether it is JSON decides the answer's status). It
+// document is not read either way; whether it is JSON decides between a 400 and keeping
+// it in the quarantine). It
 // keeps its own stack, so hostile nesting cannot exhaust the goroutine's.
 func (p *parser) skipDeep(i int) int {
 	var stack []byte

@@ -33,6 +33,7 @@ type engineOpts struct {
 	logs                                                   io.Writer
 	reg                                                    *prometheus.Registry
 	quarantineMax, maxCallRaw                              int64
+	skipMigrations                                         bool
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -68,8 +69,8 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
-		Registerer: o.reg,
-		Logger:     slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Registerer: o.reg, SkipMigrations: o.skipMigrations,
+		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatalf("open engine: %v", err)

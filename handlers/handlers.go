@@ -47,9 +47,15 @@ type Deps struct {
 	// KendoWebhook serves POST /kendo/webhook, which is refused while it has no secret.
 	KendoWebhook KendoWebhook
 
-	// BodyMemory is how many bytes request bodies may hold in memory at once
-	// (--body-memory-mb; its default when 0). A body that does not fit is a 503
-	// with Retry-After before any of it is read.
+	// AllowedHosts are the Host names (and addresses, CIDR ranges, "*.suffix" patterns)
+	// answered besides loopback ones while no inbound credentials are configured
+	// (--allowed-hosts).
+	AllowedHosts []string
+
+	// BodyMemory is how many bytes the bodies of authenticated routes may hold in
+	// memory at once (--body-memory-mb; its default when 0). A body that does not fit
+	// is a 503 with Retry-After before any of it is read. Open routes have a small
+	// budget of their own (openBodyMemory).
 	BodyMemory int64
 }
 
@@ -71,7 +77,8 @@ func (d Deps) logger() *slog.Logger {
 }
 
 // New builds the service's HTTP handler: every operation, /metrics, JSON 404/405s,
-// authentication on the protected routes, and panic recovery around all of it.
+// authentication on the protected routes, the browser guards (guard.go), and panic
+// recovery around all of it.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	api := NewAPI(mux)
@@ -86,6 +93,10 @@ func New(d Deps) http.Handler {
 	var h http.Handler = mux
 	if d.Auth != nil && d.Auth.Enabled() {
 		h = d.Auth.Middleware(h, OpenPath(d.MetricsAuth))
+	}
+	h = guardCrossOrigin(h)
+	if d.Auth == nil || !d.Auth.Enabled() {
+		h = guardHost(h, d.AllowedHosts)
 	}
 	return recoverPanics(d.logger(), h)
 }
@@ -113,7 +124,7 @@ var protected = []map[string][]string{{bearerScheme: {}}, {basicScheme: {}}}
 // the operations still register, so the OpenAPI document can be printed without a
 // database.
 func Register(api huma.API, d Deps) {
-	s := &server{deps: d, log: d.logger(), bodies: newBodies(d.BodyMemory)}
+	s := &server{deps: d, log: d.logger(), bodies: newBodies(d.BodyMemory, OpenPath(d.MetricsAuth))}
 	api.UseMiddleware(s.bodies.middleware(api), s.nameRequester)
 	if d.Registerer != nil {
 		s.bodies.refuse = bodyRefusals(d.Registerer)

@@ -156,7 +156,7 @@ func (s *Service) redeliverBatch(ctx context.Context, ids []string, opts BulkOpt
 			case err == nil:
 				out.unrouted = append(out.unrouted, id)
 				out.excluded[ExcludedUnrouted]++
-			case errors.Is(err, errOutcomeUnknown):
+			case errors.Is(err, ErrOutcomeUnknown):
 				out.excluded[ExcludedOutcomeUnknown]++
 			case errors.Is(err, ErrPurged):
 				out.excluded[ExcludedPurged]++

@@ -85,7 +85,7 @@ func TestKillNineAndRestart(t *testing.T) {
 			}
 			if tc.inFlight { // an operator checks Kendo and asks for it again: sent once more
 				k.SetFault(nil)
-				if code, body := second.post(t, "/calls/"+id+"/redeliver", nil); code != 202 {
+				if code, body := second.post(t, "/calls/"+id+"/redeliver?includeOutcomeUnknown=true", nil); code != 202 {
 					t.Fatalf("redeliver: %d %s", code, body)
 				}
 				waitFor(t, 15*time.Second, "delivery after redelivery", func() bool { return second.delivered(t, id) })

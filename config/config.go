@@ -27,7 +27,7 @@ const EnvPrefix = "ALOWARE_KENDO_"
 // --kendo-api-key nor ALOWARE_KENDO_KENDO_API_KEY is set.
 const KendoKeyEnv = "KENDO_API_KEY"
 
-// Default values, exported so the CLI help, README and tests agree.
+// Default values, exported so the CLI help, docs/configuration.md and tests agree.
 const (
 	DefaultListen           = ":8080"
 	DefaultKendoURL         = "https://app.kendo.ai/api/integrations/push-api/ingest"
@@ -111,7 +111,7 @@ func dur(get func(*Config) *time.Duration, def time.Duration) func(*flag.FlagSet
 	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.DurationVar(get(c), name, def, usage) }
 }
 
-// options lists every flag once; Parse, Usage and the README table follow this order.
+// options lists every flag once; Parse, Usage and the table of docs/configuration.md follow this order.
 var options = []option{
 	{name: "listen", usage: "address to serve on", bind: str(func(c *Config) *string { return &c.Listen }, DefaultListen)},
 	{name: "kendo-url", usage: "where payloads are POSTed (Kendo's Push API ingest URL)", bind: str(func(c *Config) *string { return &c.KendoURL }, DefaultKendoURL)},
@@ -301,7 +301,7 @@ func Usage(w io.Writer) {
 	}
 }
 
-// Flag describes one option for documentation (README table, help).
+// Flag describes one option for documentation (docs/configuration.md, help).
 type Flag struct {
 	Name, Env, Default, Usage string
 	Secret                    bool

@@ -24,7 +24,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("teams file %s: %d problem(s):\n  %s", e.Path, len(e.Problems), strings.Join(e.Problems, "\n  "))
 }
 
-// The file's keys, as the README documents them.
+// The file's keys, as docs/configuration.md documents them.
 var (
 	fileKeys  = []string{"teams", "default"}
 	teamKeys  = []string{"name", "apiKeyEnv", "webhookSecretEnv", "rate", "match", "send"}

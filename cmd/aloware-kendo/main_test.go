@@ -431,9 +431,9 @@ func TestEmulatorCommand(t *testing.T) {
 	}
 }
 
-// The README's configuration table lists every flag with its variable and default.
-func TestReadmeDocumentsEveryFlag(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+// The configuration page's table lists every flag with its variable and default.
+func TestDocsListEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "configuration.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,15 +441,15 @@ func TestReadmeDocumentsEveryFlag(t *testing.T) {
 		row := regexp.MustCompile("(?m)^\\| `--" + regexp.QuoteMeta(f.Name) + "` \\| `" + regexp.QuoteMeta(f.Env) + "`.*\\|(.*)\\|(.*)\\|$")
 		m := row.FindSubmatch(readme)
 		if m == nil {
-			t.Errorf("README has no row for --%s with %s", f.Name, f.Env)
+			t.Errorf("docs/configuration.md has no row for --%s with %s", f.Name, f.Env)
 			continue
 		}
 		def := strings.TrimSpace(string(m[1]))
 		switch {
 		case f.Default == "" && def != "none":
-			t.Errorf("--%s: README default %s, want none", f.Name, def)
+			t.Errorf("--%s: docs/configuration.md default %s, want none", f.Name, def)
 		case f.Default != "" && def != "`"+f.Default+"`":
-			t.Errorf("--%s: README default %s, want `%s`", f.Name, def, f.Default)
+			t.Errorf("--%s: docs/configuration.md default %s, want `%s`", f.Name, def, f.Default)
 		}
 	}
 }

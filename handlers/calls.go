@@ -126,7 +126,7 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 		return nil, unavailable("the event could not be stored; nothing was kept, send it again")
 	}
 	// From here on the event is stored: whatever happens, the answer is a 2xx.
-	if rec.Duplicate {
+	if rec.Duplicate || rec.Late {
 		return &receiptOutput{Status: http.StatusOK, Body: receiptOf(rec)}, nil
 	}
 	if wait > 0 && rec.AlowareCallID != "" && !rec.Status.Final() {

@@ -26,6 +26,7 @@ package mapping
 // | S2 | Preview payload | `Result.Payload` is set for every call, ready or not, so /map shows progress; only a ready payload is complete (it has audioUrl or transcript) and only a ready one is ever sent. Ignored events get no payload. |
 // | S3 | Nothing more expected | `Result.NothingMoreExpected` is true when the call is ready and carries its recording (an http(s) URL), its transcript and its AloAi summary: those are everything a later event can add, so the engine delivers it after a short grace (for a trailing `Call-Disposed`) instead of the full `--settle`. |
 // | S4 | Send rules | Which finished calls are worth Kendo's quota: a call mapping would send or wait for (ready, or awaiting its artifacts) is `filtered` (the service skips it, with the reason) when its talk time is under `--min-talk-time` (default 10s; `0` sends every call; a call whose talk time is unknown is not filtered by it), its direction is not in `--send-directions` (default `inbound,outbound`; an unknown direction is not filtered), or its disposition is in `--skip-dispositions` (comma-separated; each entry matches the call disposition's name, e.g. "Wrong number", or its disposition status, label or number, e.g. "voicemail" or 12; case, spaces and "-" ignored). A team's `send: {minTalkTime, directions, skipDispositions}` in the teams file replaces the flag of each rule it gives for the calls routed to it. The reason names the rule that filtered it ("talk time 4 s is under --min-talk-time 10s"). The rules are applied when events arrive and by POST /map on the service, never to an operator's redelivery; missed, failed and unanswered calls stay `unanswered` (C3). |
+// | S5 | Late artifacts | Kendo has no update API, so an event of a call that was delivered (or is being sent) is never folded into it. When it brings an artifact the sent call did not carry as it is (a recording URL, a transcript, an AloAi summary: `LateArtifacts`), it is late: /push answers `"late": true` instead of `"duplicate": true`, the call lists it with what Kendo has ("transcript arrived 40 s after delivery; Kendo has the recording only"), and it is counted; an event that repeats what was sent is a duplicate. `--settle` is the trade: how long a ready call waits for these. |
 // | P1 | callTitle | Direction label ("Inbound"/"Outbound") + " - " + the first present of call disposition name, campaign (line) name, contact name that carries no phone number, e.g. "Outbound - Renewal Follow-up". Kendo shows titles to every coach, and Aloware names unknown contacts "Aloware Contact (+1…)" and lines often by their number, so a candidate with a run of 7 or more digits (however separated by spaces, "-", ".", "(", ")" or "+") is passed over. Just the direction when none is left; just the detail when the direction is unknown; omitted (Kendo titles it with AI) when both are unknown. At most 200 characters. |
 // | P2 | direction | `direction` 1 inbound / 2 outbound (Zapier: "Inbound"/"Outbound"); else the `Inbound…`/`Outbound…` prefix of an event name; else unknown (warning). |
 // | P3 | repName / repEmail | The agent's name (`user.name`, `user.full_name`, `user_name`, Zapier `User: Name`/`User Name`), at most 200 characters, and e-mail (`user_email`, `user.email`, Zapier `User Email`). An e-mail that fails the schema's email check is dropped with a warning. No rep at all → warning (Kendo cannot attribute the call). A rep found outside the events (Aloware's Users API by `user_id`, `--rep-email-map`; the engine applies it with `mapping.ApplyRep`) passes the same checks. |
@@ -379,6 +380,47 @@ func dispositionLabelOf(word string) string {
 		}
 	}
 	return word
+}
+
+// ---- S5: late artifacts ------------------------------------------------------------
+
+// The artifacts of a call: what Kendo analyses.
+const (
+	ArtifactRecording  = "recording"
+	ArtifactTranscript = "transcript"
+	ArtifactSummary    = "summary"
+)
+
+// Artifacts lists the artifacts the call carries, in that order.
+func Artifacts(c Call) []string {
+	var out []string
+	if usableRecording(c.Comm.RecordingURL) {
+		out = append(out, ArtifactRecording)
+	}
+	if hasSpokenText(c.Comm.Transcript) {
+		out = append(out, ArtifactTranscript)
+	}
+	if c.Comm.Summary != "" {
+		out = append(out, ArtifactSummary)
+	}
+	return out
+}
+
+// LateArtifacts (S5) lists the artifacts ev brings that the call as sent did not carry
+// as they are: a new or other recording URL, transcript or summary. None means the event
+// only repeats what Kendo has.
+func LateArtifacts(sent Call, ev aloware.Event) []string {
+	var out []string
+	if u := ev.Comm.RecordingURL; usableRecording(u) && u != sent.Comm.RecordingURL {
+		out = append(out, ArtifactRecording)
+	}
+	if t := ev.Comm.Transcript; hasSpokenText(t) && transcriptText(t) != transcriptText(sent.Comm.Transcript) {
+		out = append(out, ArtifactTranscript)
+	}
+	if s := ev.Comm.Summary; s != "" && s != sent.Comm.Summary {
+		out = append(out, ArtifactSummary)
+	}
+	return out
 }
 
 // ParseMinTalkTime reads a minimum talk time: a Go duration ("10s", "1m30s") or a

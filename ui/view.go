@@ -131,7 +131,8 @@ type recordView struct {
 	OutcomeUnknown                  bool
 	Analysis                        *analysisView
 	Warnings                        []string
-	Waiting                         bool // the page refreshes itself while this holds
+	Late                            []string // artifacts that came after the call was sent, in words
+	Waiting                         bool     // the page refreshes itself while this holds
 	CanRedeliver, CanSkip, CanErase bool
 }
 
@@ -178,6 +179,9 @@ func recordViewOf(r delivery.CallRecord) recordView {
 	}
 	for _, w := range r.Warnings {
 		v.Warnings = append(v.Warnings, maskText(w))
+	}
+	for _, l := range r.LateArtifacts {
+		v.Late = append(v.Late, maskText(l.Event)+": "+l.Note)
 	}
 	if a := r.Analysis; a != nil {
 		v.Analysis = &analysisView{Score: a.AIScore, Agent: maskText(a.AgentName), Received: fmtTime(a.ReceivedAt)}

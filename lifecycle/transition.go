@@ -223,8 +223,13 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		// call drops its events.
 		return s, Effects{}, nil
 	case Skipped:
-		if in.Verdict == mapping.StateFiltered && in.Sendable && s.ReadyAt == nil {
-			s.ReadyAt = at(now) // still filtered, but now an operator can have it sent
+		if in.Verdict == mapping.StateFiltered && !s.ByOperator {
+			// Skipped as missed, say, and now with a recording a send rule filters: the
+			// rule is why it is not sent now, and an operator can have it sent.
+			s.Reason = in.Reason
+			if in.Sendable && s.ReadyAt == nil {
+				s.ReadyAt = at(now)
+			}
 		}
 		if s.ByOperator || in.Verdict != mapping.StateReady {
 			return s, Effects{}, nil

@@ -83,6 +83,15 @@ func TestApply(t *testing.T) {
 		{name: "a filtered call's recording makes it redeliverable, still skipped", from: State{Status: Skipped, Reason: "talk time 4 s is under --min-talk-time 10s"},
 			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 4 s is under --min-talk-time 10s"},
 			want: Skipped, check: func(t *testing.T, s State) { notNil(t, s.ReadyAt) }},
+		{name: "a missed call whose voicemail a rule filters says so", from: State{Status: Skipped, Reason: "missed call: nothing to analyse"},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 0 s is under --min-talk-time 10s"},
+			want: Skipped, check: func(t *testing.T, s State) {
+				is(t, s.Reason, "talk time 0 s is under --min-talk-time 10s")
+				notNil(t, s.ReadyAt)
+			}},
+		{name: "an operator's skip keeps its reason", from: State{Status: Skipped, ByOperator: true, Reason: "skipped by ops"},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 0 s is under --min-talk-time 10s"},
+			want: Skipped, check: func(t *testing.T, s State) { is(t, s.Reason, "skipped by ops") }},
 		{name: "an operator redelivers a filtered call", from: State{Status: Skipped, ReadyAt: ptr(t0), Reason: "talk time 4 s is under --min-talk-time 10s"},
 			in: Redeliver{By: "ops", Team: "s", Routed: true}, want: Scheduled, effects: Effects{ScheduleJob: true}},
 		{name: "an operator's skip stays", from: State{Status: Skipped, ByOperator: true}, in: ready("s"), want: Skipped},

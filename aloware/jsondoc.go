@@ -1,6 +1,7 @@
 package aloware
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -64,7 +65,7 @@ func parseDocument(raw []byte) (d *doc, p *Problem, isJSON bool) {
 	if len(raw) > math.MaxInt32 {
 		return nil, &Problem{Field: "body", Message: "body too large"}, false
 	}
-	ps := parser{s: string(raw), nodes: tapes.get(len(raw)/16 + 8)}
+	ps := parser{s: string(raw), nodes: tapes.get(tapeSize(raw))}
 	i := ps.ws(0)
 	if i == len(ps.s) {
 		tapes.put(ps.nodes)
@@ -85,6 +86,16 @@ func parseDocument(raw []byte) (d *doc, p *Problem, isJSON bool) {
 		return nil, &Problem{Field: "body", Message: fmt.Sprintf("JSON nests deeper than %d levels", MaxDepth)}, true
 	}
 	return &doc{text: ps.s, nodes: ps.nodes}, nil, true
+}
+
+// tapeSize is at least the number of nodes raw's tape needs, so the tape is never grown
+// (growing holds the old and the new tape at once: for a long transcript of short
+// messages, three times the event's size). Every key is followed by a colon, every
+// value but the first by a colon or a comma or an opening bracket, so their counts bound
+// it; those inside strings only make it larger. bytes.Count is cheap next to parsing.
+func tapeSize(raw []byte) int {
+	return 2*bytes.Count(raw, []byte{':'}) + bytes.Count(raw, []byte{','}) +
+		bytes.Count(raw, []byte{'['}) + bytes.Count(raw, []byte{'{'}) + 1
 }
 
 // release gives the tape back for the next document; d must not be read afterwards.

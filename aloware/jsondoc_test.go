@@ -3,7 +3,9 @@ package aloware
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -140,4 +142,38 @@ func toAny(v value) any {
 	out := map[string]any{}
 	v.members(func(k string, val value) { out[k] = toAny(val) })
 	return out
+}
+
+// A large document's tape is allocated once, large enough: growing it by appending
+// allocated every intermediate size and held the old and the new tape at once, the
+// largest cost of reading a long transcript (many short messages: more values per byte
+// than a guess from the length allows for).
+func TestParseDocumentAllocatesTheTapeOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":[`)
+	for i := range 20000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"speaker":"AGENT","text":"Yes, right.","start":%d,"end":%d,"sentiment":"NEUTRAL"}`, i, i+1)
+	}
+	b.WriteString(`]}}}`)
+	raw := []byte(b.String())
+	const runs = 3
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		d, p, _ := parseDocument(raw)
+		if p != nil {
+			t.Fatal(p)
+		}
+		d.release()
+	}
+	runtime.ReadMemStats(&after)
+	perParse := (after.TotalAlloc - before.TotalAlloc) / runs
+	// The text (1×) and one tape of 16-byte nodes, sized by counting separators (about
+	// 3× for this shape); growing it by appending made it 9×.
+	if limit := 5 * uint64(len(raw)); perParse > limit {
+		t.Errorf("parsing a %d-byte document allocated %d bytes; want at most %d", len(raw), perParse, limit)
+	}
 }

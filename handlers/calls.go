@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,7 +117,11 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	if s.deps.Pusher == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
-	rec, err := s.deps.Pusher.Accept(ctx, raw)
+	var rec delivery.Receipt
+	if werr := s.bodies.working(ctx, raw, func() { rec, err = s.deps.Pusher.Accept(ctx, raw) }); werr != nil {
+		// The client went away while its event waited its turn.
+		return nil, unavailable("the request ended before its event could be read; nothing was kept, send it again")
+	}
 	if err != nil {
 		var ie *aloware.InputError
 		if errors.As(err, &ie) {
@@ -125,7 +130,10 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 		s.log.Error("push: event not stored", "error", err)
 		return nil, unavailable("the event could not be stored; nothing was kept, send it again")
 	}
-	// From here on the event is stored: whatever happens, the answer is a 2xx.
+	// From here on the event is stored: whatever happens, the answer is a 2xx. Its body
+	// is not needed any more: a ?wait= must not hold the budget other pushes need.
+	rec = detached(rec)
+	releaseBody(ctx)
 	if rec.Duplicate || rec.Late {
 		return &receiptOutput{Status: http.StatusOK, Body: receiptOf(rec)}, nil
 	}
@@ -160,6 +168,22 @@ func (s *server) untilStopping(ctx context.Context) (context.Context, context.Ca
 		}()
 	}
 	return ctx, cancel
+}
+
+// detached copies the receipt's strings, which may be cut from the event's text: a
+// receipt held through a ?wait= must not keep the event's bytes alive.
+func detached(rec delivery.Receipt) delivery.Receipt {
+	rec.AlowareCallID, rec.Event = strings.Clone(rec.AlowareCallID), strings.Clone(rec.Event)
+	rec.Reason = strings.Clone(rec.Reason)
+	rec.Warnings = slices.Clone(rec.Warnings)
+	for i, w := range rec.Warnings {
+		rec.Warnings[i] = strings.Clone(w)
+	}
+	rec.Problems = slices.Clone(rec.Problems)
+	for i, p := range rec.Problems {
+		rec.Problems[i] = delivery.Problem{Location: strings.Clone(p.Location), Message: strings.Clone(p.Message)}
+	}
+	return rec
 }
 
 // merged keeps what only the intake receipt knows (the event name, its warnings) next

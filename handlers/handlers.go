@@ -46,9 +46,10 @@ type Deps struct {
 	// KendoWebhook serves POST /kendo/webhook, which is refused while it has no secret.
 	KendoWebhook KendoWebhook
 
-	// BodyMemory is how many bytes request bodies may hold in memory at once
-	// (--body-memory-mb; its default when 0). A body that does not fit is a 503
-	// with Retry-After before any of it is read.
+	// BodyMemory is how many bytes the bodies of authenticated routes may hold in
+	// memory at once (--body-memory-mb; its default when 0). A body that does not fit
+	// is a 503 with Retry-After before any of it is read. Open routes have a small
+	// budget of their own (openBodyMemory).
 	BodyMemory int64
 }
 
@@ -111,7 +112,7 @@ var protected = []map[string][]string{{bearerScheme: {}}, {basicScheme: {}}}
 // the operations still register, so the OpenAPI document can be printed without a
 // database.
 func Register(api huma.API, d Deps) {
-	s := &server{deps: d, log: d.logger(), bodies: newBodies(d.BodyMemory)}
+	s := &server{deps: d, log: d.logger(), bodies: newBodies(d.BodyMemory, OpenPath(d.MetricsAuth))}
 	api.UseMiddleware(s.bodies.middleware(api), s.nameRequester)
 	if d.Registerer != nil {
 		s.bodies.refuse = bodyRefusals(d.Registerer)

@@ -14,8 +14,9 @@ import (
 // (OpenPath): the signature is Kendo's authentication.
 const KendoWebhookPath = "/kendo/webhook"
 
-// kendoWebhookMaxBytes: Kendo's deliveries are a few hundred bytes.
-const kendoWebhookMaxBytes = 1 << 20
+// kendoWebhookMaxBytes: Kendo's deliveries are a few hundred bytes; the route is open,
+// so it takes no more than any open route (openBodyLimit).
+const kendoWebhookMaxBytes = openBodyLimit + 1
 
 // AnalysisRecorder applies one verified Kendo webhook delivery (*delivery.Service
 // implements it): call.uploaded for a delivered call makes it analyzed; anything else

@@ -28,7 +28,10 @@ const testKey = "pk_handlers_test_key"
 type stackOptions struct {
 	refuse bool          // Kendo answers 400 to every request (the payload is refused)
 	settle time.Duration // delivery settle time
-	grace  time.Duration // … for a call nothing more is expected of (the engine's default when 0)
+	// bodyMemory is the edge's body budget (its default when 0); stopping ends ?wait.
+	bodyMemory int64
+	stopping   <-chan struct{}
+	grace      time.Duration // … for a call nothing more is expected of (the engine's default when 0)
 }
 
 // stack is the real thing: the edge over a delivery.Service on a temporary SQLite
@@ -75,7 +78,8 @@ func newStack(t *testing.T, o stackOptions) stack {
 		_ = svc.Stop(stopCtx)
 		_ = svc.Close()
 	})
-	srv := newServer(t, handlers.Deps{Pusher: svc, Gatherer: reg, Registerer: reg, Logger: quiet})
+	srv := newServer(t, handlers.Deps{Pusher: svc, Gatherer: reg, Registerer: reg, Logger: quiet,
+		BodyMemory: o.bodyMemory, Stopping: o.stopping})
 	return stack{srv: srv, emu: emu, svc: svc, reg: reg}
 }
 

@@ -94,14 +94,19 @@ type Mapper interface {
 	MapRaw(raw []byte) (mapping.Result, error)
 }
 
-func (s *server) mapEvents(_ context.Context, in *rawInput) (*mapOutput, error) {
+func (s *server) mapEvents(ctx context.Context, in *rawInput) (*mapOutput, error) {
 	// One pass over the body: the parser checks UTF-8, syntax and depth as it reads, and
 	// its error tells input that is not JSON at all from JSON that is not an event.
 	mapRaw := mapping.MapRaw
 	if s.deps.Mapper != nil {
 		mapRaw = s.deps.Mapper.MapRaw // with the service's rep lookup and teams: what would be sent
 	}
-	res, err := mapRaw(in.RawBody)
+	var res mapping.Result
+	var err error
+	if werr := s.bodies.working(ctx, in.RawBody, func() { res, err = mapRaw(in.RawBody) }); werr != nil {
+		// The client went away while its events waited their turn.
+		return nil, unavailable("the request ended before its events could be read")
+	}
 	if err != nil {
 		return nil, inputProblem(in.RawBody, err)
 	}

@@ -8,11 +8,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,4 +133,43 @@ func Lifecycle(t testing.TB, name string) [][]byte {
 // WithID rewrites a fixture's communication id so one recording can stand for many calls.
 func WithID(raw []byte, from, to string) []byte {
 	return bytes.ReplaceAll(raw, []byte(from), []byte(to))
+}
+
+// LongTranscript is a Transcription-Saved event of call id (testdata's typical one) whose
+// transcript is repeated until the event is about size bytes: the largest events Aloware
+// sends are long calls' transcripts. Each message is cut to its first few words, as in a
+// lively conversation ("Yes, this is Jane."): many short messages, each with its own
+// fields, are what parsing and folding spend the most on per byte.
+func LongTranscript(t testing.TB, id string, size int) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(Testdata(), "aloware", "transcription-saved-typical.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	body := ev["body"].(map[string]any)
+	body["id"] = json.Number(id)
+	messages := body["parsed_transcription"].(map[string]any)["messages"].([]any)
+	for _, m := range messages {
+		m := m.(map[string]any)
+		if words := strings.Fields(m["text"].(string)); len(words) > 4 {
+			m["text"] = strings.Join(words[:4], " ")
+		}
+	}
+	base, _ := json.Marshal(ev)
+	one, _ := json.Marshal(messages)
+	perRound := len(one)
+	var long []any
+	for n := len(base); n < size; n += perRound {
+		long = append(long, messages...)
+	}
+	body["parsed_transcription"].(map[string]any)["messages"] = long
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

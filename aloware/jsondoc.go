@@ -12,7 +12,8 @@ import (
 )
 
 // MaxDepth is how deeply objects and arrays may nest in an event. Real Aloware bodies
-// nest four levels; the limit keeps recursive code cheap and safe on hostile input.
+// nest four levels; the limit keeps recursive code cheap and safe on hostile input. An
+// object nesting deeper is not read but kept: /push stores it in the quarantine.
 const MaxDepth = 64
 
 // doc is one parsed JSON document: its text and a tape of its values in document order.
@@ -332,7 +333,8 @@ func (p *parser) literal(i int, word string, k kind) int {
 }
 
 // skipDeep checks the syntax of a value nested beyond MaxDepth without recording it (the
-// document is refused either way; whether it is JSON decides the answer's status). It
+// document is not read either way; whether it is JSON decides between a 400 and keeping
+// it in the quarantine). It
 // keeps its own stack, so hostile nesting cannot exhaust the goroutine's.
 func (p *parser) skipDeep(i int) int {
 	var stack []byte

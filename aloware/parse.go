@@ -10,9 +10,9 @@ import (
 //
 // A field that is present but cannot be read is dropped and reported in Event.Warnings;
 // the rest of the event is used. An *InputError is returned only when the input cannot
-// be used at all: IsObject is false when it is not a JSON object (not JSON, too deep, a
-// scalar, an array), true for an object with no recognisable shape or a call without a
-// readable id. Its Problems are located from the body root ("body", "body.body.id").
+// be used at all: IsObject is false when it is not a JSON object (not JSON, a scalar, an
+// array), true for an object with no recognisable shape, a call without a readable id or
+// one nesting deeper than MaxDepth. Its Problems are located from the body root ("body", "body.body.id").
 func Parse(raw []byte) (Event, error) {
 	v, err := load(raw)
 	if err != nil {
@@ -81,7 +81,9 @@ func ParseBatch(raw []byte) ([]Event, error) {
 func load(raw []byte) (value, error) {
 	d, p, isJSON := parseDocument(raw)
 	if p != nil {
-		return value{}, &InputError{Problems: []Problem{*p}, NotJSON: !isJSON}
+		// JSON nesting deeper than the parser reads is still an object when it opens
+		// with '{': it is kept (quarantined), like any other object we cannot use.
+		return value{}, &InputError{Problems: []Problem{*p}, NotJSON: !isJSON, IsObject: isJSON && opensObject(raw)}
 	}
 	v := d.root()
 	if !v.isObject() && !v.isArray() {
@@ -90,6 +92,18 @@ func load(raw []byte) (value, error) {
 		return value{}, notAnObject("expected a JSON object (an Aloware event), got " + got)
 	}
 	return v, nil
+}
+
+// opensObject tells whether the first value of a document is an object.
+func opensObject(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == '{'
+	}
+	return false
 }
 
 // notAnObject is the error for JSON that is not an object where one was wanted.

@@ -10,7 +10,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Info is what the Go toolchain recorded in the binary.
+// version and revision are stamped by the linker (the Dockerfile passes its VERSION and
+// REVISION build arguments so):
+//
+//	go build -ldflags "-X github.com/aloware-kendo/aloware-kendo/buildinfo.version=v1.2.0
+//	                   -X github.com/aloware-kendo/aloware-kendo/buildinfo.revision=$(git rev-parse HEAD)"
+//
+// An image is built without .git, so the toolchain's own VCS stamping has nothing to read
+// there; outside one, a plain `go build` in a checkout reports the tag of a tagged commit.
+var (
+	version  string
+	revision string
+)
+
+// Info is what the build recorded in the binary.
 type Info struct {
 	Version   string // module version; "(devel)" for a build from a checkout
 	Revision  string // VCS commit, "" when built without VCS stamping (-buildvcs=false)
@@ -40,7 +53,31 @@ func Read() Info {
 			info.Modified = s.Value == "true"
 		}
 	}
+	return stamped(info, version, revision)
+}
+
+// stamped lets the linker-stamped version and revision win over the toolchain's. The
+// toolchain's "modified" still holds only when it describes the same revision.
+func stamped(info Info, version, revision string) Info {
+	if version != "" {
+		info.Version = version
+	}
+	if revision != "" {
+		if revision != info.Revision {
+			info.Modified = false
+		}
+		info.Revision = revision
+	}
 	return info
+}
+
+// String is the line `aloware-kendo version` prints.
+func (i Info) String() string {
+	r := i.ShortRevision()
+	if r == "" {
+		r = "unknown"
+	}
+	return "aloware-kendo " + i.Version + " (revision " + r + ", " + i.GoVersion + ")"
 }
 
 // ShortRevision is the first 12 characters of the revision, "+dirty" when modified.

@@ -42,3 +42,28 @@ func TestShortRevision(t *testing.T) {
 		}
 	}
 }
+
+func TestStampedWinsOverTheToolchain(t *testing.T) {
+	vcs := Info{Version: "(devel)", Revision: "03d2bc4e1b6db3a475aeda0742fb3", Modified: true, GoVersion: "go1.26.8"}
+	for _, tt := range []struct {
+		name              string
+		version, revision string
+		want              Info
+	}{
+		{"nothing stamped", "", "", vcs},
+		{"a tag and another revision", "v1.4.0", "9f1e2d3c4b5a69788", Info{Version: "v1.4.0", Revision: "9f1e2d3c4b5a69788", GoVersion: "go1.26.8"}},
+		{"the same revision keeps modified", "v1.4.0", vcs.Revision, Info{Version: "v1.4.0", Revision: vcs.Revision, Modified: true, GoVersion: "go1.26.8"}},
+		{"no VCS at all (an image)", "v1.4.0", "9f1e2d3", Info{Version: "v1.4.0", Revision: "9f1e2d3", GoVersion: "go1.26.8"}},
+	} {
+		base := vcs
+		if tt.name == "no VCS at all (an image)" {
+			base = Info{Version: "(devel)", GoVersion: "go1.26.8"}
+		}
+		if got := stamped(base, tt.version, tt.revision); got != tt.want {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+	if got := (Info{Version: "v1.4.0", Revision: "9f1e2d3c4b5a69788", GoVersion: "go1.26.8"}).String(); got != "aloware-kendo v1.4.0 (revision 9f1e2d3c4b5a, go1.26.8)" {
+		t.Errorf("String: %q", got)
+	}
+}

@@ -77,7 +77,9 @@ type Config struct {
 	KeyProbeInterval time.Duration `flag:"key-probe-interval" validate:"gt=0"`
 	QuarantineMaxMB  int           `flag:"quarantine-max-mb" validate:"gte=1"`
 	UIBasic          string        `flag:"ui-basic" validate:"omitempty,userpass"`
-	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"` // room for one 5 MiB body at least
+	AllowedHosts     string        `flag:"allowed-hosts" validate:"omitempty,hostlist"` // comma-separated; see AllowedHostList
+	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"`             // room for one 5 MiB body at least
+	Migrate          bool          `flag:"migrate"`
 
 	// Send rules: which finished calls are worth sending (mapping's rule S4).
 	MinTalkTime      time.Duration `flag:"min-talk-time" validate:"gte=0"`
@@ -137,7 +139,7 @@ var options = []option{
 	}},
 	{name: "retain", usage: "how long the content (raw events, payload) of finished calls is kept before it is purged", bind: dur(func(c *Config) *time.Duration { return &c.Retain }, DefaultRetain)},
 	{name: "key-probe-interval", usage: "while Kendo rejects a key (401/403), how often one request tests it", bind: dur(func(c *Config) *time.Duration { return &c.KeyProbeInterval }, DefaultKeyProbeInterval)},
-	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never holds more than this many MB; past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+	{name: "quarantine-max-mb", usage: "the quarantine of unusable events never takes more than this many MB of the database (bodies, problems and rows counted); past it they are refused (422)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.IntVar(&c.QuarantineMaxMB, name, DefaultQuarantineMaxMB, usage)
 	}},
 	{name: "body-memory-mb", usage: "MiB that request bodies may hold in memory at once; a body that does not fit gets 503 with Retry-After, unread", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
@@ -146,7 +148,22 @@ var options = []option{
 	{name: "min-talk-time", usage: "calls with less talk time are skipped by rule (0 sends every call; a call whose talk time is unknown is not filtered)", bind: dur(func(c *Config) *time.Duration { return &c.MinTalkTime }, mapping.DefaultMinTalkTime)},
 	{name: "send-directions", usage: "directions of the calls that are sent: inbound, outbound or both, comma-separated", bind: str(func(c *Config) *string { return &c.SendDirections }, strings.Join(mapping.DefaultSendDirections, ","))},
 	{name: "skip-dispositions", usage: "comma-separated call disposition names (e.g. Voicemail,Wrong number) or disposition statuses (e.g. voicemail, 12) whose calls are skipped by rule", bind: str(func(c *Config) *string { return &c.SkipDispositions }, "")},
+	{name: "migrate", usage: "run the database migrations at start; false when a one-shot `aloware-kendo migrate` step does (serve then refuses a database that lacks one)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+		fs.BoolVar(&c.Migrate, name, true, usage)
+	}},
 	{name: "ui-basic", usage: "user:pass for the ops page /ui (else the inbound credentials; else loopback clients only)", secret: true, bind: str(func(c *Config) *string { return &c.UIBasic }, "")},
+	{name: "allowed-hosts", usage: "comma-separated Host names (also *.suffix, addresses, CIDR ranges) answered besides loopback ones while no inbound credentials are set", bind: str(func(c *Config) *string { return &c.AllowedHosts }, "")},
+}
+
+// AllowedHostList is --allowed-hosts split at its commas, without blanks; nil when unset.
+func (c Config) AllowedHostList() []string {
+	var out []string
+	for _, h := range strings.Split(c.AllowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // EnvName is the environment variable of a flag: kendo-url → ALOWARE_KENDO_KENDO_URL.
@@ -167,6 +184,48 @@ func newFlagSet(c *Config) *flag.FlagSet {
 // environment: defaults, then ALOWARE_KENDO_* (and KENDO_API_KEY), then flags. It
 // returns flag.ErrHelp for -h/--help, and otherwise every problem it found at once.
 func Parse(args []string, getenv func(string) string) (Config, error) {
+	c, problems, err := parseFlags(args, getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	problems = append(problems, validate(&c)...)
+	rate, err := kendo.ParseRate(c.KendoRate)
+	if err != nil {
+		rate = kendo.DefaultRate // reported above; still check the teams file against something
+	}
+	router, teamProblems := loadTeams(c, getenv, rate)
+	problems = append(problems, teamProblems...)
+	if len(problems) > 0 {
+		return Config{}, &Error{Problems: problems}
+	}
+	c.Rate, c.Router = rate, router
+	return c, nil
+}
+
+// ParseDB reads the same flags and environment as Parse but checks and returns only
+// --db: for `migrate`, whose one-shot job then needs neither Kendo keys nor the teams
+// file, yet takes serve's arguments and environment file unchanged.
+func ParseDB(args []string, getenv func(string) string) (string, error) {
+	c, problems, err := parseFlags(args, getenv)
+	if err != nil {
+		return "", err
+	}
+	if err := location.Check(c.DB); err != nil {
+		problems = append(problems, "--db: "+err.Error())
+	}
+	if len(problems) > 0 {
+		return "", &Error{Problems: problems}
+	}
+	return c.DB, nil
+}
+
+// parseFlags applies the defaults, then ALOWARE_KENDO_* (and KENDO_API_KEY), then the
+// flags; problems are values that could not be set, err a command line that cannot be
+// read at all (or flag.ErrHelp).
+func parseFlags(args []string, getenv func(string) string) (Config, []string, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
@@ -189,25 +248,14 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return Config{}, flag.ErrHelp
+			return Config{}, nil, flag.ErrHelp
 		}
-		return Config{}, fmt.Errorf("%v (see --help)", err)
+		return Config{}, nil, fmt.Errorf("%v (see --help)", err)
 	}
 	if fs.NArg() > 0 {
 		problems = append(problems, fmt.Sprintf("unexpected argument %q (options are --name value)", fs.Arg(0)))
 	}
-	problems = append(problems, validate(&c)...)
-	rate, err := kendo.ParseRate(c.KendoRate)
-	if err != nil {
-		rate = kendo.DefaultRate // reported above; still check the teams file against something
-	}
-	router, teamProblems := loadTeams(c, getenv, rate)
-	problems = append(problems, teamProblems...)
-	if len(problems) > 0 {
-		return Config{}, &Error{Problems: problems}
-	}
-	c.Rate, c.Router = rate, router
-	return c, nil
+	return c, problems, nil
 }
 
 // SendRules are the send rules the flags give (a team's `send:` replaces them for its
@@ -366,6 +414,8 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("min-talk-time", c.MinTalkTime.String()),
 		slog.String("send-directions", c.SendDirections),
 		slog.String("skip-dispositions", c.SkipDispositions),
+		slog.Bool("migrate", c.Migrate),
+		slog.String("allowed-hosts", c.AllowedHosts),
 	}
 }
 

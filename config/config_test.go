@@ -32,7 +32,7 @@ func TestParseDefaults(t *testing.T) {
 		RescueAfter: 30 * time.Second, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
 		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100, BodyMemoryMB: 64,
 		MinTalkTime: 10 * time.Second, SendDirections: "inbound,outbound",
-		Rate: kendo.Rate{Limit: 30, Period: time.Minute},
+		Migrate: true, Rate: kendo.Rate{Limit: 30, Period: time.Minute},
 	}
 	if got := c.Router.String(); got != "default (no key, 30/min); default default" {
 		t.Errorf("router without --teams: %s", got)
@@ -54,6 +54,10 @@ func TestParse(t *testing.T) {
 			func(t *testing.T, c Config) { eq(t, c.Listen, "127.0.0.1:9000") }},
 		{"single dash and = form", []string{"-settle=5s"}, nil,
 			func(t *testing.T, c Config) { eq(t, c.Settle, 5*time.Second) }},
+		{"migrations off by env", nil, env("ALOWARE_KENDO_MIGRATE", "false"),
+			func(t *testing.T, c Config) { eq(t, c.Migrate, false) }},
+		{"migrations off by flag", []string{"--migrate=false"}, nil,
+			func(t *testing.T, c Config) { eq(t, c.Migrate, false) }},
 		{"env sets value", nil, env("ALOWARE_KENDO_KENDO_URL", "http://127.0.0.1:8081/ingest"),
 			func(t *testing.T, c Config) { eq(t, c.KendoURL, "http://127.0.0.1:8081/ingest") }},
 		{"flag wins over env", []string{"--kendo-rate", "5/s"}, env("ALOWARE_KENDO_KENDO_RATE", "10/min"),
@@ -220,6 +224,8 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
 		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p", "body-memory-mb": "128",
 		"min-talk-time": "0", "send-directions": "inbound", "skip-dispositions": "Voicemail,Wrong number",
+		"migrate":       "false",
+		"allowed-hosts": "ak.example.com",
 	}
 	flags := Flags()
 	if len(flags) != len(values) {
@@ -296,5 +302,21 @@ func TestSendRuleFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), strings.SplitN(strings.TrimPrefix(args[0], "--"), "=", 2)[0]) {
 			t.Errorf("Parse(%v) = %v, want a problem naming the flag", args, err)
 		}
+	}
+}
+
+// migrate takes serve's arguments and environment but needs only the database: a
+// teams file whose keys are not in its environment does not stop it.
+func TestParseDBChecksOnlyTheDatabase(t *testing.T) {
+	teamsFile := writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n")
+	db, err := ParseDB([]string{"--teams", teamsFile, "--listen", ":9"}, env("ALOWARE_KENDO_DB", "sqlite:/tmp/m.db"))
+	if err != nil || db != "sqlite:/tmp/m.db" {
+		t.Fatalf("ParseDB: %q, %v", db, err)
+	}
+	if _, err := Parse([]string{"--teams", teamsFile}, nil); err == nil {
+		t.Fatal("serve's Parse accepted a teams file whose key is missing; the case above proves nothing")
+	}
+	if _, err := ParseDB([]string{"--db", "mysql://x"}, nil); err == nil || !strings.Contains(err.Error(), "--db") {
+		t.Errorf("ParseDB of a bad --db: %v", err)
 	}
 }

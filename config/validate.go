@@ -33,6 +33,7 @@ var validatorOnce = sync.OnceValue(func() *validator.Validate {
 	must(v.RegisterValidation("dburl", func(fl validator.FieldLevel) bool { return location.Check(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("directions", func(fl validator.FieldLevel) bool { return checkDirections(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("userpass", func(fl validator.FieldLevel) bool { return checkUserPass(fl.Field().String()) == nil }))
+	must(v.RegisterValidation("hostlist", func(fl validator.FieldLevel) bool { return checkHostList(fl.Field().String()) == nil }))
 	return v
 })
 
@@ -93,6 +94,8 @@ func message(fe validator.FieldError) string {
 		return checkUserPass(val).Error()
 	case "directions":
 		return checkDirections(val).Error()
+	case "hostlist":
+		return checkHostList(val).Error()
 	case "oneof":
 		return fmt.Sprintf("%q is not one of %s", val, strings.ReplaceAll(fe.Param(), " ", ", "))
 	case "gt":
@@ -151,4 +154,53 @@ func checkUserPass(s string) error {
 		return errors.New("want user:password (both non-empty, separated by a colon)")
 	}
 	return nil
+}
+
+// checkHostList checks --allowed-hosts: each entry a host name (optionally "*." and a
+// suffix), an address (IPv6 in brackets when it has a port) or a CIDR range, with an
+// optional port that is not compared.
+func checkHostList(s string) error {
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(e); err == nil {
+			continue
+		}
+		host := e
+		if h, port, err := net.SplitHostPort(e); err == nil {
+			if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+				return fmt.Errorf("%q: the port must be a number", e)
+			}
+			host = h
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if net.ParseIP(host) != nil {
+			continue
+		}
+		name := strings.TrimPrefix(host, "*.")
+		if !isHostName(name) {
+			return fmt.Errorf("%q is not a host name, address or CIDR range (e.g. ak.example.com, *.example.com, 10.0.0.0/8)", e)
+		}
+	}
+	return nil
+}
+
+// isHostName accepts DNS names: dot-separated labels of letters, digits and hyphens.
+func isHostName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -99,7 +99,9 @@ func TestBulkRedeliveryQueuesEachFailedCallOnce(t *testing.T) {
 			results := make([]delivery.BulkResult, 2)
 			errs := make([]error, 2)
 			for i := range results {
-				wg.Go(func() { results[i], errs[i] = svc.RedeliverMany(ctx, onlyFailed, fmt.Sprintf("operator %d", i)) })
+				wg.Go(func() {
+					results[i], errs[i] = svc.RedeliverMany(ctx, onlyFailed, delivery.BulkOptions{}, fmt.Sprintf("operator %d", i))
+				})
 			}
 			wg.Wait()
 			t.Logf("%s: two bulk redeliveries of %d failed calls at once returned after %s", name, n, time.Since(start).Round(time.Millisecond))
@@ -109,7 +111,7 @@ func TestBulkRedeliveryQueuesEachFailedCallOnce(t *testing.T) {
 			if queued := results[0].Queued + results[1].Queued; queued != n {
 				t.Fatalf("queued %+v and %+v: %d in all, want each of the %d calls once", results[0], results[1], queued, n)
 			}
-			if again, err := svc.RedeliverMany(ctx, delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed, lifecycle.Scheduled}}, "again"); err != nil || again.Queued != 0 {
+			if again, err := svc.RedeliverMany(ctx, delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed, lifecycle.Scheduled}}, delivery.BulkOptions{}, "again"); err != nil || again.Queued != 0 {
 				t.Fatalf("asked again: %+v, %v; want nothing queued", again, err)
 			}
 			check := inspect(t, loc)
@@ -159,7 +161,7 @@ func BenchmarkRedeliverMany(b *testing.B) {
 					loadFailed(b, loc, n)
 					svc := startEngine(b, loc, k.URL(), engineOpts{rate: rate})
 					b.StartTimer()
-					res, err := svc.RedeliverMany(context.Background(), onlyFailed, "bench")
+					res, err := svc.RedeliverMany(context.Background(), onlyFailed, delivery.BulkOptions{}, "bench")
 					b.StopTimer()
 					if err != nil || res.Queued != n {
 						b.Fatalf("%+v, %v", res, err)

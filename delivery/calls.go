@@ -89,7 +89,7 @@ func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallReco
 func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) (queued bool, err error) {
 	now := s.now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		queued, err = s.redeliverIn(ctx, tx, alowareCallID, by, now)
+		queued, err = s.redeliverIn(ctx, tx, alowareCallID, by, now, true)
 		return err
 	})
 	switch {
@@ -103,13 +103,21 @@ func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) (queu
 	return queued, err
 }
 
+// errOutcomeUnknown: the call may already be at Kendo, and the redelivery did not say
+// that this risk is accepted.
+var errOutcomeUnknown = errors.New("delivery: Kendo may already have the call")
+
 // redeliverIn queues one call again inside tx: its row is locked, so however many ask at
 // once, one of them queues it and the others find it no longer redeliverable. queued is
-// false when the call stays unrouted.
-func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by string, now time.Time) (queued bool, err error) {
+// false when the call stays unrouted. A call Kendo may already have is queued only with
+// outcomeUnknownOK (errOutcomeUnknown otherwise), decided under the same lock.
+func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
 	call, err := s.db.LockCall(ctx, tx, alowareCallID)
 	if err != nil {
 		return false, err
+	}
+	if call.OutcomeUnknown && call.Status.Redeliverable() && !outcomeUnknownOK {
+		return false, errOutcomeUnknown
 	}
 	in := lifecycle.Redeliver{By: by}
 	if call.PurgedAt == nil {

@@ -35,6 +35,7 @@ type engineOpts struct {
 	reg                                                    *prometheus.Registry
 	quarantineMax, maxCallRaw                              int64
 	send                                                   mapping.SendRules
+	skipMigrations                                         bool
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -71,8 +72,8 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Send:       o.send,
-		Registerer: o.reg,
-		Logger:     slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Registerer: o.reg, SkipMigrations: o.skipMigrations,
+		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatalf("open engine: %v", err)

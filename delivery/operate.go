@@ -77,37 +77,50 @@ func decodeCursor(s string) (store.Cursor, error) {
 
 // RedeliverMany queues every redeliverable call the filter matches (failed, skipped
 // with something to send, unrouted), each at most once however often it is asked: a
-// call already queued is no longer redeliverable. by names who asked (for the reason
-// shown on each call). They go out at the normal pace.
-func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, by string) (BulkResult, error) {
+// call already queued is no longer redeliverable. A call Kendo may already have
+// (outcome unknown) is queued only when opts asks for it; a dry run answers the same
+// counts and queues nothing. by names who asked (for the reason shown on each call).
+// They go out at the normal pace.
+func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, opts BulkOptions, by string) (BulkResult, error) {
+	res := BulkResult{Excluded: map[string]int{}}
 	sf := storeFilter(f)
 	if len(sf.Statuses) == 0 {
 		sf.Statuses = lifecycle.RedeliverableStatuses()
 	} else {
 		sf.Statuses = slices.DeleteFunc(slices.Clone(sf.Statuses), func(st lifecycle.Status) bool { return !st.Redeliverable() })
 		if len(sf.Statuses) == 0 {
-			return BulkResult{}, nil
+			return res, nil
 		}
 	}
 	ids, err := s.db.CallIDs(ctx, sf)
 	if err != nil {
-		return BulkResult{}, err
+		return res, err
 	}
 	// One order for every bulk redelivery, so two at once lock their calls in the same
 	// order (PostgreSQL) instead of deadlocking.
 	slices.Sort(ids)
-	res := BulkResult{Matched: len(ids)}
+	res.Matched = len(ids)
 	for batch := range slices.Chunk(ids, redeliverBatch) {
-		queued, err := s.redeliverBatch(ctx, batch, by)
-		res.Queued += len(queued)
+		out, err := s.redeliverBatch(ctx, batch, opts, by)
+		res.Queued += len(out.queued)
+		for reason, n := range out.excluded {
+			res.Excluded[reason] += n
+		}
 		if err != nil {
 			return res, err
 		}
-		for _, id := range queued {
+		if opts.DryRun {
+			continue
+		}
+		for _, id := range out.queued {
 			s.callLog(id).Info("redelivery requested", "by", by)
 		}
+		for _, id := range out.unrouted {
+			s.callLog(id).Warn("redelivery requested, but no team takes the call: it stays unrouted", "by", by)
+		}
 	}
-	s.log.Info("bulk redelivery", "by", by, "matched", res.Matched, "queued", res.Queued)
+	s.log.Info("bulk redelivery", "by", by, "dryRun", opts.DryRun, "includeOutcomeUnknown", opts.IncludeOutcomeUnknown,
+		"matched", res.Matched, "queued", res.Queued, "excluded", res.Excluded)
 	return res, nil
 }
 
@@ -118,35 +131,53 @@ func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, by string) (B
 // needs one of them meanwhile waits that long.
 const redeliverBatch = 100
 
-// redeliverBatch queues the redeliverable calls of ids in one transaction and returns
-// those it queued; the others (no longer redeliverable, purged, gone, or still
-// unrouted) are left as they are.
-func (s *Service) redeliverBatch(ctx context.Context, ids []string, by string) ([]string, error) {
+type batchOutcome struct {
+	queued, unrouted []string
+	excluded         map[string]int
+}
+
+// errDryRun rolls a dry run's transaction back once it has counted.
+var errDryRun = errors.New("delivery: dry run")
+
+// redeliverBatch queues the redeliverable calls of ids in one transaction and says which
+// it queued and why it left the others as they are (outcome unknown, no longer
+// redeliverable, purged, gone, or still unrouted). A dry run does exactly the same in a
+// transaction it rolls back, so its answer is what a real run would have done then.
+func (s *Service) redeliverBatch(ctx context.Context, ids []string, opts BulkOptions, by string) (batchOutcome, error) {
 	now := s.now()
-	var queued, unrouted []string
+	var out batchOutcome
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		queued, unrouted = queued[:0], unrouted[:0] // the transaction may run again
+		out = batchOutcome{excluded: map[string]int{}} // the transaction may run again
 		for _, id := range ids {
-			routed, err := s.redeliverIn(ctx, tx, id, by, now)
+			routed, err := s.redeliverIn(ctx, tx, id, by, now, opts.IncludeOutcomeUnknown)
 			switch {
 			case err == nil && routed:
-				queued = append(queued, id)
+				out.queued = append(out.queued, id)
 			case err == nil:
-				unrouted = append(unrouted, id)
-			case errors.Is(err, ErrNotRedeliverable), errors.Is(err, ErrPurged), errors.Is(err, store.ErrNoCall):
+				out.unrouted = append(out.unrouted, id)
+				out.excluded[ExcludedUnrouted]++
+			case errors.Is(err, errOutcomeUnknown):
+				out.excluded[ExcludedOutcomeUnknown]++
+			case errors.Is(err, ErrPurged):
+				out.excluded[ExcludedPurged]++
+			case errors.Is(err, ErrNotRedeliverable), errors.Is(err, store.ErrNoCall):
+				out.excluded[ExcludedNotRedeliverable]++
 			default:
 				return err
 			}
 		}
+		if opts.DryRun {
+			return errDryRun
+		}
 		return nil
 	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
 	if err != nil {
-		return nil, err
+		return batchOutcome{}, err
 	}
-	for _, id := range unrouted {
-		s.callLog(id).Warn("redelivery requested, but no team takes the call: it stays unrouted", "by", by)
-	}
-	return queued, nil
+	return out, nil
 }
 
 // Skip stops a waiting delivery (received, scheduled or unrouted): the call becomes

@@ -41,15 +41,14 @@ func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID s
 		}
 	}()
 	for {
-		now := s.now()
-		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), alowareCallID, team.Rate.Limit, window, now)
+		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), alowareCallID, team.Rate.Limit, window, s.now)
 		if err != nil {
 			return slotGrant{}, err
 		}
 		if wait == 0 {
 			return slotGrant{id: id}, nil
 		}
-		if wait > shortWait || now.Sub(start)+wait > maxSleep {
+		if wait > shortWait || s.now().Sub(start)+wait > maxSleep {
 			return slotGrant{wait: wait}, nil
 		}
 		if !sleeping && wait > turnLead {
@@ -118,12 +117,22 @@ func (k *keySleepers) release(keyID string) {
 
 // retryDelay honours Kendo's Retry-After (capped; on a 429 or a 503), and otherwise backs
 // off exponentially from 2 s to 10 min with ±20 % jitter so replicas don't retry in step.
-func retryDelay(res kendo.Result, attempts int) time.Duration {
+// The backoff counts only the answers of res's own class in this generation (earlier
+// holds the outcomes of its earlier attempts): a 500 after seven 429s is the first
+// server error and waits 2 s, not 2 s × 2⁷ — a run of 429s says Kendo is busy, not
+// that it is broken.
+func retryDelay(res kendo.Result, earlier []string) time.Duration {
 	const maxRetryAfter = 5 * time.Minute
 	if res.RetryAfter > 0 {
 		return min(res.RetryAfter, maxRetryAfter)
 	}
-	d := 2 * time.Second << min(max(attempts-1, 0), 9)
+	same := 0
+	for _, o := range earlier {
+		if o == string(res.Outcome) {
+			same++
+		}
+	}
+	d := 2 * time.Second << min(same, 9)
 	d = min(d, 10*time.Minute)
 	jitter := time.Duration((rand.Float64()*0.4 - 0.2) * float64(d))
 	return d + jitter

@@ -71,13 +71,32 @@ type Analysis struct {
 	ReceivedAt time.Time
 }
 
-// BulkResult answers a bulk redelivery: how many calls the filter matched and how many
-// of them were queued (the others were not redeliverable, e.g. already queued, or
-// stayed unrouted: no team of the current file takes them).
-type BulkResult struct {
-	Matched int
-	Queued  int
+// BulkOptions are a bulk redelivery's choices beyond its filter.
+type BulkOptions struct {
+	// IncludeOutcomeUnknown queues the calls Kendo may already have (a request reached it
+	// and no answer was recorded) with the others; without it they are excluded, as a
+	// redelivery of one of them is a duplicate if Kendo has it.
+	IncludeOutcomeUnknown bool
+	// DryRun answers what would be queued, and queues nothing.
+	DryRun bool
 }
+
+// BulkResult answers a bulk redelivery: how many calls the filter matched, how many of
+// them were (or, in a dry run, would be) queued, and why the others were not: Matched =
+// Queued + the sum of Excluded.
+type BulkResult struct {
+	Matched  int
+	Queued   int
+	Excluded map[string]int // by one of the Excluded… reasons
+}
+
+// The reasons a matched call is not queued by a bulk redelivery.
+const (
+	ExcludedOutcomeUnknown   = "outcomeUnknown"   // Kendo may have it; only with IncludeOutcomeUnknown
+	ExcludedUnrouted         = "unrouted"         // no team of the current teams file takes it
+	ExcludedPurged           = "purged"           // its content is gone (retention or erasure)
+	ExcludedNotRedeliverable = "notRedeliverable" // queued, sent or changed meanwhile, or never had anything to send
+)
 
 // Problem is one reason an event could not be used, located from the body root.
 type Problem struct {

@@ -45,7 +45,13 @@ func (s *Service) probe(ctx context.Context) error {
 }
 
 // remigrate applies our migrations and River's again, once at a time.
+// With SkipMigrations the schema belongs to the `migrate` step: nothing is migrated and
+// readiness stays false until it has run.
 func (s *Service) remigrate(ctx context.Context) error {
+	if s.opts.SkipMigrations {
+		s.log.Error("the database has lost aloware-kendo's tables; run `aloware-kendo migrate` (serve runs with --migrate=false)")
+		return store.ErrNotMigrated
+	}
 	s.ready.remigr.Lock()
 	defer s.ready.remigr.Unlock()
 	s.log.Warn("the database has lost aloware-kendo's tables (re-created empty?): migrating it again")

@@ -222,7 +222,7 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 			if _, err := svc.Redeliver(ctx, deliveredID); !errors.Is(err, delivery.ErrNotRedeliverable) {
 				t.Errorf("redeliver a purged delivered call: %v, want ErrNotRedeliverable", err)
 			}
-			if res, err := svc.RedeliverMany(ctx, delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped}}, "test"); err != nil || res.Queued != 0 {
+			if res, err := svc.RedeliverMany(ctx, delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped}}, delivery.BulkOptions{}, "test"); err != nil || res.Queued != 0 {
 				t.Errorf("bulk redelivery of purged calls: %+v, %v; want none queued", res, err)
 			}
 			if _, err := svc.Preview(ctx, failedID); !errors.Is(err, delivery.ErrPurged) {

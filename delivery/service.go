@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,7 +71,11 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		giveUp:   make(chan struct{}),
 		sleepers: newKeySleepers(deliveryWorkers, len(opts.Teams.Teams())),
 	}
-	db, err := OpenStore(ctx, opts.DB)
+	open := OpenStore
+	if opts.SkipMigrations {
+		open = OpenMigrated
+	}
+	db, err := open(ctx, opts.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -122,17 +127,49 @@ func OpenStore(ctx context.Context, location string) (*store.DB, error) {
 	return store.Open(ctx, location, migrateRiver)
 }
 
-// migrateRiver runs River's migrations; store.Open runs it under the same lock as ours,
-// so replicas that start together on a fresh database do not race (issue: duplicate key
-// in River's migration table).
-func migrateRiver(ctx context.Context, db *store.DB) error {
+// Migrate applies every migration the engine needs, ours and River's, and closes the
+// database: the one-shot step that lets replicas start with SkipMigrations.
+func Migrate(ctx context.Context, location string) error {
+	db, err := OpenStore(ctx, location)
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}
+
+// OpenMigrated opens a database migrated beforehand, changing nothing: it fails with
+// store.ErrNotMigrated when one of ours or River's migrations is missing.
+func OpenMigrated(ctx context.Context, location string) (*store.DB, error) {
+	return store.OpenMigrated(ctx, location, func(ctx context.Context, db *store.DB) error {
+		m, err := riverMigrator(db)
+		if err == nil {
+			var res *rivermigrate.ValidateResult
+			if res, err = m.Validate(ctx, nil); err == nil && !res.OK {
+				return fmt.Errorf("%w: River's %s", store.ErrNotMigrated, strings.Join(res.Messages, "; "))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("delivery: river migrations: %w", db.Scrub(err))
+		}
+		return nil
+	})
+}
+
+func riverMigrator(db *store.DB) (*rivermigrate.Migrator[*sql.Tx], error) {
 	var driver riverdriver.Driver[*sql.Tx]
 	if db.Dialect == store.SQLite {
 		driver = riversqlite.New(db.SQL)
 	} else {
 		driver = riverdatabasesql.New(db.SQL)
 	}
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	return rivermigrate.New(driver, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+}
+
+// migrateRiver runs River's migrations; store.Open runs it under the same lock as ours,
+// so replicas that start together on a fresh database do not race (issue: duplicate key
+// in River's migration table).
+func migrateRiver(ctx context.Context, db *store.DB) error {
+	m, err := riverMigrator(db)
 	if err != nil {
 		return fmt.Errorf("delivery: river migrations: %w", err)
 	}

@@ -257,7 +257,7 @@ func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
 				t.Fatalf("/map: ready %v, team %q, warnings %q, err %v; want ready, no team and a warning", res.Ready, res.Team, res.Warnings, err)
 			}
 			// Redelivered under the same file it is routed again, and again to no team.
-			bulk, err := first.RedeliverMany(context.Background(), delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Unrouted}}, "a test")
+			bulk, err := first.RedeliverMany(context.Background(), delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Unrouted}}, delivery.BulkOptions{}, "a test")
 			if err != nil || bulk.Matched != 1 || bulk.Queued != 0 {
 				t.Fatalf("redeliver under the same file: %+v, err %v; want 1 matched, none queued", bulk, err)
 			}
@@ -277,7 +277,7 @@ func TestTeamsUnroutedUntilTheFileIsFixed(t *testing.T) {
 			if rec, err := fixed.Call(context.Background(), id); err != nil || rec.Status != lifecycle.Unrouted || k.Posts() != 0 {
 				t.Fatalf("after the restart: status %q (err %v), %d POSTs; want unrouted and none", rec.Status, err, k.Posts())
 			}
-			bulk, err = fixed.RedeliverMany(context.Background(), delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Unrouted}}, "a test")
+			bulk, err = fixed.RedeliverMany(context.Background(), delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Unrouted}}, delivery.BulkOptions{}, "a test")
 			if err != nil || bulk.Matched != 1 || bulk.Queued != 1 {
 				t.Fatalf("redeliver: %+v, err %v", bulk, err)
 			}

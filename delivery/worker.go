@@ -61,7 +61,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		}
 		return snoozeForTurn(slot.wait)
 	}
-	attempt, err := s.startSend(ctx, job)
+	attempt, err := s.startSend(ctx, job, slot.id)
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -227,8 +227,11 @@ type attemptRef struct {
 }
 
 // startSend marks the call delivering and opens its attempt, in one commit: from it on,
-// a run that finds the call delivering knows Kendo may have the request.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (attemptRef, error) {
+// a run that finds the call delivering knows Kendo may have the request. Last before the
+// commit, the pacing slot is re-dated to now: the request leaves right after, while the
+// slot's first date (when it was granted) is this transaction and its lock waits earlier
+// — at N/s rates, enough for Kendo to count one request too many in a rolling second.
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -243,8 +246,10 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (a
 			return err
 		}
 		a.n = call.Attempts
-		a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now)
-		return err
+		if a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now); err != nil {
+			return err
+		}
+		return s.db.MoveSlot(ctx, tx, slotID, s.now())
 	})
 	return a, err
 }
@@ -255,10 +260,9 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs]) (a
 // passed does it give up, loudly, naming Kendo's callId so an operator can reconcile.
 func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef, res kendo.Result, finished time.Time) error {
 	log := s.callLog(job.Args.AlowareCallID).With("team", team.Name)
-	retryIn := retryDelay(res, a.n)
 	pause := 250 * time.Millisecond
 	for try := 1; ; try++ {
-		eff, started, err := s.commitOutcome(ctx, job, team, slotID, a, res, retryIn, finished)
+		eff, started, retryIn, err := s.commitOutcome(ctx, job, team, slotID, a, res, finished)
 		if err == nil {
 			s.logOutcome(log, team, res, a.n, eff, started, retryIn)
 			if eff.CompleteJob {
@@ -287,16 +291,20 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 }
 
 // commitOutcome records one answer in one transaction: the slot's re-dating, the call's
-// new state, the attempt, a key's pause or resumption, and the job's completion.
+// new state, the attempt, a key's pause or resumption, and the job's completion. retryIn
+// is the wait before the next attempt, when the answer is retried.
 func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef,
-	res kendo.Result, retryIn time.Duration, finished time.Time) (eff lifecycle.Effects, pauseStarted bool, err error) {
+	res kendo.Result, finished time.Time) (eff lifecycle.Effects, pauseStarted bool, retryIn time.Duration, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		eff, pauseStarted = lifecycle.Effects{}, false
+		eff, pauseStarted, retryIn = lifecycle.Effects{}, false, 0
 		if err := s.db.MoveSlot(ctx, tx, slotID, finished); err != nil {
 			return err
 		}
 		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
 		if err != nil {
+			return err
+		}
+		if retryIn, err = s.retryIn(ctx, tx, call, res); err != nil {
 			return err
 		}
 		in := lifecycle.Answered{Result: res, RetryIn: retryIn, KeyID: team.KeyID(), PausedSince: finished, ProbeEvery: s.opts.ProbeEvery}
@@ -345,7 +353,23 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 		}
 		return nil
 	})
-	return eff, pauseStarted, err
+	return eff, pauseStarted, retryIn, err
+}
+
+// retryIn is how long a retried answer waits: the backoff counts the earlier answers of
+// the same class in the call's current generation, read from its attempts.
+func (s *Service) retryIn(ctx context.Context, tx *sql.Tx, call store.Call, res kendo.Result) (time.Duration, error) {
+	if res.RetryAfter > 0 || (res.Outcome != kendo.Transient && res.Outcome != kendo.RateLimited) {
+		return retryDelay(res, nil), nil
+	}
+	var earlier []string
+	if call.FirstAttemptAt != nil {
+		var err error
+		if earlier, err = s.db.AttemptOutcomes(ctx, tx, call.AlowareCallID, *call.FirstAttemptAt); err != nil {
+			return 0, err
+		}
+	}
+	return retryDelay(res, earlier), nil
 }
 
 func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result, attempt int, eff lifecycle.Effects, pauseStarted bool, retryIn time.Duration) {

@@ -70,3 +70,56 @@ func TestDatabasePasswordStaysIn(t *testing.T) {
 	}
 	leaks("the error of an unreachable database", string(out))
 }
+
+// A query string that does not decode whole (a ';' inside a value, a bad % escape) still
+// hides its password in the startup log and in the preflight's lines: url.Query drops
+// such pairs, so a redaction that looks the password up by its key never sees it.
+func TestUndecodableDatabaseQueryStaysIn(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, query, secret string
+		starts              bool // pgx drops the pair it cannot decode, or refuses the URL
+	}{
+		{"semicolon", "sslmode=disable&password=abc;SEMISECRET", "SEMISECRET", true},
+		{"bad escape", "sslmode=disable&password=Summer%SunSECRET", "SunSECRET", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u, err := url.Parse(testenv.FreshPostgres(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.RawQuery = tt.query
+			dsn := u.String()
+			leaks := func(where, text string) {
+				t.Helper()
+				if strings.Contains(text, tt.secret) {
+					t.Errorf("%s contains the password %q:\n%s", where, tt.secret, tail(text, 2000))
+				}
+			}
+			var logs string
+			if tt.starts {
+				p := serve(t, "--db", dsn, "--kendo-url", "http://127.0.0.1:1/push-api/ingest", "--kendo-api-key", "pk_test_x")
+				p.kill()
+				logs = p.logs.String()
+			} else {
+				out, err := exec.Command(binary, "serve", "--listen", freeAddr(t), "--db", dsn, "--kendo-api-key", "pk_test_x").CombinedOutput()
+				if err == nil {
+					t.Fatalf("serve started on a URL pgx refuses:\n%s", out)
+				}
+				logs = string(out)
+			}
+			if !strings.Contains(logs, "postgres") {
+				t.Fatalf("the startup log does not name the database at all; the test would prove nothing:\n%s", logs)
+			}
+			leaks("serve's logs", logs)
+
+			check, _ := exec.Command(binary, "check", "--db", dsn, "--kendo-url", "http://127.0.0.1:1/push-api/ingest",
+				"--kendo-api-key", "pk_test_x").CombinedOutput()
+			if !strings.Contains(string(check), "database") {
+				t.Fatalf("check printed no database line:\n%s", check)
+			}
+			leaks("check's output", string(check))
+		})
+	}
+}

@@ -64,6 +64,9 @@ var alowareInputs = []badInput{
 	{"summary communication not an object", `{"event":"transcription.call.summarized","body":{"communication":"940868616"}}`, 422, "body.body.communication"},
 	{"Zapier ID not numeric", `{"ID":"abc","Event":"Call Disposed"}`, 422, "body.ID"},
 	{"deeply nested", strings.Repeat("[", 5000) + strings.Repeat("]", 5000), 422, "body"},
+	// Deeper than the parser reads, as a whole document: an object /push keeps (quarantined).
+	{"recording with deep public_metadata", event(`{"id":940868616,"type":1,"recording":"https://app.aloware.com/static/recording/r.mp3","public_metadata":` +
+		strings.Repeat(`{"a":`, 63) + `1` + strings.Repeat(`}`, 63) + `}`), 422, "body"},
 }
 
 // unreadableFields are usable Aloware events with one field that cannot be read: the

@@ -28,7 +28,7 @@ func TestStalledBodyTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n{\"transcript\":", 5<<20)
+	fmt.Fprintf(conn, "POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n\r\n{\"transcript\":", 5<<20)
 	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 	line, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 408") {

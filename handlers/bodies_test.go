@@ -127,7 +127,7 @@ func rawRequest(t *testing.T, addr, path string, contentLength int, body string)
 	if body == "" { // a client that waits for a go-ahead before it sends its body
 		expect = "Expect: 100-continue\r\n"
 	}
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s", path, contentLength, expect, body)
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s", path, contentLength, expect, body)
 	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // a bound, so a hang fails instead of blocking
 	r := bufio.NewReader(conn)
 	line, err := r.ReadString('\n')

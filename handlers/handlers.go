@@ -46,6 +46,11 @@ type Deps struct {
 	// KendoWebhook serves POST /kendo/webhook, which is refused while it has no secret.
 	KendoWebhook KendoWebhook
 
+	// AllowedHosts are the Host names (and addresses, CIDR ranges, "*.suffix" patterns)
+	// answered besides loopback ones while no inbound credentials are configured
+	// (--allowed-hosts).
+	AllowedHosts []string
+
 	// BodyMemory is how many bytes the bodies of authenticated routes may hold in
 	// memory at once (--body-memory-mb; its default when 0). A body that does not fit
 	// is a 503 with Retry-After before any of it is read. Open routes have a small
@@ -70,7 +75,8 @@ func (d Deps) logger() *slog.Logger {
 }
 
 // New builds the service's HTTP handler: every operation, /metrics, JSON 404/405s,
-// authentication on the protected routes, and panic recovery around all of it.
+// authentication on the protected routes, the browser guards (guard.go), and panic
+// recovery around all of it.
 func New(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	api := NewAPI(mux)
@@ -85,6 +91,10 @@ func New(d Deps) http.Handler {
 	var h http.Handler = mux
 	if d.Auth != nil && d.Auth.Enabled() {
 		h = d.Auth.Middleware(h, OpenPath(d.MetricsAuth))
+	}
+	h = guardCrossOrigin(h)
+	if d.Auth == nil || !d.Auth.Enabled() {
+		h = guardHost(h, d.AllowedHosts)
 	}
 	return recoverPanics(d.logger(), h)
 }

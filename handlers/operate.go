@@ -19,8 +19,9 @@ type Operator interface {
 	// ListCalls lists calls newest first (by first-seen time), filtered.
 	ListCalls(ctx context.Context, f delivery.ListFilter) (delivery.CallPage, error)
 	// RedeliverMany queues every redeliverable call the filter matches, each at most
-	// once however often it is asked; by names who asked.
-	RedeliverMany(ctx context.Context, f delivery.ListFilter, by string) (delivery.BulkResult, error)
+	// once however often it is asked, outcome-unknown ones only when opts says so (a dry
+	// run queues nothing); by names who asked.
+	RedeliverMany(ctx context.Context, f delivery.ListFilter, opts delivery.BulkOptions, by string) (delivery.BulkResult, error)
 	// Skip stops a waiting delivery: delivery.ErrNotFound or delivery.ErrNotSkippable.
 	Skip(ctx context.Context, alowareCallID, by string) (delivery.CallRecord, error)
 	// Erase deletes a call's stored content now and leaves the tombstone status erased:
@@ -51,6 +52,9 @@ type BulkRedelivery struct {
 	Since  *time.Time   `json:"since,omitempty" doc:"calls first seen at or after this time"`
 	Until  *time.Time   `json:"until,omitempty" doc:"calls first seen before this time"`
 	IDs    []string     `json:"ids,omitempty" maxItems:"10000" doc:"these Aloware call ids"`
+	// Naming the risk is the only way to re-send a call that Kendo may already have.
+	IncludeOutcomeUnknown bool `json:"includeOutcomeUnknown,omitempty" doc:"also queue the calls whose outcome is unknown (a request reached Kendo and no answer was recorded): if Kendo has one of them, it gets it twice. Without it they are excluded and counted under excluded.outcomeUnknown"`
+	DryRun                bool `json:"dryRun,omitempty" doc:"answer what would be queued, and queue nothing (200 instead of 202)"`
 }
 
 type bulkInput struct {
@@ -101,7 +105,10 @@ func registerOperatorRoutes(api huma.API, s *server) {
 			"given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once " +
 			"however often this is asked (a call already queued is not queued again, a delivered call is never " +
 			"sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other " +
-			"delivery. Their reason names who asked.",
+			"delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) " +
+			"is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without " +
+			"queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either " +
+			"queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).",
 		Tags:          []string{"calls"},
 		DefaultStatus: http.StatusAccepted,
 		MaxBodyBytes:  bulkBodyLimit,
@@ -240,12 +247,23 @@ func (s *server) redeliverMany(ctx context.Context, in *bulkInput) (*bulkOutput,
 	}
 	res, err := s.deps.Operator.RedeliverMany(ctx, delivery.ListFilter{
 		Statuses: statusesOf(b.Status), Since: since, Until: until, IDs: b.IDs,
-	}, requester(ctx))
+	}, delivery.BulkOptions{IncludeOutcomeUnknown: b.IncludeOutcomeUnknown, DryRun: b.DryRun}, requester(ctx))
 	if err != nil {
 		s.log.Error("redeliver-calls: database error", "error", err)
-		return nil, unavailable("nothing was queued; try again")
+		if b.DryRun {
+			return nil, unavailable("the calls could not be counted; try again")
+		}
+		return nil, unavailable("nothing was queued; try again") // a bulk that failed part-way queued at most its committed batches
 	}
-	return &bulkOutput{Status: http.StatusAccepted, Body: BulkResult{Matched: res.Matched, Queued: res.Queued}}, nil
+	status := http.StatusAccepted
+	if b.DryRun {
+		status = http.StatusOK
+	}
+	excluded := res.Excluded
+	if excluded == nil {
+		excluded = map[string]int{}
+	}
+	return &bulkOutput{Status: status, Body: BulkResult{Matched: res.Matched, Queued: res.Queued, Excluded: excluded}}, nil
 }
 
 func (s *server) skip(ctx context.Context, in *callInput) (*callOutput, error) {

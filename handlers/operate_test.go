@@ -25,6 +25,7 @@ type fakeOperator struct {
 	calls    []string // method names, in order
 	filter   delivery.ListFilter
 	by       string
+	bulkOpts delivery.BulkOptions
 	list     func(delivery.ListFilter) (delivery.CallPage, error)
 	bulk     func(delivery.ListFilter) (delivery.BulkResult, error)
 	skip     func(id string) (delivery.CallRecord, error)
@@ -61,9 +62,9 @@ func (f *fakeOperator) ListCalls(_ context.Context, lf delivery.ListFilter) (del
 	return f.list(lf)
 }
 
-func (f *fakeOperator) RedeliverMany(_ context.Context, lf delivery.ListFilter, by string) (delivery.BulkResult, error) {
+func (f *fakeOperator) RedeliverMany(_ context.Context, lf delivery.ListFilter, opts delivery.BulkOptions, by string) (delivery.BulkResult, error) {
 	f.record("RedeliverMany")
-	f.filter, f.by = lf, by
+	f.filter, f.bulkOpts, f.by = lf, opts, by
 	if f.bulk == nil {
 		return delivery.BulkResult{}, errDown
 	}
@@ -196,15 +197,27 @@ func TestListingsRefuseAForeignCursor(t *testing.T) {
 
 func TestBulkRedelivery(t *testing.T) {
 	op := &fakeOperator{bulk: func(delivery.ListFilter) (delivery.BulkResult, error) {
-		return delivery.BulkResult{Matched: 3, Queued: 2}, nil
+		return delivery.BulkResult{Matched: 3, Queued: 2, Excluded: map[string]int{delivery.ExcludedOutcomeUnknown: 1}}, nil
 	}}
 	base := operatorServer(t, op, nil)
 	resp := post(t, base+"/calls/redeliver", []byte(`{"status":["failed"],"since":"2026-08-01T00:00:00Z","ids":["940868616","7"]}`))
-	if resp.status != http.StatusAccepted || !sameJSON(t, resp.body, []byte(`{"matched":3,"queued":2}`)) {
+	if resp.status != http.StatusAccepted || !sameJSON(t, resp.body, []byte(`{"matched":3,"queued":2,"excluded":{"outcomeUnknown":1}}`)) {
 		t.Fatalf("%d %s", resp.status, resp.body)
 	}
 	if f := op.filter; len(f.Statuses) != 1 || f.Statuses[0] != lifecycle.Failed || len(f.IDs) != 2 || f.Since.IsZero() || !f.Until.IsZero() || op.by != "API" {
 		t.Errorf("filter %+v by %q", f, op.by)
+	}
+	if op.bulkOpts != (delivery.BulkOptions{}) {
+		t.Errorf("options %+v, want outcome-unknown calls excluded and a real run by default", op.bulkOpts)
+	}
+	// A preview: the same counts, 200, and the engine told not to queue.
+	resp = post(t, base+"/calls/redeliver", []byte(`{"status":["failed"],"dryRun":true}`))
+	if resp.status != http.StatusOK || !sameJSON(t, resp.body, []byte(`{"matched":3,"queued":2,"excluded":{"outcomeUnknown":1}}`)) || !op.bulkOpts.DryRun {
+		t.Fatalf("dry run: %d %s, options %+v", resp.status, resp.body, op.bulkOpts)
+	}
+	resp = post(t, base+"/calls/redeliver", []byte(`{"status":["failed"],"includeOutcomeUnknown":true}`))
+	if resp.status != http.StatusAccepted || op.bulkOpts != (delivery.BulkOptions{IncludeOutcomeUnknown: true}) {
+		t.Fatalf("including outcome-unknown calls: %d %s, options %+v", resp.status, resp.body, op.bulkOpts)
 	}
 	for _, tc := range []struct{ body, loc string }{
 		{`{}`, "body"},

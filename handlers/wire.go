@@ -241,8 +241,9 @@ func callPageOf(p delivery.CallPage) CallPage {
 
 // BulkResult answers POST /calls/redeliver.
 type BulkResult struct {
-	Matched int `json:"matched" doc:"calls the criteria matched"`
-	Queued  int `json:"queued" doc:"of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …) or stayed unrouted (no team of the current teams file takes them)"`
+	Matched  int            `json:"matched" doc:"redeliverable calls the criteria matched"`
+	Queued   int            `json:"queued" doc:"of those, calls queued for delivery now (with dryRun: that would be queued)"`
+	Excluded map[string]int `json:"excluded" doc:"the matched calls not queued, by reason: outcomeUnknown (Kendo may already have it; only with includeOutcomeUnknown), unrouted (no team of the current teams file takes it), purged (its content is gone), notRedeliverable (queued, sent or changed meanwhile, or nothing to send)"`
 }
 
 // QuarantinedEvent is one stored event that could not be used.

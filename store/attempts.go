@@ -100,3 +100,24 @@ func (db *DB) PurgeAttempts(ctx context.Context, q Querier, alowareCallID string
 	_, err := db.on(q).ExecContext(ctx, `UPDATE ak_attempts SET message = '' WHERE aloware_call_id = $1`, alowareCallID)
 	return err
 }
+
+// AttemptOutcomes lists the outcomes of a call's attempts started at or after since
+// (the current generation's first attempt), in order; an attempt without an answer yet
+// reads "unknown".
+func (db *DB) AttemptOutcomes(ctx context.Context, q Querier, alowareCallID string, since time.Time) ([]string, error) {
+	rows, err := db.on(q).QueryContext(ctx, `SELECT outcome FROM ak_attempts WHERE aloware_call_id = $1 AND started_ms >= $2 ORDER BY id`,
+		alowareCallID, Millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: attempt outcomes: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, fmt.Errorf("store: attempt outcomes: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -109,6 +109,42 @@ func (db *DB) Migrate(ctx context.Context, more Migrator) error {
 	return nil
 }
 
+// Pending names the migrations of ours this database has not applied (all of them on
+// an empty database).
+func (db *DB) Pending(ctx context.Context) ([]string, error) {
+	migrations, err := migrationsFor(db.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]bool{}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT version FROM ak_migrations`)
+	switch {
+	case SchemaLost(err):
+		// no table yet: nothing applied
+	case err != nil:
+		return nil, fmt.Errorf("db: reading the applied migrations: %w", db.Scrub(err))
+	default:
+		defer rows.Close()
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				return nil, err
+			}
+			done[v] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, db.Scrub(err)
+		}
+	}
+	var pending []string
+	for _, m := range migrations {
+		if !done[m.version] {
+			pending = append(pending, m.name)
+		}
+	}
+	return pending, nil
+}
+
 func applyMigrations(ctx context.Context, q interface {
 	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
 }, migrations []migration) error {

@@ -18,17 +18,22 @@ import (
 // key's lock row serialises replicas, so two of them can never both take the last slot.
 // Sends and waits older than the window are pruned on the way (a wait is left behind
 // only by a call that never came back for its turn).
-func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit int, window time.Duration, now time.Time) (int64, time.Duration, error) {
+//
+// "Now" is read from clock once the key's lock is held, not before: a replica may wait
+// tens of milliseconds for the lock, and a slot dated before that wait makes the window
+// end early for the request it paces (Kendo counts arrivals).
+func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit int, window time.Duration, clock func() time.Time) (int64, time.Duration, error) {
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: pacing: %w", err)
 	}
 	defer tx.Rollback()
 	q := db.on(tx)
-	since := Millis(now.Add(-window))
-	if err := db.lockWindow(ctx, q, keyID, since); err != nil {
+	now, err := db.lockWindow(ctx, q, keyID, window, clock)
+	if err != nil {
 		return 0, 0, err
 	}
+	since := Millis(now.Add(-window))
 	// A call that comes back before its turn keeps its place in the queue.
 	var myTurn int64
 	switch err := q.QueryRowContext(ctx, qMyWait, keyID, alowareCallID).Scan(&myTurn); {
@@ -64,38 +69,40 @@ func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit i
 	return id, 0, tx.Commit()
 }
 
-// lockWindow takes the key's lock row (serialising replicas) and prunes the sends and
-// waits older than the window.
-func (db *DB) lockWindow(ctx context.Context, q Querier, keyID string, since int64) error {
+// lockWindow takes the key's lock row (serialising replicas), reads now from clock and
+// prunes the sends and waits older than the window ending then.
+func (db *DB) lockWindow(ctx context.Context, q Querier, keyID string, window time.Duration, clock func() time.Time) (time.Time, error) {
 	if _, err := q.ExecContext(ctx, qEnsureRateKey, keyID); err != nil {
-		return fmt.Errorf("store: pacing: %w", err)
+		return time.Time{}, fmt.Errorf("store: pacing: %w", err)
 	}
 	var locked string
 	if err := q.QueryRowContext(ctx, qLockRateKey+db.ForUpdate(), keyID).Scan(&locked); err != nil {
-		return fmt.Errorf("store: pacing lock: %w", err)
+		return time.Time{}, fmt.Errorf("store: pacing lock: %w", err)
 	}
+	now := clock()
 	for _, stmt := range []string{qPruneSlots, qPruneWaits} {
-		if _, err := q.ExecContext(ctx, stmt, keyID, since); err != nil {
-			return fmt.Errorf("store: pacing prune: %w", err)
+		if _, err := q.ExecContext(ctx, stmt, keyID, Millis(now.Add(-window))); err != nil {
+			return time.Time{}, fmt.Errorf("store: pacing prune: %w", err)
 		}
 	}
-	return nil
+	return now, nil
 }
 
 // TrySlot claims one send for keyID only if one is free now — no call waits for its
 // turn and the window has room — and never queues: ok is false otherwise. It is for a
 // request no call depends on (the ops page's key check), which must not delay one.
-func (db *DB) TrySlot(ctx context.Context, keyID string, limit int, window time.Duration, now time.Time) (id int64, ok bool, err error) {
+func (db *DB) TrySlot(ctx context.Context, keyID string, limit int, window time.Duration, clock func() time.Time) (id int64, ok bool, err error) {
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, false, fmt.Errorf("store: pacing: %w", err)
 	}
 	defer tx.Rollback()
 	q := db.on(tx)
-	since := Millis(now.Add(-window))
-	if err := db.lockWindow(ctx, q, keyID, since); err != nil {
+	now, err := db.lockWindow(ctx, q, keyID, window, clock)
+	if err != nil {
 		return 0, false, err
 	}
+	since := Millis(now.Add(-window))
 	var busy, waiting int
 	if err := q.QueryRowContext(ctx, qBusy, keyID, since, Millis(now)).Scan(&busy); err != nil {
 		return 0, false, fmt.Errorf("store: pacing: %w", err)
@@ -136,8 +143,10 @@ func latest(a, b time.Time) time.Time {
 
 const qMoveSlot = `UPDATE ak_rate_slots SET at_ms = $2 WHERE id = $1`
 
-// MoveSlot re-dates a slot to when its request finished: Kendo saw the request somewhere
-// between start and end, so counting from the end keeps every window at Kendo's side safe.
+// MoveSlot re-dates a slot: to the moment its request leaves (just before the send), and
+// to when it finished (Kendo saw the request somewhere between start and end, so counting
+// from the end keeps every window at Kendo's side safe). A slot only ever moves later,
+// which can only make a later window count more.
 func (db *DB) MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) error {
 	if id == 0 {
 		return nil

@@ -59,12 +59,40 @@ func Open(ctx context.Context, loc string, more Migrator) (*DB, error) {
 	return db, nil
 }
 
+// OpenMigrated opens a database that a separate `aloware-kendo migrate` step prepared,
+// changing nothing in its schema: when a migration of ours, or one that check reports,
+// has not been applied it fails with ErrNotMigrated (running a half-migrated schema
+// would fail later, on some query, with a far less readable error).
+func OpenMigrated(ctx context.Context, loc string, check func(context.Context, *DB) error) (*DB, error) {
+	db, err := open(loc)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := db.Pending(ctx)
+	if err == nil && len(pending) > 0 {
+		err = fmt.Errorf("%w: %s not applied", ErrNotMigrated, strings.Join(pending, ", "))
+	}
+	if err == nil && check != nil {
+		err = check(ctx, db)
+	}
+	if err == nil {
+		err = db.prepare(ctx)
+	}
+	if err != nil {
+		db.SQL.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// ErrNotMigrated: the database lacks migrations this build needs.
+var ErrNotMigrated = errors.New("db: the database is not migrated (run `aloware-kendo migrate` with the same --db)")
+
 func open(loc string) (*DB, error) {
 	if err := location.Check(loc); err != nil {
 		return nil, fmt.Errorf("db: %w", err)
 	}
-	if path, ok := strings.CutPrefix(loc, "sqlite:"); ok {
-		path = strings.TrimPrefix(path, "//")
+	if path, ok := location.SQLitePath(loc); ok {
 		if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, fmt.Errorf("db: create folder for %s: %w", path, err)

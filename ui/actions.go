@@ -19,12 +19,27 @@ import (
 // maxFormBytes bounds a form's body: the page's forms carry a few short fields.
 const maxFormBytes = 16 << 10
 
+// redeliver sends one call again. A call Kendo may already have is sent only from its
+// confirmation page (the form carries the operator's confirmation); asked from anywhere
+// else, it goes to that page instead.
 func (s *server) redeliver(w http.ResponseWriter, r *http.Request) {
 	s.callAction(w, r, "redelivered", func(ctx context.Context, id string) error {
+		if !confirmedOutcomeUnknown(r.PostForm) {
+			rec, err := s.engine.Call(ctx, id)
+			if err != nil {
+				return err
+			}
+			if rec.OutcomeUnknown {
+				return errConfirmFirst
+			}
+		}
 		_, err := s.engine.Redeliver(ctx, id)
 		return err
 	})
 }
+
+// errConfirmFirst: the call may be at Kendo already and the operator has not confirmed.
+var errConfirmFirst = errors.New("ui: confirm the redelivery of an outcome-unknown call first")
 
 func (s *server) skip(w http.ResponseWriter, r *http.Request) {
 	s.callAction(w, r, "skipped", func(ctx context.Context, id string) error {
@@ -58,6 +73,8 @@ func (s *server) callAction(w http.ResponseWriter, r *http.Request, done string,
 	case err == nil:
 		s.log.Info("ops page: "+done, "alowareCallId", id, "by", s.gate.actor(r))
 		http.Redirect(w, r, noticeURL(back, done), http.StatusSeeOther)
+	case errors.Is(err, errConfirmFirst):
+		http.Redirect(w, r, withQuery(callPath(id)+"/redeliver", url.Values{"return": {back}}), http.StatusSeeOther)
 	case errors.Is(err, delivery.ErrNotFound):
 		http.Redirect(w, r, errorURL(back, "not-found"), http.StatusSeeOther)
 	case errors.Is(err, delivery.ErrNotRedeliverable):
@@ -88,8 +105,9 @@ func returnPath(p, fallback string) string {
 	return u.String()
 }
 
-// redeliverMany queues every failed call of the filter the form carries, then shows the
-// list with the result and the progress as they go out.
+// redeliverMany queues every failed call of the filter the form carries — those Kendo
+// may already have only when the form confirms it — then shows the list with the result
+// and the progress as they go out.
 func (s *server) redeliverMany(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	_ = r.ParseForm()
@@ -106,14 +124,21 @@ func (s *server) redeliverMany(w http.ResponseWriter, r *http.Request) {
 	from := s.now().UTC()
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
-	res, err := s.engine.RedeliverMany(ctx, filter, s.gate.actor(r))
+	if r.PostForm.Get(includeField) != "" && !confirmedOutcomeUnknown(r.PostForm) {
+		http.Redirect(w, r, errorURL(back, "not-confirmed"), http.StatusSeeOther)
+		return
+	}
+	opts := delivery.BulkOptions{IncludeOutcomeUnknown: confirmedOutcomeUnknown(r.PostForm)}
+	res, err := s.engine.RedeliverMany(ctx, filter, opts, s.gate.actor(r))
 	if err != nil {
 		s.log.Warn("ops page: the engine failed", "what", "bulk redelivery", "error", err)
 		http.Redirect(w, r, errorURL(back, "engine"), http.StatusSeeOther)
 		return
 	}
-	s.log.Info("ops page: bulk redelivery", "matched", res.Matched, "queued", res.Queued, "by", s.gate.actor(r))
-	target := withQuery(noticeURL(back, "bulk", res.Queued, res.Matched), url.Values{"from": {strconv.FormatInt(from.UnixMilli(), 10)}})
+	s.log.Info("ops page: bulk redelivery", "matched", res.Matched, "queued", res.Queued, "includeOutcomeUnknown", opts.IncludeOutcomeUnknown,
+		"by", s.gate.actor(r))
+	target := withQuery(noticeURL(back, "bulk", res.Queued, res.Matched, res.Excluded[delivery.ExcludedOutcomeUnknown]),
+		url.Values{"from": {strconv.FormatInt(from.UnixMilli(), 10)}})
 	http.Redirect(w, r, target+"#notice", http.StatusSeeOther)
 }
 

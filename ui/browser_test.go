@@ -100,13 +100,19 @@ func TestBrowserOpsPageWithFakeEngine(t *testing.T) {
 		t.Errorf("timeline: %q", tl)
 	}
 
-	// Redeliver every failed call of the filter and follow the progress.
-	do(t, ctx, "bulk redelivery",
+	// Redeliver every failed call of the filter (the preview first) and follow the progress.
+	do(t, ctx, "bulk redelivery preview",
 		chromedp.Navigate(s.URL+"/ui?status=failed"),
 		chromedp.Click(chromedp.CSS(`form.bulk button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#bulk-confirm button`)))
+	if p := text(t, ctx, "#bulk-preview"); !strings.Contains(p, "2 failed call(s) match this filter. 1 would be queued") {
+		t.Errorf("preview: %q", p)
+	}
+	do(t, ctx, "bulk redelivery",
+		chromedp.Click(chromedp.CSS(`#bulk-confirm button`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-progress] progress`)))
 	until(t, ctx, "the bulk to be done", `document.querySelector(".progress-text").textContent.includes("done")`)
-	if p := text(t, ctx, ".progress-text"); !strings.Contains(p, "2 delivered, 0 failed again") {
+	if p := text(t, ctx, ".progress-text"); !strings.Contains(p, "1 delivered, 0 failed again") {
 		t.Errorf("progress: %q", p)
 	}
 

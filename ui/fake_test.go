@@ -199,21 +199,27 @@ func (f *fakeEngine) Redeliver(_ context.Context, id string) (delivery.CallRecor
 	return c.rec, nil
 }
 
-func (f *fakeEngine) RedeliverMany(_ context.Context, fl delivery.ListFilter, by string) (delivery.BulkResult, error) {
+func (f *fakeEngine) RedeliverMany(_ context.Context, fl delivery.ListFilter, opts delivery.BulkOptions, by string) (delivery.BulkResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.actions = append(f.actions, fmt.Sprintf("redeliver-many %v by %s", fl.Statuses, by))
-	var res delivery.BulkResult
+	if !opts.DryRun {
+		f.actions = append(f.actions, fmt.Sprintf("redeliver-many %v including outcome-unknown %t by %s", fl.Statuses, opts.IncludeOutcomeUnknown, by))
+	}
+	res := delivery.BulkResult{Excluded: map[string]int{}}
 	for _, id := range f.order {
 		c := f.calls[id]
-		if !f.matches(c, fl) {
+		if !f.matches(c, fl) || !c.rec.Status.Redeliverable() {
 			continue
 		}
 		res.Matched++
-		if c.rec.Status == lifecycle.Failed || c.rec.Status == lifecycle.Unrouted || c.rec.Status == lifecycle.Skipped {
-			f.queue(c, "bulk redelivery by "+by)
-			res.Queued++
+		if c.rec.OutcomeUnknown && !opts.IncludeOutcomeUnknown {
+			res.Excluded[delivery.ExcludedOutcomeUnknown]++
+			continue
 		}
+		if !opts.DryRun {
+			f.queue(c, "bulk redelivery by "+by)
+		}
+		res.Queued++
 	}
 	return res, nil
 }

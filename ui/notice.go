@@ -45,6 +45,7 @@ var errorTexts = map[string]string{
 	"not-redeliverable": "Only a failed (or unrouted) call can be redelivered; this one is not.",
 	"not-skippable":     "Only a waiting call (received, scheduled or unrouted) can be skipped.",
 	"bad-filter":        "The filter is not valid; nothing was redelivered.",
+	"not-confirmed":     "Nothing was redelivered: re-sending calls Kendo may already have needs the confirmation ticked.",
 	"engine":            "The engine could not do it; the service log says why.",
 }
 
@@ -66,6 +67,9 @@ func noticeOf(q url.Values) *notice {
 		return &notice{Text: "Erased: the call's stored content is gone; its tombstone stays, so later events of it are dropped."}
 	case "bulk":
 		nt := &notice{Text: fmt.Sprintf("Queued %d of the %d failed calls of this filter for redelivery; they go out at the normal pace.", n(1), n(2)), Queued: n(1)}
+		if n(3) > 0 {
+			nt.Text += fmt.Sprintf(" %d call(s) Kendo may already have were left failed.", n(3))
+		}
 		if nt.Queued > 0 {
 			p := url.Values{"from": {q.Get("from")}, "queued": {strconv.Itoa(nt.Queued)}}
 			for _, k := range []string{"since", "until", "q"} {

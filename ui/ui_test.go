@@ -193,14 +193,15 @@ func TestBulkRedeliveryShowsProgress(t *testing.T) {
 	f, s := seeded(t, 12)
 	a := s.post(t, "/ui/redeliver", url.Values{"status": {"failed", "delivered"}, "since": {"2026-08-04T00:00"}})
 	loc := a.header.Get("Location")
-	if a.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/ui?done=bulk&from=") || !strings.Contains(loc, "n1=3&n2=3") {
+	if a.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/ui?done=bulk&from=") || !strings.Contains(loc, "n1=2&n2=3&n3=1") {
 		t.Fatalf("bulk: %d %s", a.status, loc)
 	}
-	if got := f.asked(); len(got) != 1 || got[0] != "redeliver-many [failed] by ops page (local)" {
+	if got := f.asked(); len(got) != 1 || got[0] != "redeliver-many [failed] including outcome-unknown false by ops page (local)" {
 		t.Errorf("asked %v", got)
 	}
 	page := s.get(t, strings.TrimSuffix(loc, "#notice")).body
-	mustContain(t, "after bulk", page, "Queued 3 of the 3 failed calls of this filter", `<progress max="3" value="0"`)
+	mustContain(t, "after bulk", page, "Queued 2 of the 3 failed calls of this filter", "1 call(s) Kendo may already have were left failed",
+		`<progress max="2" value="0"`)
 	m := regexp.MustCompile(`data-progress="([^"]+)"`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("no progress address")
@@ -218,14 +219,14 @@ func TestBulkRedeliveryShowsProgress(t *testing.T) {
 		}
 	}
 	read()
-	if p.Queued != 3 || p.Waiting != 3 || p.Delivered != 0 || p.Done { // the 3 queued; the call that was waiting already is not the bulk's
+	if p.Queued != 2 || p.Waiting != 2 || p.Delivered != 0 || p.Done { // the 2 queued; the call that was waiting already is not the bulk's
 		t.Errorf("right after: %+v", p)
 	}
 	f.mu.Lock()
 	f.now = func() time.Time { return testNow.Add(time.Second) } // the fake delivers them
 	f.mu.Unlock()
 	read()
-	if p.Delivered != 3 || p.Failed != 0 || !p.Done {
+	if p.Delivered != 2 || p.Failed != 0 || !p.Done {
 		t.Errorf("after they went out: %+v", p)
 	}
 	if a := s.post(t, "/ui/redeliver", url.Values{"since": {"soon"}}); !strings.Contains(a.header.Get("Location"), "error=bad-filter") {
@@ -415,7 +416,7 @@ func (brokenEngine) Preview(context.Context, string) (mapping.Result, error) {
 func (brokenEngine) Redeliver(context.Context, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
-func (brokenEngine) RedeliverMany(context.Context, delivery.ListFilter, string) (delivery.BulkResult, error) {
+func (brokenEngine) RedeliverMany(context.Context, delivery.ListFilter, delivery.BulkOptions, string) (delivery.BulkResult, error) {
 	return delivery.BulkResult{}, errDown
 }
 func (brokenEngine) Skip(context.Context, string, string) (delivery.CallRecord, error) {
@@ -498,4 +499,31 @@ func TestFilteredAndLateArtifactsAreShown(t *testing.T) {
 	page = s.get(t, "/ui/calls/940868006")
 	mustContain(t, "analyzed call page", page.body, "Arrived after delivery",
 		"<li>transcription.call.summarized: summary arrived 40 s after delivery; Kendo has the recording and the transcript</li>")
+}
+
+// A call Kendo may already have is redelivered only with the operator's confirmation:
+// a plain POST (a list row's button, a form from elsewhere) lands on the confirmation
+// page, and the bulk action that includes such calls needs its box ticked.
+func TestOutcomeUnknownRedeliveryNeedsConfirmation(t *testing.T) {
+	f, s := seeded(t, 12)
+	const unknown = "940868004"
+	a := s.post(t, "/ui/calls/"+unknown+"/redeliver", url.Values{"return": {"/ui?status=failed"}})
+	if loc := a.header.Get("Location"); a.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/ui/calls/"+unknown+"/redeliver?") {
+		t.Fatalf("unconfirmed redelivery: %d %s", a.status, loc)
+	}
+	confirm := s.get(t, "/ui/calls/"+unknown+"/redeliver")
+	mustContain(t, "confirmation page", confirm.body, "Kendo may already have this call", `name="confirm" value="kendo-checked" required`)
+	a = s.post(t, "/ui/redeliver", url.Values{"status": {"failed"}, "outcome-unknown": {"include"}})
+	if loc := a.header.Get("Location"); !strings.Contains(loc, "error=not-confirmed") {
+		t.Fatalf("bulk including outcome-unknown without the box ticked: %s", loc)
+	}
+	if got := f.asked(); len(got) != 0 {
+		t.Fatalf("the engine was asked %v before any confirmation", got)
+	}
+	a = s.post(t, "/ui/calls/"+unknown+"/redeliver", url.Values{"outcome-unknown": {"include"}, "confirm": {"kendo-checked"}})
+	if loc := a.header.Get("Location"); !strings.Contains(loc, "done=redelivered") {
+		t.Fatalf("confirmed redelivery: %d %s", a.status, loc)
+	}
+	preview := s.get(t, "/ui/redeliver?status=failed")
+	mustContain(t, "bulk preview", preview.body, "2 failed call(s) match this filter. <strong>2</strong> would be queued")
 }

@@ -49,7 +49,11 @@ func checkCmd(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func runChecks(ctx context.Context, cfg config.Config, getenv func(string) string) []preflight.Check {
-	checks := []preflight.Check{preflight.Database(ctx, cfg.DB, delivery.OpenStore)}
+	open := delivery.OpenStore
+	if !cfg.Migrate { // a separate migrate step owns the schema: report it, change nothing
+		open = delivery.OpenMigrated
+	}
+	checks := []preflight.Check{preflight.Database(ctx, cfg.DB, open)}
 	sender := kendo.NewClient(cfg.KendoURL, &http.Client{Timeout: cfg.KendoTimeout})
 	checks = append(checks, preflight.KendoKeys(ctx, sender, cfg.Router.Teams())...)
 	return append(checks, configChecks(ctx, cfg, getenv)...)

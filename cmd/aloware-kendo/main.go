@@ -7,6 +7,8 @@
 //	aloware-kendo kendo-emulator      run a local stand-in for Kendo's Push API
 //	aloware-kendo check [flags]       the preflight: check serve's configuration against the real services
 //	aloware-kendo healthcheck [URL]   GET /healthz; exit 0 when healthy (for containers)
+//	aloware-kendo migrate [flags]     apply the database migrations and exit
+//	aloware-kendo version             print the stamped version and revision
 //
 // This file only dispatches; each subcommand lives in its own file.
 package main
@@ -58,6 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return checkCmd(ctx, rest, os.Getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheckCmd(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		return versionCmd(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
@@ -79,5 +85,7 @@ Usage:
   aloware-kendo check [flags]       the preflight: serve's flags checked against the database, Kendo
                                     (creating no call), Aloware, inbound auth and the teams file
   aloware-kendo healthcheck [URL]   GET /healthz of a running service; exit 0 when healthy
+  aloware-kendo migrate [flags]     apply the database migrations (serve's --db) and exit
+  aloware-kendo version             print the version and revision stamped at build time
 `)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
+	"github.com/aloware-kendo/aloware-kendo/handover"
 	"github.com/aloware-kendo/aloware-kendo/inbound"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/reps"
@@ -36,9 +36,10 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// serve runs the service until ctx ends (SIGTERM/SIGINT), then shuts down in order:
-// readiness goes false, the listener closes and in-flight requests finish, the delivery
-// workers finish or re-queue their jobs, the database closes.
+// serve runs the service until ctx ends (SIGTERM/SIGINT) or a new process has taken
+// over its socket (SIGHUP), then shuts down in order: readiness goes false, the listener
+// closes and in-flight requests finish, the delivery workers finish or re-queue their
+// jobs, the database closes and is released to the next process.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := config.Parse(args, os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -84,6 +85,17 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 		opts.Reps = dir // only when set: a nil *Directory in the interface would not be nil
 	}
 
+	// The socket first: connections queue on it while the database is not ours yet.
+	proc, err := handover.Start(handover.Options{Listen: cfg.Listen, LockPath: ownerLock(cfg.DB),
+		LockWait: cfg.ShutdownTimeout + ownerLockSlack, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer proc.Close() // after svc.Close below: the database is released once closed
+	if err := proc.Own(ctx); err != nil {
+		return fmt.Errorf("opening the database %s: %w", location.Redact(cfg.DB), err)
+	}
+	opts.SkipMigrations = !cfg.Migrate
 	svc, err := delivery.Open(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("opening the database %s: %w", location.Redact(cfg.DB), err)
@@ -108,7 +120,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 			Pusher: svc, Mapper: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
-			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20,
+			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20, AllowedHosts: cfg.AllowedHostList(),
 		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -117,46 +129,52 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		stopDelivery(svc, cfg.ShutdownTimeout, log)
-		return err
+	web := handover.Serve(srv, proc.Listener())
+	log.Info("listening", "addr", proc.Listener().Addr().String(), "socket_from", proc.Source(), "docs", "/docs")
+	if err := proc.Serving(); err != nil {
+		log.Error("the previous process could not be told to drain", "error", err)
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "docs", "/docs")
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 
 	var serveErr error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
-	case serveErr = <-served:
+		proc.Stopping()
+	case <-proc.Upgraded():
+		log.Info("handed over to the new process; draining", "timeout", cfg.ShutdownTimeout)
+	case serveErr = <-web.Failed():
 		log.Error("HTTP server failed", "error", serveErr)
+		proc.Stopping()
 	}
 
 	// One deadline for the whole shutdown, as --shutdown-timeout promises.
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	close(stopping) // /readyz answers 503 and ?wait= requests answer now
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("in-flight requests did not finish in time; closing them", "error", err)
+	if serveErr == nil {
+		if err := web.Drain(shutdownCtx); err != nil {
+			log.Warn("in-flight requests did not finish in time; closed them", "error", err)
+		}
+	} else if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
 	}
 	if err := svc.Stop(shutdownCtx); err != nil {
 		log.Warn("delivery workers did not stop within --shutdown-timeout; deliveries still in flight show 'outcome unknown' after the next start", "error", err)
 	}
-	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
-		return serveErr
-	}
-	return nil
+	return serveErr
 }
 
-func stopDelivery(svc *delivery.Service, timeout time.Duration, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := svc.Stop(ctx); err != nil {
-		log.Warn("stopping delivery workers", "error", err)
+// ownerLockSlack is how much longer than --shutdown-timeout a new process waits for the
+// old one to release the database: the old one's hard stop of River takes up to 5 s more.
+const ownerLockSlack = 30 * time.Second
+
+// ownerLock is the lock file that says which process owns a SQLite database; PostgreSQL
+// takes several owners (replicas), so none.
+func ownerLock(db string) string {
+	if path, ok := location.SQLitePath(db); ok {
+		return path + ".lock"
 	}
+	return ""
 }
 
 // repDirectory builds the rep attribution when there is something to attribute from.

@@ -285,8 +285,14 @@ type Attempt struct {
 
 // BulkRedelivery defines model for BulkRedelivery.
 type BulkRedelivery struct {
+	// DryRun answer what would be queued, and queue nothing (200 instead of 202)
+	DryRun *bool `json:"dryRun,omitempty"`
+
 	// Ids these Aloware call ids
 	Ids *[]string `json:"ids,omitempty"`
+
+	// IncludeOutcomeUnknown also queue the calls whose outcome is unknown (a request reached Kendo and no answer was recorded): if Kendo has one of them, it gets it twice. Without it they are excluded and counted under excluded.outcomeUnknown
+	IncludeOutcomeUnknown *bool `json:"includeOutcomeUnknown,omitempty"`
 
 	// Since calls first seen at or after this time
 	Since *time.Time `json:"since,omitempty"`
@@ -300,10 +306,13 @@ type BulkRedelivery struct {
 
 // BulkResult defines model for BulkResult.
 type BulkResult struct {
-	// Matched calls the criteria matched
+	// Excluded the matched calls not queued, by reason: outcomeUnknown (Kendo may already have it; only with includeOutcomeUnknown), unrouted (no team of the current teams file takes it), purged (its content is gone), notRedeliverable (queued, sent or changed meanwhile, or nothing to send)
+	Excluded map[string]int64 `json:"excluded"`
+
+	// Matched redeliverable calls the criteria matched
 	Matched int64 `json:"matched"`
 
-	// Queued of those, calls queued for delivery now; the others were not redeliverable (already queued, delivered …) or stayed unrouted (no team of the current teams file takes them)
+	// Queued of those, calls queued for delivery now (with dryRun: that would be queued)
 	Queued int64 `json:"queued"`
 }
 
@@ -1653,7 +1662,7 @@ type ClientInterface interface {
 
 	// RedeliverCallsWithBody Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1662,7 +1671,7 @@ type ClientInterface interface {
 
 	// RedeliverCalls Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1832,7 +1841,7 @@ func (c *Client) ListCalls(ctx context.Context, params *ListCallsParams, reqEdit
 
 // RedeliverCallsWithBody Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1851,7 +1860,7 @@ func (c *Client) RedeliverCallsWithBody(ctx context.Context, contentType string,
 
 // RedeliverCalls Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2922,7 +2931,7 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverCallsWithBodyWithResponse Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2931,7 +2940,7 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverCallsWithResponse Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4341,7 +4350,7 @@ func (c *ClientWithResponses) ListCallsWithResponse(ctx context.Context, params 
 
 // RedeliverCallsWithBodyWithResponse Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4356,7 +4365,7 @@ func (c *ClientWithResponses) RedeliverCallsWithBodyWithResponse(ctx context.Con
 
 // RedeliverCallsWithResponse Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked.
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

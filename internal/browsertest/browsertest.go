@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,8 +45,9 @@ func Path() string {
 }
 
 // New starts Chromium for t (headless, a fresh profile, nothing of its own on the
-// network) and returns a context for chromedp that ends with the test.
-func New(t *testing.T) context.Context {
+// network) and returns a context for chromedp that ends with the test. The names given
+// resolve to 127.0.0.1, as a DNS name an attacker rebinds to this machine would.
+func New(t *testing.T, loopbackNames ...string) context.Context {
 	t.Helper()
 	path := Path()
 	if path == "" {
@@ -71,7 +73,7 @@ func New(t *testing.T) context.Context {
 		chromedp.Flag("disable-default-apps", true),
 		chromedp.Flag("metrics-recording-only", true),
 		// No name resolves but the loopback the test servers listen on.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+		chromedp.Flag("host-resolver-rules", hostRules(loopbackNames)),
 		chromedp.WindowSize(1280, 900),
 	}
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), Timeout)
@@ -86,6 +88,16 @@ func New(t *testing.T) context.Context {
 		t.Fatalf("starting Chromium (%s): %v", path, err)
 	}
 	return browserCtx
+}
+
+// hostRules lets no name resolve but 127.0.0.1 and the names mapped to it (the first
+// matching rule applies).
+func hostRules(loopbackNames []string) string {
+	var rules []string
+	for _, name := range loopbackNames {
+		rules = append(rules, "MAP "+name+" 127.0.0.1")
+	}
+	return strings.Join(append(rules, "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"), ", ")
 }
 
 // Requests records what a page asked the network for.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -50,7 +51,14 @@ func Redact(s string) string {
 	if err != nil {
 		return "[unparseable database URL]"
 	}
-	if q := u.Query(); len(q) > 0 {
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		// url.Query drops the pairs it cannot decode (a ';' separator, a bad %
+		// escape), so a password in one of them would never be found by its key.
+		u.RawQuery = "xxxxx"
+		return u.Redacted()
+	}
+	if len(q) > 0 {
 		changed := false
 		for _, k := range secretParams {
 			for key := range q {
@@ -76,17 +84,15 @@ func Secrets(s string) []string {
 			out = append(out, pw)
 		}
 		for key, vals := range u.Query() {
-			for _, k := range secretParams {
-				if strings.EqualFold(key, k) {
-					for _, v := range vals {
-						if v != "" {
-							out = append(out, v)
-						}
+			if isSecretParam(key) {
+				for _, v := range vals {
+					if v != "" {
+						out = append(out, v)
 					}
 				}
 			}
 		}
-		return out
+		return append(out, rawQuerySecrets(u.RawQuery)...)
 	}
 	for _, m := range keyValueSecret.FindAllStringSubmatch(s, -1) {
 		if v := strings.Trim(m[2], "'"); v != "" {
@@ -96,13 +102,52 @@ func Secrets(s string) []string {
 	return out
 }
 
+func isSecretParam(key string) bool {
+	for _, k := range secretParams {
+		if strings.EqualFold(key, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// rawQuerySecrets finds the secret values of a query as written, for the pairs url.Query
+// drops because it cannot decode them. A ';' may separate pairs or belong to the value,
+// so both readings are taken.
+func rawQuerySecrets(raw string) []string {
+	var out []string
+	for _, seps := range []string{"&", "&;"} {
+		pairs := strings.FieldsFunc(raw, func(r rune) bool { return strings.ContainsRune(seps, r) })
+		for _, pair := range pairs {
+			key, v, _ := strings.Cut(pair, "=")
+			if isSecretParam(key) && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 // Scrub removes the location's credentials from a message.
 func Scrub(msg, location string) string {
-	for _, secret := range Secrets(location) {
+	secrets := Secrets(location)
+	// The longest first: one secret may hold another ("abc;def" and "abc").
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, secret := range secrets {
 		msg = strings.ReplaceAll(msg, secret, "xxxxx")
 		if esc := url.QueryEscape(secret); esc != secret {
 			msg = strings.ReplaceAll(msg, esc, "xxxxx")
 		}
 	}
 	return msg
+}
+
+// SQLitePath is the file of a sqlite:PATH (or sqlite://PATH) location; ok is false for
+// any other location.
+func SQLitePath(s string) (path string, ok bool) {
+	path, ok = strings.CutPrefix(s, "sqlite:")
+	if !ok {
+		return "", false
+	}
+	return strings.TrimPrefix(path, "//"), true
 }

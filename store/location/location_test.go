@@ -28,6 +28,40 @@ func TestRedactHidesEveryCredentialForm(t *testing.T) {
 	}
 }
 
+// url.Query drops every pair it cannot decode (a ';' separator, a bad % escape), so a
+// password sitting in such a pair would never be found by its key: a query that does not
+// decode whole is hidden whole.
+func TestRedactHidesAQueryItCannotDecode(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://u@db/ak?sslmode=disable&password=abc;SEMISECRET", "postgres://u@db/ak?xxxxx"},
+		{"postgres://u@db/ak?password=abc;SEMISECRET&sslmode=disable", "postgres://u@db/ak?xxxxx"},
+		{"postgres://u@db/ak?sslmode=disable&password=Summer%SunSECRET", "postgres://u@db/ak?xxxxx"},
+		{"postgres://u:pw@db/ak?password=Summer%SunSECRET", "postgres://u:xxxxx@db/ak?xxxxx"},
+		{"postgres://u@db/ak?sslmode=disable;password=SECRET", "postgres://u@db/ak?xxxxx"},
+		{"postgres://u@db/ak?PASSWORD=%zzSECRET", "postgres://u@db/ak?xxxxx"},
+	}
+	for _, tt := range tests {
+		got := Redact(tt.in)
+		if got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if strings.Contains(got, "SECRET") {
+			t.Errorf("Redact(%q) leaks the password: %q", tt.in, got)
+		}
+	}
+}
+
+// The values of an undecodable query are still scrubbed from a driver's message, in the
+// raw form the location holds.
+func TestScrubRemovesSecretsOfAnUndecodableQuery(t *testing.T) {
+	loc := "postgres://u@db/ak?sslmode=disable&password=Summer%SunSECRET&sslpassword=abc;SEMISECRET"
+	msg := "cannot parse: password Summer%SunSECRET, sslpassword abc;SEMISECRET"
+	got := Scrub(msg, loc)
+	if strings.Contains(got, "SECRET") {
+		t.Fatalf("%q still holds a password", got)
+	}
+}
+
 func TestScrubRemovesSecretsFromDriverMessages(t *testing.T) {
 	loc := "postgres://u:pw%2Fx@db/ak?password=q1&sslpassword=q2"
 	msg := "failed to connect: password pw/x (pw%2Fx) q1 q2 wrong"
@@ -52,5 +86,21 @@ func TestCheck(t *testing.T) {
 	}
 	if err := Check("postgres://u:s3cr3t@/db"); err == nil || strings.Contains(err.Error(), "s3cr3t") {
 		t.Errorf("Check must refuse without echoing the password: %v", err)
+	}
+}
+
+func TestSQLitePath(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"sqlite:./data/ak.db", "./data/ak.db", true},
+		{"sqlite:///var/lib/ak/ak.db", "/var/lib/ak/ak.db", true},
+		{"sqlite:/var/lib/ak/ak.db", "/var/lib/ak/ak.db", true},
+		{"postgres://u@h/db", "", false},
+	} {
+		if got, ok := SQLitePath(tt.in); got != tt.want || ok != tt.ok {
+			t.Errorf("SQLitePath(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
 	}
 }

@@ -29,6 +29,7 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 	var alowareCallID string
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		result, delay, alowareCallID = WebhookIgnored, -1, ""
+		body := raw
 		if ev.Event == "call.uploaded" && ev.Data.KendoCallID != "" {
 			result = WebhookUnmatched
 			call, err := s.db.CallByKendoID(ctx, tx, ev.Data.KendoCallID)
@@ -36,6 +37,10 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 			case errors.Is(err, store.ErrNoCall):
 			case err != nil:
 				return err
+			case call.Status == lifecycle.Erased || call.PurgedAt != nil:
+				// Its content is gone: the analysis, which names the agent, is not kept
+				// either; its delivery id is, so a repeat is still recognised.
+				body = []byte{}
 			default:
 				result, alowareCallID = WebhookMatched, call.AlowareCallID
 			}
@@ -60,7 +65,7 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 			id = "sha256:" + hex.EncodeToString(sum[:])
 		}
 		stored, err := s.db.InsertWebhook(ctx, tx, store.Webhook{DeliveryID: id, Event: ev.Event, KendoCallID: ev.Data.KendoCallID,
-			Result: string(result), ReceivedAt: now, Raw: raw})
+			Result: string(result), ReceivedAt: now, Raw: body})
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"testing"
 	"time"
@@ -78,6 +79,38 @@ func TestBulkRedeliveryExcludesOutcomeUnknownUnlessAsked(t *testing.T) {
 			want("redelivery including outcome-unknown", res, err, unknown, unknown, map[string]int{})
 			for _, id := range ids[:unknown] {
 				waitStatus(t, svc, id, lifecycle.Delivered, time.Minute)
+			}
+		})
+	}
+}
+
+// One call Kendo may already have is not sent again by an operator who did not say that
+// they checked Kendo: the single redelivery keeps the promise the bulk one keeps.
+func TestSingleRedeliveryOfOutcomeUnknownNeedsConsent(t *testing.T) {
+	for name, db := range databases() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			loc := db(t)
+			ids := loadFailed(t, loc, 1)
+			check := inspect(t, loc)
+			if _, err := check.SQL.ExecContext(ctx, `UPDATE ak_calls SET outcome_unknown = 1, reason = 'outcome unknown' WHERE aloware_call_id = $1`, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			k := newKendo(t, kendo.Rate{Limit: 1000, Period: time.Second})
+			svc := startEngine(t, loc, k.URL(), engineOpts{})
+
+			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrOutcomeUnknown) {
+				t.Fatalf("redelivery without consent: %v; want ErrOutcomeUnknown", err)
+			}
+			if rec, err := svc.Call(ctx, ids[0]); err != nil || rec.Status != lifecycle.Failed || !rec.OutcomeUnknown {
+				t.Fatalf("after a refused redelivery: %+v (%v); want failed, outcome unknown", rec, err)
+			}
+			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{IncludeOutcomeUnknown: true}); err != nil {
+				t.Fatal(err)
+			}
+			waitStatus(t, svc, ids[0], lifecycle.Delivered, time.Minute)
+			if got := len(k.Emu.Calls()); got != 1 {
+				t.Fatalf("Kendo received %d calls, want 1", got)
 			}
 		})
 	}

@@ -75,10 +75,17 @@ func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, e
 	return rec, nil
 }
 
+// RedeliverOptions is what an operator says with a redelivery of one call.
+type RedeliverOptions struct {
+	// IncludeOutcomeUnknown: the operator checked Kendo and accepts sending a call whose
+	// earlier request may have reached it; without it such a call is ErrOutcomeUnknown.
+	IncludeOutcomeUnknown bool
+}
+
 // Redeliver queues a failed, skipped or unrouted call again (routing it again under the
 // current teams file): a new generation, so River accepts a new job for it.
-func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallRecord, error) {
-	if _, err := s.redeliver(ctx, alowareCallID, "an operator (POST /calls/{id}/redeliver)"); err != nil {
+func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts RedeliverOptions) (CallRecord, error) {
+	if _, err := s.redeliver(ctx, alowareCallID, "an operator (POST /calls/{id}/redeliver)", opts.IncludeOutcomeUnknown); err != nil {
 		return CallRecord{}, err
 	}
 	return s.Call(ctx, alowareCallID)
@@ -86,10 +93,10 @@ func (s *Service) Redeliver(ctx context.Context, alowareCallID string) (CallReco
 
 // redeliver routes the call again and queues it; queued is false when it stays
 // unrouted (no team of the current file takes it).
-func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) (queued bool, err error) {
+func (s *Service) redeliver(ctx context.Context, alowareCallID, by string, outcomeUnknownOK bool) (queued bool, err error) {
 	now := s.now()
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		queued, err = s.redeliverIn(ctx, tx, alowareCallID, by, now, true)
+		queued, err = s.redeliverIn(ctx, tx, alowareCallID, by, now, outcomeUnknownOK)
 		return err
 	})
 	switch {
@@ -103,21 +110,21 @@ func (s *Service) redeliver(ctx context.Context, alowareCallID, by string) (queu
 	return queued, err
 }
 
-// errOutcomeUnknown: the call may already be at Kendo, and the redelivery did not say
-// that this risk is accepted.
-var errOutcomeUnknown = errors.New("delivery: Kendo may already have the call")
+// ErrOutcomeUnknown: the call may already be at Kendo (a request reached it and no answer
+// was recorded), and the redelivery did not say that this risk is accepted.
+var ErrOutcomeUnknown = errors.New("delivery: Kendo may already have this call: an earlier request reached it and no answer was recorded")
 
 // redeliverIn queues one call again inside tx: its row is locked, so however many ask at
 // once, one of them queues it and the others find it no longer redeliverable. queued is
 // false when the call stays unrouted. A call Kendo may already have is queued only with
-// outcomeUnknownOK (errOutcomeUnknown otherwise), decided under the same lock.
+// outcomeUnknownOK (ErrOutcomeUnknown otherwise), decided under the same lock.
 func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
 	call, err := s.db.LockCall(ctx, tx, alowareCallID)
 	if err != nil {
 		return false, err
 	}
 	if call.OutcomeUnknown && call.Status.Redeliverable() && !outcomeUnknownOK {
-		return false, errOutcomeUnknown
+		return false, ErrOutcomeUnknown
 	}
 	in := lifecycle.Redeliver{By: by}
 	if call.PurgedAt == nil {

@@ -128,7 +128,7 @@ func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 				if !strings.Contains(logs.String(), "DELIVERY OUTCOME UNKNOWN") {
 					t.Fatal("an unknown outcome must be logged loudly")
 				}
-				if _, err := svc.Redeliver(context.Background(), "940870001"); err != nil {
+				if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{}); err != nil {
 					t.Fatal(err)
 				}
 				waitStatus(t, svc, "940870001", lifecycle.Delivered, 20*time.Second)
@@ -162,10 +162,10 @@ func TestRefusedPayloadFailsAtOnce(t *testing.T) {
 	if n := k.Posts(); n != 1 {
 		t.Fatalf("Kendo got %d POSTs, want 1 (no blind retries)", n)
 	}
-	if _, err := svc.Redeliver(context.Background(), "940870001"); err != nil {
+	if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Redeliver(context.Background(), "940870001"); err != delivery.ErrNotRedeliverable {
+	if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{}); err != delivery.ErrNotRedeliverable {
 		t.Fatalf("second redeliver: %v, want ErrNotRedeliverable", err)
 	}
 	waitStatus(t, svc, "940870001", lifecycle.Failed, 15*time.Second)

@@ -156,7 +156,7 @@ func (s *Service) redeliverBatch(ctx context.Context, ids []string, opts BulkOpt
 			case err == nil:
 				out.unrouted = append(out.unrouted, id)
 				out.excluded[ExcludedUnrouted]++
-			case errors.Is(err, errOutcomeUnknown):
+			case errors.Is(err, ErrOutcomeUnknown):
 				out.excluded[ExcludedOutcomeUnknown]++
 			case errors.Is(err, ErrPurged):
 				out.excluded[ExcludedPurged]++
@@ -220,6 +220,7 @@ func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, 
 	if err != nil {
 		return CallRecord{}, err
 	}
+	s.forget(context.WithoutCancel(ctx), "erasure") // before answering: erased means gone from the files too
 	s.callLog(alowareCallID).Info("call content erased on request")
 	return s.Call(ctx, alowareCallID)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/mask"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -87,6 +88,9 @@ func (o *Options) applyDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	// The engine's lines quote Kendo's error texts, event names and warnings, which may
+	// carry a recording URL or a phone number: every line is masked on its way out.
+	o.Logger = slog.New(mask.Handler(o.Logger.Handler()))
 	if o.Registerer == nil {
 		o.Registerer = prometheus.NewRegistry()
 	}

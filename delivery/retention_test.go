@@ -215,11 +215,11 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 
 			// What is gone cannot be sent again.
 			for _, id := range []string{failedID, skippedID} {
-				if _, err := svc.Redeliver(ctx, id); !errors.Is(err, delivery.ErrPurged) {
+				if _, err := svc.Redeliver(ctx, id, delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrPurged) {
 					t.Errorf("redeliver purged call %s: %v, want ErrPurged", id, err)
 				}
 			}
-			if _, err := svc.Redeliver(ctx, deliveredID); !errors.Is(err, delivery.ErrNotRedeliverable) {
+			if _, err := svc.Redeliver(ctx, deliveredID, delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrNotRedeliverable) {
 				t.Errorf("redeliver a purged delivered call: %v, want ErrNotRedeliverable", err)
 			}
 			if res, err := svc.RedeliverMany(ctx, delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped}}, delivery.BulkOptions{}, "test"); err != nil || res.Queued != 0 {
@@ -288,7 +288,7 @@ func TestEraseCancelsThePendingDeliveryAndDropsLaterEvents(t *testing.T) {
 			if n := len(after.events); n != len(inbound)+1 {
 				t.Errorf("erased call keeps %d event names, want %d", n, len(inbound)+1)
 			}
-			if _, err := svc.Redeliver(ctx, pendingID); !errors.Is(err, delivery.ErrPurged) {
+			if _, err := svc.Redeliver(ctx, pendingID, delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrPurged) {
 				t.Errorf("redeliver an erased call: %v, want ErrPurged", err)
 			}
 			if _, err := svc.Erase(ctx, "940879999"); !errors.Is(err, delivery.ErrNotFound) {

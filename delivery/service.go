@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -52,7 +53,9 @@ type Service struct {
 	// the last commits being retried stop trying.
 	stopping chan struct{}
 	giveUp   chan struct{}
-	stopOnce sync.Once
+	// forgetPending: the last erasure or purge could not clear the database files.
+	forgetPending atomic.Bool
+	stopOnce      sync.Once
 
 	stopLoops context.CancelFunc
 	loops     sync.WaitGroup

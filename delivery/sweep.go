@@ -74,14 +74,33 @@ func (s *Service) purgeExpired(ctx context.Context) {
 			break
 		}
 	}
-	if n, err := s.db.PurgeQuarantine(ctx, cutoff); err == nil && n > 0 {
-		s.log.Info("retention: quarantined events purged", "count", n)
+	quarantined, err := s.db.PurgeQuarantine(ctx, cutoff)
+	if err == nil && quarantined > 0 {
+		s.log.Info("retention: quarantined events purged", "count", quarantined)
 	}
-	_ = s.db.PurgeWebhooks(ctx, cutoff)
-	_ = s.db.PurgeIDlessEvents(ctx, cutoff)
+	webhooks, _ := s.db.PurgeWebhooks(ctx, cutoff)
+	idless, _ := s.db.PurgeIDlessEvents(ctx, cutoff)
+	if purged+int(quarantined+webhooks+idless) > 0 || s.forgetPending.Load() {
+		s.forget(ctx, "retention")
+	}
 	if purged > 0 {
 		s.log.Info("retention: content of finished calls purged", "calls", purged, "olderThan", s.opts.Retain)
 	}
+}
+
+// forget makes what an erasure or a purge removed unrecoverable from the database files
+// (store.Forget: the SQLite WAL emptied, PostgreSQL's dead rows vacuumed) once its
+// transactions have committed. When it fails (a reader in another process holds the
+// SQLite WAL) the next retention run tries again, purge or not.
+func (s *Service) forget(ctx context.Context, after string) {
+	if err := s.db.Forget(ctx); err != nil {
+		s.forgetPending.Store(true)
+		if ctx.Err() == nil {
+			s.log.Error("removed content may remain in the database files until the next retention run", "after", after, "error", err)
+		}
+		return
+	}
+	s.forgetPending.Store(false)
 }
 
 // purgeCalls purges each call in a transaction of its own (an event of another call

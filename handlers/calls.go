@@ -31,6 +31,11 @@ type callInput struct {
 	AlowareCallID string `path:"alowareCallId" doc:"Aloware communication id (body.id of its events): decimal digits. Any other id answers 404." example:"940868616"`
 }
 
+type redeliverInput struct {
+	AlowareCallID         string `path:"alowareCallId" doc:"Aloware communication id (body.id of its events): decimal digits. Any other id answers 404." example:"940868616"`
+	IncludeOutcomeUnknown bool   `query:"includeOutcomeUnknown" doc:"Send it even if Kendo may already have it (outcomeUnknown: an earlier request reached Kendo and no answer was recorded). Check Kendo first: Kendo has no idempotency key, so a call it has is doubled."`
+}
+
 type callOutput struct {
 	Status int
 	Body   CallRecord
@@ -92,7 +97,8 @@ func registerCalls(api huma.API, s *server) {
 		Summary:     "Send a failed call to Kendo again",
 		Description: "Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key " +
 			"or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered " +
-			"call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there " +
+			"call is never sent twice; 409 too for a call Kendo may already have (`outcomeUnknown`) unless " +
+			"`includeOutcomeUnknown=true` says an operator checked Kendo. 410 when the call's content was purged (`--retain`) or erased: there " +
 			"is nothing left to send.",
 		Tags:          []string{"calls"},
 		DefaultStatus: http.StatusAccepted,
@@ -230,9 +236,9 @@ func (s *server) getCall(ctx context.Context, in *callInput) (*callOutput, error
 	})
 }
 
-func (s *server) redeliver(ctx context.Context, in *callInput) (*callOutput, error) {
+func (s *server) redeliver(ctx context.Context, in *redeliverInput) (*callOutput, error) {
 	return s.onCall("redeliver-call", in.AlowareCallID, http.StatusAccepted, s.deps.Pusher != nil, func() (delivery.CallRecord, error) {
-		return s.deps.Pusher.Redeliver(ctx, in.AlowareCallID)
+		return s.deps.Pusher.Redeliver(ctx, in.AlowareCallID, delivery.RedeliverOptions{IncludeOutcomeUnknown: in.IncludeOutcomeUnknown})
 	})
 }
 
@@ -289,6 +295,9 @@ func (s *server) callProblem(op, id string, err error) error {
 	case errors.Is(err, delivery.ErrNotRedeliverable):
 		loc.Message = err.Error()
 		return huma.Error409Conflict("call "+id+" cannot be redelivered", loc)
+	case errors.Is(err, delivery.ErrOutcomeUnknown):
+		loc.Message = err.Error() + "; check Kendo, then ask again with includeOutcomeUnknown=true"
+		return huma.Error409Conflict("call "+id+" may already be at Kendo", loc)
 	case errors.Is(err, delivery.ErrNotSkippable):
 		loc.Message = err.Error()
 		return huma.Error409Conflict("call "+id+" cannot be skipped", loc)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aloware-kendo/aloware-kendo/apidocs"
+	"github.com/aloware-kendo/aloware-kendo/mask"
 )
 
 // MaxWait caps /push?wait=: long enough for a settle time plus Kendo's answer, short
@@ -67,11 +68,12 @@ func (d Deps) stopping() bool {
 	}
 }
 
+// logger masks what it writes: an error may quote a call's content.
 func (d Deps) logger() *slog.Logger {
 	if d.Logger == nil {
-		return slog.Default()
+		return slog.New(mask.Handler(slog.Default().Handler()))
 	}
-	return d.Logger
+	return slog.New(mask.Handler(d.Logger.Handler()))
 }
 
 // New builds the service's HTTP handler: every operation, /metrics, JSON 404/405s,

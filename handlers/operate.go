@@ -137,7 +137,8 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		Description: "Right to erasure: deletes the call's raw events and payload text now, cancels a pending " +
 			"delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and " +
 			"times), so later events of the call are acknowledged and dropped, never sent. It does not delete " +
-			"what Kendo already received. Erasing an erased call answers the tombstone again.",
+			"what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: " +
+			"overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.",
 		Tags:     []string{"calls"},
 		Errors:   []int{http.StatusUnauthorized, http.StatusNotFound, http.StatusServiceUnavailable},
 		Security: protected,

@@ -296,7 +296,9 @@ func TestSingleCallActionsTranslateTheEngine(t *testing.T) {
 		{"skip, database down", &fakeOperator{}, nil, "POST", "/calls/7/skip", 503, ""},
 		{"erase", &fakeOperator{erase: rec(lifecycle.Erased)}, nil, "DELETE", "/calls/7", 200, "erased"},
 		{"erase an unknown call", &fakeOperator{erase: fails(delivery.ErrNotFound)}, nil, "DELETE", "/calls/7", 404, ""},
-		{"redeliver a purged call", &fakeOperator{}, &fakePusher{redeliver: fails(delivery.ErrPurged)}, "POST", "/calls/7/redeliver", 410, ""},
+		{"redeliver a purged call", &fakeOperator{}, &fakePusher{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+			return delivery.CallRecord{}, delivery.ErrPurged
+		}}, "POST", "/calls/7/redeliver", 410, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -327,8 +329,10 @@ func TestSingleCallActionsTranslateTheEngine(t *testing.T) {
 func TestImpossibleCallIDsAre404WithoutTheDatabase(t *testing.T) {
 	op := &fakeOperator{}
 	p := &fakePusher{
-		call:      func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, errDown },
-		redeliver: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, errDown },
+		call: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, errDown },
+		redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+			return delivery.CallRecord{}, errDown
+		},
 	}
 	base := operatorServer(t, op, p)
 	for _, id := range []string{"%00", "abc", "12a", "-1", "1.5", "%20", "123456789012345678901", "%E2%98%83", "1%0A"} {

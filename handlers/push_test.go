@@ -251,7 +251,7 @@ type fakePusher struct {
 	accept    func(raw []byte) (delivery.Receipt, error)
 	wait      func(ctx context.Context) (delivery.Receipt, error)
 	call      func(id string) (delivery.CallRecord, error)
-	redeliver func(id string) (delivery.CallRecord, error)
+	redeliver func(id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
 	ready     error
 }
 
@@ -264,10 +264,18 @@ func (f *fakePusher) Wait(ctx context.Context, _ string, _ time.Duration) (deliv
 func (f *fakePusher) Call(_ context.Context, id string) (delivery.CallRecord, error) {
 	return f.call(id)
 }
-func (f *fakePusher) Redeliver(_ context.Context, id string) (delivery.CallRecord, error) {
-	return f.redeliver(id)
+func (f *fakePusher) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error) {
+	return f.redeliver(id, opts)
 }
 func (f *fakePusher) Ready(context.Context) error { return f.ready }
+
+// mayBeAtKendo redelivers an outcome-unknown call only when the operator accepted the risk.
+func mayBeAtKendo(id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error) {
+	if !opts.IncludeOutcomeUnknown {
+		return delivery.CallRecord{}, delivery.ErrOutcomeUnknown
+	}
+	return delivery.CallRecord{AlowareCallID: id, Status: lifecycle.Scheduled}, nil
+}
 
 func TestStatusTranslation(t *testing.T) {
 	stored := delivery.Receipt{AlowareCallID: "7", Event: "Recording-Saved", Status: lifecycle.Scheduled}
@@ -304,9 +312,11 @@ func TestStatusTranslation(t *testing.T) {
 			"GET", "/calls/7", 503, true},
 		{"not found: 404", &fakePusher{call: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, delivery.ErrNotFound }},
 			"GET", "/calls/7", 404, false},
-		{"not redeliverable: 409", &fakePusher{redeliver: func(string) (delivery.CallRecord, error) {
+		{"not redeliverable: 409", &fakePusher{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
 			return delivery.CallRecord{}, delivery.ErrNotRedeliverable
 		}}, "POST", "/calls/7/redeliver", 409, false},
+		{"Kendo may have it, not confirmed: 409", &fakePusher{redeliver: mayBeAtKendo}, "POST", "/calls/7/redeliver", 409, false},
+		{"Kendo may have it, confirmed: 202", &fakePusher{redeliver: mayBeAtKendo}, "POST", "/calls/7/redeliver?includeOutcomeUnknown=true", 202, false},
 		{"database down: readyz 503", &fakePusher{ready: dbDown}, "GET", "/readyz", 503, false},
 	}
 	for _, tt := range tests {

@@ -23,8 +23,8 @@ type Pusher interface {
 	// Call returns the call's record, or delivery.ErrNotFound.
 	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
 	// Redeliver schedules a failed call again; delivery.ErrNotFound,
-	// delivery.ErrNotRedeliverable or delivery.ErrPurged otherwise.
-	Redeliver(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
+	// delivery.ErrNotRedeliverable, delivery.ErrOutcomeUnknown or delivery.ErrPurged otherwise.
+	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
 	// Ready reports whether the service can take work: a write to the database would
 	// succeed now (the engine caches a write probe for a few seconds).
 	Ready(ctx context.Context) error

@@ -7,10 +7,13 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/mask"
 )
 
 // The wire types: what the API answers, built here from the engine's domain types (which
-// carry no HTTP or schema concerns). JSON names are the contract; they never change
+// carry no HTTP or schema concerns). Every free text that may quote a call's content
+// (Kendo's error text, a warning, an event name) goes out through mask.Text: a recording
+// URL plays without a login, and phone numbers are personal data. JSON names are the contract; they never change
 // with a Go rename. Every array is sent as [] rather than null, and the document says so.
 
 // CallStatus is a call's status on the wire. Its schema, the component CallStatus, is
@@ -77,14 +80,14 @@ type Receipt struct {
 func receiptOf(r delivery.Receipt) Receipt {
 	return Receipt{
 		AlowareCallID: r.AlowareCallID,
-		Event:         r.Event,
+		Event:         mask.Text(r.Event),
 		Status:        ReceiptStatus(r.Status),
-		Reason:        r.Reason,
+		Reason:        mask.Text(r.Reason),
 		KendoCallID:   r.KendoCallID,
 		Duplicate:     r.Duplicate,
 		Late:          r.Late,
 		DeliverAfter:  r.DeliverAfter,
-		Warnings:      nonNil(r.Warnings),
+		Warnings:      nonNil(mask.Texts(r.Warnings)),
 		Problems:      problemsOf(r.Problems),
 		QuarantineID:  r.QuarantineID,
 	}
@@ -96,7 +99,7 @@ func problemsOf(ps []delivery.Problem) []Problem {
 	}
 	out := make([]Problem, len(ps))
 	for i, p := range ps {
-		out[i] = Problem{Location: orBody(p.Location), Message: p.Message}
+		out[i] = Problem{Location: mask.Text(orBody(p.Location)), Message: mask.Text(p.Message)}
 	}
 	return out
 }
@@ -122,7 +125,7 @@ type Attempt struct {
 	FinishedAt  *time.Time `json:"finishedAt,omitempty" doc:"absent while no answer was recorded"`
 	Outcome     string     `json:"outcome" doc:"accepted, rate_limited, bad_request, unauthorized, too_large, transient or rejected; unknown while (or if) no answer was recorded"`
 	HTTPStatus  int        `json:"httpStatus,omitempty" doc:"Kendo's HTTP status; absent when no answer arrived"`
-	Message     string     `json:"message,omitempty" doc:"Kendo's error text"`
+	Message     string     `json:"message,omitempty" doc:"Kendo's error text (phone numbers and URLs masked)"`
 	KendoCallID string     `json:"callId,omitempty" doc:"Kendo's callId, for the request that delivered the call"`
 }
 
@@ -134,7 +137,7 @@ type CallRecord struct {
 	KendoCallID    string         `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
 	Attempts       int            `json:"attempts" doc:"Kendo requests made for the call"`
 	NextAttemptAt  *time.Time     `json:"nextAttemptAt,omitempty" doc:"while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)"`
-	LastError      string         `json:"lastError,omitempty"`
+	LastError      string         `json:"lastError,omitempty" doc:"Kendo's last error text (phone numbers and URLs masked)"`
 	FirstSeenAt    time.Time      `json:"firstSeenAt"`
 	UpdatedAt      time.Time      `json:"updatedAt"`
 	DeliveredAt    *time.Time     `json:"deliveredAt,omitempty"`
@@ -164,21 +167,21 @@ type LateArtifact struct {
 func callRecordOf(r delivery.CallRecord) CallRecord {
 	events := make([]EventSeen, len(r.Events))
 	for i, e := range r.Events {
-		events[i] = EventSeen{Name: e.Name, Kind: e.Kind, ReceivedAt: e.ReceivedAt}
+		events[i] = EventSeen{Name: mask.Text(e.Name), Kind: e.Kind, ReceivedAt: e.ReceivedAt}
 	}
 	attempts := make([]Attempt, len(r.AttemptLog))
 	for i, a := range r.AttemptLog {
 		attempts[i] = Attempt{N: a.N, StartedAt: a.StartedAt, FinishedAt: a.FinishedAt, Outcome: a.Outcome,
-			HTTPStatus: a.HTTPStatus, Message: a.Message, KendoCallID: a.KendoCallID}
+			HTTPStatus: a.HTTPStatus, Message: mask.Text(a.Message), KendoCallID: a.KendoCallID}
 	}
 	rec := CallRecord{
 		AlowareCallID:  r.AlowareCallID,
 		Status:         CallStatus(r.Status),
-		Reason:         r.Reason,
+		Reason:         mask.Text(r.Reason),
 		KendoCallID:    r.KendoCallID,
 		Attempts:       r.Attempts,
 		NextAttemptAt:  r.NextAttemptAt,
-		LastError:      r.LastError,
+		LastError:      mask.Text(r.LastError),
 		FirstSeenAt:    r.FirstSeenAt,
 		UpdatedAt:      r.UpdatedAt,
 		DeliveredAt:    r.DeliveredAt,
@@ -190,15 +193,15 @@ func callRecordOf(r delivery.CallRecord) CallRecord {
 		OutcomeUnknown: r.OutcomeUnknown,
 		PurgedAt:       r.PurgedAt,
 		AttemptLog:     attempts,
-		Warnings:       nonNil(r.Warnings),
+		Warnings:       nonNil(mask.Texts(r.Warnings)),
 		LateArtifacts:  make([]LateArtifact, len(r.LateArtifacts)),
 	}
 	for i, l := range r.LateArtifacts {
-		rec.LateArtifacts[i] = LateArtifact{Event: l.Event, ReceivedAt: l.ReceivedAt, Artifacts: nonNil(l.Artifacts),
+		rec.LateArtifacts[i] = LateArtifact{Event: mask.Text(l.Event), ReceivedAt: l.ReceivedAt, Artifacts: nonNil(l.Artifacts),
 			KendoHas: nonNil(l.KendoHas), AfterDelivery: l.AfterDelivery, Note: l.Note}
 	}
 	if a := r.Analysis; a != nil {
-		rec.Analysis = &Analysis{AIScore: a.AIScore, AgentName: a.AgentName, ReceivedAt: a.ReceivedAt}
+		rec.Analysis = &Analysis{AIScore: a.AIScore, AgentName: mask.Text(a.AgentName), ReceivedAt: a.ReceivedAt}
 	}
 	return rec
 }
@@ -230,9 +233,9 @@ func callPageOf(p delivery.CallPage) CallPage {
 	items := make([]CallSummary, len(p.Items))
 	for i, c := range p.Items {
 		items[i] = CallSummary{
-			AlowareCallID: c.AlowareCallID, Status: CallStatus(c.Status), Reason: c.Reason, Team: c.Team,
+			AlowareCallID: c.AlowareCallID, Status: CallStatus(c.Status), Reason: mask.Text(c.Reason), Team: c.Team,
 			Direction: c.Direction, RepEmail: c.RepEmail, CallDate: c.CallDate, Attempts: c.Attempts,
-			LastError: c.LastError, KendoCallID: c.KendoCallID, OutcomeUnknown: c.OutcomeUnknown,
+			LastError: mask.Text(c.LastError), KendoCallID: c.KendoCallID, OutcomeUnknown: c.OutcomeUnknown,
 			FirstSeenAt: c.FirstSeenAt, UpdatedAt: c.UpdatedAt,
 		}
 	}
@@ -266,7 +269,7 @@ type QuarantinePage struct {
 func quarantinePageOf(p delivery.QuarantinePage) QuarantinePage {
 	items := make([]QuarantinedEvent, len(p.Items))
 	for i, q := range p.Items {
-		items[i] = QuarantinedEvent{ID: q.ID, ReceivedAt: q.ReceivedAt, Event: q.Event, Size: q.Size,
+		items[i] = QuarantinedEvent{ID: q.ID, ReceivedAt: q.ReceivedAt, Event: mask.Text(q.Event), Size: q.Size,
 			Problems: nonNil(problemsOf(q.Problems))}
 	}
 	return QuarantinePage{Items: items, Next: p.Next, Total: p.Total, Bytes: p.Bytes}

@@ -57,6 +57,11 @@ type NotReady struct{ Reason string }
 // process stopped or was killed) while Kendo may have had the request.
 type Rerun struct{}
 
+// Restored: the database was restored from a backup taken at BackupAt. What happened to
+// the call after that moment is lost with the newer database, and Kendo has no
+// idempotency key: a call that was still on its way may have been sent since.
+type Restored struct{ BackupAt time.Time }
+
 // Redeliver: an operator asked for the call to be sent (again). Team/Routed are its
 // route under the current teams file.
 type Redeliver struct {
@@ -89,6 +94,7 @@ func (Resumed) input()         {}
 func (Answered) input()        {}
 func (Rerun) input()           {}
 func (NotReady) input()        {}
+func (Restored) input()        {}
 func (Redeliver) input()       {}
 func (Skip) input()            {}
 func (Erase) input()           {}
@@ -153,6 +159,8 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		s.Reason = "outcome unknown: an earlier attempt was cut off (the process stopped) while Kendo may have had the request; " + notSentAgain
 		s.LastError = "attempt " + fmt.Sprint(s.Attempts) + " has no recorded answer"
 		return s, Effects{CompleteJob: true, Outcome: "unknown"}, nil
+	case Restored:
+		return restored(s, in)
 	case Redeliver:
 		return redeliver(s, in, now)
 	case Skip:
@@ -356,6 +364,24 @@ func describe(res kendo.Result) string {
 		return fmt.Sprintf("%s: %s", res.Outcome, res.Message)
 	}
 	return fmt.Sprintf("%s (HTTP %d): %s", res.Outcome, res.Status, res.Message)
+}
+
+// restored flags a call a restored database shows on its way to Kendo: waiting for its
+// events, its send time or a team, or in flight. After the backup it may have become
+// ready and been sent (or been redelivered by an operator), so it is never sent again on
+// its own; the operator checks Kendo, as for any outcome-unknown call. Finished calls
+// keep their state: a delivered call stays delivered, a failed one waits as it did.
+func restored(s State, in Restored) (State, Effects, error) {
+	switch s.Status {
+	case Received, Scheduled, Delivering, Unrouted:
+	default:
+		return s, Effects{}, notApplicable(s, in)
+	}
+	was := s.Status
+	s.Status, s.OutcomeUnknown, s.DeliverAfter, s.PausedKey = Failed, true, nil, ""
+	s.Reason = fmt.Sprintf("outcome unknown: restored from a backup taken at %s; the call was %s then and may have been sent after the backup; %s",
+		in.BackupAt.UTC().Format(time.RFC3339), was, notSentAgain)
+	return s, Effects{CancelJob: true}, nil
 }
 
 // redeliver sends a failed, skipped or unrouted call again as a new generation.

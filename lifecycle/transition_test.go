@@ -171,6 +171,28 @@ func TestApply(t *testing.T) {
 		{name: "erase", from: State{Status: Scheduled}, in: Erase{}, want: Erased, effects: Effects{CancelJob: true},
 			check: func(t *testing.T, s State) { notNil(t, s.PurgedAt) }},
 
+		// A database restored from a backup cannot know what happened after the backup.
+		{name: "restored scheduled call is not sent again", from: State{Status: Scheduled, ReadyAt: ptr(t0), DeliverAfter: ptr(t0), PausedKey: "k"},
+			in: Restored{BackupAt: t0.Add(-time.Hour)}, want: Failed, effects: Effects{CancelJob: true},
+			check: func(t *testing.T, s State) {
+				truth(t, s.OutcomeUnknown)
+				contains(t, s.Reason, "outcome unknown", "backup taken at 2026-12-01T09:00:00Z", "was scheduled", "not sent again")
+				if s.DeliverAfter != nil || s.PausedKey != "" {
+					t.Fatalf("a failed call holds no send time or pause: %+v", s)
+				}
+			}},
+		{name: "restored delivering call is not sent again", from: delivering, in: Restored{BackupAt: t0}, want: Failed, effects: Effects{CancelJob: true},
+			check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown); contains(t, s.Reason, "was delivering") }},
+		{name: "restored received call may have been completed and sent after the backup", from: State{Status: Received},
+			in: Restored{BackupAt: t0}, want: Failed, effects: Effects{CancelJob: true},
+			check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown); contains(t, s.Reason, "was received") }},
+		{name: "restored unrouted call may have been redelivered after the backup", from: State{Status: Unrouted, ReadyAt: ptr(t0)},
+			in: Restored{BackupAt: t0}, want: Failed, effects: Effects{CancelJob: true},
+			check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
+		{name: "restored delivered call stays delivered", from: State{Status: Delivered, KendoCallID: "k"}, in: Restored{BackupAt: t0}, want: Delivered, err: ErrNotApplicable},
+		{name: "restored failed call stays as it was", from: State{Status: Failed}, in: Restored{BackupAt: t0}, want: Failed, err: ErrNotApplicable},
+		{name: "restored skipped call stays skipped", from: State{Status: Skipped}, in: Restored{BackupAt: t0}, want: Skipped, err: ErrNotApplicable},
+
 		// Sweeps and Kendo's webhook.
 		{name: "no artifacts in time", from: State{Status: Received, CompleteAt: ptr(t0)}, in: ArtifactTimeout{}, now: t0.Add(11 * time.Minute),
 			want: Skipped, effects: Effects{Outcome: "skipped"}},
@@ -211,7 +233,7 @@ func TestApply(t *testing.T) {
 // A call that Kendo may have received is never handed back to a sending state except by
 // an operator's redelivery: walk every input from every such state.
 func TestNothingResendsAfterKendoMayHaveIt(t *testing.T) {
-	inputs := []Input{ready("s"), Deferred{Until: t0}, SendStarted{}, Rerun{}, Skip{}, ArtifactTimeout{}, AnalysisReady{At: t0}, Purged{},
+	inputs := []Input{ready("s"), Deferred{Until: t0}, SendStarted{}, Rerun{}, Restored{BackupAt: t0}, Skip{}, ArtifactTimeout{}, AnalysisReady{At: t0}, Purged{},
 		answer(kendo.Accepted, 201, true), answer(kendo.Transient, 0, true)}
 	for _, from := range []State{
 		{Status: Delivered, KendoCallID: "k"}, {Status: Analyzed, KendoCallID: "k"},

@@ -298,11 +298,14 @@ func (db *DB) ExpiredCalls(ctx context.Context, updatedBefore time.Time, limit i
 }
 
 // PurgeIDlessEvents drops the raw bodies of stored events that belong to no call (test
-// payloads, contact events) received before t.
-func (db *DB) PurgeIDlessEvents(ctx context.Context, before time.Time) error {
-	_, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_events SET raw = $2 WHERE aloware_call_id = '' AND received_ms < $1 AND size > 0 AND raw <> $2`,
+// payloads, contact events) received before t, and says how many.
+func (db *DB) PurgeIDlessEvents(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_events SET raw = $2 WHERE aloware_call_id = '' AND received_ms < $1 AND size > 0 AND raw <> $2`,
 		Millis(before), []byte{})
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 func (db *DB) ids(ctx context.Context, query string, args ...any) ([]string, error) {

@@ -99,9 +99,11 @@ func open(loc string) (*DB, error) {
 			}
 		}
 		// WAL lets readers run beside the writer; the busy timeout covers the moments
-		// another process (a CLI, a backup) holds the file.
+		// another process (a CLI, a backup) holds the file. secure_delete zeroes what a
+		// delete or an update removes, so an erased call's bytes do not linger in the
+		// file's free space (Forget empties the WAL of their older copies).
 		sqlDB, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"+
-			"&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_txlock=immediate")
+			"&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("db: open sqlite: %w", err)
 		}

@@ -28,10 +28,15 @@ func (db *DB) InsertWebhook(ctx context.Context, q Querier, w Webhook) (bool, er
 	return n == 1, err
 }
 
-// PurgeWebhooks drops webhook bodies received before t (retention); ids stay for dedupe.
-func (db *DB) PurgeWebhooks(ctx context.Context, before time.Time) error {
-	_, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE received_ms < $1`, Millis(before), []byte{})
-	return err
+// PurgeWebhooks drops webhook bodies received before t (retention) and says how many;
+// ids stay for dedupe. A body already dropped is not rewritten.
+func (db *DB) PurgeWebhooks(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE received_ms < $1 AND length(raw) > 0`,
+		Millis(before), []byte{})
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // UnmatchedAnalyses are the call.uploaded deliveries naming kendoCallID that were stored

@@ -24,22 +24,11 @@ const maxFormBytes = 16 << 10
 // else, it goes to that page instead.
 func (s *server) redeliver(w http.ResponseWriter, r *http.Request) {
 	s.callAction(w, r, "redelivered", func(ctx context.Context, id string) error {
-		if !confirmedOutcomeUnknown(r.PostForm) {
-			rec, err := s.engine.Call(ctx, id)
-			if err != nil {
-				return err
-			}
-			if rec.OutcomeUnknown {
-				return errConfirmFirst
-			}
-		}
-		_, err := s.engine.Redeliver(ctx, id)
+		opts := delivery.RedeliverOptions{IncludeOutcomeUnknown: confirmedOutcomeUnknown(r.PostForm)}
+		_, err := s.engine.Redeliver(ctx, id, opts)
 		return err
 	})
 }
-
-// errConfirmFirst: the call may be at Kendo already and the operator has not confirmed.
-var errConfirmFirst = errors.New("ui: confirm the redelivery of an outcome-unknown call first")
 
 func (s *server) skip(w http.ResponseWriter, r *http.Request) {
 	s.callAction(w, r, "skipped", func(ctx context.Context, id string) error {
@@ -73,7 +62,7 @@ func (s *server) callAction(w http.ResponseWriter, r *http.Request, done string,
 	case err == nil:
 		s.log.Info("ops page: "+done, "alowareCallId", id, "by", s.gate.actor(r))
 		http.Redirect(w, r, noticeURL(back, done), http.StatusSeeOther)
-	case errors.Is(err, errConfirmFirst):
+	case errors.Is(err, delivery.ErrOutcomeUnknown): // the engine asks for the operator's word first
 		http.Redirect(w, r, withQuery(callPath(id)+"/redeliver", url.Values{"return": {back}}), http.StatusSeeOther)
 	case errors.Is(err, delivery.ErrNotFound):
 		http.Redirect(w, r, errorURL(back, "not-found"), http.StatusSeeOther)

@@ -22,7 +22,7 @@ type Engine interface {
 	// delivery.ErrPurged once the call's content is gone.
 	Preview(ctx context.Context, alowareCallID string) (mapping.Result, error)
 	// Redeliver schedules a failed call again (delivery.ErrNotRedeliverable otherwise).
-	Redeliver(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
+	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
 	// RedeliverMany queues every redeliverable call the filter matches, each at most once,
 	// outcome-unknown ones only when opts says so; a dry run counts and queues nothing.
 	RedeliverMany(ctx context.Context, f delivery.ListFilter, opts delivery.BulkOptions, by string) (delivery.BulkResult, error)

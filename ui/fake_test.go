@@ -184,11 +184,14 @@ func (f *fakeEngine) queue(c *fakeCall, reason string) {
 	c.dueAt = now.Add(f.deliverAfter)
 }
 
-func (f *fakeEngine) Redeliver(_ context.Context, id string) (delivery.CallRecord, error) {
+func (f *fakeEngine) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.actions = append(f.actions, "redeliver "+id)
 	c, err := f.get(id)
+	if err == nil && c.rec.OutcomeUnknown && !opts.IncludeOutcomeUnknown {
+		return delivery.CallRecord{}, delivery.ErrOutcomeUnknown // refused before anything is asked of the engine
+	}
+	f.actions = append(f.actions, "redeliver "+id)
 	if err != nil {
 		return delivery.CallRecord{}, err
 	}

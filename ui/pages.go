@@ -11,6 +11,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/mask"
 )
 
 type overviewPage struct {
@@ -245,7 +246,7 @@ func (s *server) checks(w http.ResponseWriter, r *http.Request) {
 		checks = append(checks, s.configChecks(ctx)...)
 	}
 	for _, c := range checks {
-		p.Checks = append(p.Checks, checkView{Name: c.Name, Detail: maskText(c.Detail), OK: c.OK})
+		p.Checks = append(p.Checks, checkView{Name: c.Name, Detail: mask.Text(c.Detail), OK: c.OK})
 		if !c.OK {
 			p.Failed++
 		}

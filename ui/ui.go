@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/buildinfo"
+	"github.com/aloware-kendo/aloware-kendo/mask"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 )
 
@@ -75,6 +76,7 @@ func New(o Options) (http.Handler, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.log = slog.New(mask.Handler(s.log.Handler())) // an engine's error may quote a call's content
 	if s.now == nil {
 		s.now = time.Now
 	}

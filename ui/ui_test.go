@@ -413,7 +413,7 @@ func (brokenEngine) Call(context.Context, string) (delivery.CallRecord, error) {
 func (brokenEngine) Preview(context.Context, string) (mapping.Result, error) {
 	return mapping.Result{}, errDown
 }
-func (brokenEngine) Redeliver(context.Context, string) (delivery.CallRecord, error) {
+func (brokenEngine) Redeliver(context.Context, string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
 func (brokenEngine) RedeliverMany(context.Context, delivery.ListFilter, delivery.BulkOptions, string) (delivery.BulkResult, error) {

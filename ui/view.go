@@ -10,6 +10,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/mask"
 )
 
 // The views below are what the templates print. Every free text from a call (titles,
@@ -81,7 +82,7 @@ func keyViews(keys []delivery.KeyUse) []keyView {
 	out := make([]keyView, 0, len(keys))
 	for _, k := range keys {
 		v := keyView{Team: k.Team, KeyID: k.KeyID, InWindow: k.InWindow, Limit: k.Limit, Window: fmtRate(k.Limit, k.Period),
-			Backlog: k.Backlog, Paused: k.Paused, PauseReason: maskText(k.PauseReason), Full: k.Limit > 0 && k.InWindow >= k.Limit}
+			Backlog: k.Backlog, Paused: k.Paused, PauseReason: mask.Text(k.PauseReason), Full: k.Limit > 0 && k.InWindow >= k.Limit}
 		if v.Team == "" {
 			v.Team = "default"
 		}
@@ -106,9 +107,9 @@ func rowViews(items []delivery.CallSummary, now time.Time) []rowView {
 	for _, c := range items {
 		out = append(out, rowView{
 			ID: c.AlowareCallID, Link: callPath(c.AlowareCallID),
-			Status: string(c.Status), StatusClass: statusClass(c.Status), Reason: maskText(c.Reason),
+			Status: string(c.Status), StatusClass: statusClass(c.Status), Reason: mask.Text(c.Reason),
 			Team: c.Team, Direction: c.Direction, RepEmail: c.RepEmail, CallDate: fmtTimePtr(c.CallDate),
-			Attempts: c.Attempts, LastError: maskText(c.LastError), KendoCallID: c.KendoCallID,
+			Attempts: c.Attempts, LastError: mask.Text(c.LastError), KendoCallID: c.KendoCallID,
 			OutcomeUnknown: c.OutcomeUnknown, Updated: fmtTime(c.UpdatedAt), UpdatedAgo: ago(c.UpdatedAt, now),
 			Redeliverable: canRedeliver(c.Status),
 		})
@@ -169,22 +170,22 @@ type metaEntry struct{ Key, Value string }
 
 func recordViewOf(r delivery.CallRecord) recordView {
 	v := recordView{
-		ID: r.AlowareCallID, Status: string(r.Status), StatusClass: statusClass(r.Status), Reason: maskText(r.Reason),
+		ID: r.AlowareCallID, Status: string(r.Status), StatusClass: statusClass(r.Status), Reason: mask.Text(r.Reason),
 		KendoCallID: r.KendoCallID, Team: r.Team, Direction: r.Direction, RepEmail: r.RepEmail,
 		CallDate: fmtTimePtr(r.CallDate), FirstSeen: fmtTime(r.FirstSeenAt), Updated: fmtTime(r.UpdatedAt),
 		Delivered: fmtTimePtr(r.DeliveredAt), NextAttempt: fmtTimePtr(r.NextAttemptAt), Purged: fmtTimePtr(r.PurgedAt),
-		Attempts: r.Attempts, LastError: maskText(r.LastError), OutcomeUnknown: r.OutcomeUnknown,
+		Attempts: r.Attempts, LastError: mask.Text(r.LastError), OutcomeUnknown: r.OutcomeUnknown,
 		Waiting:      r.Status == lifecycle.Received || r.Status.Waiting(),
 		CanRedeliver: canRedeliver(r.Status), CanSkip: canSkip(r.Status), CanErase: canErase(r.Status),
 	}
 	for _, w := range r.Warnings {
-		v.Warnings = append(v.Warnings, maskText(w))
+		v.Warnings = append(v.Warnings, mask.Text(w))
 	}
 	for _, l := range r.LateArtifacts {
-		v.Late = append(v.Late, maskText(l.Event)+": "+l.Note)
+		v.Late = append(v.Late, mask.Text(l.Event)+": "+l.Note)
 	}
 	if a := r.Analysis; a != nil {
-		v.Analysis = &analysisView{Score: a.AIScore, Agent: maskText(a.AgentName), Received: fmtTime(a.ReceivedAt)}
+		v.Analysis = &analysisView{Score: a.AIScore, Agent: mask.Text(a.AgentName), Received: fmtTime(a.ReceivedAt)}
 	}
 	return v
 }
@@ -201,10 +202,10 @@ func timeline(r delivery.CallRecord) []timelineEntry {
 		if e.Kind != "" && e.Kind != "call" {
 			detail = "a " + e.Kind + " event, not a call's"
 		}
-		add(e.ReceivedAt, "Event "+maskText(e.Name), detail, "")
+		add(e.ReceivedAt, "Event "+mask.Text(e.Name), detail, "")
 	}
 	for _, a := range r.AttemptLog {
-		add(a.StartedAt, "Attempt "+strconv.Itoa(a.N)+": "+answerText(a), maskText(a.Message), attemptTone(a))
+		add(a.StartedAt, "Attempt "+strconv.Itoa(a.N)+": "+answerText(a), mask.Text(a.Message), attemptTone(a))
 	}
 	if r.DeliveredAt != nil {
 		add(*r.DeliveredAt, "Delivered", "Kendo callId "+r.KendoCallID, "ok")
@@ -245,7 +246,7 @@ func attemptViews(log []delivery.Attempt) []attemptView {
 	out := make([]attemptView, 0, len(log))
 	for _, a := range log {
 		v := attemptView{N: a.N, Started: fmtTime(a.StartedAt), Finished: fmtTimePtr(a.FinishedAt), Outcome: answerText(a),
-			Text: maskText(a.Message), KendoCallID: a.KendoCallID, Tone: attemptTone(a)}
+			Text: mask.Text(a.Message), KendoCallID: a.KendoCallID, Tone: attemptTone(a)}
 		if a.HTTPStatus > 0 {
 			v.HTTPStatus = strconv.Itoa(a.HTTPStatus)
 		}
@@ -255,15 +256,15 @@ func attemptViews(log []delivery.Attempt) []attemptView {
 }
 
 func payloadViewOf(res mapping.Result, status lifecycle.Status) *payloadView {
-	v := &payloadView{Sent: status.Sent(), Ready: res.Ready, State: string(res.State), Reason: maskText(res.Reason)}
+	v := &payloadView{Sent: status.Sent(), Ready: res.Ready, State: string(res.State), Reason: mask.Text(res.Reason)}
 	for _, w := range res.Warnings {
-		v.Warnings = append(v.Warnings, maskText(w))
+		v.Warnings = append(v.Warnings, mask.Text(w))
 	}
 	p := res.Payload
 	if p == nil {
 		return v
 	}
-	v.Title, v.RepName, v.RepEmail, v.CallDate = maskText(p.CallTitle), maskText(p.RepName), p.RepEmail, p.CallDate
+	v.Title, v.RepName, v.RepEmail, v.CallDate = mask.Text(p.CallTitle), mask.Text(p.RepName), p.RepEmail, p.CallDate
 	if p.Duration != nil {
 		v.Duration = strconv.Itoa(*p.Duration) + " s"
 		if *p.Duration >= 60 {
@@ -271,16 +272,16 @@ func payloadViewOf(res mapping.Result, status lifecycle.Status) *payloadView {
 		}
 	}
 	if p.AudioURL != "" {
-		v.Audio = maskURL(p.AudioURL)
+		v.Audio = mask.URL(p.AudioURL)
 	}
-	v.Transcript = clip(maskText(p.Transcript), maxTranscript) // masked whole: a cut must not split a number
+	v.Transcript = clip(mask.Text(p.Transcript), maxTranscript) // masked whole: a cut must not split a number
 	keys := make([]string, 0, len(p.Metadata))
 	for k := range p.Metadata {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v.Metadata = append(v.Metadata, metaEntry{Key: k, Value: maskMetadataValue(k, p.Metadata[k])})
+		v.Metadata = append(v.Metadata, metaEntry{Key: k, Value: mask.MetadataValue(k, p.Metadata[k])})
 	}
 	return v
 }
@@ -300,9 +301,9 @@ type problemView struct{ Location, Message string }
 func quarantineViews(items []delivery.QuarantinedEvent) []quarantineView {
 	out := make([]quarantineView, 0, len(items))
 	for _, q := range items {
-		v := quarantineView{ID: q.ID, Received: fmtTime(q.ReceivedAt), Event: maskText(q.Event), Size: fmtBytes(int64(q.Size))}
+		v := quarantineView{ID: q.ID, Received: fmtTime(q.ReceivedAt), Event: mask.Text(q.Event), Size: fmtBytes(int64(q.Size))}
 		for _, p := range q.Problems {
-			v.Problems = append(v.Problems, problemView{Location: maskText(p.Location), Message: maskText(p.Message)})
+			v.Problems = append(v.Problems, problemView{Location: mask.Text(p.Location), Message: mask.Text(p.Message)})
 		}
 		out = append(out, v)
 	}

@@ -9,6 +9,8 @@
 //	aloware-kendo healthcheck [URL]   GET /healthz; exit 0 when healthy (for containers)
 //	aloware-kendo migrate [flags]     apply the database migrations and exit
 //	aloware-kendo version             print the stamped version and revision
+//	aloware-kendo backup --out FILE   copy the database while the service runs
+//	aloware-kendo restore --from FILE restore a backup into a fresh path
 //
 // This file only dispatches; each subcommand lives in its own file.
 package main
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrateCmd(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		return versionCmd(rest, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, os.Getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, os.Getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return exitOK
@@ -87,5 +93,7 @@ Usage:
   aloware-kendo healthcheck [URL]   GET /healthz of a running service; exit 0 when healthy
   aloware-kendo migrate [flags]     apply the database migrations (serve's --db) and exit
   aloware-kendo version             print the version and revision stamped at build time
+  aloware-kendo backup --out FILE   copy the SQLite database while the service runs (PostgreSQL: pg_dump)
+  aloware-kendo restore --from FILE restore a backup into a fresh path (see restore --help)
 `)
 }

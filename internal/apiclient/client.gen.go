@@ -272,7 +272,7 @@ type Attempt struct {
 	// HttpStatus Kendo's HTTP status; absent when no answer arrived
 	HttpStatus *int64 `json:"httpStatus,omitempty"`
 
-	// Message Kendo's error text
+	// Message Kendo's error text (phone numbers and URLs masked)
 	Message *string `json:"message,omitempty"`
 
 	// N 1 for the first request
@@ -350,7 +350,9 @@ type CallRecord struct {
 	// Events every stored event of the call, in arrival order (names and times, never content)
 	Events      []EventSeen `json:"events"`
 	FirstSeenAt time.Time   `json:"firstSeenAt"`
-	LastError   *string     `json:"lastError,omitempty"`
+
+	// LastError Kendo's last error text (phone numbers and URLs masked)
+	LastError *string `json:"lastError,omitempty"`
 
 	// LateArtifacts events that brought an artifact after the call was sent: Kendo never got it (it has no update API); a longer --settle trades delay for fewer of these
 	LateArtifacts []LateArtifact `json:"lateArtifacts"`
@@ -802,6 +804,12 @@ type ListCallsParams struct {
 
 	// Cursor the next value of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// RedeliverCallParams defines parameters for RedeliverCall.
+type RedeliverCallParams struct {
+	// IncludeOutcomeUnknown Send it even if Kendo may already have it (outcomeUnknown: an earlier request reached Kendo and no answer was recorded). Check Kendo first: Kendo has no idempotency key, so a call it has is doubled.
+	IncludeOutcomeUnknown *bool `form:"includeOutcomeUnknown,omitempty" json:"includeOutcomeUnknown,omitempty"`
 }
 
 // ReceiveKendoWebhookJSONBody defines parameters for ReceiveKendoWebhook.
@@ -1680,7 +1688,7 @@ type ClientInterface interface {
 
 	// EraseCall Erase a call's stored content
 	//
-	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 	//
 	// Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
 	EraseCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1694,10 +1702,10 @@ type ClientInterface interface {
 
 	// RedeliverCall Send a failed call to Kendo again
 	//
-	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
+	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice; 409 too for a call Kendo may already have (`outcomeUnknown`) unless `includeOutcomeUnknown=true` says an operator checked Kendo. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 	//
 	// Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
-	RedeliverCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RedeliverCall(ctx context.Context, alowareCallId string, params *RedeliverCallParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SkipCall Stop a waiting delivery
 	//
@@ -1879,7 +1887,7 @@ func (c *Client) RedeliverCalls(ctx context.Context, body RedeliverCallsJSONRequ
 
 // EraseCall Erase a call's stored content
 //
-// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 //
 // Corresponds with DELETE /calls/{alowareCallId} (the `EraseCall` operationId).
 func (c *Client) EraseCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1913,11 +1921,11 @@ func (c *Client) GetCall(ctx context.Context, alowareCallId string, reqEditors .
 
 // RedeliverCall Send a failed call to Kendo again
 //
-// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
+// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice; 409 too for a call Kendo may already have (`outcomeUnknown`) unless `includeOutcomeUnknown=true` says an operator checked Kendo. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 //
 // Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
-func (c *Client) RedeliverCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRedeliverCallRequest(c.Server, alowareCallId)
+func (c *Client) RedeliverCall(ctx context.Context, alowareCallId string, params *RedeliverCallParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRedeliverCallRequest(c.Server, alowareCallId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2413,7 +2421,7 @@ func NewGetCallRequest(server string, alowareCallId string) (*http.Request, erro
 }
 
 // NewRedeliverCallRequest constructs an http.Request for the RedeliverCall method
-func NewRedeliverCallRequest(server string, alowareCallId string) (*http.Request, error) {
+func NewRedeliverCallRequest(server string, alowareCallId string, params *RedeliverCallParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2436,6 +2444,33 @@ func NewRedeliverCallRequest(server string, alowareCallId string) (*http.Request
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.IncludeOutcomeUnknown != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "includeOutcomeUnknown", *params.IncludeOutcomeUnknown, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
@@ -2949,7 +2984,7 @@ type ClientWithResponsesInterface interface {
 
 	// EraseCallWithResponse Erase a call's stored content
 	//
-	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+	// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2967,12 +3002,12 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverCallWithResponse Send a failed call to Kendo again
 	//
-	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
+	// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice; 409 too for a call Kendo may already have (`outcomeUnknown`) unless `includeOutcomeUnknown=true` says an operator checked Kendo. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
-	RedeliverCallWithResponse(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*RedeliverCallResponse, error)
+	RedeliverCallWithResponse(ctx context.Context, alowareCallId string, params *RedeliverCallParams, reqEditors ...RequestEditorFn) (*RedeliverCallResponse, error)
 
 	// SkipCallWithResponse Stop a waiting delivery
 	//
@@ -4380,7 +4415,7 @@ func (c *ClientWithResponses) RedeliverCallsWithResponse(ctx context.Context, bo
 
 // EraseCallWithResponse Erase a call's stored content
 //
-// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. Erasing an erased call answers the tombstone again.
+// Right to erasure: deletes the call's raw events and payload text now, cancels a pending delivery and leaves a tombstone with status `erased` (ids, status, Kendo's callId, event names and times), so later events of the call are acknowledged and dropped, never sent. It does not delete what Kendo already received. The answer comes once the content is gone from the database files too (SQLite: overwritten and the WAL checkpointed; PostgreSQL: the tables vacuumed). Erasing an erased call answers the tombstone again.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4410,13 +4445,13 @@ func (c *ClientWithResponses) GetCallWithResponse(ctx context.Context, alowareCa
 
 // RedeliverCallWithResponse Send a failed call to Kendo again
 //
-// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
+// Schedules a new delivery of a call whose status is `failed` (e.g. after fixing the Kendo key or the rep's e-mail) and answers 202 with its record. 409 for any other status: a delivered call is never sent twice; 409 too for a call Kendo may already have (`outcomeUnknown`) unless `includeOutcomeUnknown=true` says an operator checked Kendo. 410 when the call's content was purged (`--retain`) or erased: there is nothing left to send.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
-func (c *ClientWithResponses) RedeliverCallWithResponse(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*RedeliverCallResponse, error) {
-	rsp, err := c.RedeliverCall(ctx, alowareCallId, reqEditors...)
+func (c *ClientWithResponses) RedeliverCallWithResponse(ctx context.Context, alowareCallId string, params *RedeliverCallParams, reqEditors ...RequestEditorFn) (*RedeliverCallResponse, error) {
+	rsp, err := c.RedeliverCall(ctx, alowareCallId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

@@ -42,10 +42,12 @@ func isContactEvent(name string) bool {
 	return strings.HasPrefix(normalizeName(name), "contact")
 }
 
-// isTranscriptionEvent: transcription.* bodies have no id of their own; the call id is
-// body.communication.id.
-func isTranscriptionEvent(name string) bool {
-	return strings.HasPrefix(strings.ToLower(name), "transcription.")
+// isTranscriptEvent: the events that bring a call's transcript or AloAi summary
+// (Transcription-Saved, transcription.*, Call Summarized, in any naming style), which
+// name their call apart from their own body (rule K2).
+func isTranscriptEvent(name string) bool {
+	n := normalizeName(name)
+	return strings.HasPrefix(n, "transcription") || n == "callsummarized"
 }
 
 // normalizeName folds the three naming styles ("Recording-Saved", "recording.saved",

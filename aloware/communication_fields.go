@@ -33,12 +33,7 @@ func (r *reader) readCommunication(o object, c *Communication) {
 		c.UpdatedAt = t
 	}
 
-	setText(&c.ContactID, r.id(o, "contact_id"))
-	setText(&c.ContactName, r.text(o, "contact_name"))
-	if contact, ok := r.child(o, "contact"); ok {
-		setText(&c.ContactID, r.id(contact, "id"))
-		setText(&c.ContactName, contactName(r, contact))
-	}
+	r.readContact(o, c)
 
 	setText(&c.CampaignID, r.id(o, "campaign_id"))
 	setText(&c.CampaignName, r.text(o, "campaign_name"))
@@ -47,29 +42,12 @@ func (r *reader) readCommunication(o object, c *Communication) {
 	setText(&c.RingGroupID, r.id(o, "ring_group_id"))
 	r.named(o, "ring_group", &c.RingGroupID, nil)
 
-	setText(&c.UserID, r.id(o, "user_id"))
-	setText(&c.UserName, firstText(r, o, "user_name", "user_full_name")) // not observed raw; a common fallback
-	setText(&c.UserEmail, r.text(o, "user_email"))
-	if v, ok := o.get("user"); ok && v.isObject() {
-		user := o.nested("user", v)
-		setText(&c.UserID, r.id(user, "id"))
-		setText(&c.UserName, firstText(r, user, "name", "full_name"))
-		setText(&c.UserEmail, r.text(user, "email"))
-	} else if ok {
-		setText(&c.UserName, r.textValue(v, o.where("user"))) // the user's name as a plain string
-	}
+	r.readUser(o, c)
 
 	if b := r.boolean(o, "has_recording"); b != nil {
 		c.HasRecording = b
 	}
-	// direct_recording_url is the observed key; recording_url is a fallback seen in
-	// other integrations' code.
-	setText(&c.RecordingURL, firstText(r, o, "direct_recording_url", "recording_url"))
-
-	if u := r.transcript(o, "parsed_transcription"); len(u) > 0 {
-		c.Transcript = u
-	}
-	setText(&c.Summary, r.text(o, "summary"))
+	r.readArtifacts(o, c)
 	if tags := r.tags(o, "tags"); len(tags) > 0 {
 		c.Tags = tags
 	}
@@ -218,3 +196,50 @@ func setText(dst *string, v string) {
 }
 
 func intPtr(n int) *int { return &n }
+
+// readTranscriptionRecord reads the body of a transcript or summary event that is the
+// transcription's own record, naming its call in communication_id or communication.id.
+// Its id, type, times and durations are the transcription's, not the call's, so only what
+// it says about the call is read: the artifacts, the agent (an integration reading real
+// accounts found the right user_id there) and the contact.
+func (r *reader) readTranscriptionRecord(o object, c *Communication) {
+	r.readContact(o, c)
+	r.readUser(o, c)
+	r.readArtifacts(o, c)
+}
+
+func (r *reader) readContact(o object, c *Communication) {
+	setText(&c.ContactID, r.id(o, "contact_id"))
+	setText(&c.ContactName, r.text(o, "contact_name"))
+	if contact, ok := r.child(o, "contact"); ok {
+		setText(&c.ContactID, r.id(contact, "id"))
+		setText(&c.ContactName, contactName(r, contact))
+	}
+}
+
+func (r *reader) readUser(o object, c *Communication) {
+	setText(&c.UserID, r.id(o, "user_id"))
+	setText(&c.UserName, firstText(r, o, "user_name", "user_full_name")) // not observed raw; a common fallback
+	setText(&c.UserEmail, r.text(o, "user_email"))
+	if v, ok := o.get("user"); ok && v.isObject() {
+		user := o.nested("user", v)
+		setText(&c.UserID, r.id(user, "id"))
+		setText(&c.UserName, firstText(r, user, "name", "full_name"))
+		setText(&c.UserEmail, r.text(user, "email"))
+	} else if ok {
+		setText(&c.UserName, r.textValue(v, o.where("user"))) // the user's name as a plain string
+	}
+}
+
+// readArtifacts reads what Kendo analyses: the recording, the transcript, the summary.
+func (r *reader) readArtifacts(o object, c *Communication) {
+	// direct_recording_url is the observed key; recording_url is a fallback seen in
+	// other integrations' code; voicemail_url is where a communication keeps the
+	// voicemail a caller left (Aloware's own web app reads it), the only audio such a
+	// call gets.
+	setText(&c.RecordingURL, firstText(r, o, "direct_recording_url", "recording_url", "voicemail_url"))
+	if u := r.transcript(o, "parsed_transcription"); len(u) > 0 {
+		c.Transcript = u
+	}
+	setText(&c.Summary, r.text(o, "summary"))
+}

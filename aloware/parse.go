@@ -1,6 +1,9 @@
 package aloware
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Parse reads one raw Aloware webhook delivery: the {"event","body"} envelope, a bare
 // communication object, Zapier's flattened object or {"test_payload":true}.
@@ -174,27 +177,69 @@ func (r *reader) readBody(ev *Event, body object) {
 	comm, hasComm := object{}, commPresent && commValue.isObject()
 	if hasComm {
 		comm = body.nested("communication", commValue)
+	}
+	var id idRead
+	if isTranscriptEvent(ev.Name) {
+		var record bool
+		if id, record = transcriptCallID(body, comm, hasComm, commValue, commPresent, ev.Name); record {
+			if hasComm {
+				r.readCommunication(comm, &ev.Comm)
+			}
+			r.readTranscriptionRecord(body, &ev.Comm)
+			ev.AlowareCallID = id.value
+			ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(body, comm))
+			r.settleCallID(ev.Kind, id)
+			return
+		}
+	}
+	if hasComm {
 		r.readCommunication(comm, &ev.Comm)
 	}
 	r.readCommunication(body, &ev.Comm)
-	var id idRead
 	switch {
-	case !isTranscriptionEvent(ev.Name) && (body.has("id") || !commPresent):
+	case isTranscriptEvent(ev.Name):
+		// the early shape: the body is the communication itself (transcriptCallID read it)
+	case body.has("id") || !commPresent:
 		id = readCallID(body, "id")
 		if commPresent && !hasComm {
 			r.warn(body.at("communication"), "must be an object, got %s", typeName(commValue))
 		}
 	case hasComm:
-		// transcription.* bodies have no id of their own; the call is body.communication.id.
 		id = readCallID(comm, "id")
-	case commPresent:
-		id = idRead{loc: body.where("communication"), problem: "must be an object holding the call's id, got " + typeName(commValue)}
 	default:
-		id = idRead{loc: here(body.at("communication") + ".id")}
+		id = idRead{loc: body.where("communication"), problem: "must be an object holding the call's id, got " + typeName(commValue)}
 	}
 	ev.AlowareCallID = id.value
 	ev.Kind = classify(ev.Name, ev.Comm, hasCallFields(body, comm))
 	r.settleCallID(ev.Kind, id)
+}
+
+// transcriptCallID implements rule K2 for transcript and summary events: the call is
+// named by communication_id, then communication.id; body.id only when neither is there.
+// Real accounts send the transcription's own record as the body, whose id is the
+// transcription's: taking it made one call two in Kendo. record is true when the body is
+// such a record (the call is named apart from it); false for the early shape, whose body
+// is the communication itself.
+func transcriptCallID(body, comm object, hasComm bool, commValue value, commPresent bool, name string) (id idRead, record bool) {
+	_, named := body.get("communication_id")
+	_, commNamed := comm.get("id")
+	_, bodyID := body.get("id")
+	n := normalizeName(name)
+	switch {
+	case named:
+		return readCallID(body, "communication_id"), true
+	case hasComm && commNamed:
+		return readCallID(comm, "id"), true
+	case commPresent && !hasComm:
+		return idRead{loc: body.where("communication"), problem: "must be an object holding the call's id, got " + typeName(commValue)}, true
+	case bodyID:
+		return readCallID(body, "id"), false
+	case hasComm, n != "transcriptionsaved" && strings.HasPrefix(n, "transcription"):
+		// nothing names the call; transcription.* bodies were seen naming it only in
+		// their communication: say that is where its id belongs
+		return idRead{loc: here(body.at("communication") + ".id")}, true
+	}
+	return idRead{loc: body.where("id")}, true
 }
 
 func (r *reader) bare(o object) Event {
@@ -218,6 +263,10 @@ func (r *reader) bare(o object) Event {
 // snake_case fields readCommunication knows.
 func (r *reader) zapier(o object) Event {
 	ev := Event{Name: r.text(o, "event")}
+	if isTranscriptEvent(ev.Name) {
+		r.readBody(&ev, o) // Zapier's keys fold to the raw ones: one rule for every shape
+		return ev
+	}
 	r.readCommunication(o, &ev.Comm)
 	id := readCallID(o, "id")
 	ev.AlowareCallID = id.value

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
 	"github.com/aloware-kendo/aloware-kendo/teams"
@@ -79,6 +81,11 @@ type Config struct {
 	BodyMemoryMB     int64         `flag:"body-memory-mb" validate:"min=6"`             // room for one 5 MiB body at least
 	Migrate          bool          `flag:"migrate"`
 
+	// Send rules: which finished calls are worth sending (mapping's rule S4).
+	MinTalkTime      time.Duration `flag:"min-talk-time" validate:"gte=0"`
+	SendDirections   string        `flag:"send-directions" validate:"directions"`
+	SkipDispositions string        `flag:"skip-dispositions"`
+
 	// Kendo teams (the keys they name are read from the environment) and the secret of
 	// Kendo's outbound webhook.
 	Teams              string `flag:"teams"`
@@ -138,6 +145,9 @@ var options = []option{
 	{name: "body-memory-mb", usage: "MiB that request bodies may hold in memory at once; a body that does not fit gets 503 with Retry-After, unread", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.Int64Var(&c.BodyMemoryMB, name, DefaultBodyMemoryMB, usage)
 	}},
+	{name: "min-talk-time", usage: "calls with less talk time are skipped by rule (0 sends every call; a call whose talk time is unknown is not filtered)", bind: dur(func(c *Config) *time.Duration { return &c.MinTalkTime }, mapping.DefaultMinTalkTime)},
+	{name: "send-directions", usage: "directions of the calls that are sent: inbound, outbound or both, comma-separated", bind: str(func(c *Config) *string { return &c.SendDirections }, strings.Join(mapping.DefaultSendDirections, ","))},
+	{name: "skip-dispositions", usage: "comma-separated call disposition names (e.g. Voicemail,Wrong number) or disposition statuses (e.g. voicemail, 12) whose calls are skipped by rule", bind: str(func(c *Config) *string { return &c.SkipDispositions }, "")},
 	{name: "migrate", usage: "run the database migrations at start; false when a one-shot `aloware-kendo migrate` step does (serve then refuses a database that lacks one)", bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 		fs.BoolVar(&c.Migrate, name, true, usage)
 	}},
@@ -246,6 +256,18 @@ func parseFlags(args []string, getenv func(string) string) (Config, []string, er
 		problems = append(problems, fmt.Sprintf("unexpected argument %q (options are --name value)", fs.Arg(0)))
 	}
 	return c, problems, nil
+}
+
+// SendRules are the send rules the flags give (a team's `send:` replaces them for its
+// calls).
+func (c Config) SendRules() mapping.SendRules {
+	r := mapping.SendRules{MinTalkTime: c.MinTalkTime, SkipDispositions: mapping.ParseList(c.SkipDispositions)}
+	for _, d := range mapping.ParseList(c.SendDirections) {
+		if d, ok := mapping.CanonicalDirection(d); ok && !slices.Contains(r.Directions, d) {
+			r.Directions = append(r.Directions, d)
+		}
+	}
+	return r
 }
 
 // loadTeams reads --teams (one problem per line of the file's problems), or makes the
@@ -389,6 +411,9 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.Int("quarantine-max-mb", c.QuarantineMaxMB),
 		slog.String("ui-basic", redactBasic(c.UIBasic)),
 		slog.Int64("body-memory-mb", c.BodyMemoryMB),
+		slog.String("min-talk-time", c.MinTalkTime.String()),
+		slog.String("send-directions", c.SendDirections),
+		slog.String("skip-dispositions", c.SkipDispositions),
 		slog.Bool("migrate", c.Migrate),
 		slog.String("allowed-hosts", c.AllowedHosts),
 	}

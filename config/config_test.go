@@ -31,6 +31,7 @@ func TestParseDefaults(t *testing.T) {
 		ArtifactWait: 10 * time.Minute, RetryHorizon: 24 * time.Hour, KendoTimeout: 15 * time.Second,
 		RescueAfter: 30 * time.Second, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
 		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100, BodyMemoryMB: 64,
+		MinTalkTime: 10 * time.Second, SendDirections: "inbound,outbound",
 		Migrate: true, Rate: kendo.Rate{Limit: 30, Period: time.Minute},
 	}
 	if got := c.Router.String(); got != "default (no key, 30/min); default default" {
@@ -222,6 +223,7 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "9s",
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
 		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p", "body-memory-mb": "128",
+		"min-talk-time": "0", "send-directions": "inbound", "skip-dispositions": "Voicemail,Wrong number",
 		"migrate":       "false",
 		"allowed-hosts": "ak.example.com",
 	}
@@ -280,6 +282,26 @@ func eq[T comparable](t *testing.T, got, want T) {
 	t.Helper()
 	if got != want {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestSendRuleFlags: the send rules the flags give, and the values they refuse.
+func TestSendRuleFlags(t *testing.T) {
+	c, err := Parse([]string{"--min-talk-time=30s", "--send-directions= Outbound ,inbound", "--skip-dispositions=Voicemail, Wrong number ,"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, c.SendRules().String(), "min talk time 30s, directions outbound,inbound, skip dispositions Voicemail,Wrong number")
+	d, err := Parse(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, d.SendRules().String(), "min talk time 10s, directions inbound,outbound, skip dispositions none")
+	for _, args := range [][]string{{"--send-directions=sideways"}, {"--send-directions=,"}, {"--min-talk-time=-1s"}} {
+		_, err := Parse(args, nil)
+		if err == nil || !strings.Contains(err.Error(), strings.SplitN(strings.TrimPrefix(args[0], "--"), "=", 2)[0]) {
+			t.Errorf("Parse(%v) = %v, want a problem naming the flag", args, err)
+		}
 	}
 }
 

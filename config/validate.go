@@ -14,6 +14,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
 )
 
@@ -30,6 +31,7 @@ var validatorOnce = sync.OnceValue(func() *validator.Validate {
 		return err == nil
 	}))
 	must(v.RegisterValidation("dburl", func(fl validator.FieldLevel) bool { return location.Check(fl.Field().String()) == nil }))
+	must(v.RegisterValidation("directions", func(fl validator.FieldLevel) bool { return checkDirections(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("userpass", func(fl validator.FieldLevel) bool { return checkUserPass(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("hostlist", func(fl validator.FieldLevel) bool { return checkHostList(fl.Field().String()) == nil }))
 	return v
@@ -90,6 +92,8 @@ func message(fe validator.FieldError) string {
 		return location.Check(val).Error()
 	case "userpass":
 		return checkUserPass(val).Error()
+	case "directions":
+		return checkDirections(val).Error()
 	case "hostlist":
 		return checkHostList(val).Error()
 	case "oneof":
@@ -124,6 +128,22 @@ func checkHTTPURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%q is not an http(s) URL", s)
+	}
+	return nil
+}
+
+// checkDirections: --send-directions names inbound, outbound or both; an empty list
+// would send no call at all, which is never meant (skip the calls by --min-talk-time or
+// stop the service instead).
+func checkDirections(s string) error {
+	list := mapping.ParseList(s)
+	if len(list) == 0 {
+		return errors.New("name inbound, outbound or both (comma-separated)")
+	}
+	for _, d := range list {
+		if _, ok := mapping.CanonicalDirection(d); !ok {
+			return fmt.Errorf("%q is not a direction: use inbound, outbound or both (comma-separated)", d)
+		}
 	}
 	return nil
 }

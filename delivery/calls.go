@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -57,6 +58,9 @@ func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, e
 	seen := map[string]bool{}
 	for _, e := range events {
 		rec.Events = append(rec.Events, EventSeen{Name: e.Name, Kind: e.Kind, ReceivedAt: e.ReceivedAt})
+		if len(e.Late.New) > 0 {
+			rec.LateArtifacts = append(rec.LateArtifacts, lateArtifact(e, call.DeliveredAt))
+		}
 		for _, w := range strings.Split(e.Warnings, "\n") {
 			if w != "" && !seen[w] {
 				seen[w] = true
@@ -176,4 +180,27 @@ func receiptOf(c store.Call) Receipt {
 		rc.DeliverAfter = c.DeliverAfter
 	}
 	return rc
+}
+
+// lateArtifact describes an event that brought an artifact after its call was sent.
+func lateArtifact(e store.Event, deliveredAt *time.Time) LateArtifact {
+	l := LateArtifact{Event: e.Name, ReceivedAt: e.ReceivedAt, Artifacts: e.Late.New, KendoHas: e.Late.Sent}
+	if l.KendoHas == nil {
+		l.KendoHas = []string{}
+	}
+	when := "while the call was being sent"
+	if deliveredAt != nil && !e.ReceivedAt.Before(*deliveredAt) {
+		l.AfterDelivery = int64(e.ReceivedAt.Sub(*deliveredAt).Round(time.Second) / time.Second)
+		when = fmt.Sprintf("%d s after delivery", l.AfterDelivery)
+	}
+	has := "nothing of it"
+	switch len(l.KendoHas) {
+	case 0:
+	case 1:
+		has = "the " + l.KendoHas[0] + " only"
+	default:
+		has = "the " + strings.Join(l.KendoHas[:len(l.KendoHas)-1], ", the ") + " and the " + l.KendoHas[len(l.KendoHas)-1]
+	}
+	l.Note = fmt.Sprintf("%s arrived %s; Kendo has %s", strings.Join(l.Artifacts, " and "), when, has)
+	return l
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -33,6 +34,7 @@ type engineOpts struct {
 	logs                                                   io.Writer
 	reg                                                    *prometheus.Registry
 	quarantineMax, maxCallRaw                              int64
+	send                                                   mapping.SendRules
 	skipMigrations                                         bool
 }
 
@@ -69,6 +71,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
+		Send:       o.send,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

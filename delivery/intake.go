@@ -91,6 +91,12 @@ func (s *Service) acceptRaw(ctx context.Context, raw []byte) (Receipt, error) {
 	if rc.Duplicate {
 		s.metrics.delivery("duplicate", rc.team)
 	}
+	for _, a := range rc.lateArtifacts {
+		s.metrics.lateArtifacts.WithLabelValues(a).Inc()
+	}
+	if rc.filteredBy != "" {
+		s.metrics.filtered.WithLabelValues(rc.filteredBy).Inc()
+	}
 	s.callLog(ev.AlowareCallID).Info("event stored", "event", rc.Event, "kind", ev.Kind, "status", rc.Status, "warnings", len(rc.Warnings))
 	return rc, nil
 }
@@ -151,8 +157,17 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 		stored.Raw, stored.Warnings = nil, "" // the call's content is gone: keep only that the event came
 	case call.Status == lifecycle.Delivering || call.Status.Sent():
 		// Sent (or being sent): nothing can change what Kendo has. The event is kept for
-		// the record (retention purges it) but not folded in.
+		// the record (retention purges it) but not folded in. One that brings an artifact
+		// Kendo lacks is late (mapping's S5): said so, listed and counted.
 		stored.Raw = s.keepRaw(&call, raw, &rc)
+		sent, err := s.merged(ctx, tx, call)
+		if err != nil {
+			return rc, nil, err
+		}
+		if late := mapping.LateArtifacts(sent, ev); len(late) > 0 {
+			stored.Late = store.LateArtifacts{New: late, Sent: mapping.Artifacts(sent)}
+			rc.Late, rc.lateArtifacts = true, late
+		}
 	default:
 		var merged mapping.Call // a new call has nothing to fold into yet
 		if !created {
@@ -162,7 +177,7 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 		}
 		stored.Raw = s.keepRaw(&call, raw, &rc)
 		merged.Fold(ev)
-		if outcomes, err = s.observe(ctx, tx, &call, merged, now); err != nil {
+		if outcomes, rc.filteredBy, err = s.observe(ctx, tx, &call, merged, now); err != nil {
 			return rc, nil, err
 		}
 	}
@@ -174,36 +189,55 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 		return rc, nil, err
 	}
 	rc.Status, rc.Reason, rc.KendoCallID, rc.team = call.Status, call.Reason, call.KendoCallID, call.Team
-	rc.Duplicate = call.Status.Sent()
+	rc.Duplicate = call.Status.Sent() && !rc.Late
 	if call.Status == lifecycle.Scheduled {
 		rc.DeliverAfter = call.DeliverAfter
 	}
 	return rc, outcomes, nil
 }
 
-// observe stores the new merged call on the row and applies what mapping says of it.
-func (s *Service) observe(ctx context.Context, tx *sql.Tx, call *store.Call, merged mapping.Call, now time.Time) ([]string, error) {
+// observe stores the new merged call on the row and applies what mapping says of it,
+// with the send rules of the call's team. filteredBy names the send rule that just
+// skipped the call ("" when none did).
+func (s *Service) observe(ctx context.Context, tx *sql.Tx, call *store.Call, merged mapping.Call, now time.Time) (outcomes []string, filteredBy string, err error) {
 	result := mapping.Map(merged)
+	s.applySendRules(&result, merged)
 	if err := setMerged(call, merged, result); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	in := lifecycle.Observed{Verdict: result.State, Reason: result.Reason, Complete: merged.Complete,
-		NothingMoreExpected: result.NothingMoreExpected}
+		NothingMoreExpected: result.NothingMoreExpected, Sendable: result.HasArtifacts}
 	if result.State == mapping.StateReady {
 		in.Team, in.Routed, in.Unrouted = s.route(merged)
 	}
+	before := call.Status
 	next, eff, err := lifecycle.Apply(call.State, in, now, s.policy)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	call.State = next
 	if err := s.carryOut(ctx, tx, call, eff); err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if result.State == mapping.StateFiltered && before != lifecycle.Skipped && next.Status == lifecycle.Skipped {
+		filteredBy = result.FilteredBy
 	}
 	if eff.Outcome != "" {
-		return []string{eff.Outcome}, nil
+		return []string{eff.Outcome}, filteredBy, nil
 	}
-	return nil, nil
+	return nil, filteredBy, nil
+}
+
+// applySendRules judges a call by the send rules of the team it is routed to (the
+// flags' when the team has none of its own, or no team takes it).
+func (s *Service) applySendRules(res *mapping.Result, c mapping.Call) {
+	rules := s.opts.Send
+	if team, routed, _ := s.route(c); routed {
+		if t, ok := s.opts.Teams.Lookup(team); ok {
+			rules = t.SendRules(rules)
+		}
+	}
+	mapping.ApplySendRules(res, c, rules)
 }
 
 // keepRaw decides whether an event's raw body is kept: each call keeps at most

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
@@ -22,6 +23,8 @@ type metrics struct {
 	lastEvent      prometheus.Gauge
 	webhooks       *prometheus.CounterVec
 	analysisDelay  prometheus.Histogram
+	lateArtifacts  *prometheus.CounterVec
+	filtered       *prometheus.CounterVec
 }
 
 // outcomes are pre-created so dashboards see zeros rather than gaps.
@@ -65,6 +68,20 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 			Help:    "Time from a call's delivery to Kendo's call.uploaded webhook for it.",
 			Buckets: prometheus.ExponentialBuckets(5, 2, 12), // 5 s … ~3 h
 		}),
+		lateArtifacts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aloware_kendo_late_artifacts_total",
+			Help: "Artifacts (recording, transcript, summary) that arrived after their call was sent: stored, never sent (Kendo has no update API). Many mean --settle is too short.",
+		}, []string{"artifact"}),
+		filtered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aloware_kendo_calls_filtered_total",
+			Help: "Calls skipped by a send rule, by rule (min-talk-time, send-directions, skip-dispositions).",
+		}, []string{"rule"}),
+	}
+	for _, a := range []string{mapping.ArtifactRecording, mapping.ArtifactTranscript, mapping.ArtifactSummary} {
+		m.lateArtifacts.WithLabelValues(a)
+	}
+	for _, r := range []string{mapping.RuleMinTalkTime, mapping.RuleSendDirections, mapping.RuleSkipDispositions} {
+		m.filtered.WithLabelValues(r)
 	}
 	for _, t := range s.opts.Teams.Teams() {
 		for _, o := range outcomes {
@@ -75,7 +92,7 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 		m.webhooks.WithLabelValues(string(r))
 	}
 	reg.MustRegister(m.eventsReceived, m.deliveries, m.kendoLatency, m.pacingWait, m.quarantined, m.lastEvent,
-		m.webhooks, m.analysisDelay, &stateCollector{s: s})
+		m.webhooks, m.analysisDelay, m.lateArtifacts, m.filtered, &stateCollector{s: s})
 	return m
 }
 

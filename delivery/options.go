@@ -9,6 +9,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/mask"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/teams"
@@ -34,6 +35,10 @@ type Options struct {
 	RescueAfter  time.Duration // a job running this long belongs to a dead process and is run again
 	ProbeEvery   time.Duration // while Kendo refuses a key, one request per this tests it
 	Retain       time.Duration // content of finished calls is purged this long after they finished
+
+	// Send are the send rules of the flags (mapping's S4); a team's own replace them for
+	// its calls. The zero value sends every call.
+	Send mapping.SendRules
 
 	QuarantineMaxBytes int64 // the quarantine never holds more
 	MaxCallRawBytes    int64 // raw event bytes kept per call; past it, events are folded but not kept

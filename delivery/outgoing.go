@@ -29,12 +29,15 @@ func (s *Service) outgoing(c mapping.Call) mapping.Result {
 }
 
 // MapRaw is POST /map on a running service: the pure mapping of one event or of an array
-// of one call's events, plus the service's rep lookup and teams file — exactly what
-// would be sent. Nothing is stored.
+// of one call's events, plus the service's rep lookup, teams file and send rules —
+// exactly what would be sent, or why not (state filtered and the rule's reason, so a
+// rule can be tried before it is turned on). Nothing is stored.
 func (s *Service) MapRaw(raw []byte) (mapping.Result, error) {
 	c, err := mapping.MergeRaw(raw)
 	if err != nil {
 		return mapping.Result{}, err
 	}
-	return s.outgoing(c), nil
+	res := s.outgoing(c)
+	s.applySendRules(&res, c)
+	return res, nil
 }

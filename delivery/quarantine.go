@@ -110,7 +110,7 @@ func (s *Service) refoldCall(ctx context.Context, tx *sql.Tx, alowareCallID stri
 	if err != nil {
 		return err
 	}
-	if _, err := s.observe(ctx, tx, &call, merged, now); err != nil {
+	if _, _, err := s.observe(ctx, tx, &call, merged, now); err != nil {
 		return err
 	}
 	return s.db.SaveCall(ctx, tx, call)

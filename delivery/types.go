@@ -15,7 +15,10 @@ type Receipt struct {
 	Reason        string           `json:"reason,omitempty"`
 	KendoCallID   string           `json:"callId,omitempty"`
 	Duplicate     bool             `json:"duplicate,omitempty"`
-	DeliverAfter  *time.Time       `json:"deliverAfter,omitempty"`
+	// Late: the call was sent before this artifact (recording, transcript, summary)
+	// came; it is stored and listed on the call, never sent.
+	Late         bool       `json:"late,omitempty"`
+	DeliverAfter *time.Time `json:"deliverAfter,omitempty"`
 
 	// Warnings name the fields of this event that could not be read (dropped; the rest
 	// was used). Problems say why a quarantined event could not be used at all.
@@ -23,7 +26,9 @@ type Receipt struct {
 	Problems     []Problem `json:"problems,omitempty"`
 	QuarantineID int64     `json:"quarantineId,omitempty"`
 
-	team string // for the metrics of the event's intake
+	team          string   // for the metrics of the event's intake
+	lateArtifacts []string // … the artifacts a late event brought
+	filteredBy    string   // … the send rule that just skipped the call
 }
 
 // EventSeen is one stored event of a call, without its content.
@@ -56,6 +61,21 @@ type CallRecord struct {
 	Analysis       *Analysis  `json:"analysis,omitempty"`
 	AttemptLog     []Attempt  `json:"attemptLog,omitempty"`
 	Warnings       []string   `json:"warnings,omitempty"`
+	// LateArtifacts lists the events that brought an artifact after the call was sent.
+	LateArtifacts []LateArtifact `json:"lateArtifacts,omitempty"`
+}
+
+// LateArtifact is one event that brought an artifact Kendo never got: the call had been
+// sent already (Kendo has no update API).
+type LateArtifact struct {
+	Event         string    `json:"event"`
+	ReceivedAt    time.Time `json:"receivedAt"`
+	Artifacts     []string  `json:"artifacts"`     // what it brought: recording, transcript, summary
+	KendoHas      []string  `json:"kendoHas"`      // what the call had when it was sent
+	AfterDelivery int64     `json:"afterDelivery"` // seconds after the delivery (0 when it was in flight)
+	// Note says it in words: "transcript arrived 40 s after delivery; Kendo has the
+	// recording only".
+	Note string `json:"note"`
 }
 
 var (

@@ -13,7 +13,7 @@ import (
 
 // The ops page of the real service shows the checks `aloware-kendo check` prints: the
 // database, the Kendo key (probed with a body Kendo refuses: no call is created), the
-// Aloware token, inbound auth and the teams file.
+// Aloware token, inbound auth, the teams file and the send rules in force.
 func TestOpsPageShowsThePreflightChecks(t *testing.T) {
 	t.Parallel()
 	k := kendotest.New(t, kendo.Rate{Limit: 30, Period: time.Minute})
@@ -28,7 +28,7 @@ func TestOpsPageShowsThePreflightChecks(t *testing.T) {
 		t.Fatalf("/ui/checks: %d %s", resp.StatusCode, body)
 	}
 	page := string(body)
-	for _, want := range []string{"database writable", "kendo key", "was not refused", "aloware", "inbound auth", "teams file", "All 5 checks passed"} {
+	for _, want := range []string{"database writable", "kendo key", "was not refused", "aloware", "inbound auth", "teams file", "send rules", "min talk time 10s", "All 6 checks passed"} {
 		if !strings.Contains(strings.ToLower(page), strings.ToLower(want)) {
 			t.Errorf("the checks page lacks %q:\n%s", want, page)
 		}

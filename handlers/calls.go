@@ -140,7 +140,7 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	// is not needed any more: a ?wait= must not hold the budget other pushes need.
 	rec = detached(rec)
 	releaseBody(ctx)
-	if rec.Duplicate {
+	if rec.Duplicate || rec.Late {
 		return &receiptOutput{Status: http.StatusOK, Body: receiptOf(rec)}, nil
 	}
 	if wait > 0 && rec.AlowareCallID != "" && !rec.Status.Final() {

@@ -69,7 +69,8 @@ type Receipt struct {
 	Status        ReceiptStatus `json:"status"`
 	Reason        string        `json:"reason,omitempty" doc:"why the call is waiting, ignored, skipped or failed"`
 	KendoCallID   string        `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
-	Duplicate     bool          `json:"duplicate,omitempty" doc:"true when the call had already been delivered"`
+	Duplicate     bool          `json:"duplicate,omitempty" doc:"true when the call had already been delivered and this event brings nothing Kendo lacks"`
+	Late          bool          `json:"late,omitempty" doc:"true when this event brings an artifact (recording, transcript, summary) after its call was sent: it is stored and listed on the call (lateArtifacts), never sent (Kendo has no update API); answered 200"`
 	DeliverAfter  *time.Time    `json:"deliverAfter,omitempty" doc:"earliest time the call will be sent to Kendo"`
 	Warnings      []string      `json:"warnings" doc:"fields of this event that could not be read: each was dropped and the rest of the event used"`
 	Problems      []Problem     `json:"problems,omitempty" doc:"only for a quarantined event: why it could not be used"`
@@ -84,6 +85,7 @@ func receiptOf(r delivery.Receipt) Receipt {
 		Reason:        mask.Text(r.Reason),
 		KendoCallID:   r.KendoCallID,
 		Duplicate:     r.Duplicate,
+		Late:          r.Late,
 		DeliverAfter:  r.DeliverAfter,
 		Warnings:      nonNil(mask.Texts(r.Warnings)),
 		Problems:      problemsOf(r.Problems),
@@ -129,26 +131,37 @@ type Attempt struct {
 
 // CallRecord is one call as GET /calls/{alowareCallId} shows it.
 type CallRecord struct {
-	AlowareCallID  string      `json:"alowareCallId" example:"940868616"`
-	Status         CallStatus  `json:"status"`
-	Reason         string      `json:"reason,omitempty" doc:"why the call is waiting, ignored, skipped or failed, and who asked for an operator action"`
-	KendoCallID    string      `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
-	Attempts       int         `json:"attempts" doc:"Kendo requests made for the call"`
-	NextAttemptAt  *time.Time  `json:"nextAttemptAt,omitempty" doc:"while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)"`
-	LastError      string      `json:"lastError,omitempty" doc:"Kendo's last error text (phone numbers and URLs masked)"`
-	FirstSeenAt    time.Time   `json:"firstSeenAt"`
-	UpdatedAt      time.Time   `json:"updatedAt"`
-	DeliveredAt    *time.Time  `json:"deliveredAt,omitempty"`
-	Events         []EventSeen `json:"events" doc:"every stored event of the call, in arrival order (names and times, never content)"`
-	Team           string      `json:"team,omitempty" doc:"the team whose Kendo key the call goes to (with --teams)"`
-	Direction      string      `json:"direction,omitempty" enum:"inbound,outbound"`
-	RepEmail       string      `json:"repEmail,omitempty" doc:"the agent's e-mail as it will be (or was) sent"`
-	CallDate       *time.Time  `json:"callDate,omitempty" doc:"when the call happened"`
-	OutcomeUnknown bool        `json:"outcomeUnknown,omitempty" doc:"a request may have reached Kendo without an answer: check Kendo before redelivering"`
-	PurgedAt       *time.Time  `json:"purgedAt,omitempty" doc:"when the call's content (raw events, payload) was purged (--retain) or erased; the record stays"`
-	Analysis       *Analysis   `json:"analysis,omitempty" doc:"once Kendo's webhook reported the call analysed"`
-	AttemptLog     []Attempt   `json:"attemptLog" doc:"each Kendo request and its answer, oldest first"`
-	Warnings       []string    `json:"warnings" doc:"fields of the call's events that could not be read and were dropped"`
+	AlowareCallID  string         `json:"alowareCallId" example:"940868616"`
+	Status         CallStatus     `json:"status"`
+	Reason         string         `json:"reason,omitempty" doc:"why the call is waiting, ignored, skipped or failed, and who asked for an operator action"`
+	KendoCallID    string         `json:"callId,omitempty" doc:"Kendo's callId once delivered"`
+	Attempts       int            `json:"attempts" doc:"Kendo requests made for the call"`
+	NextAttemptAt  *time.Time     `json:"nextAttemptAt,omitempty" doc:"while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)"`
+	LastError      string         `json:"lastError,omitempty" doc:"Kendo's last error text (phone numbers and URLs masked)"`
+	FirstSeenAt    time.Time      `json:"firstSeenAt"`
+	UpdatedAt      time.Time      `json:"updatedAt"`
+	DeliveredAt    *time.Time     `json:"deliveredAt,omitempty"`
+	Events         []EventSeen    `json:"events" doc:"every stored event of the call, in arrival order (names and times, never content)"`
+	Team           string         `json:"team,omitempty" doc:"the team whose Kendo key the call goes to (with --teams)"`
+	Direction      string         `json:"direction,omitempty" enum:"inbound,outbound"`
+	RepEmail       string         `json:"repEmail,omitempty" doc:"the agent's e-mail as it will be (or was) sent"`
+	CallDate       *time.Time     `json:"callDate,omitempty" doc:"when the call happened"`
+	OutcomeUnknown bool           `json:"outcomeUnknown,omitempty" doc:"a request may have reached Kendo without an answer: check Kendo before redelivering"`
+	PurgedAt       *time.Time     `json:"purgedAt,omitempty" doc:"when the call's content (raw events, payload) was purged (--retain) or erased; the record stays"`
+	Analysis       *Analysis      `json:"analysis,omitempty" doc:"once Kendo's webhook reported the call analysed"`
+	AttemptLog     []Attempt      `json:"attemptLog" doc:"each Kendo request and its answer, oldest first"`
+	Warnings       []string       `json:"warnings" doc:"fields of the call's events that could not be read and were dropped"`
+	LateArtifacts  []LateArtifact `json:"lateArtifacts" doc:"events that brought an artifact after the call was sent: Kendo never got it (it has no update API); a longer --settle trades delay for fewer of these"`
+}
+
+// LateArtifact is one event that brought an artifact after its call was sent.
+type LateArtifact struct {
+	Event         string    `json:"event" doc:"the Aloware event name" example:"Transcription-Saved"`
+	ReceivedAt    time.Time `json:"receivedAt"`
+	Artifacts     []string  `json:"artifacts" doc:"what it brought: recording, transcript, summary"`
+	KendoHas      []string  `json:"kendoHas" doc:"what the call carried when it was sent"`
+	AfterDelivery int64     `json:"afterDelivery" doc:"seconds after the delivery it arrived (0 while the request was in flight)"`
+	Note          string    `json:"note" doc:"the same in words" example:"transcript arrived 40 s after delivery; Kendo has the recording only"`
 }
 
 func callRecordOf(r delivery.CallRecord) CallRecord {
@@ -181,6 +194,11 @@ func callRecordOf(r delivery.CallRecord) CallRecord {
 		PurgedAt:       r.PurgedAt,
 		AttemptLog:     attempts,
 		Warnings:       nonNil(mask.Texts(r.Warnings)),
+		LateArtifacts:  make([]LateArtifact, len(r.LateArtifacts)),
+	}
+	for i, l := range r.LateArtifacts {
+		rec.LateArtifacts[i] = LateArtifact{Event: mask.Text(l.Event), ReceivedAt: l.ReceivedAt, Artifacts: nonNil(l.Artifacts),
+			KendoHas: nonNil(l.KendoHas), AfterDelivery: l.AfterDelivery, Note: l.Note}
 	}
 	if a := r.Analysis; a != nil {
 		rec.Analysis = &Analysis{AIScore: a.AIScore, AgentName: mask.Text(a.AgentName), ReceivedAt: a.ReceivedAt}

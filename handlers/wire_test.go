@@ -57,6 +57,8 @@ func TestCallRecordOnTheWire(t *testing.T) {
 			{N: 2, StartedAt: at(4), FinishedAt: ptr(at(4)), Outcome: "accepted", HTTPStatus: 201, KendoCallID: "kc_1"},
 		},
 		Warnings: []string{"body.wait_time: not a number; ignored"},
+		LateArtifacts: []delivery.LateArtifact{{Event: "Transcription-Saved", ReceivedAt: at(5), Artifacts: []string{"transcript"},
+			KendoHas: []string{"recording"}, AfterDelivery: 60, Note: "transcript arrived 60 s after delivery; Kendo has the recording only"}},
 	}
 	p := &fakePusher{call: func(string) (delivery.CallRecord, error) { return full, nil }}
 	srv := newServer(t, handlers.Deps{Pusher: p})
@@ -67,7 +69,7 @@ func TestCallRecordOnTheWire(t *testing.T) {
 		return delivery.CallRecord{AlowareCallID: "7", Status: lifecycle.Received, FirstSeenAt: at(0), UpdatedAt: at(0)}, nil
 	}
 	want := `{"alowareCallId":"7","status":"received","attempts":0,"firstSeenAt":"2026-08-05T20:58:49Z",
-		"updatedAt":"2026-08-05T20:58:49Z","events":[],"attemptLog":[],"warnings":[]}`
+		"updatedAt":"2026-08-05T20:58:49Z","events":[],"attemptLog":[],"warnings":[],"lateArtifacts":[]}`
 	if got := get(t, srv.URL+"/calls/7").body; !sameJSON(t, got, []byte(want)) {
 		t.Errorf("bare record %s", got)
 	}

@@ -19,6 +19,7 @@ type Observed struct {
 	Reason              string // mapping's reason when not ready
 	Complete            bool
 	NothingMoreExpected bool // mapping.Result.NothingMoreExpected: no later event can add anything
+	Sendable            bool // a filtered call has what Kendo needs: an operator's redelivery can send it
 	Team                string
 	Routed              bool
 	Unrouted            string // why no team matched (when !Routed)
@@ -230,6 +231,14 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		// call drops its events.
 		return s, Effects{}, nil
 	case Skipped:
+		if in.Verdict == mapping.StateFiltered && !s.ByOperator {
+			// Skipped as missed, say, and now with a recording a send rule filters: the
+			// rule is why it is not sent now, and an operator can have it sent.
+			s.Reason = in.Reason
+			if in.Sendable && s.ReadyAt == nil {
+				s.ReadyAt = at(now)
+			}
+		}
 		if s.ByOperator || in.Verdict != mapping.StateReady {
 			return s, Effects{}, nil
 		}
@@ -250,6 +259,15 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		s.Status, s.Reason = Ignored, in.Reason
 		return s, Effects{}, nil
 	case mapping.StateUnanswered:
+		s.Status, s.Reason = Skipped, in.Reason
+		return s, Effects{Outcome: "skipped"}, nil
+	case mapping.StateFiltered:
+		// A send rule says the call is not worth Kendo's quota (mapping's S4): skipped at
+		// once, not after --artifact-wait. With what Kendo needs it is ready all the same,
+		// so an operator can have it sent (the rule is not applied to a redelivery).
+		if in.Sendable && s.ReadyAt == nil {
+			s.ReadyAt = at(now)
+		}
 		s.Status, s.Reason = Skipped, in.Reason
 		return s, Effects{Outcome: "skipped"}, nil
 	case mapping.StateReady:

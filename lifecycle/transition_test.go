@@ -67,6 +67,33 @@ func TestApply(t *testing.T) {
 			want: Scheduled, effects: Effects{ScheduleJob: true}},
 		{name: "a late recording revives a skipped call", from: State{Status: Skipped, Reason: "missed"}, in: ready("s"),
 			want: Scheduled, effects: Effects{ScheduleJob: true}},
+		{name: "a filtered call is skipped with the rule's reason", from: State{Status: Received},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 4 s is under --min-talk-time 10s"},
+			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) {
+				is(t, s.Reason, "talk time 4 s is under --min-talk-time 10s")
+				notNil(t, s.ReadyAt) // an operator can still send it
+			}},
+		{name: "a filtered call waiting for its recording is skipped at once", from: State{Status: Received},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Reason: "talk time 4 s is under --min-talk-time 10s"},
+			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) {
+				if s.ReadyAt != nil {
+					t.Errorf("ReadyAt %v for a call with nothing to send", s.ReadyAt)
+				}
+			}},
+		{name: "a filtered call's recording makes it redeliverable, still skipped", from: State{Status: Skipped, Reason: "talk time 4 s is under --min-talk-time 10s"},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 4 s is under --min-talk-time 10s"},
+			want: Skipped, check: func(t *testing.T, s State) { notNil(t, s.ReadyAt) }},
+		{name: "a missed call whose voicemail a rule filters says so", from: State{Status: Skipped, Reason: "missed call: nothing to analyse"},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 0 s is under --min-talk-time 10s"},
+			want: Skipped, check: func(t *testing.T, s State) {
+				is(t, s.Reason, "talk time 0 s is under --min-talk-time 10s")
+				notNil(t, s.ReadyAt)
+			}},
+		{name: "an operator's skip keeps its reason", from: State{Status: Skipped, ByOperator: true, Reason: "skipped by ops"},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 0 s is under --min-talk-time 10s"},
+			want: Skipped, check: func(t *testing.T, s State) { is(t, s.Reason, "skipped by ops") }},
+		{name: "an operator redelivers a filtered call", from: State{Status: Skipped, ReadyAt: ptr(t0), Reason: "talk time 4 s is under --min-talk-time 10s"},
+			in: Redeliver{By: "ops", Team: "s", Routed: true}, want: Scheduled, effects: Effects{ScheduleJob: true}},
 		{name: "an operator's skip stays", from: State{Status: Skipped, ByOperator: true}, in: ready("s"), want: Skipped},
 		{name: "a delivered call ignores its events", from: State{Status: Delivered, KendoCallID: "k"}, in: ready("s"), want: Delivered},
 		{name: "a delivering call is not disturbed", from: delivering, in: ready("s"), want: Delivering},

@@ -40,7 +40,7 @@ const maxReadWarnings = 20
 // whenever a change to package aloware or to the merge rules would fold the same events
 // into a different Call: the engine then folds a call's stored raw events again instead
 // of trusting the Call it kept.
-const RulesVersion = 2
+const RulesVersion = 3
 
 // Merge folds the events of one call, given in arrival order, into a Call.
 func Merge(events []aloware.Event) Call {

@@ -85,6 +85,15 @@ func MapRawEvents(raws [][]byte) (Result, error) {
 	return Map(c), nil
 }
 
+// MergeRawEvents is MapRawEvents without the mapping: the merged call, for a caller that
+// judges it further (the send rules of `aloware-kendo map`).
+func MergeRawEvents(raws [][]byte) (Call, error) {
+	if len(raws) == 1 {
+		return MergeRaw(raws[0])
+	}
+	return mergeRawEvents(raws)
+}
+
 func mergeRawEvents(raws [][]byte) (Call, error) {
 	var events []aloware.Event
 	var locs []string

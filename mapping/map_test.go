@@ -370,3 +370,20 @@ func FuzzWriteFolded(f *testing.F) {
 		}
 	})
 }
+
+// TestVoicemailURLIsTheAudio: a missed call whose communication carries the caller's
+// voicemail (voicemail_url, no direct_recording_url) is ready with that audio, instead of
+// waiting --artifact-wait for a recording that never comes.
+func TestVoicemailURLIsTheAudio(t *testing.T) {
+	res := mapJSON(t, `{"event":"InboundPhoneCall-DispositionMissed","body":{"id":7,"type":1,"direction":1,"current_status2":9,"disposition_status2":13,
+		"talk_time":0,"direct_recording_url":null,"voicemail_url":"https://app.aloware.io/static/voicemail/1f2e3d4c","voicemail_duration":18}}`)
+	if res.State != StateReady || res.Payload.AudioURL != "https://app.aloware.io/static/voicemail/1f2e3d4c" {
+		t.Fatalf("state %s, audioUrl %q: want ready with the voicemail", res.State, res.Payload.AudioURL)
+	}
+	// A recording saved later is the call's audio from then on.
+	res = mapJSON(t, `[{"event":"InboundPhoneCall-DispositionMissed","body":{"id":7,"type":1,"current_status2":9,"voicemail_url":"https://app.aloware.io/static/voicemail/1f2e3d4c"}},
+		{"event":"Recording-Saved","body":{"id":7,"direct_recording_url":"https://app.aloware.io/static/recording/9a8b"}}]`)
+	if res.Payload.AudioURL != "https://app.aloware.io/static/recording/9a8b" {
+		t.Errorf("audioUrl %q, want the recording", res.Payload.AudioURL)
+	}
+}

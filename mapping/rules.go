@@ -13,7 +13,7 @@ package mapping
 // | I2 | Values | Numbers may be numeric strings ("63", "742.0"); seconds may be fractional (rounded); ids must be whole and non-negative; `null` means absent. Dates are ISO 8601 date-times: "YYYY-MM-DD", `T` or a space, "HH:MM:SS", optional fractional seconds, and a zone `Z`/`z`, `±hh:mm`, `±hhmm` or `±hh`; zone-less times are UTC, never the host's zone; every time is converted to UTC. A field we read that cannot be read (wrong type, "NaN", "Infinity", 1e400, a date in another format …) is dropped with a warning `location: message; ignored` and the rest of the event is used; `Result.Warnings` lists them (each once, at most 20 per call, then a count); fields we do not read are ignored whatever their type. An event is unusable (an `InputError` with `IsObject`: /map answers 422, /push keeps it in quarantine) only when it has no shape of I1, is a call without a readable id (K2), or nests deeper than 64 levels (not read, but kept). Not JSON, invalid UTF-8 or an empty body (`NotJSON`: 400), a JSON scalar, or an array where one event was wanted is not an event object at all. |
 // | I3 | Arrays | /map (and `aloware-kendo map`) take an array of one call's events, or one file per event; an event with a different call id is bad input at `body[i]`; problems and warnings of an item are located `body[i]…`. |
 // | K1 | Kind | `body.type` first: 1 call, 3 conference → call; 2 → sms; 12 → appointment; any other type → other. Without a type, the event name (case and separators ignored): `*PhoneCall*`, `Recording-Saved`, `Transcription-Saved`, `Call-Disposed`, `Call Summarized`, `Voicemail-Saved`, `transcription.*` → call; `*SMS*` → sms; `*Appointment*` → appointment; `Contact*` → other. An unknown name whose body has call fields (talk_time, direct_recording_url, parsed_transcription, call_disposition, has_recording) is a call; anything else is other. `{"test_payload":true}` → test. The type outranks the name because Zapier has put SMS event names on real calls. |
-// | K2 | Call id | `body.id`; `body.communication.id` for `transcription.*` events (their body has no id of its own); `ID` for Zapier. Numbers or numeric strings, kept as a decimal string. A call without a readable id is unusable (I2); for other kinds an unreadable id is only a warning. Contact* events carry a contact id, so they have no call id. |
+// | K2 | Call id | `body.id`; `ID` for Zapier. Transcript and summary events (`Transcription-Saved`, `transcription.*`, `Call Summarized`, in every shape: envelope, flat, Zapier) name their call in `communication_id`, then `communication.id`, and `body.id` only when neither is there: real accounts send the transcription's own record as their body, whose `id` is the transcription's (its `type`, times and durations are the transcription's too, so only its transcript, summary, agent and contact are read from it; the call's other fields from its `communication`); the early shape, a communication body with no `communication`, keeps `body.id`. A `communication_id` that cannot be read makes the event unusable rather than fall back to `body.id`, which would name the wrong call. Numbers or numeric strings, kept as a decimal string. A call without a readable id is unusable (I2); for other kinds an unreadable id is only a warning. Contact* events carry a contact id, so they have no call id. |
 // | M1 | Merge: latest wins | Events are folded in arrival order. A field an event carries replaces the earlier value; a field it does not carry (absent or null) keeps the earlier value. |
 // | M2 | Merge: no going back | Once the call is complete (C1), an event that reports an earlier state only fills fields still unknown; it never overwrites status, times or durations. An event reports an earlier state when its status fields say the call is in progress (C1), whatever its name says (Zapier delivers out of order and names a ringing call "…-DispositionCompleted"); or, without status fields, when it is an initiation event (`OutboundPhoneCall`, `InboundPhoneCall`, `Communication Initiated`) arriving last. |
 // | M3 | Merge: artifacts stick | Recording URL, transcript and summary are kept from whichever event carried them; a later event with the key null or empty does not erase them. A later http(s) recording URL replaces an earlier one; a non-http one never replaces an http(s) one. |
@@ -25,12 +25,14 @@ package mapping
 // | S1 | State / reason | not a call → `ignored` ("SMS is not a call", "appointment is not a call", "Aloware test payload …", "not a phone call …"); not complete → `in_progress` ("call still in progress …"); complete + artifacts → `ready`; unanswered → `unanswered` ("missed call: nothing to analyse", "failed call: …"); otherwise `awaiting_artifacts` ("waiting for the recording or transcript"). A missed call that left a voicemail recording is ready. |
 // | S2 | Preview payload | `Result.Payload` is set for every call, ready or not, so /map shows progress; only a ready payload is complete (it has audioUrl or transcript) and only a ready one is ever sent. Ignored events get no payload. |
 // | S3 | Nothing more expected | `Result.NothingMoreExpected` is true when the call is ready and carries its recording (an http(s) URL), its transcript and its AloAi summary: those are everything a later event can add, so the engine delivers it after a short grace (for a trailing `Call-Disposed`) instead of the full `--settle`. |
+// | S4 | Send rules | Which finished calls are worth Kendo's quota: a call mapping would send or wait for (ready, or awaiting its artifacts) is `filtered` (the service skips it, with the reason) when its talk time is under `--min-talk-time` (default 10s; `0` sends every call; a call whose talk time is unknown is not filtered by it), its direction is not in `--send-directions` (default `inbound,outbound`; an unknown direction is not filtered), or its disposition is in `--skip-dispositions` (comma-separated; each entry matches the call disposition's name, e.g. "Wrong number", or its disposition status, label or number, e.g. "voicemail" or 12; case, spaces and "-" ignored). A team's `send: {minTalkTime, directions, skipDispositions}` in the teams file replaces the flag of each rule it gives for the calls routed to it. The reason names the rule that filtered it ("talk time 4 s is under --min-talk-time 10s"). The rules are applied when events arrive and by POST /map on the service, never to an operator's redelivery; missed, failed and unanswered calls stay `unanswered` (C3). |
+// | S5 | Late artifacts | Kendo has no update API, so an event of a call that was delivered (or is being sent) is never folded into it. When it brings an artifact the sent call did not carry as it is (a recording URL, a transcript, an AloAi summary: `LateArtifacts`), it is late: /push answers `"late": true` instead of `"duplicate": true`, the call lists it with what Kendo has ("transcript arrived 40 s after delivery; Kendo has the recording only"), and it is counted; an event that repeats what was sent is a duplicate. `--settle` is the trade: how long a ready call waits for these. |
 // | P1 | callTitle | Direction label ("Inbound"/"Outbound") + " - " + the first present of call disposition name, campaign (line) name, contact name that carries no phone number, e.g. "Outbound - Renewal Follow-up". Kendo shows titles to every coach, and Aloware names unknown contacts "Aloware Contact (+1…)" and lines often by their number, so a candidate with a run of 7 or more digits (however separated by spaces, "-", ".", "(", ")" or "+") is passed over. Just the direction when none is left; just the detail when the direction is unknown; omitted (Kendo titles it with AI) when both are unknown. At most 200 characters. |
 // | P2 | direction | `direction` 1 inbound / 2 outbound (Zapier: "Inbound"/"Outbound"); else the `Inbound…`/`Outbound…` prefix of an event name; else unknown (warning). |
 // | P3 | repName / repEmail | The agent's name (`user.name`, `user.full_name`, `user_name`, Zapier `User: Name`/`User Name`), at most 200 characters, and e-mail (`user_email`, `user.email`, Zapier `User Email`). An e-mail that fails the schema's email check is dropped with a warning. No rep at all → warning (Kendo cannot attribute the call). A rep found outside the events (Aloware's Users API by `user_id`, `--rep-email-map`; the engine applies it with `mapping.ApplyRep`) passes the same checks. |
 // | P4 | callDate | `created_at` (zone-less Aloware times are UTC) as RFC 3339 UTC, e.g. "2026-08-05T20:58:49Z". Missing → omitted, warning. |
 // | P5 | duration | Seconds: `talk_time` when > 0, else `duration`; omitted when neither is known. Talk time is the conversation that was recorded and is analysed; `duration` also counts the agent leg's ring time (66 s total for a 63 s conversation), which would skew talk-ratio metrics. Whole seconds, because Kendo guesses the unit and seconds are what Aloware sends. |
-// | P6 | audioUrl | `direct_recording_url` when it is http(s) (C2); otherwise dropped with a warning. |
+// | P6 | audioUrl | `direct_recording_url` when it is http(s) (C2), else `recording_url`, else `voicemail_url` (the voicemail a caller left on a communication, its only audio: such a call does not wait `--artifact-wait` for a recording that never comes); otherwise dropped with a warning. |
 // | P7 | transcript | `parsed_transcription.messages` sorted by start (stable), one line per utterance: "Rep: …" for speaker AGENT or A, "Customer: …" for CONTACT or anything else; empty texts skipped, runs of white space (line breaks included) folded to one space; lines joined with "\n". |
 // | P8 | metadata | All string values, always these six keys: `source`="aloware", `alowareCallId`, `alowareContactId`, `alowareCampaignId`, `alowareDirection` ("inbound"/"outbound"), `syncMethod`="webhook"; "" plus a warning when unknown. Added only when known: `alowareUserId` (the agent's Aloware user id, for rep lookups), `alowareDisposition` (the call disposition's name, e.g. "No Answer"), `alowareDispositionStatus` (the disposition status label, e.g. "completed", "missed+voicemail"; from `disposition_status2` when no label came), `alowareLine` (the line's, i.e. campaign's, name), `alowareRingGroupId`, `alowareWaitTime` and `alowareHoldTime` (seconds), `alowareTags` (the communication's tag names joined with ", ", at most 1000 characters), `alowareSummary` (the AloAi summary, at most 2000 characters). A name that carries a phone number (P1) or an e-mail address is left out (a line named by its number has no `alowareLine`), so metadata never carries a contact's phone or e-mail. |
 // | P9 | 5 MB | Kendo refuses bodies over 5 MB. If the payload would exceed it: with an audioUrl the transcript is dropped (Kendo transcribes the audio, which it prefers anyway); without one the transcript is cut at a line boundary. Both with a warning. |
@@ -38,6 +40,7 @@ package mapping
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -304,6 +307,201 @@ func unansweredReason(c Call) string {
 // summary are all there, and they are everything a later event could bring.
 func nothingMoreExpected(c Call, p *kendo.Payload) bool {
 	return p.AudioURL != "" && hasSpokenText(c.Comm.Transcript) && c.Comm.Summary != ""
+}
+
+// ---- S4: send rules ------------------------------------------------------------------
+
+// SendRules say which finished calls are sent (rule S4). The zero value sends every call.
+type SendRules struct {
+	MinTalkTime      time.Duration // calls with less talk are filtered; 0 sends all
+	Directions       []string      // "inbound", "outbound"; empty sends every direction
+	SkipDispositions []string      // disposition names or statuses whose calls are filtered
+
+	// Where each rule was set, as its reason names it: "--min-talk-time" (the default),
+	// or e.g. "team sales's send.minTalkTime".
+	MinTalkTimeFrom, DirectionsFrom, SkipDispositionsFrom string
+}
+
+// The names of the send rules, as the metric of filtered calls labels them.
+const (
+	RuleMinTalkTime      = "min-talk-time"
+	RuleSendDirections   = "send-directions"
+	RuleSkipDispositions = "skip-dispositions"
+)
+
+// DefaultMinTalkTime: in a real 90-day export of one Aloware account, 13,376 of 26,311
+// completed calls had 1–9 s of talk (hang-ups, voicemail greetings): nothing to coach.
+const DefaultMinTalkTime = 10 * time.Second
+
+// DefaultSendDirections sends both directions.
+var DefaultSendDirections = []string{"inbound", "outbound"}
+
+// Filter returns the send rule the call fails and why ("" when it is sent).
+func (r SendRules) Filter(c Call) (rule, reason string) {
+	if t := c.Comm.TalkTime; t != nil && r.MinTalkTime > 0 && time.Duration(*t)*time.Second < r.MinTalkTime {
+		return RuleMinTalkTime, fmt.Sprintf("talk time %d s is under %s %s", *t, orFlag(r.MinTalkTimeFrom, "--min-talk-time"), r.MinTalkTime)
+	}
+	if dir := direction(c); dir != "" && r.Directions != nil && !slices.Contains(r.Directions, dir) {
+		return RuleSendDirections, fmt.Sprintf("direction %s is not in %s %s", dir, orFlag(r.DirectionsFrom, "--send-directions"), strings.Join(r.Directions, ","))
+	}
+	for _, skip := range r.SkipDispositions {
+		if what := dispositionMatches(c, skip); what != "" {
+			return RuleSkipDispositions, fmt.Sprintf("%s is in %s", what, orFlag(r.SkipDispositionsFrom, "--skip-dispositions"))
+		}
+	}
+	return "", ""
+}
+
+// dispositionMatches says which of the call's dispositions the entry names: its name
+// (tenant text, e.g. "Wrong number") or its disposition status (label or number).
+func dispositionMatches(c Call, entry string) string {
+	want := fold(entry)
+	if want == "" {
+		return ""
+	}
+	if name := c.Comm.CallDisposition; name != "" && fold(name) == want {
+		return "disposition " + quoteShort(name)
+	}
+	status := disposition(c)
+	if n := c.Comm.DispositionStatus2; n != nil && strconv.Itoa(*n) == want {
+		return "disposition status " + want
+	}
+	if status != "" && (status == want || fold(dispositionLabelOf(status)) == want) {
+		return "disposition status " + dispositionLabelOf(status)
+	}
+	return ""
+}
+
+// dispositionLabelOf spells a folded disposition word as Aloware labels it.
+func dispositionLabelOf(word string) string {
+	for _, label := range dispositionLabels {
+		if fold(label) == word {
+			return label
+		}
+	}
+	return word
+}
+
+// ---- S5: late artifacts ------------------------------------------------------------
+
+// The artifacts of a call: what Kendo analyses.
+const (
+	ArtifactRecording  = "recording"
+	ArtifactTranscript = "transcript"
+	ArtifactSummary    = "summary"
+)
+
+// Artifacts lists the artifacts the call carries, in that order.
+func Artifacts(c Call) []string {
+	var out []string
+	if usableRecording(c.Comm.RecordingURL) {
+		out = append(out, ArtifactRecording)
+	}
+	if hasSpokenText(c.Comm.Transcript) {
+		out = append(out, ArtifactTranscript)
+	}
+	if c.Comm.Summary != "" {
+		out = append(out, ArtifactSummary)
+	}
+	return out
+}
+
+// LateArtifacts (S5) lists the artifacts ev brings that the call as sent did not carry
+// as they are: a new or other recording URL, transcript or summary. None means the event
+// only repeats what Kendo has.
+func LateArtifacts(sent Call, ev aloware.Event) []string {
+	var out []string
+	if u := ev.Comm.RecordingURL; usableRecording(u) && u != sent.Comm.RecordingURL {
+		out = append(out, ArtifactRecording)
+	}
+	if t := ev.Comm.Transcript; hasSpokenText(t) && transcriptText(t) != transcriptText(sent.Comm.Transcript) {
+		out = append(out, ArtifactTranscript)
+	}
+	if s := ev.Comm.Summary; s != "" && s != sent.Comm.Summary {
+		out = append(out, ArtifactSummary)
+	}
+	return out
+}
+
+// ParseMinTalkTime reads a minimum talk time: a Go duration ("10s", "1m30s") or a
+// number of seconds ("10", "0"); never negative.
+func ParseMinTalkTime(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil {
+		s = strconv.Itoa(n) + "s"
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a duration such as 10s or 1m", s)
+	case d < 0:
+		return 0, fmt.Errorf("%s is negative", d)
+	}
+	return d, nil
+}
+
+// CanonicalDirection reads a direction of the send rules: inbound or outbound, in any case.
+func CanonicalDirection(s string) (string, bool) {
+	switch d := strings.ToLower(strings.TrimSpace(s)); d {
+	case "inbound", "outbound":
+		return d, true
+	}
+	return "", false
+}
+
+// ParseList splits a comma-separated flag value into its trimmed, non-empty entries.
+func ParseList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// String says the rules in force, for `aloware-kendo check` and the logs:
+// "min talk time 10s, directions inbound,outbound, skip dispositions none".
+func (r SendRules) String() string {
+	min := "0 (every call)"
+	if r.MinTalkTime > 0 {
+		min = r.MinTalkTime.String()
+	}
+	dirs := "all"
+	if r.Directions != nil {
+		dirs = strings.Join(r.Directions, ",")
+		if dirs == "" {
+			dirs = "none"
+		}
+	}
+	skip := "none"
+	if len(r.SkipDispositions) > 0 {
+		skip = strings.Join(r.SkipDispositions, ",")
+	}
+	return fmt.Sprintf("min talk time %s, directions %s, skip dispositions %s", min, dirs, skip)
+}
+
+func orFlag(from, flag string) string {
+	if from != "" {
+		return from
+	}
+	return flag
+}
+
+// ApplySendRules turns the verdict of a call that would be sent, or waits for its
+// artifacts, into StateFiltered when a send rule says it is not worth sending (S4). The
+// payload stays (a preview of what an operator's redelivery would send).
+func ApplySendRules(res *Result, c Call, r SendRules) {
+	if res.State != StateReady && res.State != StateAwaitingArtifacts {
+		return
+	}
+	rule, reason := r.Filter(c)
+	if rule == "" {
+		return
+	}
+	res.HasArtifacts = res.State == StateReady
+	res.State, res.Ready, res.Reason, res.FilteredBy = StateFiltered, false, reason, rule
+	res.NothingMoreExpected, res.Team = false, ""
 }
 
 const (

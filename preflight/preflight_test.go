@@ -16,6 +16,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store"
@@ -291,5 +292,16 @@ func TestTeamsFile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestSendRulesLine(t *testing.T) {
+	min := 30 * time.Second
+	flags := mapping.SendRules{MinTalkTime: 10 * time.Second, Directions: []string{"inbound", "outbound"}}
+	all := []teams.Team{{Name: "sales", Send: &teams.Send{MinTalkTime: &min, SkipDispositions: []string{"Voicemail"}}}, {Name: "support"}}
+	c := preflight.SendRules(flags, all)
+	want := "PASS send rules: min talk time 10s, directions inbound,outbound, skip dispositions none | team sales: min talk time 30s, directions inbound,outbound, skip dispositions Voicemail"
+	if c.String() != want {
+		t.Errorf("got  %s\nwant %s", c, want)
 	}
 }

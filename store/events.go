@@ -18,10 +18,40 @@ type Event struct {
 	Raw           []byte // exactly as it arrived; empty when not kept (over the call's bound, purged, erased)
 	Size          int    // bytes as it arrived, kept or not
 	Warnings      string // the fields that could not be read, one per line
+	// Late is set for an artifact event of a call already sent: the artifacts it brought
+	// and those the call had when it was sent (see LateArtifacts).
+	Late LateArtifacts
 }
 
-const qInsertEvent = `INSERT INTO ak_events (aloware_call_id, name, kind, received_ms, raw, size, warnings)
-	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+// LateArtifacts says what an event that came after its call was sent brought (New) and
+// what Kendo has of the call (Sent): "recording", "transcript", "summary".
+type LateArtifacts struct {
+	New, Sent []string
+}
+
+// column is how the late column keeps it: "transcript;recording", ” when not late.
+func (l LateArtifacts) column() string {
+	if len(l.New) == 0 {
+		return ""
+	}
+	return strings.Join(l.New, ",") + ";" + strings.Join(l.Sent, ",")
+}
+
+func lateOf(column string) LateArtifacts {
+	if column == "" {
+		return LateArtifacts{}
+	}
+	added, sent, _ := strings.Cut(column, ";")
+	var l LateArtifacts
+	l.New = strings.Split(added, ",")
+	if sent != "" {
+		l.Sent = strings.Split(sent, ",")
+	}
+	return l
+}
+
+const qInsertEvent = `INSERT INTO ak_events (aloware_call_id, name, kind, received_ms, raw, size, warnings, late)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
 // InsertEvent stores an event. Its text columns are made safe for both engines (see
 // Text); the raw body is stored as bytes, whatever it holds.
@@ -31,7 +61,7 @@ func (db *DB) InsertEvent(ctx context.Context, q Querier, e Event) error {
 		raw = []byte{}
 	}
 	_, err := db.on(q).ExecContext(ctx, qInsertEvent,
-		e.AlowareCallID, Text(e.Name, 200), e.Kind, Millis(e.ReceivedAt), raw, e.Size, Text(e.Warnings, 4000))
+		e.AlowareCallID, Text(e.Name, 200), e.Kind, Millis(e.ReceivedAt), raw, e.Size, Text(e.Warnings, 4000), e.Late.column())
 	if err != nil {
 		return fmt.Errorf("store: insert event: %w", err)
 	}
@@ -41,7 +71,7 @@ func (db *DB) InsertEvent(ctx context.Context, q Querier, e Event) error {
 // Events lists a call's events in arrival order (a replayed quarantined event keeps its
 // arrival time); withRaw=false leaves Raw empty.
 func (db *DB) Events(ctx context.Context, q Querier, alowareCallID string, withRaw bool) ([]Event, error) {
-	cols := `id, aloware_call_id, name, kind, received_ms, size, warnings`
+	cols := `id, aloware_call_id, name, kind, received_ms, size, warnings, late`
 	if withRaw {
 		cols += `, raw`
 	}
@@ -54,14 +84,15 @@ func (db *DB) Events(ctx context.Context, q Querier, alowareCallID string, withR
 	for rows.Next() {
 		var e Event
 		var ms int64
-		dest := []any{&e.ID, &e.AlowareCallID, &e.Name, &e.Kind, &ms, &e.Size, &e.Warnings}
+		var late string
+		dest := []any{&e.ID, &e.AlowareCallID, &e.Name, &e.Kind, &ms, &e.Size, &e.Warnings, &late}
 		if withRaw {
 			dest = append(dest, &e.Raw)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("store: list events: %w", err)
 		}
-		e.ReceivedAt = FromMillis(ms)
+		e.ReceivedAt, e.Late = FromMillis(ms), lateOf(late)
 		out = append(out, e)
 	}
 	return out, rows.Err()

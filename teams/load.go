@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 )
 
 // Error lists every problem of a teams file, one line each, each with its line number
@@ -26,8 +27,9 @@ func (e *Error) Error() string {
 // The file's keys, as docs/configuration.md documents them.
 var (
 	fileKeys  = []string{"teams", "default"}
-	teamKeys  = []string{"name", "apiKeyEnv", "webhookSecretEnv", "rate", "match"}
+	teamKeys  = []string{"name", "apiKeyEnv", "webhookSecretEnv", "rate", "match", "send"}
 	matchKeys = []string{"campaignIds", "ringGroupIds", "userIds", "userEmails"}
+	sendKeys  = []string{"minTalkTime", "directions", "skipDispositions"}
 )
 
 // envName is what apiKeyEnv and webhookSecretEnv may hold. Upper case only: a value in
@@ -46,6 +48,7 @@ var teamName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 //	    webhookSecretEnv: KENDO_WEBHOOK_SECRET_SALES   # optional
 //	    rate: 30/min                          # optional, else defaultRate
 //	    match: {campaignIds: ["81422"], ringGroupIds: [], userIds: [], userEmails: []}
+//	    send: {minTalkTime: 30s, directions: [inbound], skipDispositions: [Voicemail]}  # optional
 //	default: sales                            # optional
 //
 // Keys and secrets come from the environment (getenv), never from the file. Unknown
@@ -222,6 +225,9 @@ func (l *loader) team(i int, n *yaml.Node) (placed, bool) {
 	if n := fields["match"]; n != nil && !isNull(n) {
 		p.Match = l.match(n, p.label)
 	}
+	if n := fields["send"]; n != nil && !isNull(n) {
+		p.Send = l.send(n, p.label)
+	}
 	return p, true
 }
 
@@ -269,11 +275,46 @@ func (l *loader) match(n *yaml.Node, label string) Match {
 	if fields == nil {
 		return m
 	}
-	m.CampaignIDs = l.values(fields["campaignIds"], label, "campaignIds", canonicalID, "a numeric id")
-	m.RingGroupIDs = l.values(fields["ringGroupIds"], label, "ringGroupIds", canonicalID, "a numeric id")
-	m.UserIDs = l.values(fields["userIds"], label, "userIds", canonicalID, "a numeric id")
-	m.UserEmails = l.values(fields["userEmails"], label, "userEmails", canonicalEmail, "an e-mail address")
+	m.CampaignIDs = l.values(fields["campaignIds"], label, "match.campaignIds", canonicalID, "a numeric id")
+	m.RingGroupIDs = l.values(fields["ringGroupIds"], label, "match.ringGroupIds", canonicalID, "a numeric id")
+	m.UserIDs = l.values(fields["userIds"], label, "match.userIds", canonicalID, "a numeric id")
+	m.UserEmails = l.values(fields["userEmails"], label, "match.userEmails", canonicalEmail, "an e-mail address")
 	return m
+}
+
+// send reads a team's own send rules; a rule it leaves out is the flag's.
+func (l *loader) send(n *yaml.Node, label string) *Send {
+	fields := l.object(deref(n), label+": `send`", sendKeys)
+	if fields == nil {
+		return nil
+	}
+	var s Send
+	if n := fields["minTalkTime"]; n != nil && !isNull(n) {
+		if v, ok := l.scalar(n, label+": `send.minTalkTime`"); ok {
+			d, err := mapping.ParseMinTalkTime(v)
+			if err != nil {
+				l.problem(n, "%s: send.minTalkTime: %v", label, err)
+			} else {
+				s.MinTalkTime = &d
+			}
+		}
+	}
+	if n := fields["directions"]; n != nil && !isNull(n) {
+		s.Directions = l.values(n, label, "send.directions", mapping.CanonicalDirection, "inbound or outbound")
+		if s.Directions == nil {
+			s.Directions = []string{} // an empty list sends no direction: the team takes none
+		}
+	}
+	if n := fields["skipDispositions"]; n != nil && !isNull(n) {
+		s.SkipDispositions = l.values(n, label, "send.skipDispositions", func(v string) (string, bool) {
+			v = strings.TrimSpace(v)
+			return v, v != ""
+		}, "a disposition name or status")
+		if s.SkipDispositions == nil {
+			s.SkipDispositions = []string{}
+		}
+	}
+	return &s
 }
 
 // values reads one match list. A number and a numeric string are the same id; a
@@ -284,7 +325,7 @@ func (l *loader) values(n *yaml.Node, label, key string, canon func(string) (str
 	}
 	n = deref(n)
 	if n.Kind != yaml.SequenceNode {
-		l.problem(n, "%s: match.%s must be a list, e.g. [\"81422\"]", label, key)
+		l.problem(n, "%s: %s must be a list, e.g. [\"81422\"]", label, key)
 		return nil
 	}
 	var out []string
@@ -292,12 +333,12 @@ func (l *loader) values(n *yaml.Node, label, key string, canon func(string) (str
 		item = deref(item)
 		s, ok := scalarValue(item)
 		if !ok {
-			l.problem(item, "%s: match.%s[%d] must be a single value", label, key, i)
+			l.problem(item, "%s: %s[%d] must be a single value", label, key, i)
 			continue
 		}
 		v, ok := canon(s)
 		if !ok {
-			l.problem(item, "%s: match.%s[%d]: %q is not %s", label, key, i, s, want)
+			l.problem(item, "%s: %s[%d]: %q is not %s", label, key, i, s, want)
 			continue
 		}
 		if !slices.Contains(out, v) {

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/mapping"
 )
 
 // SingleName names the one team of a service run without --teams.
@@ -26,6 +28,34 @@ type Team struct {
 	WebhookSecret string `json:"-"`
 	Rate          kendo.Rate
 	Match
+	Send *Send // the team's own send rules; nil: the flags'
+}
+
+// Send is a team's `send:` in the teams file. A rule it gives replaces the flag's for
+// the team's calls; a rule it leaves out (nil) is the flag's.
+type Send struct {
+	MinTalkTime      *time.Duration
+	Directions       []string
+	SkipDispositions []string
+}
+
+// SendRules are the send rules of the team's calls: the team's own where it gives them,
+// else base (the flags). Reasons name where each rule came from.
+func (t Team) SendRules(base mapping.SendRules) mapping.SendRules {
+	if t.Send == nil {
+		return base
+	}
+	from := "team " + t.Name + "'s send."
+	if d := t.Send.MinTalkTime; d != nil {
+		base.MinTalkTime, base.MinTalkTimeFrom = *d, from+"minTalkTime"
+	}
+	if d := t.Send.Directions; d != nil {
+		base.Directions, base.DirectionsFrom = d, from+"directions"
+	}
+	if d := t.Send.SkipDispositions; d != nil {
+		base.SkipDispositions, base.SkipDispositionsFrom = d, from+"skipDispositions"
+	}
+	return base
 }
 
 // KeyID names the team's key without revealing it (kendo.KeyID).

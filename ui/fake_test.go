@@ -366,6 +366,14 @@ func seedDay(f *fakeEngine, now time.Time, n int) {
 			}
 			if rec.Status == lifecycle.Skipped {
 				rec.Reason = "missed call: nothing Kendo could analyse"
+				if i%20 == 17 {
+					rec.Reason = "talk time 4 s is under --min-talk-time 10s" // a send rule's
+				}
+			}
+			if rec.Status == lifecycle.Analyzed && rec.DeliveredAt != nil {
+				rec.LateArtifacts = []delivery.LateArtifact{{Event: "transcription.call.summarized", ReceivedAt: rec.DeliveredAt.Add(40 * time.Second),
+					Artifacts: []string{"summary"}, KendoHas: []string{"recording", "transcript"}, AfterDelivery: 40,
+					Note: "summary arrived 40 s after delivery; Kendo has the recording and the transcript"}}
 			}
 		}
 		shiftRecord(&rec, -time.Duration(i)*9*time.Minute)

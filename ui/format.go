@@ -98,7 +98,10 @@ func statusClass(s lifecycle.Status) string {
 // Redeliver is offered for the calls that need an operator (failed, unrouted), not for
 // every redeliverable one: a skipped call mostly has nothing to send (missed, no
 // recording), and POST /calls/{id}/redeliver takes those it can send.
-func canRedeliver(s lifecycle.Status) bool { return s == lifecycle.Failed || s == lifecycle.Unrouted }
+// canRedeliver offers the action for every status an operator may redeliver: a skipped call
+// too, since one a send rule filtered is sent by it (one with nothing to send is refused
+// with a notice saying so).
+func canRedeliver(s lifecycle.Status) bool { return s.Redeliverable() }
 
 func canSkip(s lifecycle.Status) bool { return s.Skippable() }
 

@@ -488,6 +488,19 @@ func TestQuarantineAndChecksPages(t *testing.T) {
 	mustContain(t, "checks", a.body, "1 of 4 check(s) failed.", `<span class="badge bad">fail</span> <strong>kendo key (support)</strong>`)
 }
 
+// A call a send rule skipped says which rule, in the list and on its page; an artifact
+// that came after the call was sent is listed on the call's page.
+func TestFilteredAndLateArtifactsAreShown(t *testing.T) {
+	_, s := seeded(t, 60)
+	list := s.get(t, "/ui?status=skipped")
+	mustContain(t, "skipped list", list.body, `<div class="reason">talk time 4 s is under --min-talk-time 10s</div>`)
+	page := s.get(t, "/ui/calls/940868017")
+	mustContain(t, "filtered call page", page.body, `<p class="reason">talk time 4 s is under --min-talk-time 10s</p>`, `action="/ui/calls/940868017/redeliver"`)
+	page = s.get(t, "/ui/calls/940868006")
+	mustContain(t, "analyzed call page", page.body, "Arrived after delivery",
+		"<li>transcription.call.summarized: summary arrived 40 s after delivery; Kendo has the recording and the transcript</li>")
+}
+
 // A call Kendo may already have is redelivered only with the operator's confirmation:
 // a plain POST (a list row's button, a form from elsewhere) lands on the confirmation
 // page, and the bulk action that includes such calls needs its box ticked.

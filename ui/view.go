@@ -132,7 +132,8 @@ type recordView struct {
 	OutcomeUnknown                  bool
 	Analysis                        *analysisView
 	Warnings                        []string
-	Waiting                         bool // the page refreshes itself while this holds
+	Late                            []string // artifacts that came after the call was sent, in words
+	Waiting                         bool     // the page refreshes itself while this holds
 	CanRedeliver, CanSkip, CanErase bool
 }
 
@@ -179,6 +180,9 @@ func recordViewOf(r delivery.CallRecord) recordView {
 	}
 	for _, w := range r.Warnings {
 		v.Warnings = append(v.Warnings, mask.Text(w))
+	}
+	for _, l := range r.LateArtifacts {
+		v.Late = append(v.Late, mask.Text(l.Event)+": "+l.Note)
 	}
 	if a := r.Analysis; a != nil {
 		v.Analysis = &analysisView{Score: a.AIScore, Agent: mask.Text(a.AgentName), Received: fmtTime(a.ReceivedAt)}

@@ -60,7 +60,7 @@ func runChecks(ctx context.Context, cfg config.Config, getenv func(string) strin
 }
 
 // configChecks are the checks of the configuration alone: the Aloware token, inbound
-// auth and the teams file. The ops page shows them after the running engine's.
+// auth, the teams file and the send rules in force. The ops page shows them after the running engine's.
 func configChecks(ctx context.Context, cfg config.Config, getenv func(string) string) []preflight.Check {
 	var users preflight.UsersAPI // nil: no token, nothing to check
 	if cfg.AlowareAPIToken != "" {
@@ -71,5 +71,6 @@ func configChecks(ctx context.Context, cfg config.Config, getenv func(string) st
 	auth, err := inbound.New(inbound.Config{Token: cfg.InboundToken, Basic: cfg.InboundBasic})
 	checks = append(checks, preflight.InboundAuth(cfg.Listen, err == nil && auth.Enabled()))
 
-	return append(checks, preflight.TeamsFile(cfg.Teams, getenv, cfg.Rate))
+	checks = append(checks, preflight.TeamsFile(cfg.Teams, getenv, cfg.Rate))
+	return append(checks, preflight.SendRules(cfg.SendRules(), cfg.Router.Teams()))
 }

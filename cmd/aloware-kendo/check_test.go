@@ -76,12 +76,12 @@ default: sales
 	}{
 		{"everything passes", map[string]string{"KENDO_API_KEY": checkSalesKey, "ALOWARE_KENDO_ALOWARE_API_TOKEN": checkAlowareTok},
 			[]string{"--listen", ":0", "--inbound-token", checkInboundTok, "--kendo-webhook-secret", checkWebhookSecr}, 0,
-			[]string{"PASS database", "PASS kendo key default", "PASS aloware token", "PASS inbound auth", "PASS teams file"}},
+			[]string{"PASS database", "PASS kendo key default", "PASS aloware token", "PASS inbound auth", "PASS teams file", "PASS send rules"}},
 		{"one line per team; what fails fails", map[string]string{"KENDO_KEY_SALES": checkSalesKey, "KENDO_KEY_SUPPORT": checkSupportKey},
 			[]string{"--teams", teamsFile, "--listen", "0.0.0.0:0", "--aloware-api-token", "alw_wrong_s3cret"}, 1,
-			[]string{"PASS database", "PASS kendo key sales", "FAIL kendo key support", "FAIL aloware token", "FAIL inbound auth", "PASS teams file"}},
+			[]string{"PASS database", "PASS kendo key sales", "FAIL kendo key support", "FAIL aloware token", "FAIL inbound auth", "PASS teams file", "PASS send rules"}},
 		{"no key at all", nil, []string{"--listen", "127.0.0.1:0"}, 1,
-			[]string{"PASS database", "FAIL kendo key default", "PASS aloware token", "PASS inbound auth", "PASS teams file"}},
+			[]string{"PASS database", "FAIL kendo key default", "PASS aloware token", "PASS inbound auth", "PASS teams file", "PASS send rules"}},
 		{"a configuration that does not parse", map[string]string{"KENDO_KEY_SALES": checkSalesKey}, []string{"--teams", teamsFile, "--settle", "-1s"}, 1,
 			[]string{"FAIL configuration", "FAIL configuration"}},
 	}

@@ -133,6 +133,11 @@ func TestMapStdinAndErrors(t *testing.T) {
 		{"missing file", "", []string{"map", "/nonexistent/x.json"}, 1, []string{"no such file"}},
 		{"unknown flag", "", []string{"map", "--nope"}, 2, []string{"flag provided but not defined"}},
 		{"help", "", []string{"map", "--help"}, 0, []string{"Usage: aloware-kendo map"}},
+		// A send rule tried before it is turned on: the 63 s call of the fixture.
+		{"a send rule filters", "", []string{"map", "--min-talk-time", "90s", "../../testdata/aloware/outbound-lifecycle.json"}, 1,
+			[]string{"not ready to send (filtered): talk time 63 s is under --min-talk-time 1m30s"}},
+		{"a send rule it passes", "", []string{"map", "--min-talk-time", "10s", "--send-directions", "outbound", "../../testdata/aloware/outbound-lifecycle.json"}, 0, nil},
+		{"a bad send rule", "", []string{"map", "--send-directions", "sideways", "../../testdata/aloware/outbound-lifecycle.json"}, 2, []string{"--send-directions"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,7 +86,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 		DB: cfg.DB, KendoURL: cfg.KendoURL, Teams: cfg.Router,
 		Settle: cfg.Settle, ArtifactWait: cfg.ArtifactWait, RetryHorizon: cfg.RetryHorizon,
 		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter, ProbeEvery: cfg.KeyProbeInterval,
-		Retain: cfg.Retain, QuarantineMaxBytes: int64(cfg.QuarantineMaxMB) << 20,
+		Retain: cfg.Retain, QuarantineMaxBytes: int64(cfg.QuarantineMaxMB) << 20, Send: cfg.SendRules(),
 		Registerer: reg, Logger: log,
 	}
 	if dir, err := repDirectory(ctx, cfg, log); err != nil {

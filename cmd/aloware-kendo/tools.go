@@ -23,17 +23,27 @@ func mapCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("aloware-kendo map", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	result := fs.Bool("result", false, "print the whole result (ready, state, reason, payload preview, warnings) as POST /map does, and exit 0 even when the call is not ready")
+	// The send rules, to try one before turning it on: unlike serve's, none applies unless given.
+	minTalk := fs.String("min-talk-time", "", "judge the call by this send rule too (e.g. 10s; serve's default is "+mapping.DefaultMinTalkTime.String()+")")
+	directions := fs.String("send-directions", "", "judge the call by this send rule too (inbound, outbound or both, comma-separated)")
+	skip := fs.String("skip-dispositions", "", "judge the call by this send rule too (comma-separated disposition names or statuses)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: aloware-kendo map [--result] [FILE...]\n\nMaps Aloware webhook JSON (one event, or a JSON array of one call's events, per file; stdin when no FILE)\nto the Kendo Push payload on stdout. Exit 1 when the input is not an Aloware event or the call is not ready.")
+		fmt.Fprintln(stderr, "Usage: aloware-kendo map [--result] [--min-talk-time D] [--send-directions LIST] [--skip-dispositions LIST] [FILE...]\n\nMaps Aloware webhook JSON (one event, or a JSON array of one call's events, per file; stdin when no FILE)\nto the Kendo Push payload on stdout. Exit 1 when the input is not an Aloware event or the call is not ready\n(or, with a send rule, filtered by it).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
+	rules, rerr := sendRulesOf(*minTalk, *directions, *skip)
+	if rerr != nil {
+		fmt.Fprintf(stderr, "map: %v\n", rerr)
+		return exitUsage
+	}
 	var (
 		res  mapping.Result
 		err  error
 		from = "stdin"
+		raws [][]byte
 	)
 	switch files := fs.Args(); len(files) {
 	case 0:
@@ -42,25 +52,24 @@ func mapCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "map: reading stdin: %v\n", rerr)
 			return exitFail
 		}
-		res, err = mapping.MapRaw(raw)
-	case 1:
-		from = files[0]
-		raw, rerr := os.ReadFile(files[0])
-		if rerr != nil {
-			fmt.Fprintf(stderr, "map: %v\n", rerr)
-			return exitFail
-		}
-		res, err = mapping.MapRaw(raw)
+		raws = [][]byte{raw}
 	default:
-		from = fmt.Sprintf("%d files", len(files))
-		raws := make([][]byte, len(files))
+		from = files[0]
+		if len(files) > 1 {
+			from = fmt.Sprintf("%d files", len(files))
+		}
+		raws = make([][]byte, len(files))
 		for i, f := range files {
 			if raws[i], err = os.ReadFile(f); err != nil {
 				fmt.Fprintf(stderr, "map: %v\n", err)
 				return exitFail
 			}
 		}
-		res, err = mapping.MapRawEvents(raws)
+	}
+	call, err := mapping.MergeRawEvents(raws)
+	if err == nil {
+		res = mapping.Map(call)
+		mapping.ApplySendRules(&res, call, rules)
 	}
 	if err != nil {
 		printInputError(stderr, from, err)
@@ -80,6 +89,27 @@ func mapCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return printJSON(stdout, stderr, res.Payload)
+}
+
+// sendRulesOf reads map's send-rule flags; a rule not given does not apply.
+func sendRulesOf(minTalk, directions, skip string) (mapping.SendRules, error) {
+	var r mapping.SendRules
+	if minTalk != "" {
+		d, err := mapping.ParseMinTalkTime(minTalk)
+		if err != nil {
+			return r, fmt.Errorf("--min-talk-time: %w", err)
+		}
+		r.MinTalkTime = d
+	}
+	for _, d := range mapping.ParseList(directions) {
+		dir, ok := mapping.CanonicalDirection(d)
+		if !ok {
+			return r, fmt.Errorf("--send-directions: %q is not a direction: use inbound, outbound or both", d)
+		}
+		r.Directions = append(r.Directions, dir)
+	}
+	r.SkipDispositions = mapping.ParseList(skip)
+	return r, nil
 }
 
 // printInputError writes one "location: message" line per problem.

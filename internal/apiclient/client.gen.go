@@ -141,9 +141,31 @@ func (e KendoWebhookAnswerResult) Valid() bool {
 	}
 }
 
+// Defines values for MapResultFilteredBy.
+const (
+	MinTalkTime      MapResultFilteredBy = "min-talk-time"
+	SendDirections   MapResultFilteredBy = "send-directions"
+	SkipDispositions MapResultFilteredBy = "skip-dispositions"
+)
+
+// Valid indicates whether the value is a known member of the MapResultFilteredBy enum.
+func (e MapResultFilteredBy) Valid() bool {
+	switch e {
+	case MinTalkTime:
+		return true
+	case SendDirections:
+		return true
+	case SkipDispositions:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MapResultState.
 const (
 	MapResultStateAwaitingArtifacts MapResultState = "awaiting_artifacts"
+	MapResultStateFiltered          MapResultState = "filtered"
 	MapResultStateIgnored           MapResultState = "ignored"
 	MapResultStateInProgress        MapResultState = "in_progress"
 	MapResultStateReady             MapResultState = "ready"
@@ -154,6 +176,8 @@ const (
 func (e MapResultState) Valid() bool {
 	switch e {
 	case MapResultStateAwaitingArtifacts:
+		return true
+	case MapResultStateFiltered:
 		return true
 	case MapResultStateIgnored:
 		return true
@@ -329,6 +353,9 @@ type CallRecord struct {
 
 	// LastError Kendo's last error text (phone numbers and URLs masked)
 	LastError *string `json:"lastError,omitempty"`
+
+	// LateArtifacts events that brought an artifact after the call was sent: Kendo never got it (it has no update API); a longer --settle trades delay for fewer of these
+	LateArtifacts []LateArtifact `json:"lateArtifacts"`
 
 	// NextAttemptAt while scheduled: when the call will be sent (its settle time, a retry, a pacing slot)
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
@@ -597,10 +624,36 @@ type KendoWebhookAnswer struct {
 // Example: matched
 type KendoWebhookAnswerResult string
 
+// LateArtifact defines model for LateArtifact.
+type LateArtifact struct {
+	// AfterDelivery seconds after the delivery it arrived (0 while the request was in flight)
+	AfterDelivery int64 `json:"afterDelivery"`
+
+	// Artifacts what it brought: recording, transcript, summary
+	Artifacts []string `json:"artifacts"`
+
+	// Event the Aloware event name
+	//
+	// Example: Transcription-Saved
+	Event string `json:"event"`
+
+	// KendoHas what the call carried when it was sent
+	KendoHas []string `json:"kendoHas"`
+
+	// Note the same in words
+	//
+	// Example: transcript arrived 40 s after delivery; Kendo has the recording only
+	Note       string    `json:"note"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
 // MapResult defines model for MapResult.
 type MapResult struct {
 	// AlowareCallId Aloware communication id of the call
 	AlowareCallId *string `json:"alowareCallId,omitempty"`
+
+	// FilteredBy only when state is filtered: the send rule that filtered the call (the reason says how)
+	FilteredBy *MapResultFilteredBy `json:"filteredBy,omitempty"`
 
 	// NothingMoreExpected true when the call is ready and carries its recording, transcript and AloAi summary: no later event can add anything, so it is delivered after a short grace instead of the full settle
 	NothingMoreExpected bool `json:"nothingMoreExpected"`
@@ -623,6 +676,9 @@ type MapResult struct {
 	// Warnings data that was dropped or unknown; never null
 	Warnings []string `json:"warnings"`
 }
+
+// MapResultFilteredBy only when state is filtered: the send rule that filtered the call (the reason says how)
+type MapResultFilteredBy string
 
 // MapResultState where the call stands
 type MapResultState string
@@ -682,13 +738,16 @@ type Receipt struct {
 	// DeliverAfter earliest time the call will be sent to Kendo
 	DeliverAfter *time.Time `json:"deliverAfter,omitempty"`
 
-	// Duplicate true when the call had already been delivered
+	// Duplicate true when the call had already been delivered and this event brings nothing Kendo lacks
 	Duplicate *bool `json:"duplicate,omitempty"`
 
 	// Event Aloware event name as received
 	//
 	// Example: Recording-Saved
 	Event *string `json:"event,omitempty"`
+
+	// Late true when this event brings an artifact (recording, transcript, summary) after its call was sent: it is stored and listed on the call (lateArtifacts), never sent (Kendo has no update API); answered 200
+	Late *bool `json:"late,omitempty"`
 
 	// Problems only for a quarantined event: why it could not be used
 	Problems *[]Problem `json:"problems,omitempty"`

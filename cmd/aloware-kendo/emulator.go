@@ -35,12 +35,8 @@ func emulatorCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			"(POST /webhooks/test sends a test delivery).")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
+	if code, ok := parseNoArgs(fs, args); !ok {
+		return code
 	}
 	if msg := checkWebhookFlags(hook); msg != "" {
 		fmt.Fprintf(stderr, "kendo-emulator: %s\n", msg)

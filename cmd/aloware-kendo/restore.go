@@ -34,12 +34,8 @@ func restoreCmd(ctx context.Context, args []string, getenv func(string) string, 
 			"way to Kendo at backup time come back failed with an unknown outcome, unless --resend-waiting.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
+	if code, ok := parseNoArgs(fs, args); !ok {
+		return code
 	}
 	now := time.Now().UTC()
 	var rep store.RestoreReport

@@ -206,6 +206,20 @@ func printJSON(stdout, stderr io.Writer, v any) int {
 	return exitOK
 }
 
+// parseNoArgs parses the flags of a subcommand that takes no positional arguments; when it
+// answers false the caller returns the exit code (usage already printed), so a stray
+// argument is a usage error rather than silently ignored.
+func parseNoArgs(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err), false
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage, false
+	}
+	return exitOK, true
+}
+
 // flagExit: --help is a success, anything else a usage error (the flag package has
 // already printed it).
 func flagExit(err error) int {

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,7 +12,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 )
 
@@ -155,4 +158,24 @@ func sameJSON(t *testing.T, got, want []byte) bool {
 	gb, _ := json.Marshal(g)
 	wb, _ := json.Marshal(w)
 	return bytes.Equal(gb, wb)
+}
+
+// startService opens and starts the real engine on opts, and stops and closes it when the
+// test ends, so a test can put the handlers in front of it in one line.
+func startService(t *testing.T, opts delivery.Options) *delivery.Service {
+	t.Helper()
+	svc, err := delivery.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = svc.Stop(stop)
+		_ = svc.Close()
+	})
+	return svc
 }

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -37,22 +36,10 @@ func TestAnswersAndLogsMaskPhoneNumbersAndRecordingURLs(t *testing.T) {
 	var logs testenv.LogBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	reg := prometheus.NewRegistry()
-	svc, err := delivery.Open(context.Background(), delivery.Options{
+	svc := startService(t, delivery.Options{
 		DB:       "sqlite:" + filepath.Join(t.TempDir(), "mask.db"),
 		KendoURL: kendoSrv.URL, Teams: teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		Registerer: reg, Logger: log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = svc.Stop(stop)
-		_ = svc.Close()
 	})
 	srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg, Logger: log})
 

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -27,22 +26,10 @@ func TestRetentionAndErasureAtTheEdge(t *testing.T) {
 	k := kendotest.New(t, kendo.Rate{Limit: 100, Period: time.Second})
 	quiet := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
-	svc, err := delivery.Open(context.Background(), delivery.Options{
+	svc := startService(t, delivery.Options{
 		DB:       "sqlite:" + filepath.Join(t.TempDir(), "handlers-retention.db"),
 		KendoURL: k.URL(), Teams: teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		Retain: 2 * time.Second, Registerer: reg, Logger: quiet,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = svc.Stop(stop)
-		_ = svc.Close()
 	})
 	srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg, Logger: quiet})
 

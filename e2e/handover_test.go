@@ -56,18 +56,7 @@ func TestRestartsRefuseNothing(t *testing.T) {
 	exited := first.exited
 	stop := stats.pushContinuously(t, "http://"+addr)
 	stats.waitPushes(t, 20)
-	for i := range 10 {
-		mark := notify.mark()
-		if err := syscall.Kill(cur, syscall.SIGHUP); err != nil {
-			t.Fatal(err)
-		}
-		next := notify.waitReady(t, mark, cur, 0)
-		if code := exited(t); code != 0 {
-			t.Fatalf("upgrade %d: pid %d exited with %d", i+1, cur, code)
-		}
-		cur, exited = next, reapedExit(next)
-		stats.waitPushes(t, 20) // the new process takes traffic before the next upgrade
-	}
+	cur, exited = upgradeUnderLoad(t, notify, &stats, 10, cur, exited)
 	stop()
 	if err := syscall.Kill(cur, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -207,6 +196,26 @@ func (p *chainProc) exited(t testing.TB) int {
 		t.Fatalf("pid %d did not exit within 60 s", p.cmd.Process.Pid)
 	}
 	return p.cmd.ProcessState.ExitCode()
+}
+
+// upgradeUnderLoad sends SIGHUP n times while stats keeps pushing, each time waiting for
+// the new process to be ready, the old one to exit cleanly, and the new one to take
+// traffic before the next upgrade. It answers the last process and how to reap it.
+func upgradeUnderLoad(t *testing.T, notify *notifySocket, stats *pushStats, n, cur int, exited func(testing.TB) int) (int, func(testing.TB) int) {
+	t.Helper()
+	for i := range n {
+		mark := notify.mark()
+		if err := syscall.Kill(cur, syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		next := notify.waitReady(t, mark, cur, 0)
+		if code := exited(t); code != 0 {
+			t.Fatalf("upgrade %d: pid %d exited with %d", i+1, cur, code)
+		}
+		cur, exited = next, reapedExit(next)
+		stats.waitPushes(t, 20)
+	}
+	return cur, exited
 }
 
 // reapedExit waits for a process this test inherited as subreaper.
@@ -511,18 +520,7 @@ func TestSIGHUPUpgradesOnPostgres(t *testing.T) {
 	var stats pushStats
 	stop := stats.pushContinuously(t, "http://"+addr)
 	stats.waitPushes(t, 20)
-	for i := range 3 {
-		mark := notify.mark()
-		if err := syscall.Kill(cur, syscall.SIGHUP); err != nil {
-			t.Fatal(err)
-		}
-		next := notify.waitReady(t, mark, cur, 0)
-		if code := exited(t); code != 0 {
-			t.Fatalf("upgrade %d: pid %d exited with %d", i+1, cur, code)
-		}
-		cur, exited = next, reapedExit(next)
-		stats.waitPushes(t, 20)
-	}
+	cur, exited = upgradeUnderLoad(t, notify, &stats, 3, cur, exited)
 	stop()
 	all := stats.snapshot()
 	if all.refused != 0 || all.failed != 0 || all.serverErrors != 0 || all.otherStatus != 0 {

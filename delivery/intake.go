@@ -200,15 +200,16 @@ func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw 
 // with the send rules of the call's team. filteredBy names the send rule that just
 // skipped the call ("" when none did).
 func (s *Service) observe(ctx context.Context, tx *sql.Tx, call *store.Call, merged mapping.Call, now time.Time) (outcomes []string, filteredBy string, err error) {
+	team, routed, unrouted := s.route(merged)
 	result := mapping.Map(merged)
-	s.applySendRules(&result, merged)
+	mapping.ApplySendRules(&result, merged, s.sendRules(team, routed))
 	if err := setMerged(call, merged, result); err != nil {
 		return nil, "", err
 	}
 	in := lifecycle.Observed{Verdict: result.State, Reason: result.Reason, Complete: merged.Complete,
 		NothingMoreExpected: result.NothingMoreExpected, Sendable: result.HasArtifacts}
 	if result.State == mapping.StateReady {
-		in.Team, in.Routed, in.Unrouted = s.route(merged)
+		in.Team, in.Routed, in.Unrouted = team, routed, unrouted
 	}
 	before := call.Status
 	next, eff, err := lifecycle.Apply(call.State, in, now, s.policy)
@@ -228,16 +229,15 @@ func (s *Service) observe(ctx context.Context, tx *sql.Tx, call *store.Call, mer
 	return nil, filteredBy, nil
 }
 
-// applySendRules judges a call by the send rules of the team it is routed to (the
-// flags' when the team has none of its own, or no team takes it).
-func (s *Service) applySendRules(res *mapping.Result, c mapping.Call) {
-	rules := s.opts.Send
-	if team, routed, _ := s.route(c); routed {
+// sendRules are the send rules of the team a call is routed to: the flags' where the
+// team has none of its own, or no team takes the call.
+func (s *Service) sendRules(team string, routed bool) mapping.SendRules {
+	if routed {
 		if t, ok := s.opts.Teams.Lookup(team); ok {
-			rules = t.SendRules(rules)
+			return t.SendRules(s.opts.Send)
 		}
 	}
-	mapping.ApplySendRules(res, c, rules)
+	return s.opts.Send
 }
 
 // keepRaw decides whether an event's raw body is kept: each call keeps at most

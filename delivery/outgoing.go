@@ -38,6 +38,7 @@ func (s *Service) MapRaw(raw []byte) (mapping.Result, error) {
 		return mapping.Result{}, err
 	}
 	res := s.outgoing(c)
-	s.applySendRules(&res, c)
+	team, routed, _ := s.route(c)
+	mapping.ApplySendRules(&res, c, s.sendRules(team, routed))
 	return res, nil
 }

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -95,8 +94,8 @@ func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts Rede
 // unrouted (no team of the current file takes it).
 func (s *Service) redeliver(ctx context.Context, alowareCallID, by string, outcomeUnknownOK bool) (queued bool, err error) {
 	now := s.now()
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		queued, err = s.redeliverIn(ctx, tx, alowareCallID, by, now, outcomeUnknownOK)
+	err = s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		queued, err = s.redeliverIn(ctx, t, alowareCallID, by, now, outcomeUnknownOK)
 		return err
 	})
 	switch {
@@ -118,8 +117,8 @@ var ErrOutcomeUnknown = errors.New("delivery: Kendo may already have this call: 
 // once, one of them queues it and the others find it no longer redeliverable. queued is
 // false when the call stays unrouted. A call Kendo may already have is queued only with
 // outcomeUnknownOK (ErrOutcomeUnknown otherwise), decided under the same lock.
-func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
-	call, err := s.db.LockCall(ctx, tx, alowareCallID)
+func (s *Service) redeliverIn(ctx context.Context, t *callTx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
+	call, err := t.lock(ctx, alowareCallID)
 	if err != nil {
 		return false, err
 	}
@@ -128,13 +127,14 @@ func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by
 	}
 	in := lifecycle.Redeliver{By: by}
 	if call.PurgedAt == nil {
-		merged, err := s.merged(ctx, tx, call)
+		merged, err := s.mergedCall(ctx, t.tx, call)
 		if err != nil {
 			return false, err
 		}
 		in.Team, in.Routed, in.Unrouted = s.route(merged)
 	}
-	return in.Routed, s.apply(ctx, tx, &call, in, now, nil)
+	_, err = t.apply(ctx, &call, in, now, nil)
+	return in.Routed, err
 }
 
 // waitPoll is how often a waiting caller re-reads its call. Polling the row (rather than

@@ -72,15 +72,15 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 		}
 		now := s.now()
 		var rc Receipt
-		err = s.intake(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err = s.intake(ctx, func(ctx context.Context, t *callTx) error {
 			var err error
-			if rc, _, err = s.accept(ctx, tx, ev, q.Raw, q.ReceivedAt, now); err != nil {
+			if rc, err = s.storeEvent(ctx, t, ev, q.Raw, q.ReceivedAt, now); err != nil {
 				return err
 			}
-			if err := s.refoldCall(ctx, tx, ev.AlowareCallID, now); err != nil {
+			if err := s.refoldCall(ctx, t, ev.AlowareCallID, now); err != nil {
 				return err
 			}
-			return s.releaseQuarantined(ctx, tx, q.ID)
+			return s.releaseQuarantined(ctx, t.tx, q.ID)
 		})
 		if err != nil {
 			return res, err
@@ -95,25 +95,22 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 
 // refoldCall folds a call's stored events again in arrival order: a replayed event
 // arrived before events that were folded already.
-func (s *Service) refoldCall(ctx context.Context, tx *sql.Tx, alowareCallID string, now time.Time) error {
+func (s *Service) refoldCall(ctx context.Context, t *callTx, alowareCallID string, now time.Time) error {
 	if alowareCallID == "" {
 		return nil
 	}
-	call, err := s.db.LockCall(ctx, tx, alowareCallID)
+	call, err := t.lock(ctx, alowareCallID)
 	if err != nil {
 		return err
 	}
 	if call.Status == lifecycle.Erased || call.PurgedAt != nil || call.Status == lifecycle.Delivering || call.Status.Sent() {
 		return nil
 	}
-	merged, err := s.refold(ctx, tx, call)
+	merged, err := s.refold(ctx, t.tx, call)
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.observe(ctx, tx, &call, merged, now); err != nil {
-		return err
-	}
-	return s.db.SaveCall(ctx, tx, call)
+	return s.observe(ctx, t, &call, merged, now)
 }
 
 func (s *Service) releaseQuarantined(ctx context.Context, tx *sql.Tx, id int64) error {

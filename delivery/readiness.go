@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"sync"
 	"time"
 
@@ -41,7 +40,7 @@ func (s *Service) Ready(ctx context.Context) error {
 }
 
 func (s *Service) probe(ctx context.Context) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.db.ProbeWrite(ctx, tx, s.now()) })
+	return s.inTx(ctx, func(ctx context.Context, t *callTx) error { return s.db.ProbeWrite(ctx, t.tx, s.now()) })
 }
 
 // remigrate applies our migrations and River's again, once at a time.

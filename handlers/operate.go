@@ -22,7 +22,7 @@ type Operator interface {
 	// once however often it is asked, outcome-unknown ones only when opts says so (a dry
 	// run queues nothing); by names who asked.
 	RedeliverMany(ctx context.Context, f delivery.ListFilter, opts delivery.BulkOptions, by string) (delivery.BulkResult, error)
-	// Skip stops a waiting delivery: delivery.ErrNotFound or delivery.ErrNotSkippable.
+	// Skip stops a call that is not sent yet: delivery.ErrNotFound or delivery.ErrNotSkippable.
 	Skip(ctx context.Context, alowareCallID, by string) (delivery.CallRecord, error)
 	// Erase deletes a call's stored content now and leaves the tombstone status erased:
 	// delivery.ErrNotFound for an id never seen.
@@ -120,7 +120,7 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		OperationID: "skip-call",
 		Method:      http.MethodPost,
 		Path:        "/calls/{alowareCallId}/skip",
-		Summary:     "Stop a waiting delivery",
+		Summary:     "Stop a call that is not sent yet",
 		Description: "An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) " +
 			"becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in " +
 			"any other status (a request already in flight to Kendo cannot be called back).",

@@ -13,7 +13,7 @@ import (
 type Input interface{ input() }
 
 // Observed: an event of the call was stored and folded; Verdict is what mapping.Map says
-// of the merged call now. Team/Routed are the route for a ready call.
+// of the merged call now. Team/Routed are the call's route under the teams file.
 type Observed struct {
 	Verdict             mapping.State
 	Reason              string // mapping's reason when not ready
@@ -71,7 +71,7 @@ type Redeliver struct {
 	Unrouted string
 }
 
-// Skip: an operator stopped a waiting delivery.
+// Skip: an operator stopped a call that was not sent yet.
 type Skip struct{ By string }
 
 // Erase: the call's content is erased on request; a tombstone stays.
@@ -106,7 +106,7 @@ var (
 	// ErrNotRedeliverable: only failed, skipped and unrouted calls can be sent again.
 	ErrNotRedeliverable = errors.New("only a failed, skipped or unrouted call can be redelivered")
 	// ErrNotSkippable: only a call that waits (received, scheduled, unrouted) can be skipped.
-	ErrNotSkippable = errors.New("only a waiting call can be skipped")
+	ErrNotSkippable = errors.New("only a call not sent yet (received, scheduled or unrouted) can be skipped")
 	// ErrPurged: the call's content is gone (retention or erasure): nothing left to send.
 	ErrPurged = errors.New("the call's content is no longer stored")
 	// ErrNotApplicable: the input does not apply to a call in this status (a caller's bug,
@@ -253,7 +253,12 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		}
 		return s, Effects{}, nil
 	}
-	// Received, ignored, unrouted, or skipped without an operator: decide afresh.
+	// Received, ignored, unrouted, or skipped without an operator: decide afresh. The call
+	// takes its route's team whatever the verdict, so what happens to it (a skip by a send
+	// rule, say) is counted and listed under that team.
+	if in.Routed {
+		s.Team = in.Team
+	}
 	switch in.Verdict {
 	case mapping.StateIgnored:
 		s.Status, s.Reason = Ignored, in.Reason
@@ -282,7 +287,7 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		if in.NothingMoreExpected {
 			wait = min(p.Grace, p.Settle)
 		}
-		s.Status, s.Reason, s.Team = Scheduled, "", in.Team
+		s.Status, s.Reason = Scheduled, ""
 		s.DeliverAfter = at(latest(s.ReadyAt.Add(wait), now))
 		return s, Effects{ScheduleJob: true}, nil
 	}

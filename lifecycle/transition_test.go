@@ -48,6 +48,8 @@ func TestApply(t *testing.T) {
 		{name: "sms is ignored", in: Observed{Verdict: mapping.StateIgnored, Reason: "SMS"}, want: Ignored},
 		{name: "missed call is skipped", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Reason: "missed"},
 			want: Skipped, effects: Effects{Outcome: "skipped"}},
+		{name: "a call that is not ready takes its route's team", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Team: "sales", Routed: true},
+			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { is(t, s.Team, "sales") }},
 		{name: "ready is scheduled after the settle", in: ready("sales"), want: Scheduled, effects: Effects{ScheduleJob: true},
 			check: func(t *testing.T, s State) {
 				is(t, s.Team, "sales")

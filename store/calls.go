@@ -331,3 +331,21 @@ func statusList(statuses []lifecycle.Status) string {
 	}
 	return strings.Join(quoted, ", ")
 }
+
+// callIDs runs a query whose rows are Aloware call ids.
+func callIDs(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -207,7 +207,7 @@ func BenchmarkCallsAtScale(b *testing.B) {
 			}{
 				{"activity-24h", func() error { _, err := db.ActivitySince(ctx, time.Now().Add(-24*time.Hour)); return err }},
 				{"count-by-status", func() error { _, err := db.CountByStatus(ctx); return err }},
-				{"oldest-waiting", func() error { _, err := db.OldestWaiting(ctx); return err }},
+				{"oldest-waiting", func() error { _, err := db.OldestQueued(ctx); return err }},
 				{"backlog", func() error { _, err := db.Backlog(ctx); return err }},
 			}
 			for _, c := range counts {

@@ -142,7 +142,7 @@ type bulkProgress struct {
 	Queued    int  `json:"queued"`
 	Delivered int  `json:"delivered"`
 	Failed    int  `json:"failed"`
-	Waiting   int  `json:"waiting"`
+	InQueue   int  `json:"inQueue"`
 	Done      bool `json:"done"`
 	Partial   bool `json:"partial,omitempty"` // more calls than one poll reads: the counts are a lower bound
 }
@@ -173,8 +173,8 @@ func (s *server) progress(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range page.Items {
 			switch {
-			case c.Status.Waiting():
-				p.Waiting++
+			case c.Status.Queued():
+				p.InQueue++
 			case c.Status.Sent():
 				p.Delivered++
 			case c.Status == lifecycle.Failed:
@@ -186,7 +186,7 @@ func (s *server) progress(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Partial = filter.Cursor != ""
-	p.Done = p.Waiting == 0 || p.Delivered+p.Failed >= p.Queued
+	p.Done = p.InQueue == 0 || p.Delivered+p.Failed >= p.Queued
 	writeJSON(w, r, http.StatusOK, p)
 }
 

@@ -26,7 +26,7 @@ type Engine interface {
 	// RedeliverMany queues every redeliverable call the filter matches, each at most once,
 	// outcome-unknown ones only when opts says so; a dry run counts and queues nothing.
 	RedeliverMany(ctx context.Context, f delivery.ListFilter, opts delivery.BulkOptions, by string) (delivery.BulkResult, error)
-	// Skip stops a waiting delivery (delivery.ErrNotSkippable otherwise); by is named in the reason.
+	// Skip stops a call that is not sent yet (delivery.ErrNotSkippable otherwise); by is named in the reason.
 	Skip(ctx context.Context, alowareCallID, by string) (delivery.CallRecord, error)
 	// Erase deletes the call's stored content now and leaves the tombstone status erased.
 	Erase(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)

@@ -78,7 +78,7 @@ func (f *fakeEngine) Overview(context.Context) (delivery.Overview, error) {
 	if ov.Since.IsZero() {
 		ov.Since = ov.Now.Add(-24 * time.Hour)
 	}
-	// Failed counts the fake's calls, so actions show on the tiles; Waiting is the
+	// Failed counts the fake's calls, so actions show on the tiles; Queued is the
 	// seeded backlog of the keys (more calls than the table holds).
 	ov.Failed = 0
 	for _, c := range f.calls {
@@ -382,7 +382,7 @@ func seedDay(f *fakeEngine, now time.Time, n int) {
 	pausedSince := now.Add(-18 * time.Minute)
 	oldest := now.Add(-31 * time.Minute)
 	f.overview = delivery.Overview{
-		Received: 412, Delivered: 377, Analyzed: 351, Waiting: 47, OldestWaiting: &oldest,
+		Received: 412, Delivered: 377, Analyzed: 351, Queued: 47, OldestQueued: &oldest,
 		Keys: []delivery.KeyUse{
 			{Team: "sales", KeyID: "key_0a1b2c3d4e5f6a7b", Limit: 30, Period: time.Minute, InWindow: 27, Backlog: 41, DrainTime: 82 * time.Second},
 			{Team: "support", KeyID: "key_9f8e7d6c5b4a3921", Limit: 30, Period: time.Minute, Backlog: 6, Paused: true, PausedSince: &pausedSince,

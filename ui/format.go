@@ -86,7 +86,7 @@ func statusClass(s lifecycle.Status) string {
 	switch {
 	case s.Sent():
 		return "ok"
-	case s == lifecycle.Received || s.Waiting():
+	case s == lifecycle.Received || s.Queued():
 		return "wait"
 	case s == lifecycle.Failed || s == lifecycle.Unrouted:
 		return "bad"

@@ -37,11 +37,11 @@ func TestOverviewShowsTilesKeysBannerChartAndCalls(t *testing.T) {
 		// tiles
 		`<span class="label">Received</span> <span class="value">412</span>`,
 		`<span class="label">Delivered</span> <span class="value">377</span>`,
-		`<span class="label">Waiting</span> <span class="value">47</span>`,
+		`<span class="label">In queue</span> <span class="value">47</span>`,
 		`<span class="label">Failed</span> <span class="value">3</span>`,
 		`<span class="label">Quarantined</span> <span class="value">2</span>`,
 		`<span class="label">Analyzed</span> <span class="value">351</span>`,
-		`<span class="label">Oldest waiting</span> <span class="value">31 min</span>`,
+		`<span class="label">Oldest in queue</span> <span class="value">31 min</span>`,
 		// key windows and the time the backlog needs
 		`27 of 30 sent <small>(30/min)</small>`, `<td data-label="Backlog needs">1 min</td>`,
 		// the banner of the paused key
@@ -208,7 +208,7 @@ func TestBulkRedeliveryShowsProgress(t *testing.T) {
 	}
 	progress := strings.ReplaceAll(m[1], "&amp;", "&")
 	var p struct {
-		Queued, Delivered, Failed, Waiting int
+		Queued, Delivered, Failed, InQueue int
 		Done                               bool
 	}
 	read := func() {
@@ -219,7 +219,7 @@ func TestBulkRedeliveryShowsProgress(t *testing.T) {
 		}
 	}
 	read()
-	if p.Queued != 2 || p.Waiting != 2 || p.Delivered != 0 || p.Done { // the 2 queued; the call that was waiting already is not the bulk's
+	if p.Queued != 2 || p.InQueue != 2 || p.Delivered != 0 || p.Done { // the 2 queued; the call that was waiting already is not the bulk's
 		t.Errorf("right after: %+v", p)
 	}
 	f.mu.Lock()

@@ -21,8 +21,9 @@ type beforeCommit func(ctx context.Context, tx *sql.Tx, pending []*pendingJobs) 
 
 // retryingTx runs fn in a transaction of its own and retries the whole transaction when
 // it failed on the connection (terminated, broken) or lost a serialization race: a
-// PostgreSQL restart, a failover or a pooler's idle kill is not a lost event (design
-// note 10). fn must be safe to run again; everything it does is inside tx.
+// PostgreSQL restart, a failover or a pooler's idle kill is not a lost event, and Aloware
+// never sends it again (docs/invariants.md #10). fn must be safe to run again;
+// everything it does is inside tx.
 type retryingTx struct {
 	db           *store.DB
 	beforeCommit beforeCommit

@@ -12,7 +12,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
-// pausedWait says how long a due call of a paused key waits (issue 9: a refused key
+// pausedWait says how long a due call of a paused key waits (a refused key
 // pauses its deliveries instead of failing them). One request per probe interval tests
 // the key: the first due call after the interval takes the probe and is sent; the rest
 // wait for the next probe time. 0 means "send".

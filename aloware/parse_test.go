@@ -335,8 +335,9 @@ func TestParseWarnings(t *testing.T) {
 	}
 }
 
-// TestParseLenientExamples: the examples of issue 8 item 4. Each of them made /push
-// refuse the whole event; each is now read, or dropped alone with a warning.
+// TestParseLenientExamples: fields that once made /push refuse the whole event (a date
+// in an unknown format, an object where a number belongs, …) are each read, or dropped
+// alone with a warning naming them (docs/invariants.md #11).
 func TestParseLenientExamples(t *testing.T) {
 	const recording = "https://app.aloware.io/static/recording/32c1a2f8-5b7e-4c0a-9d1e-7f6a2b3c4d5e"
 	tests := []struct {

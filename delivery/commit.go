@@ -18,9 +18,9 @@ type committer interface {
 
 // retryingTx runs fn in a transaction of its own and retries the whole transaction when
 // it failed on the connection (terminated, broken) or lost a serialization race: a
-// PostgreSQL restart, a failover or a pooler's idle kill is not a lost event (see
-// docs/invariants.md). fn must be safe to run again; everything it does is inside its
-// call transaction.
+// PostgreSQL restart, a failover or a pooler's idle kill is not a lost event, and Aloware
+// never sends it again (docs/invariants.md #10). fn must be safe to run again;
+// everything it does is inside its call transaction.
 type retryingTx struct{ s *Service }
 
 // txRetries are the pauses between five tries, about a second in all.

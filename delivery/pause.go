@@ -13,9 +13,9 @@ import (
 )
 
 // pausedWait says how long a due call of a paused key waits (a refused key pauses its
-// deliveries instead of failing them: a key fixed later sends them all). One request per probe interval tests
-// the key: the first due call after the interval takes the probe and is sent; the rest
-// wait for the next probe time. 0 means "send".
+// deliveries instead of failing them: a key fixed later sends them all). One request
+// per probe interval tests the key: the first due call after the interval takes the
+// probe and is sent; the rest wait for the next probe time. 0 means "send".
 func (s *Service) pausedWait(ctx context.Context, tx *sql.Tx, team teams.Team, now time.Time) (time.Duration, string, error) {
 	p, paused, err := s.db.GetPause(ctx, tx, team.KeyID())
 	if err != nil || !paused {

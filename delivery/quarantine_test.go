@@ -13,7 +13,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
-// Issue 8: a JSON object that cannot be used (here a call event without its id) is
+// A JSON object that cannot be used (here a call event without its id) is
 // stored anyway, answered "quarantined" with its problems, and listed; once the code (or
 // the configuration) can read it, a replay feeds it into its call in arrival order.
 func TestQuarantineAndReplay(t *testing.T) {
@@ -89,7 +89,7 @@ func TestQuarantineIsBounded(t *testing.T) {
 	}
 }
 
-// Issue 8: an event's cost no longer grows with the call's history (the merged call is
+// An event's cost does not grow with the call's history (the merged call is
 // kept in its row and each event folded into it), and the raw bytes kept per call are
 // bounded: past the bound an event is still folded in, only its raw body is not kept.
 func TestRawBytesPerCallAreBounded(t *testing.T) {

@@ -20,7 +20,7 @@ type readiness struct {
 	remigr sync.Mutex
 }
 
-// Ready reports whether a write to the database would succeed now (design note 12): a
+// Ready reports whether a write to the database would succeed now (docs/invariants.md #12): a
 // full disk, a file made read-only, a dropped PostgreSQL database all make it fail, and
 // it comes back by itself when the fault clears. A database that lost our tables is
 // migrated again here rather than left answering 503 forever.

@@ -135,7 +135,7 @@ func kendoFaults(n int64, w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// Issue 9, retention: with a short --retain, delivered, skipped, ignored and failed
+// Retention: with a short --retain, delivered, skipped, ignored and failed
 // calls older than it lose their content (raw events, the merged call, Kendo's texts)
 // and keep their row — ids, status, Kendo's callId, events' names and times — so a late
 // repeat of a delivered call is still a duplicate and nothing is sent again. A call that
@@ -236,7 +236,7 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 	}
 }
 
-// Issue 9, erasure: DELETE /calls/{id} removes a call's content at once, cancels its
+// Erasure: DELETE /calls/{id} removes a call's content at once, cancels its
 // pending delivery (here one waiting for a pacing slot: nothing reaches Kendo) and leaves
 // the tombstone erased; the queue behind it goes on. Later events of the call are
 // acknowledged and dropped, never sent; erasing twice is harmless; an erased call cannot

@@ -169,8 +169,8 @@ func riverMigrator(db *store.DB) (*rivermigrate.Migrator[*sql.Tx], error) {
 }
 
 // migrateRiver runs River's migrations; store.Open runs it under the same lock as ours,
-// so replicas that start together on a fresh database do not race (issue: duplicate key
-// in River's migration table).
+// so replicas that start together on a fresh database do not race (unlocked, two of three
+// failed on a duplicate key in River's migration table).
 func migrateRiver(ctx context.Context, db *store.DB) error {
 	m, err := riverMigrator(db)
 	if err != nil {
@@ -184,8 +184,8 @@ func migrateRiver(ctx context.Context, db *store.DB) error {
 
 // Start resumes what a dead process left behind, then runs the delivery workers and the
 // background loops (artifact-wait sweeper, retention, rescue). River runs on a context
-// of its own: the signal that stops the service must not stop River hard (design note
-// 8); Stop stops it softly first.
+// of its own: the signal that stops the service must not stop River hard, or a Kendo
+// request is cut short (docs/invariants.md #8); Stop stops it softly first.
 func (s *Service) Start(ctx context.Context) error {
 	if err := s.resumeAfterCrash(ctx); err != nil {
 		return err

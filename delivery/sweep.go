@@ -40,7 +40,7 @@ func retentionEvery(retain time.Duration) time.Duration {
 const purgeBatch = 200
 
 // purgeExpired purges the raw events and payload of calls finished longer than --retain
-// ago (issue 9: keep data only as long as configured). The call's row stays — ids,
+// ago (data is kept only as long as configured). The call's row stays — ids,
 // status, Kendo's callId, event names and times — so a late repeat is still a duplicate.
 // Quarantined events and Kendo's webhook bodies older than that go too.
 func (s *Service) purgeExpired(ctx context.Context) {

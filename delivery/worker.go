@@ -74,7 +74,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		s.metrics.pacingWait.Observe(max(s.now().Sub(*plan.call.DeliverAfter), 0).Seconds())
 	}
 	// From here on Kendo may get the call. The request always finishes, shutdown or not
-	// (design note 8): a request cut short is a second POST after the restart.
+	// (docs/invariants.md #8): a request cut short is a second POST after the restart.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.KendoTimeout)
 	res := s.kendo.Send(sendCtx, plan.team.APIKey, plan.body)
 	cancel()
@@ -231,7 +231,7 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 }
 
 // recordOutcome commits Kendo's answer. After a 201 the call must never be sent again
-// (design note 9), so a failed commit is retried — with backoff, for as long as the
+// (docs/invariants.md #9), so a failed commit is retried — with backoff, for as long as the
 // process lives — rather than left to a rerun. Only when the shutdown's deadline has
 // passed does it give up, loudly, naming Kendo's callId so an operator can reconcile.
 func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef, res kendo.Result, finished time.Time) error {

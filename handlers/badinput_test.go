@@ -193,7 +193,7 @@ func TestBadInputValidate(t *testing.T) {
 }
 
 // /push refuses (4xx, nothing stored) only a body that is not a JSON object; every JSON
-// object is stored (issue 8): a field it cannot read is a warning naming it, and an
+// object is stored (docs/invariants.md #11): a field it cannot read is a warning naming it, and an
 // object it cannot use at all is quarantined with problems naming why. Never a 5xx.
 func TestBadInputPush(t *testing.T) {
 	st := newStack(t, stackOptions{})

@@ -45,7 +45,7 @@ func (s Status) Final() bool {
 }
 
 // Retained reports whether --retain applies to a call in this status: it is finished
-// (issue 9: delivered, skipped, ignored, failed), so its content is purged once it is
+// (delivered, skipped, ignored, failed), so its content is purged once it is
 // older than the retention. Unrouted is not: it waits for the teams file to be fixed.
 func (s Status) Retained() bool {
 	switch s {

@@ -295,8 +295,8 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 	return s, Effects{}, nil
 }
 
-// answered records Kendo's answer (design notes 6 and 9: retry by class; after a 201,
-// or once Kendo may have the call, never send it again).
+// answered records Kendo's answer: retry by class; after a 201, or once Kendo may have
+// the call, never send it again (docs/invariants.md #6 and #9).
 func answered(s State, in Answered, now time.Time, p Policy) (State, Effects, error) {
 	res := in.Result
 	switch s.Status {
@@ -335,7 +335,7 @@ func answered(s State, in Answered, now time.Time, p Policy) (State, Effects, er
 		s.Reason = res.Message // e.g. "Kendo answered 201 without a callId"
 		return s, Effects{CompleteJob: true, ResumeKey: true, Outcome: "delivered"}, nil
 	case kendo.Unauthorized:
-		// Issue 9: a refused key pauses its deliveries; no call fails because of it.
+		// A refused key pauses its deliveries; no call fails because of it.
 		s.Status, s.LastError, s.PausedKey = Scheduled, describe(res), in.KeyID
 		s.Reason = fmt.Sprintf("Kendo refused the API key (HTTP %d) since %s: deliveries with this key are paused; one request tests it every %s",
 			res.Status, in.PausedSince.UTC().Format(time.RFC3339), in.ProbeEvery)

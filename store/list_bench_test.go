@@ -184,7 +184,7 @@ func openLoaded(tb testing.TB, location string, n int) (*DB, loaded) {
 }
 
 // BenchmarkCallsAtScale measures each GET /calls query, and the counts the ops page and
-// /metrics read, over 100,000 stored calls (issue 9's figure). Run:
+// /metrics read, over 100,000 stored calls. Run:
 //
 //	go test ./store -run '^$' -bench CallsAtScale -benchtime 200x
 func BenchmarkCallsAtScale(b *testing.B) {

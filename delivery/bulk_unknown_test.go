@@ -99,13 +99,13 @@ func TestSingleRedeliveryOfOutcomeUnknownNeedsConsent(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 1000, Period: time.Second})
 			svc := startEngine(t, loc, k.URL(), engineOpts{})
 
-			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrOutcomeUnknown) {
+			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{}, "an operator in a test"); !errors.Is(err, delivery.ErrOutcomeUnknown) {
 				t.Fatalf("redelivery without consent: %v; want ErrOutcomeUnknown", err)
 			}
 			if rec, err := svc.Call(ctx, ids[0]); err != nil || rec.Status != lifecycle.Failed || !rec.OutcomeUnknown {
 				t.Fatalf("after a refused redelivery: %+v (%v); want failed, outcome unknown", rec, err)
 			}
-			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{IncludeOutcomeUnknown: true}); err != nil {
+			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{IncludeOutcomeUnknown: true}, "an operator in a test"); err != nil {
 				t.Fatal(err)
 			}
 			waitStatus(t, svc, ids[0], lifecycle.Delivered, time.Minute)

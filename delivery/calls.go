@@ -82,9 +82,10 @@ type RedeliverOptions struct {
 }
 
 // Redeliver queues a failed, skipped or unrouted call again (routing it again under the
-// current teams file): a new generation, so River accepts a new job for it.
-func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts RedeliverOptions) (CallRecord, error) {
-	if _, err := s.redeliver(ctx, alowareCallID, "an operator (POST /calls/{id}/redeliver)", opts.IncludeOutcomeUnknown); err != nil {
+// current teams file): a new generation, so River accepts a new job for it. by names who
+// asked, in the log and in the call's reason.
+func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts RedeliverOptions, by string) (CallRecord, error) {
+	if _, err := s.redeliver(ctx, alowareCallID, by, opts.IncludeOutcomeUnknown); err != nil {
 		return CallRecord{}, err
 	}
 	return s.Call(ctx, alowareCallID)

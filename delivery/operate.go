@@ -47,7 +47,7 @@ func (s *Service) ListCalls(ctx context.Context, f ListFilter) (CallPage, error)
 		}
 		page.Items = append(page.Items, CallSummary{AlowareCallID: r.AlowareCallID, Status: r.Status, Reason: r.Reason, Team: r.Team,
 			Direction: r.Direction, RepEmail: r.RepEmail, CallDate: r.CallDate, Attempts: r.Attempts, LastError: r.LastError,
-			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated})
+			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated, PurgedAt: r.PurgedAt})
 	}
 	return page, nil
 }
@@ -194,9 +194,9 @@ func (s *Service) Skip(ctx context.Context, alowareCallID, by string) (CallRecor
 }
 
 // Erase deletes a call's stored content now (the right to erasure), cancels a pending
-// delivery and leaves the tombstone status erased: later events of the call are
-// acknowledged and dropped, never sent. ErrNotFound for an id never seen.
-func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, error) {
+// delivery and leaves the tombstone status erased, its reason naming by: later events of
+// the call are acknowledged and dropped, never sent. ErrNotFound for an id never seen.
+func (s *Service) Erase(ctx context.Context, alowareCallID, by string) (CallRecord, error) {
 	now := s.now()
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		call, err := t.lock(ctx, alowareCallID)
@@ -211,7 +211,7 @@ func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, 
 				return err
 			}
 		}
-		_, err = t.apply(ctx, &call, lifecycle.Erase{}, now, nil)
+		_, err = t.apply(ctx, &call, lifecycle.Erase{By: by}, now, nil)
 		return err
 	})
 	if errors.Is(err, store.ErrNoCall) {
@@ -221,7 +221,7 @@ func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, 
 		return CallRecord{}, err
 	}
 	s.forget(context.WithoutCancel(ctx), "erasure") // before answering: erased means gone from the files too
-	s.callLog(alowareCallID).Info("call content erased on request")
+	s.callLog(alowareCallID).Info("call content erased on request", "by", by)
 	return s.Call(ctx, alowareCallID)
 }
 

@@ -53,8 +53,8 @@ func (s *Service) Quarantine(ctx context.Context, limit int, cursor string) (Qua
 // ReplayQuarantine re-reads every quarantined event with the current code (after an
 // upgrade, or a fix to configuration) and feeds the ones that now parse into their calls,
 // in arrival order, each with its original arrival time. An event that still cannot be
-// used stays where it is.
-func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
+// used stays where it is. by names who asked, in the log.
+func (s *Service) ReplayQuarantine(ctx context.Context, by string) (ReplayResult, error) {
 	var res ReplayResult
 	var after int64
 	for {
@@ -86,10 +86,13 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 			return res, err
 		}
 		res.Replayed++
-		s.callLog(ev.AlowareCallID).Info("quarantined event replayed", "quarantineId", q.ID, "event", ev.Name, "status", rc.Status)
+		s.callLog(ev.AlowareCallID).Info("quarantined event replayed", "by", by, "quarantineId", q.ID, "event", ev.Name, "status", rc.Status)
 	}
 	n, _, err := s.db.QuarantineStats(ctx)
 	res.Remaining = n
+	if err == nil {
+		s.log.Info("quarantine replayed", "by", by, "replayed", res.Replayed, "remaining", res.Remaining)
+	}
 	return res, err
 }
 

@@ -54,7 +54,7 @@ func TestQuarantineAndReplay(t *testing.T) {
 				accept(t, svc, raw)
 			}
 
-			res, err := svc.ReplayQuarantine(context.Background())
+			res, err := svc.ReplayQuarantine(context.Background(), "an operator in a test")
 			if err != nil || res.Replayed != 1 || res.Remaining != 1 {
 				t.Fatalf("replay %+v, %v", res, err)
 			}
@@ -62,7 +62,7 @@ func TestQuarantineAndReplay(t *testing.T) {
 			if err != nil || len(rec.Events) != len(events) || rec.Events[0].Name != "InboundPhoneCall" || rec.Status != lifecycle.Scheduled {
 				t.Fatalf("after the replay: %+v, %v", rec, err)
 			}
-			if again, _ := svc.ReplayQuarantine(context.Background()); again.Replayed != 0 || again.Remaining != 1 {
+			if again, _ := svc.ReplayQuarantine(context.Background(), "an operator in a test"); again.Replayed != 0 || again.Remaining != 1 {
 				t.Fatalf("a second replay: %+v", again)
 			}
 		})

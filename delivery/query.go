@@ -45,7 +45,16 @@ type CallSummary struct {
 	OutcomeUnknown bool // a request may have reached Kendo without an answer: check before redelivering
 	FirstSeenAt    time.Time
 	UpdatedAt      time.Time
+	PurgedAt       *time.Time // its content was purged (retention) or erased
 }
+
+// Redeliverable reports whether an operator may ask for the call to be sent again: its
+// status allows it and its content is still stored (Redeliver answers ErrPurged otherwise).
+func (c CallSummary) Redeliverable() bool { return c.Status.Redeliverable() && c.PurgedAt == nil }
+
+// Redeliverable reports whether an operator may ask for the call to be sent again, as
+// CallSummary.Redeliverable.
+func (c CallRecord) Redeliverable() bool { return c.Status.Redeliverable() && c.PurgedAt == nil }
 
 // CallPage is one page of calls, newest first; Next is "" on the last page.
 type CallPage struct {

@@ -22,9 +22,9 @@ type Pusher interface {
 	Wait(ctx context.Context, alowareCallID string, max time.Duration) (delivery.Receipt, error)
 	// Call returns the call's record, or delivery.ErrNotFound.
 	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
-	// Redeliver schedules a failed call again; delivery.ErrNotFound,
+	// Redeliver schedules a failed call again, by naming who asked; delivery.ErrNotFound,
 	// delivery.ErrNotRedeliverable, delivery.ErrOutcomeUnknown or delivery.ErrPurged otherwise.
-	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
+	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error)
 	// Ready reports whether the service can take work: a write to the database would
 	// succeed now (the engine caches a write probe for a few seconds).
 	Ready(ctx context.Context) error

@@ -74,8 +74,8 @@ type Redeliver struct {
 // Skip: an operator stopped a call that was not sent yet.
 type Skip struct{ By string }
 
-// Erase: the call's content is erased on request; a tombstone stays.
-type Erase struct{}
+// Erase: the call's content is erased on request of By; a tombstone stays.
+type Erase struct{ By string }
 
 // ArtifactTimeout: a finished call waited Policy.ArtifactWait without a recording or
 // transcript.
@@ -175,7 +175,7 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 			return s, Effects{}, nil
 		}
 		s.Status, s.DeliverAfter, s.PausedKey = Erased, nil, ""
-		s.Reason = "content erased on request at " + now.UTC().Format(time.RFC3339) + "; later events of this call are dropped"
+		s.Reason = "content erased on request of " + orSomeone(in.By) + " at " + now.UTC().Format(time.RFC3339) + "; later events of this call are dropped"
 		s.PurgedAt = at(now)
 		return s, Effects{CancelJob: true}, nil
 	case ArtifactTimeout:

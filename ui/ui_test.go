@@ -157,7 +157,7 @@ func TestActionsRedirectWithANoticeAndNameWhoAsked(t *testing.T) {
 	if loc := a.header.Get("Location"); loc != "/ui/calls/940868000?error=not-redeliverable" {
 		t.Errorf("a delivered call / a foreign return: %s", loc)
 	}
-	mustContain(t, "refused redelivery", s.get(t, "/ui/calls/940868000?error=not-redeliverable").body, `role="alert"`, "Only a failed (or unrouted) call can be redelivered")
+	mustContain(t, "refused redelivery", s.get(t, "/ui/calls/940868000?error=not-redeliverable").body, `role="alert"`, "Only a failed, skipped or unrouted call")
 
 	a = s.post(t, "/ui/calls/940868003/skip", nil)
 	if a.header.Get("Location") != "/ui/calls/940868003?done=skipped" {
@@ -180,8 +180,8 @@ func TestActionsRedirectWithANoticeAndNameWhoAsked(t *testing.T) {
 	}
 	mustContain(t, "after replay", s.get(t, "/ui/quarantine?done=replayed&n1=1&n2=1").body, "Replayed 1 quarantined event(s); 1 remain.")
 
-	want := []string{"redeliver 940868001", "redeliver 940868007", "redeliver 940868000", "skip 940868003 by ops page (local)",
-		"skip 940868000 by ops page (local)", "erase 940868002", "replay"}
+	want := []string{"redeliver 940868001 by ops page (local)", "redeliver 940868007 by ops page (local)", "redeliver 940868000 by ops page (local)",
+		"skip 940868003 by ops page (local)", "skip 940868000 by ops page (local)", "erase 940868002 by ops page (local)", "replay by ops page (local)"}
 	if got := f.asked(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("asked %v\nwant  %v", got, want)
 	}
@@ -413,7 +413,7 @@ func (brokenEngine) Call(context.Context, string) (delivery.CallRecord, error) {
 func (brokenEngine) Preview(context.Context, string) (mapping.Result, error) {
 	return mapping.Result{}, errDown
 }
-func (brokenEngine) Redeliver(context.Context, string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+func (brokenEngine) Redeliver(context.Context, string, delivery.RedeliverOptions, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
 func (brokenEngine) RedeliverMany(context.Context, delivery.ListFilter, delivery.BulkOptions, string) (delivery.BulkResult, error) {
@@ -422,13 +422,13 @@ func (brokenEngine) RedeliverMany(context.Context, delivery.ListFilter, delivery
 func (brokenEngine) Skip(context.Context, string, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
-func (brokenEngine) Erase(context.Context, string) (delivery.CallRecord, error) {
+func (brokenEngine) Erase(context.Context, string, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
 func (brokenEngine) Quarantine(context.Context, int, string) (delivery.QuarantinePage, error) {
 	return delivery.QuarantinePage{}, errDown
 }
-func (brokenEngine) ReplayQuarantine(context.Context) (delivery.ReplayResult, error) {
+func (brokenEngine) ReplayQuarantine(context.Context, string) (delivery.ReplayResult, error) {
 	return delivery.ReplayResult{}, errDown
 }
 func (brokenEngine) Checks(context.Context) []preflight.Check {

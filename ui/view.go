@@ -111,7 +111,7 @@ func rowViews(items []delivery.CallSummary, now time.Time) []rowView {
 			Team: c.Team, Direction: c.Direction, RepEmail: c.RepEmail, CallDate: fmtTimePtr(c.CallDate),
 			Attempts: c.Attempts, LastError: mask.Text(c.LastError), KendoCallID: c.KendoCallID,
 			OutcomeUnknown: c.OutcomeUnknown, Updated: fmtTime(c.UpdatedAt), UpdatedAgo: ago(c.UpdatedAt, now),
-			Redeliverable: canRedeliver(c.Status),
+			Redeliverable: c.Redeliverable(),
 		})
 	}
 	return out
@@ -176,7 +176,7 @@ func recordViewOf(r delivery.CallRecord) recordView {
 		Delivered: fmtTimePtr(r.DeliveredAt), NextAttempt: fmtTimePtr(r.NextAttemptAt), Purged: fmtTimePtr(r.PurgedAt),
 		Attempts: r.Attempts, LastError: mask.Text(r.LastError), OutcomeUnknown: r.OutcomeUnknown,
 		Watch:        r.Status == lifecycle.Received || r.Status.Queued(),
-		CanRedeliver: canRedeliver(r.Status), CanSkip: canSkip(r.Status), CanErase: canErase(r.Status),
+		CanRedeliver: r.Redeliverable(), CanSkip: canSkip(r.Status), CanErase: canErase(r.Status),
 	}
 	for _, w := range r.Warnings {
 		v.Warnings = append(v.Warnings, mask.Text(w))

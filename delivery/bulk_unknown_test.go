@@ -115,3 +115,19 @@ func TestSingleRedeliveryOfOutcomeUnknownNeedsConsent(t *testing.T) {
 		})
 	}
 }
+
+// A purged call cannot be sent again whatever Kendo may have: its redelivery is refused
+// as purged at once, not first as "outcome unknown, ask again" and only then as purged.
+func TestRedeliveryOfAPurgedOutcomeUnknownCallIsPurged(t *testing.T) {
+	ctx := context.Background()
+	loc := "sqlite:" + t.TempDir() + "/ak.db"
+	ids := loadFailed(t, loc, 1)
+	check := inspect(t, loc)
+	if _, err := check.SQL.ExecContext(ctx, `UPDATE ak_calls SET outcome_unknown = 1, purged_ms = 1 WHERE aloware_call_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	svc := startEngine(t, loc, "http://127.0.0.1:1/unused", engineOpts{})
+	if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{}, "operator"); !errors.Is(err, delivery.ErrPurged) {
+		t.Fatalf("redelivery of a purged outcome-unknown call: %v, want ErrPurged", err)
+	}
+}

@@ -117,13 +117,14 @@ var ErrOutcomeUnknown = errors.New("delivery: Kendo may already have this call: 
 // redeliverIn queues one call again inside tx: its row is locked, so however many ask at
 // once, one of them queues it and the others find it no longer redeliverable. queued is
 // false when the call stays unrouted. A call Kendo may already have is queued only with
-// outcomeUnknownOK (ErrOutcomeUnknown otherwise), decided under the same lock.
+// outcomeUnknownOK (ErrOutcomeUnknown otherwise), decided under the same lock; a purged
+// call cannot be sent at all, and says so first (ErrPurged).
 func (s *Service) redeliverIn(ctx context.Context, t *callTx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
 	call, err := t.lock(ctx, alowareCallID)
 	if err != nil {
 		return false, err
 	}
-	if call.OutcomeUnknown && call.Status.Redeliverable() && !outcomeUnknownOK {
+	if call.OutcomeUnknown && call.Status.Redeliverable() && call.PurgedAt == nil && !outcomeUnknownOK {
 		return false, ErrOutcomeUnknown
 	}
 	in := lifecycle.Redeliver{By: by}

@@ -14,7 +14,8 @@ import (
 // the rest of the event is used. An *InputError is returned only when the input cannot
 // be used at all: IsObject is false when it is not a JSON object (not JSON, a scalar, an
 // array), true for an object with no recognisable shape, a call without a readable id or
-// one nesting deeper than jsontape.MaxDepth. Its Problems are located from the body root ("body", "body.body.id").
+// one nesting deeper than jsontape.MaxDepth. Its Problems are located from the body
+// root ("body", "body.body.id").
 func Parse(raw []byte) (Event, error) {
 	d, err := load(raw)
 	if err != nil {

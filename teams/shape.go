@@ -164,17 +164,25 @@ func (l *loader) what(path []string) string {
 	switch {
 	case len(path) == 0:
 		return "the file"
-	case len(path) == 1:
-		return "`" + path[0] + "`"
+	case path[0] != "teams" || len(path) == 1:
+		return "`" + dotted(path) + "`"
 	}
 	i, _ := strconv.Atoi(path[1])
 	label := teamLabel(i, nodeAt(l.root, path[:2]))
 	rest := path[2:]
-	if len(rest) == 0 {
+	switch {
+	case len(rest) == 0:
 		return label
+	case len(rest) >= 2 && itemWant[rest[1]] != "":
+		return label + ": " + dotted(rest) // a list or its item: named bare, as in "match.userIds[0]"
 	}
+	return label + ": `" + dotted(rest) + "`"
+}
+
+// dotted writes path as "send.directions[0]".
+func dotted(path []string) string {
 	var b strings.Builder
-	for j, p := range rest {
+	for j, p := range path {
 		if _, err := strconv.Atoi(p); err == nil {
 			b.WriteString("[" + p + "]")
 			continue
@@ -184,10 +192,7 @@ func (l *loader) what(path []string) string {
 		}
 		b.WriteString(p)
 	}
-	if len(rest) >= 2 && itemWant[rest[1]] != "" {
-		return label + ": " + b.String() // a list or its item: named bare, as in "match.userIds[0]"
-	}
-	return label + ": `" + b.String() + "`"
+	return b.String()
 }
 
 // teamLabel is `team "sales"`, or `teams[2]` while the team has no name to show.

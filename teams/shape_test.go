@@ -42,6 +42,9 @@ func TestLoadShapeProblems(t *testing.T) {
 			`line 4: team "sales": send.skipDispositions[0]: " " is not a disposition name or status`}},
 		{"default not a value", sales + "default: [sales]\n", []string{"line 4: `default` must be a single value"}},
 		{"unknown top-level field", "x: 1\n" + sales, []string{"line 1: the file: unknown field `x` (known: teams, default)"}},
+		{"key twice inside an unknown field", "x: {a: 1, a: 2}\n" + sales, []string{
+			"line 1: the file: unknown field `x` (known: teams, default)",
+			"line 1: `x`: `a` is given twice (first on line 1)"}},
 		{"alias to its own list", "x: &a [*a]\n" + sales, []string{"line 1: the file: unknown field `x` (known: teams, default)"}},
 	}
 	for _, tt := range tests {

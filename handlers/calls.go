@@ -117,10 +117,6 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 		return nil, huma.Error422UnprocessableEntity("invalid wait", &huma.ErrorDetail{Location: "query.wait", Message: err.Error(), Value: in.Wait})
 	}
 	raw := requestBody(ctx)
-	if why := jsonProblem(raw); why != "" {
-		// Never hand non-JSON to the store; Accept would refuse it anyway.
-		return nil, inputProblem(raw, &notJSONError{why})
-	}
 	if s.deps.Pusher == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
@@ -132,7 +128,7 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	if err != nil {
 		var ie *aloware.InputError
 		if errors.As(err, &ie) {
-			return nil, inputProblem(raw, err)
+			return nil, inputProblem(err)
 		}
 		s.log.Error("push: event not stored", "error", err)
 		return nil, unavailable("the event could not be stored; nothing was kept, send it again")

@@ -19,7 +19,9 @@ import (
 )
 
 // DeliverArgs is the one delivery job of a call. Generation changes only when a call is
-// redelivered, so River's unique index allows exactly one live job per call.
+// redelivered, so River's unique index allows exactly one live job per call. River stores
+// the arguments as JSON in its jobs table: the names are a persisted format (jobs queued
+// by an older binary still decode), so they keep their tags.
 type DeliverArgs struct {
 	AlowareCallID string `json:"call_id" river:"unique"`
 	Generation    int64  `json:"generation" river:"unique"`

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
@@ -72,7 +73,7 @@ func TestParse(t *testing.T) {
 		{"key flag wins over both", []string{"--kendo-api-key=pk_flag"}, env("KENDO_API_KEY", "pk_plain", "ALOWARE_KENDO_KENDO_API_KEY", "pk_prefixed"),
 			func(t *testing.T, c Config) { eq(t, c.KendoAPIKey, "pk_flag") }},
 		{"empty env keeps default", nil, env("ALOWARE_KENDO_SETTLE", ""),
-			func(t *testing.T, c Config) { eq(t, c.Settle, DefaultSettle) }},
+			func(t *testing.T, c Config) { eq(t, c.Settle, delivery.DefaultSettle) }},
 		{"bool from env", nil, env("ALOWARE_KENDO_METRICS_AUTH", "true"),
 			func(t *testing.T, c Config) { eq(t, c.MetricsAuth, true) }},
 		{"bool flag", []string{"--metrics-auth"}, nil,
@@ -146,7 +147,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad bool env", nil, env("ALOWARE_KENDO_METRICS_AUTH", "yes please"), []string{"ALOWARE_KENDO_METRICS_AUTH:"}},
 		{"stray argument", []string{"extra"}, nil, []string{`unexpected argument "extra"`}},
 		{"token with space", []string{"--inbound-token", "a b"}, nil, []string{"--inbound-token:", "printable ASCII"}},
-		// A deploy's SIGTERM must let a Kendo request that has started finish (issue 8).
+		// A deploy's SIGTERM must let a Kendo request that has started finish: one cut short would be sent again after the restart.
 		{"shutdown shorter than a Kendo request", []string{"--kendo-timeout", "15s", "--shutdown-timeout", "10s"}, nil,
 			[]string{"--shutdown-timeout:", "at least --kendo-timeout (15s) plus 5s"}},
 		{"default shutdown with a long Kendo timeout", []string{"--kendo-timeout", "30s"}, nil, []string{"--shutdown-timeout: 20s is too short"}},

@@ -80,6 +80,13 @@ type LateArtifact struct {
 	Note string
 }
 
+// The bounds of a list query's free texts (ListFilter.Query, Cursor): the API and the
+// ops page refuse longer ones, so a crafted link cannot make the engine work hard.
+const (
+	MaxListQuery  = 128 // an Aloware call id or a Kendo callId
+	MaxListCursor = 512 // what CallPage.Next and QuarantinePage.Next give
+)
+
 var (
 	// ErrNotFound: no event of this call id was ever stored.
 	ErrNotFound = errors.New("call not found")

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -204,6 +205,14 @@ func (o option) value(c *Config) slog.Value {
 		text = o.show(text)
 	}
 	return slog.StringValue(text)
+}
+
+// BindDB adds serve's --db to another command's flags (backup, restore): the same name,
+// environment variable and default, with that command's help.
+func BindDB(fs *flag.FlagSet, getenv func(string) string, usage string) *string {
+	db := new(string)
+	fs.StringVar(db, "db", cmp.Or(getenv(EnvName("db")), DefaultDB), usage)
+	return db
 }
 
 // AllowedHostList is --allowed-hosts split at its commas, without blanks; nil when unset.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"flag"
 	"reflect"
 	"testing"
 	"time"
@@ -70,4 +71,27 @@ func TestDefaultsAreTheEnginesOwn(t *testing.T) {
 		}
 	}
 	eq(t, c.QuarantineMaxMB, delivery.DefaultQuarantineMaxMiB)
+}
+
+// backup and restore take serve's --db: its default, its environment variable, and the
+// flag over both.
+func TestBindDB(t *testing.T) {
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+		want      string
+	}{
+		{"default", "", nil, DefaultDB},
+		{"environment", "sqlite:/tmp/env.db", nil, "sqlite:/tmp/env.db"},
+		{"flag wins", "sqlite:/tmp/env.db", []string{"--db", "sqlite:/tmp/flag.db"}, "sqlite:/tmp/flag.db"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+			db := BindDB(fs, env("ALOWARE_KENDO_DB", tc.env), "the database")
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			eq(t, *db, tc.want)
+		})
+	}
 }

@@ -147,7 +147,7 @@ var options = []option{
 	{name: "quarantine-max-mb", def: strconv.Itoa(delivery.DefaultQuarantineMaxMiB), usage: "the quarantine of unusable events never takes more than this many MB of the database (bodies, problems and rows counted); past it they are refused (422)", rule: "gte=1",
 		field: func(c *Config) any { return &c.QuarantineMaxMB }},
 	{name: "body-memory-mb", def: strconv.Itoa(DefaultBodyMemoryMB), usage: "MiB that request bodies may hold in memory at once; a body that does not fit gets 503 with Retry-After, unread",
-		rule:  "min=6", // room for one 5 MiB body at least
+		rule:  "min=" + strconv.Itoa(kendo.MaxBodyBytes>>20+1), // room for one body of Kendo's largest at least
 		field: func(c *Config) any { return &c.BodyMemoryMB }},
 	{name: "min-talk-time", def: mapping.DefaultMinTalkTime.String(), usage: "calls with less talk time are skipped by rule (0 sends every call; a call whose talk time is unknown is not filtered)", rule: "gte=0",
 		field: func(c *Config) any { return &c.MinTalkTime }},

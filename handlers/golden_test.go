@@ -15,6 +15,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -38,11 +39,28 @@ func (c *steppedClock) step() {
 	c.now = c.now.Add(time.Minute)
 }
 
-// The API's answers, byte for byte, from the real engine on SQLite delivering to a real
-// HTTP Kendo that always gives the same callId: a refactor of the types behind them
-// (domain types, wire types, defaults) must leave every byte where it was. Run with
-// -update only when an answer is meant to change, and read the diff.
+// The API's answers, byte for byte, from the real engine on SQLite and on PostgreSQL
+// delivering to a real HTTP Kendo that always gives the same callId: a refactor of the
+// types behind them (domain types, wire types, defaults) must leave every byte where it
+// was. The two files differ only where the database does (what a quarantined row
+// takes). Run with -update only when an answer is meant to change, and read the diff.
 func TestAPIAnswersAreGolden(t *testing.T) {
+	for _, tc := range []struct {
+		dialect string
+		db      func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "handlers-golden.db") }},
+		{"postgres", func(t *testing.T) string { return testenv.FreshPostgres(t) }},
+	} {
+		t.Run(tc.dialect, func(t *testing.T) {
+			compareGolden(t, filepath.Join("testdata", "golden", "api-answers."+tc.dialect+".txt"), apiAnswers(t, tc.db(t)))
+		})
+	}
+}
+
+// apiAnswers pushes a call's lifecycle and a few odd events through the edge and the
+// engine on db, and returns every answer in order, each under a line naming it.
+func apiAnswers(t *testing.T, db string) []byte {
 	kendoSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
@@ -54,7 +72,7 @@ func TestAPIAnswersAreGolden(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
 	svc := startService(t, delivery.Options{
-		DB:       "sqlite:" + filepath.Join(t.TempDir(), "handlers-golden.db"),
+		DB:       db,
 		KendoURL: kendoSrv.URL, Teams: teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		Registerer: reg, Logger: quiet, Now: clock.Now,
 	})
@@ -104,16 +122,21 @@ func TestAPIAnswersAreGolden(t *testing.T) {
 		got.Write(bytes.TrimRight(a.body, "\n"))
 		got.WriteString("\n")
 	}
-	path := filepath.Join("testdata", "golden", "api-answers.txt")
+	return got.Bytes()
+}
+
+// compareGolden compares got with the file at path byte for byte (rewritten with -update).
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if want := readFile(t, path); !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("the API's answers differ from %s (run with -update after checking the diff):\n%s", path, got.Bytes())
+	if want := readFile(t, path); !bytes.Equal(got, want) {
+		t.Errorf("the API's answers differ from %s (run with -update after checking the diff):\n%s", path, got)
 	}
 }

@@ -115,8 +115,7 @@ func (o *Options) policy() lifecycle.Policy {
 
 // jobTimeout bounds one run of the delivery job before its Kendo request: a few quick
 // transactions and a short in-process wait for a pacing slot. The request itself and
-// the commit of its answer are not cut short by it: a Kendo request that has started
-// always finishes, or a cut-short request would be a second POST after a retry.
+// the commit of its answer are not cut short by it (docs/invariants.md #8).
 func (o *Options) jobTimeout() time.Duration { return o.KendoTimeout + 10*time.Second }
 
 func (o *Options) minRescueAfter() time.Duration { return o.jobTimeout() + 5*time.Second }

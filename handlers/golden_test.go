@@ -89,7 +89,9 @@ func apiAnswers(t *testing.T, db string) []byte {
 		clock.step()
 	}
 
-	files := lifecycleFiles(t, "outbound-940868616")
+	// The inbound call is ready only with its last event (the recording), so its one
+	// delivery happens during that event's wait, under that step's clock, every run.
+	files := lifecycleFiles(t, "inbound-940870001")
 	for i, f := range files {
 		url := srv.URL + "/push"
 		if i == len(files)-1 {
@@ -98,23 +100,22 @@ func apiAnswers(t *testing.T, db string) []byte {
 		record(filepath.Base(f), post(t, url, readFile(t, f)))
 	}
 	record("repeat-of-delivered", post(t, srv.URL+"/push", readFile(t, files[1])))
-	record("first-event-of-a-call", post(t, srv.URL+"/push", readFile(t, lifecycleFiles(t, "inbound-940870001")[0])))
+	record("first-event-of-a-call", post(t, srv.URL+"/push", readFile(t, lifecycleFiles(t, "outbound-940868616")[0])))
 	record("sms", post(t, srv.URL+"/push", readFile(t, filepath.Join(repoRoot, "testdata/aloware/sms-inbound.json"))))
 	record("test-payload", post(t, srv.URL+"/push", readFile(t, filepath.Join(repoRoot, "testdata/aloware/test-payload.json"))))
-	record("bad-field", post(t, srv.URL+"/push", readFile(t, filepath.Join(repoRoot, "testdata/aloware/recording-saved-bad-field.json"))))
 	record("quarantined", post(t, srv.URL+"/push", []byte(`{"event":"Recording-Saved","body":{"id":{"no":"id"}}}`)))
 
 	record("GET-calls", get(t, srv.URL+"/calls"))
 	record("GET-calls-page-1", get(t, srv.URL+"/calls?limit=1"))
-	record("GET-calls-delivered", get(t, srv.URL+"/calls/940868616"))
-	record("GET-calls-received", get(t, srv.URL+"/calls/940870001"))
+	record("GET-calls-delivered", get(t, srv.URL+"/calls/940870001"))
+	record("GET-calls-received", get(t, srv.URL+"/calls/940868616"))
 	record("GET-quarantine", get(t, srv.URL+"/quarantine"))
 	record("POST-calls-redeliver-dry-run", post(t, srv.URL+"/calls/redeliver", []byte(`{"ids":["940868616","940870001"],"dryRun":true}`)))
 	record("POST-calls-redeliver-no-filter", post(t, srv.URL+"/calls/redeliver", []byte(`{"dryRun":true}`)))
 	record("GET-calls-unknown", get(t, srv.URL+"/calls/940879999"))
 	record("POST-quarantine-replay", post(t, srv.URL+"/quarantine/replay", nil))
-	record("POST-calls-skip", post(t, srv.URL+"/calls/940870001/skip", nil))
-	record("DELETE-calls", do(t, http.MethodDelete, srv.URL+"/calls/940868616", nil))
+	record("POST-calls-skip", post(t, srv.URL+"/calls/940868616/skip", nil))
+	record("DELETE-calls", do(t, http.MethodDelete, srv.URL+"/calls/940870001", nil))
 
 	var got bytes.Buffer
 	for _, a := range answers {

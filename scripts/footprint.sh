@@ -2,7 +2,7 @@
 # The service's footprint: the binary's size (as the Dockerfile builds it), the image's
 # size (when a Docker daemon answers), and the resident memory of `serve` on SQLite —
 # idle, and while /push takes 50 events/s with 100 calls waiting for delivery (100 whole
-# lifecycles pushed first; Kendo's pace of 30 a minute keeps them queued).
+# lifecycles pushed first; run without a Kendo API key, ready calls wait for one).
 #
 #   scripts/footprint.sh        Environment: LOAD (60s), TMPDIR
 set -euo pipefail
@@ -28,7 +28,7 @@ kendo_port=$(free_port)
 "$tmp/aloware-kendo" kendo-emulator --listen "127.0.0.1:$kendo_port" >"$tmp/kendo.log" 2>&1 &
 pids+=($!)
 port=$(free_port)
-KENDO_API_KEY=pk_footprint_key "$tmp/aloware-kendo" serve --listen "127.0.0.1:$port" --db "sqlite:$tmp/ak.db" \
+"$tmp/aloware-kendo" serve --listen "127.0.0.1:$port" --db "sqlite:$tmp/ak.db" \
   --kendo-url "http://127.0.0.1:$kendo_port/ingest" --log-level warn >"$tmp/serve.log" 2>&1 &
 pid=$!
 pids+=("$pid")

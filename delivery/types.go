@@ -60,7 +60,10 @@ type CallRecord struct {
 	PurgedAt       *time.Time `json:"purgedAt,omitempty"`
 	Analysis       *Analysis  `json:"analysis,omitempty"`
 	AttemptLog     []Attempt  `json:"attemptLog,omitempty"`
-	Warnings       []string   `json:"warnings,omitempty"`
+	// Payload is the body the latest request sent, or what would be sent now; nil once
+	// the call's content is purged.
+	Payload  *Payload `json:"-"`
+	Warnings []string `json:"warnings,omitempty"`
 	// LateArtifacts lists the events that brought an artifact after the call was sent.
 	LateArtifacts []LateArtifact `json:"lateArtifacts,omitempty"`
 }

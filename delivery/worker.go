@@ -14,7 +14,6 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -63,7 +62,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
-	attempt, err := s.startSend(ctx, job, slot.id)
+	attempt, err := s.startSend(ctx, job, slot.id, plan)
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -93,6 +92,8 @@ type sendPlan struct {
 	done bool          // nothing to send: the job was completed in prepare's transaction
 	wait time.Duration // not yet (settle, no key, a paused key): snooze this long
 	body []byte        // otherwise: send this
+	// repEmail is the body's rep e-mail: the call's listing shows the one sent.
+	repEmail string
 	team teams.Team
 	call store.Call
 }
@@ -149,16 +150,13 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		if err != nil {
 			return err
 		}
-		result := s.outgoing(merged)
+		result, shrunkHow := s.outgoing(merged, call.Shrunk)
 		if !result.Ready || result.Payload == nil {
 			plan.done = true
 			return s.apply(ctx, tx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 		}
-		payload := *result.Payload
-		if call.Shrunk {
-			how = mapping.ShrinkAfter413(&payload)
-		}
-		plan.body, err = json.Marshal(payload)
+		how, plan.repEmail = shrunkHow, result.Payload.RepEmail
+		plan.body, err = json.Marshal(result.Payload)
 		return err
 	})
 	if err != nil {
@@ -229,12 +227,12 @@ type attemptRef struct {
 	n  int
 }
 
-// startSend marks the call delivering and opens its attempt, in one commit: from it on,
-// a run that finds the call delivering knows Kendo may have the request. Last before the
-// commit, the pacing slot is re-dated to now: the request leaves right after, while the
+// startSend marks the call delivering and opens its attempt with the exact body it sends,
+// in one commit: from it on, a run that finds the call delivering knows Kendo may have
+// the request. Last before the commit, the pacing slot is re-dated to now: the request leaves right after, while the
 // slot's first date (when it was granted) is this transaction and its lock waits earlier
 // — at N/s rates, enough for Kendo to count one request too many in a rolling second.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64) (attemptRef, error) {
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, plan sendPlan) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
@@ -245,11 +243,12 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return errNotSent
 		}
+		call.RepEmail = plan.repEmail // saved by apply
 		if err := s.apply(ctx, tx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}
 		a.n = call.Attempts
-		if a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now); err != nil {
+		if a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now, plan.body); err != nil {
 			return err
 		}
 		return s.db.MoveSlot(ctx, tx, slotID, s.now())

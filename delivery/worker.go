@@ -92,10 +92,11 @@ type sendPlan struct {
 	done bool          // nothing to send: the job was completed in prepare's transaction
 	wait time.Duration // not yet (settle, no key, a paused key): snooze this long
 	body []byte        // otherwise: send this
-	// repEmail is the body's rep e-mail: the call's listing shows the one sent.
-	repEmail string
 	team teams.Team
 	call store.Call
+
+	// repEmail is the body's rep e-mail: the call's listing shows the one sent.
+	repEmail string
 }
 
 // prepare reads the call, decides whether it is time to send, and builds the body.

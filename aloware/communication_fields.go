@@ -1,6 +1,10 @@
 package aloware
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/jsontape"
+)
 
 // readCommunication reads the communication fields of o into c: an envelope's body, a
 // bare object, the flat form of Aloware's n8n trigger, Zapier's flattened object (whose
@@ -59,8 +63,8 @@ func (r *reader) communicationType(o object, key string) *int {
 	if !ok {
 		return nil
 	}
-	if v.kind() == kindString {
-		switch strings.ToLower(strings.TrimSpace(v.str())) {
+	if v.Kind() == jsontape.String {
+		switch strings.ToLower(strings.TrimSpace(v.Text())) {
 		case "call", "phone call":
 			return intPtr(1)
 		case "sms", "text", "message":
@@ -82,8 +86,8 @@ func (r *reader) direction(o object, key string) *int {
 	if !ok {
 		return nil
 	}
-	if v.kind() == kindString {
-		switch strings.ToLower(strings.TrimSpace(v.str())) {
+	if v.Kind() == jsontape.String {
+		switch strings.ToLower(strings.TrimSpace(v.Text())) {
 		case "inbound", "incoming":
 			return intPtr(1)
 		case "outbound", "outgoing":
@@ -103,8 +107,8 @@ func (r *reader) status(o object, key string, num **int, label *string) {
 	if !ok {
 		return
 	}
-	if v.kind() == kindString && !isJSONNumber(strings.TrimSpace(v.str())) {
-		setText(label, strings.ToLower(strings.TrimSpace(v.str())))
+	if v.Kind() == jsontape.String && !jsontape.IsNumber(strings.TrimSpace(v.Text())) {
+		setText(label, strings.ToLower(strings.TrimSpace(v.Text())))
 		return
 	}
 	setInt(num, r.integerValue(v, o.where(key)))
@@ -118,7 +122,7 @@ func (r *reader) named(o object, key string, id, name *string) {
 	if !ok {
 		return
 	}
-	if v.isObject() {
+	if v.IsObject() {
 		sub := o.nested(key, v)
 		setText(id, r.id(sub, "id"))
 		if name != nil {
@@ -139,19 +143,19 @@ func (r *reader) tags(o object, key string) []string {
 	if !ok {
 		return nil
 	}
-	if !v.isArray() {
+	if !v.IsArray() {
 		r.warn(o.at(key), "must be an array of tags, got %s", typeName(v))
 		return nil
 	}
 	var names []string
 	i := 0
-	v.items(func(tag value) {
+	v.Items(func(tag jsontape.Value) {
 		loc := itemLoc{o.where(key), i}
 		i++
 		var name string
 		switch {
-		case tag.kind() == kindNull:
-		case tag.isObject():
+		case tag.Kind() == jsontape.Null:
+		case tag.IsObject():
 			name = r.text(newObject(tag, loc.String(), o.folded), "name")
 		default:
 			name = r.textValue(tag, here(loc.String()))
@@ -221,7 +225,7 @@ func (r *reader) readUser(o object, c *Communication) {
 	setText(&c.UserID, r.id(o, "user_id"))
 	setText(&c.UserName, firstText(r, o, "user_name", "user_full_name")) // not observed raw; a common fallback
 	setText(&c.UserEmail, r.text(o, "user_email"))
-	if v, ok := o.get("user"); ok && v.isObject() {
+	if v, ok := o.get("user"); ok && v.IsObject() {
 		user := o.nested("user", v)
 		setText(&c.UserID, r.id(user, "id"))
 		setText(&c.UserName, firstText(r, user, "name", "full_name"))

@@ -15,8 +15,8 @@ type Problem struct {
 // IsObject tells the two kinds apart: false for a body that is not a JSON object at all
 // (not JSON, empty, invalid UTF-8, an array where one event was wanted), which /push
 // refuses with a 4xx and does not keep; true for a JSON object that cannot be used (no
-// readable call id, an unknown shape, nesting deeper than MaxDepth), which /push keeps in
-// quarantine.
+// readable call id, an unknown shape, nesting deeper than jsontape.MaxDepth), which
+// /push keeps in quarantine.
 //
 // NotJSON is true when the body is not JSON at all (empty, invalid UTF-8, a syntax
 // error), as opposed to JSON that is not a usable event: the parser's one pass over the

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/jsontape"
 )
 
 // reader reads typed fields out of JSON objects. A field that is present but cannot be
@@ -55,25 +57,25 @@ func (r *reader) eventWarnings(loc string) []Problem {
 type object struct {
 	loc    string // location of the object itself, e.g. "body.body"
 	folded bool
-	v      value
+	v      jsontape.Value
 	keys   map[string]member // by lookup key; only for big or folded objects
 }
 
 // member is one key of an object, with its name as sent (for locations).
 type member struct {
 	name  string
-	value value
+	value jsontape.Value
 }
 
 // smallObject is the most members an object is searched for a key one by one rather
 // than through a map: building the map costs more than a short scan.
 const smallObject = 8
 
-func newObject(v value, loc string, folded bool) object {
+func newObject(v jsontape.Value, loc string, folded bool) object {
 	o := object{loc: loc, folded: folded, v: v}
-	if n := v.len(); folded || n > smallObject {
+	if n := v.Len(); folded || n > smallObject {
 		o.keys = make(map[string]member, n)
-		v.members(func(key string, val value) {
+		v.Members(func(key string, val jsontape.Value) {
 			o.keys[o.lookupKey(key)] = member{key, val}
 		})
 	}
@@ -81,7 +83,7 @@ func newObject(v value, loc string, folded bool) object {
 }
 
 // nested is the object under key (v is its value), folded like o.
-func (o object) nested(key string, v value) object { return newObject(v, o.at(key), o.folded) }
+func (o object) nested(key string, v jsontape.Value) object { return newObject(v, o.at(key), o.folded) }
 
 func (o object) lookupKey(key string) string {
 	if !o.folded {
@@ -113,10 +115,10 @@ func (o object) lookup(key string) (member, bool) {
 	}
 	var found member
 	ok := false
-	if o.v.d == nil {
+	if !o.v.IsObject() {
 		return found, false // the zero object: absent
 	}
-	o.v.members(func(k string, val value) {
+	o.v.Members(func(k string, val jsontape.Value) {
 		if k == key {
 			found, ok = member{k, val}, true // the last of a repeated key wins
 		}
@@ -126,9 +128,9 @@ func (o object) lookup(key string) (member, bool) {
 
 // get returns the value of key when it is present and not null. Null means absent
 // everywhere: Aloware sends null for what it does not know yet (user_id on initiation).
-func (o object) get(key string) (value, bool) {
+func (o object) get(key string) (jsontape.Value, bool) {
 	m, ok := o.lookup(key)
-	if !ok || m.value.kind() == kindNull {
+	if !ok || m.value.Kind() == jsontape.Null {
 		return m.value, false
 	}
 	return m.value, true
@@ -172,7 +174,7 @@ func (r *reader) child(o object, key string) (object, bool) {
 	if !ok {
 		return object{}, false
 	}
-	if !v.isObject() {
+	if !v.IsObject() {
 		r.warn(o.at(key), "must be an object, got %s", typeName(v))
 		return object{}, false
 	}
@@ -180,12 +182,12 @@ func (r *reader) child(o object, key string) (object, bool) {
 }
 
 // numberText returns the literal of a JSON number or of a string holding one ("63").
-func numberText(v value) (string, bool) {
-	switch v.kind() {
-	case kindNumber:
-		return v.raw(), true
-	case kindString:
-		s := strings.TrimSpace(v.str())
+func numberText(v jsontape.Value) (string, bool) {
+	switch v.Kind() {
+	case jsontape.Number:
+		return v.Raw(), true
+	case jsontape.String:
+		s := strings.TrimSpace(v.Text())
 		if len(s) > 1 && s[0] == '0' && strings.Trim(s, "0123456789") == "" {
 			// "000123": digits with leading zeros, which JSON's number grammar forbids
 			// but a tool that zero-pads ids may send.
@@ -208,7 +210,7 @@ func (r *reader) integer(o object, key string) *int {
 	return r.integerValue(v, o.where(key))
 }
 
-func (r *reader) integerValue(v value, loc where) *int {
+func (r *reader) integerValue(v jsontape.Value, loc where) *int {
 	lit, ok := numberText(v)
 	if !ok {
 		r.warn(loc.String(), "must be a whole number, got %s", typeName(v))
@@ -255,7 +257,7 @@ func (r *reader) id(o object, key string) string {
 	return r.idValue(v, o.where(key))
 }
 
-func (r *reader) idValue(v value, loc where) string {
+func (r *reader) idValue(v jsontape.Value, loc where) string {
 	id, problem := readID(v)
 	if problem != "" {
 		r.warn(loc.String(), "%s", problem)
@@ -264,12 +266,12 @@ func (r *reader) idValue(v value, loc where) string {
 }
 
 // readID converts an id value; problem says why it cannot be read ("" when it can).
-func readID(v value) (id, problem string) {
+func readID(v jsontape.Value) (id, problem string) {
 	lit, ok := numberText(v)
 	if !ok {
 		return "", "must be a numeric id, got " + typeName(v)
 	}
-	if v.kind() == kindString && lit == "" {
+	if v.Kind() == jsontape.String && lit == "" {
 		return "", "" // "" is how some tools write "no id"
 	}
 	if isCanonicalID(lit) {
@@ -308,13 +310,13 @@ func (r *reader) text(o object, key string) string {
 	return r.textValue(v, o.where(key))
 }
 
-func (r *reader) textValue(v value, loc where) string {
-	switch v.kind() {
-	case kindString:
-		return strings.TrimSpace(v.str())
-	case kindNumber:
-		return v.raw()
-	case kindNull:
+func (r *reader) textValue(v jsontape.Value, loc where) string {
+	switch v.Kind() {
+	case jsontape.String:
+		return strings.TrimSpace(v.Text())
+	case jsontape.Number:
+		return v.Raw()
+	case jsontape.Null:
 		return ""
 	}
 	r.warn(loc.String(), "must be a string, got %s", typeName(v))
@@ -329,9 +331,9 @@ func (r *reader) boolean(o object, key string) *bool {
 	}
 	var b bool
 	switch {
-	case v.kind() == kindTrue:
+	case v.Kind() == jsontape.True:
 		b = true
-	case v.kind() == kindFalse:
+	case v.Kind() == jsontape.False:
 	default:
 		switch s, _ := numberText(v); s {
 		case "1", "true":
@@ -351,11 +353,11 @@ func (r *reader) timestamp(o object, key string) time.Time {
 	if !ok {
 		return time.Time{}
 	}
-	if v.kind() != kindString {
+	if v.Kind() != jsontape.String {
 		r.warn(o.at(key), "must be a date-time string like \"2026-08-05 20:58:49\" (UTC), got %s", typeName(v))
 		return time.Time{}
 	}
-	s := strings.TrimSpace(v.str())
+	s := strings.TrimSpace(v.Text())
 	if s == "" {
 		return time.Time{}
 	}
@@ -366,26 +368,26 @@ func (r *reader) timestamp(o object, key string) time.Time {
 	return t
 }
 
-func typeName(v value) string {
-	switch v.kind() {
-	case kindNull:
+func typeName(v jsontape.Value) string {
+	switch v.Kind() {
+	case jsontape.Null:
 		return "null"
-	case kindFalse, kindTrue:
+	case jsontape.False, jsontape.True:
 		return "a boolean"
-	case kindNumber:
+	case jsontape.Number:
 		return "a number"
-	case kindString:
+	case jsontape.String:
 		return "a string"
 	}
-	if v.isArray() {
+	if v.IsArray() {
 		return "an array"
 	}
 	return "an object"
 }
 
 // quoteValue shows a scalar in a message, shortened so a hostile value cannot flood it.
-func quoteValue(v value) string {
-	s := v.raw()
+func quoteValue(v jsontape.Value) string {
+	s := v.Raw()
 	if len(s) > 40 {
 		s = s[:37] + "…"
 	}

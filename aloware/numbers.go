@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/jsontape"
 )
 
 var (
@@ -12,54 +14,12 @@ var (
 	errRange      = errors.New("out of range")
 )
 
-// isJSONNumber reports whether s follows the JSON number grammar. Numeric strings must
-// pass it too, so "NaN", "Infinity", "0x10" and "1_000" are not numbers even
-// though strconv would accept some of them. (Callers trim surrounding spaces.)
-func isJSONNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if i >= len(s) || !isDigit(s[i]) {
-			return false
-		}
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if i >= len(s) || !isDigit(s[i]) {
-			return false
-		}
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	}
-	return i == len(s)
-}
-
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // parseWhole reads a JSON number (its literal text) as a whole int. "63", "63.0" and
 // "6.3e1" are 63; "63.5" is errFractional; anything beyond int is errRange.
 func parseWhole(lit string) (int, error) {
-	if !isJSONNumber(lit) {
+	if !jsontape.IsNumber(lit) {
 		return 0, errNotNumber
 	}
 	if isInteger(lit) {
@@ -85,7 +45,7 @@ func parseRounded(lit string) (int, error) {
 	if isInteger(lit) {
 		return parseWhole(lit)
 	}
-	if !isJSONNumber(lit) {
+	if !jsontape.IsNumber(lit) {
 		return 0, errNotNumber
 	}
 	f, err := strconv.ParseFloat(lit, 64)

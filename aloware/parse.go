@@ -3,6 +3,8 @@ package aloware
 import (
 	"strconv"
 	"strings"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/jsontape"
 )
 
 // Parse reads one raw Aloware webhook delivery: the {"event","body"} envelope, a bare
@@ -12,20 +14,21 @@ import (
 // the rest of the event is used. An *InputError is returned only when the input cannot
 // be used at all: IsObject is false when it is not a JSON object (not JSON, a scalar, an
 // array), true for an object with no recognisable shape, a call without a readable id or
-// one nesting deeper than MaxDepth. Its Problems are located from the body root ("body", "body.body.id").
+// one nesting deeper than jsontape.MaxDepth. Its Problems are located from the body
+// root ("body", "body.body.id").
 func Parse(raw []byte) (Event, error) {
-	v, err := load(raw)
+	d, err := load(raw)
 	if err != nil {
 		return Event{}, err
 	}
-	defer v.d.release()
-	if v.isArray() {
+	defer d.Release()
+	if v := d.Root(); v.IsArray() {
 		return Event{}, notAnObject("expected one event object, got an array (POST /map accepts an array of one call's events)")
 	}
-	return parseObject(v)
+	return parseObject(d.Root())
 }
 
-func parseObject(v value) (Event, error) {
+func parseObject(v jsontape.Value) (Event, error) {
 	r := &reader{}
 	ev := r.event(v, "body")
 	if len(r.failures) > 0 {
@@ -38,12 +41,13 @@ func parseObject(v value) (Event, error) {
 // items are located as "body[i]…"; all items are read so every problem is reported at
 // once. The error's IsObject is true when every item was an object.
 func ParseBatch(raw []byte) ([]Event, error) {
-	v, err := load(raw)
+	d, err := load(raw)
 	if err != nil {
 		return nil, err
 	}
-	defer v.d.release()
-	if !v.isArray() {
+	defer d.Release()
+	v := d.Root()
+	if !v.IsArray() {
 		ev, err := parseObject(v)
 		if err != nil {
 			return nil, err
@@ -55,10 +59,10 @@ func ParseBatch(raw []byte) ([]Event, error) {
 	var warnings []Problem
 	allObjects := true
 	i := 0
-	v.items(func(item value) {
+	v.Items(func(item jsontape.Value) {
 		loc := "body[" + strconv.Itoa(i) + "]"
 		i++
-		if !item.isObject() {
+		if !item.IsObject() {
 			r.fail(loc, "expected an event object, got %s", typeName(item))
 			allObjects = false
 			return
@@ -76,22 +80,37 @@ func ParseBatch(raw []byte) ([]Event, error) {
 	return events, nil
 }
 
-// load parses the document (one pass: UTF-8, syntax, depth); the result is an object or
+// load parses the document (one pass: UTF-8, syntax, depth); its root is an object or
 // an array.
-func load(raw []byte) (value, error) {
-	d, p, isJSON := parseDocument(raw)
-	if p != nil {
+func load(raw []byte) (*jsontape.Doc, error) {
+	d, err := jsontape.Parse(raw)
+	if err != nil {
+		te := err.(*jsontape.Error)
 		// JSON nesting deeper than the parser reads is still an object when it opens
 		// with '{': it is kept (quarantined), like any other object we cannot use.
-		return value{}, &InputError{Problems: []Problem{*p}, NotJSON: !isJSON, IsObject: isJSON && opensObject(raw)}
+		return nil, &InputError{Problems: []Problem{{Field: "body", Message: refusalMessage(te)}},
+			NotJSON: te.NotJSON(), IsObject: !te.NotJSON() && opensObject(raw)}
 	}
-	v := d.root()
-	if !v.isObject() && !v.isArray() {
+	if v := d.Root(); !v.IsObject() && !v.IsArray() {
 		got := typeName(v)
-		d.release()
-		return value{}, notAnObject("expected a JSON object (an Aloware event), got " + got)
+		d.Release()
+		return nil, notAnObject("expected a JSON object (an Aloware event), got " + got)
 	}
-	return v, nil
+	return d, nil
+}
+
+// refusalMessage says why a body is not a document we read, in the words of a webhook
+// endpoint (the body, an Aloware event).
+func refusalMessage(e *jsontape.Error) string {
+	switch e.Reason {
+	case jsontape.Empty:
+		return "empty body: expected an Aloware webhook JSON object"
+	case jsontape.TooLarge:
+		return "body too large"
+	case jsontape.TooDeep:
+		return e.Error()
+	}
+	return "body is " + e.Error() // not valid UTF-8, not valid JSON: with where and why
 }
 
 // opensObject tells whether the first value of a document is an object.
@@ -112,7 +131,7 @@ func notAnObject(msg string) *InputError {
 }
 
 // event recognizes the shape of one JSON object and reads it.
-func (r *reader) event(v value, loc string) Event {
+func (r *reader) event(v jsontape.Value, loc string) Event {
 	o := newObject(v, loc, false)
 	var ev Event
 	switch {
@@ -139,7 +158,7 @@ func (r *reader) event(v value, loc string) Event {
 // is the communication's SMS text ("" on calls), never an object; what tells it from an
 // envelope whose body is missing are communication fields beside the event name.
 func isFlatEnvelope(o object) bool {
-	if name, ok := o.get("event"); !ok || name.kind() != kindString || isObjectValue(o, "body") {
+	if name, ok := o.get("event"); !ok || name.Kind() != jsontape.String || isObjectValue(o, "body") {
 		return false
 	}
 	for _, k := range []string{"id", "direction", "type", "created_at", "communication"} {
@@ -158,7 +177,7 @@ func (r *reader) envelope(o object) Event {
 	switch {
 	case !present:
 		r.fail(o.at("body"), "missing: the envelope has no body object")
-	case !body.isObject():
+	case !body.IsObject():
 		r.fail(o.at("body"), "must be an object, got %s", typeName(body))
 	default:
 		r.readBody(&ev, o.nested("body", body))
@@ -174,7 +193,7 @@ func (r *reader) readBody(ev *Event, body object) {
 		return
 	}
 	commValue, commPresent := body.get("communication")
-	comm, hasComm := object{}, commPresent && commValue.isObject()
+	comm, hasComm := object{}, commPresent && commValue.IsObject()
 	if hasComm {
 		comm = body.nested("communication", commValue)
 	}
@@ -220,7 +239,7 @@ func (r *reader) readBody(ev *Event, body object) {
 // transcription's: taking it made one call two in Kendo. record is true when the body is
 // such a record (the call is named apart from it); false for the early shape, whose body
 // is the communication itself.
-func transcriptCallID(body, comm object, hasComm bool, commValue value, commPresent bool, name string) (id idRead, record bool) {
+func transcriptCallID(body, comm object, hasComm bool, commValue jsontape.Value, commPresent bool, name string) (id idRead, record bool) {
 	_, named := body.get("communication_id")
 	_, commNamed := comm.get("id")
 	_, bodyID := body.get("id")
@@ -307,5 +326,5 @@ func (r *reader) settleCallID(kind Kind, id idRead) {
 
 func isObjectValue(o object, key string) bool {
 	v, ok := o.get(key)
-	return ok && v.isObject()
+	return ok && v.IsObject()
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/jsontape"
 )
 
 func readFixture(t *testing.T, name string) []byte {
@@ -224,7 +226,7 @@ func TestParseInlineShapes(t *testing.T) {
 // and IsObject/NotJSON say which kind it is (a JSON object goes to quarantine; what is
 // not JSON at all gets a 400).
 func TestParseUnusable(t *testing.T) {
-	deep := strings.Repeat(`{"a":`, MaxDepth+1) + "1" + strings.Repeat("}", MaxDepth+1)
+	deep := strings.Repeat(`{"a":`, jsontape.MaxDepth+1) + "1" + strings.Repeat("}", jsontape.MaxDepth+1)
 	const notJSON, notObject, object = 0, 1, 2
 	tests := []struct {
 		name  string
@@ -282,6 +284,27 @@ func TestParseUnusable(t *testing.T) {
 	}
 }
 
+// TestParseRefusalMessages pins what a client reads when its body is not a document we
+// read: encoding/json's wording where it has one, and the byte where the body broke.
+func TestParseRefusalMessages(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{``, "empty body: expected an Aloware webhook JSON object"},
+		{" \n", "empty body: expected an Aloware webhook JSON object"},
+		{`hello`, "body is not valid JSON: invalid character 'h' looking for beginning of value (at byte 1)"},
+		{`{"a":`, "body is not valid JSON: unexpected end of JSON input (at byte 5)"},
+		{`{"a":1} x`, "body is not valid JSON: invalid character 'x' after top-level value (at byte 9)"},
+		{"{\"a\":\"\xff\"}", "body is not valid UTF-8 (at byte 6)"},
+		{strings.Repeat("[", 70) + strings.Repeat("]", 70), "JSON nests deeper than 64 levels"},
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte(tc.in))
+		var ie *InputError
+		if !errors.As(err, &ie) || len(ie.Problems) != 1 || ie.Problems[0].Message != tc.want {
+			t.Errorf("Parse(%q) = %v; want the one problem %q", tc.in, err, tc.want)
+		}
+	}
+}
+
 // TestParseWarnings: a field that is present but cannot be read is dropped with a
 // warning naming it, and the rest of the event is used (rule I2).
 func TestParseWarnings(t *testing.T) {
@@ -335,8 +358,9 @@ func TestParseWarnings(t *testing.T) {
 	}
 }
 
-// TestParseLenientExamples: the examples of issue 8 item 4. Each of them made /push
-// refuse the whole event; each is now read, or dropped alone with a warning.
+// TestParseLenientExamples: fields that once made /push refuse the whole event (a date
+// in an unknown format, an object where a number belongs, …) are each read, or dropped
+// alone with a warning naming them (docs/invariants.md #11).
 func TestParseLenientExamples(t *testing.T) {
 	const recording = "https://app.aloware.io/static/recording/32c1a2f8-5b7e-4c0a-9d1e-7f6a2b3c4d5e"
 	tests := []struct {

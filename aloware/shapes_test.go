@@ -31,8 +31,10 @@ func TestParseZapierKeySpellings(t *testing.T) {
 	}
 }
 
-// TestParseFixturesOfIssue11 reads the real shapes issue 11 describes.
-func TestParseFixturesOfIssue11(t *testing.T) {
+// TestParseRealShapeFixtures reads the shapes real Aloware traffic takes, captured in
+// testdata/aloware: Zapier's flattened keys with both status spellings, and the flat
+// lifecycle of Aloware's n8n trigger.
+func TestParseRealShapeFixtures(t *testing.T) {
 	ev, err := Parse(readFixture(t, "aloware/zapier-call-ringing-sms-name.json"))
 	if err != nil {
 		t.Fatal(err)

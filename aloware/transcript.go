@@ -3,6 +3,8 @@ package aloware
 import (
 	"strconv"
 	"strings"
+
+	"github.com/aloware-kendo/aloware-kendo/internal/jsontape"
 )
 
 // transcript reads parsed_transcription: an object whose "messages" is an array of
@@ -14,20 +16,20 @@ func (r *reader) transcript(o object, key string) []Utterance {
 		return nil
 	}
 	loc := o.where(key)
-	if v.kind() == kindString {
-		text := v.str()
+	if v.Kind() == jsontape.String {
+		text := v.Text()
 		if text == "" {
 			return nil
 		}
-		d, problem, _ := parseDocument([]byte(text))
-		if problem != nil {
+		d, err := jsontape.Parse([]byte(text))
+		if err != nil {
 			r.warn(loc.String(), "must be an object (or a string holding one), got a string that is not JSON")
 			return nil
 		}
-		defer d.release()
-		v = d.root()
+		defer d.Release()
+		v = d.Root()
 	}
-	if !v.isObject() {
+	if !v.IsObject() {
 		r.warn(loc.String(), "must be an object, got %s", typeName(v))
 		return nil
 	}
@@ -36,19 +38,19 @@ func (r *reader) transcript(o object, key string) []Utterance {
 	if !ok {
 		return nil
 	}
-	if !msgs.isArray() {
+	if !msgs.IsArray() {
 		r.warn(pt.at("messages"), "must be an array, got %s", typeName(msgs))
 		return nil
 	}
-	out := make([]Utterance, 0, msgs.len())
+	out := make([]Utterance, 0, msgs.Len())
 	base := pt.where("messages")
 	i := 0
-	msgs.items(func(m value) {
+	msgs.Items(func(m jsontape.Value) {
 		at := itemLoc{base, i}
 		i++
 		switch {
-		case m.kind() == kindNull:
-		case !m.isObject():
+		case m.Kind() == jsontape.Null:
+		case !m.IsObject():
 			r.warn(at.String(), "must be an object {speaker, text, start, end}, got %s", typeName(m))
 		default:
 			out = append(out, r.utterance(m, at, o.folded))
@@ -68,11 +70,11 @@ type itemLoc struct {
 func (l itemLoc) String() string        { return l.base.String() + "[" + strconv.Itoa(l.i) + "]" }
 func (l itemLoc) field(k string) string { return l.String() + "." + k }
 
-func (r *reader) utterance(m value, at itemLoc, folded bool) Utterance {
+func (r *reader) utterance(m jsontape.Value, at itemLoc, folded bool) Utterance {
 	// Utterances have four keys we read; looking them up while iterating once is much
 	// cheaper than building a map for each.
 	var u Utterance
-	m.members(func(key string, val value) {
+	m.Members(func(key string, val jsontape.Value) {
 		if folded {
 			key = foldKey(key)
 		}
@@ -90,19 +92,19 @@ func (r *reader) utterance(m value, at itemLoc, folded bool) Utterance {
 	return u
 }
 
-func (r *reader) utteranceText(v value, at itemLoc, key string) string {
-	if v.kind() == kindString {
-		return strings.TrimSpace(v.str()) // the common case, without building a location
+func (r *reader) utteranceText(v jsontape.Value, at itemLoc, key string) string {
+	if v.Kind() == jsontape.String {
+		return strings.TrimSpace(v.Text()) // the common case, without building a location
 	}
 	return r.textValue(v, here(at.field(key)))
 }
 
-func (r *reader) millis(v value, at itemLoc, key string) int64 {
-	if v.kind() == kindNull {
+func (r *reader) millis(v jsontape.Value, at itemLoc, key string) int64 {
+	if v.Kind() == jsontape.Null {
 		return 0
 	}
-	if v.kind() == kindNumber {
-		if n, err := parseRounded(v.raw()); err == nil {
+	if v.Kind() == jsontape.Number {
+		if n, err := parseRounded(v.Raw()); err == nil {
 			return int64(n)
 		}
 	}

@@ -146,7 +146,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad bool env", nil, env("ALOWARE_KENDO_METRICS_AUTH", "yes please"), []string{"ALOWARE_KENDO_METRICS_AUTH:"}},
 		{"stray argument", []string{"extra"}, nil, []string{`unexpected argument "extra"`}},
 		{"token with space", []string{"--inbound-token", "a b"}, nil, []string{"--inbound-token:", "printable ASCII"}},
-		// A deploy's SIGTERM must let a Kendo request that has started finish (issue 8).
+		// A deploy's SIGTERM must let a Kendo request that has started finish (docs/invariants.md #8).
 		{"shutdown shorter than a Kendo request", []string{"--kendo-timeout", "15s", "--shutdown-timeout", "10s"}, nil,
 			[]string{"--shutdown-timeout:", "at least --kendo-timeout (15s) plus 5s"}},
 		{"default shutdown with a long Kendo timeout", []string{"--kendo-timeout", "30s"}, nil, []string{"--shutdown-timeout: 20s is too short"}},

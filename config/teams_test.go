@@ -99,8 +99,8 @@ default: marketing
 	want := []string{
 		"--kendo-rate:",
 		"--teams: " + path + ": line 4: team \"sales\": environment variable KENDO_KEY_SALES",
-		"--teams: " + path + ": line 6: team \"sales\": `apiKeyEnv` must name an environment variable",
 		"--teams: " + path + ": line 5: team name \"sales\" is used twice",
+		"--teams: " + path + ": line 6: team \"sales\": `apiKeyEnv` must name an environment variable",
 		"--teams: " + path + ": line 7: default \"marketing\" is not a team",
 	}
 	if len(ce.Problems) != len(want) {

@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"time"
@@ -19,16 +18,16 @@ import (
 // counted. Only a storage failure is an error (Kendo then retries).
 func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw []byte) (WebhookResult, error) {
 	if ev.Test {
-		s.metrics.webhooks.WithLabelValues(string(WebhookTest)).Inc()
+		s.metrics.count(tally{webhooks: []WebhookResult{WebhookTest}})
 		return WebhookTest, nil
 	}
 	ctx = context.WithoutCancel(ctx)
 	now := s.now()
 	var result WebhookResult
-	var delay float64
 	var alowareCallID string
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		result, delay, alowareCallID = WebhookIgnored, -1, ""
+	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		result, alowareCallID = WebhookIgnored, ""
+		tx := t.tx
 		body := raw
 		if ev.Event == "call.uploaded" && ev.Data.KendoCallID != "" {
 			result = WebhookUnmatched
@@ -46,13 +45,13 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 			}
 			if result == WebhookMatched {
 				wasAnalyzed := call.AnalyzedAt != nil
-				err := s.analyzed(ctx, tx, &call, ev.Data, now, now)
+				err := s.analyzed(ctx, t, &call, ev.Data, now, now)
 				if errors.Is(err, lifecycle.ErrNotApplicable) {
 					result = WebhookUnmatched // e.g. erased meanwhile: its callId is known, the call is not "delivered"
 				} else if err != nil {
 					return err
 				} else if !wasAnalyzed && call.DeliveredAt != nil {
-					delay = now.Sub(*call.DeliveredAt).Seconds()
+					t.tally.analysis = append(t.tally.analysis, now.Sub(*call.DeliveredAt))
 				}
 			}
 		}
@@ -73,17 +72,15 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 			result = WebhookDuplicate
 			return errDuplicateWebhook // roll back: a repeat changes nothing
 		}
+		t.tally.webhooks = append(t.tally.webhooks, result)
 		return nil
 	})
 	if errors.Is(err, errDuplicateWebhook) {
+		s.metrics.count(tally{webhooks: []WebhookResult{WebhookDuplicate}}) // its transaction was rolled back
 		err = nil
 	}
 	if err != nil {
 		return "", err
-	}
-	s.metrics.webhooks.WithLabelValues(string(result)).Inc()
-	if delay >= 0 {
-		s.metrics.analysisDelay.Observe(delay)
 	}
 	if alowareCallID != "" && result == WebhookMatched {
 		s.callLog(alowareCallID).Info("Kendo's analysis is available", "kendoCallId", ev.Data.KendoCallID)
@@ -94,17 +91,18 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 // analyzed records Kendo's analysis of a delivered call. A later analysis (Kendo
 // re-scored the call) replaces the score and agent; the time of the first one stays, as
 // the delay from delivery to analysis is measured to it.
-func (s *Service) analyzed(ctx context.Context, tx *sql.Tx, call *store.Call, data kendo.WebhookCall, at, now time.Time) error {
+func (s *Service) analyzed(ctx context.Context, t *callTx, call *store.Call, data kendo.WebhookCall, at, now time.Time) error {
 	call.AIScore, call.AgentName = store.Text(data.AIScore, 20), store.Text(data.AgentName, 200)
-	return s.apply(ctx, tx, call, lifecycle.AnalysisReady{At: at}, now, nil)
+	_, err := t.apply(ctx, call, lifecycle.AnalysisReady{At: at}, now, nil)
+	return err
 }
 
 // matchEarlyAnalysis applies an analysis that arrived before the 201 naming its callId
 // was committed (it was stored unmatched; e.g. another replica took the webhook while
 // this one retried the commit). The call counts as analyzed from the first such
 // delivery; the latest gives the score.
-func (s *Service) matchEarlyAnalysis(ctx context.Context, tx *sql.Tx, call *store.Call, now time.Time) error {
-	early, err := s.db.UnmatchedAnalyses(ctx, tx, call.KendoCallID)
+func (s *Service) matchEarlyAnalysis(ctx context.Context, t *callTx, call *store.Call, now time.Time) error {
+	early, err := s.db.UnmatchedAnalyses(ctx, t.tx, call.KendoCallID)
 	if err != nil || len(early) == 0 {
 		return err
 	}
@@ -113,11 +111,11 @@ func (s *Service) matchEarlyAnalysis(ctx context.Context, tx *sql.Tx, call *stor
 	if err != nil { // its body was purged: the analysis is known to exist, its score is not
 		ev = kendo.WebhookEvent{}
 	}
-	if err := s.analyzed(ctx, tx, call, ev.Data, early[0].ReceivedAt, now); err != nil {
+	if err := s.analyzed(ctx, t, call, ev.Data, early[0].ReceivedAt, now); err != nil {
 		return err
 	}
 	for _, w := range early {
-		if err := s.db.SetWebhookResult(ctx, tx, w.DeliveryID, string(WebhookMatched)); err != nil {
+		if err := s.db.SetWebhookResult(ctx, t.tx, w.DeliveryID, string(WebhookMatched)); err != nil {
 			return err
 		}
 	}

@@ -97,7 +97,7 @@ func TestAnalysisWebhook(t *testing.T) {
 				accept(t, svc, withID(raw, "940870001", id))
 			}
 			erased := waitStatus(t, svc, id, lifecycle.Delivered, 15*time.Second)
-			if _, err := svc.Erase(context.Background(), id); err != nil {
+			if _, err := svc.Erase(context.Background(), id, "an operator in a test"); err != nil {
 				t.Fatal(err)
 			}
 			record(t, svc, callUploaded(t, "dlv_2", erased.KendoCallID, "55", false), delivery.WebhookUnmatched)
@@ -163,7 +163,7 @@ func TestAnalysisBeforeTheAnswer(t *testing.T) {
 				t.Fatalf("after a re-analysis: %+v, err %v; want score 91 analyzed at %v", rec.Analysis, err, first)
 			}
 
-			if _, err := svc.Erase(context.Background(), "940870001"); err != nil {
+			if _, err := svc.Erase(context.Background(), "940870001", "an operator in a test"); err != nil {
 				t.Fatal(err)
 			}
 			st, err := store.Open(context.Background(), loc, nil)

@@ -81,7 +81,7 @@ func loadFailed(tb testing.TB, loc string, n int) []string {
 
 var onlyFailed = delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed}}
 
-// Issue 9: POST /calls/redeliver {"status":["failed"]} over 1,000 failed calls queues
+// POST /calls/redeliver {"status":["failed"]} over 1,000 failed calls queues
 // each exactly once — also when two operators ask at the same moment, and when asked
 // again — and every one of them reaches Kendo once.
 func TestBulkRedeliveryQueuesEachFailedCallOnce(t *testing.T) {
@@ -143,7 +143,7 @@ func TestBulkRedeliveryQueuesEachFailedCallOnce(t *testing.T) {
 }
 
 // BenchmarkRedeliverMany times a bulk redelivery of 1,000 failed calls, from the call to
-// its return with all of them queued (issue 9's figure), while the engine runs at
+// its return with all of them queued, while the engine runs at
 // Kendo's pace of 30 a minute (its workers pick the queued calls up meanwhile, as in
 // production), and at 1,000 a second (they also send them as fast as they can). Run:
 //

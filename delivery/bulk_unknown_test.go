@@ -99,13 +99,13 @@ func TestSingleRedeliveryOfOutcomeUnknownNeedsConsent(t *testing.T) {
 			k := newKendo(t, kendo.Rate{Limit: 1000, Period: time.Second})
 			svc := startEngine(t, loc, k.URL(), engineOpts{})
 
-			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrOutcomeUnknown) {
+			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{}, "an operator in a test"); !errors.Is(err, delivery.ErrOutcomeUnknown) {
 				t.Fatalf("redelivery without consent: %v; want ErrOutcomeUnknown", err)
 			}
 			if rec, err := svc.Call(ctx, ids[0]); err != nil || rec.Status != lifecycle.Failed || !rec.OutcomeUnknown {
 				t.Fatalf("after a refused redelivery: %+v (%v); want failed, outcome unknown", rec, err)
 			}
-			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{IncludeOutcomeUnknown: true}); err != nil {
+			if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{IncludeOutcomeUnknown: true}, "an operator in a test"); err != nil {
 				t.Fatal(err)
 			}
 			waitStatus(t, svc, ids[0], lifecycle.Delivered, time.Minute)
@@ -113,5 +113,21 @@ func TestSingleRedeliveryOfOutcomeUnknownNeedsConsent(t *testing.T) {
 				t.Fatalf("Kendo received %d calls, want 1", got)
 			}
 		})
+	}
+}
+
+// A purged call cannot be sent again whatever Kendo may have: its redelivery is refused
+// as purged at once, not first as "outcome unknown, ask again" and only then as purged.
+func TestRedeliveryOfAPurgedOutcomeUnknownCallIsPurged(t *testing.T) {
+	ctx := context.Background()
+	loc := "sqlite:" + t.TempDir() + "/ak.db"
+	ids := loadFailed(t, loc, 1)
+	check := inspect(t, loc)
+	if _, err := check.SQL.ExecContext(ctx, `UPDATE ak_calls SET outcome_unknown = 1, purged_ms = 1 WHERE aloware_call_id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	svc := startEngine(t, loc, "http://127.0.0.1:1/unused", engineOpts{})
+	if _, err := svc.Redeliver(ctx, ids[0], delivery.RedeliverOptions{}, "operator"); !errors.Is(err, delivery.ErrPurged) {
+		t.Fatalf("redelivery of a purged outcome-unknown call: %v, want ErrPurged", err)
 	}
 }

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -87,9 +86,10 @@ type RedeliverOptions struct {
 }
 
 // Redeliver queues a failed, skipped or unrouted call again (routing it again under the
-// current teams file): a new generation, so River accepts a new job for it.
-func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts RedeliverOptions) (CallRecord, error) {
-	if _, err := s.redeliver(ctx, alowareCallID, "an operator (POST /calls/{id}/redeliver)", opts.IncludeOutcomeUnknown); err != nil {
+// current teams file): a new generation, so River accepts a new job for it. by names who
+// asked, in the log and in the call's reason.
+func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts RedeliverOptions, by string) (CallRecord, error) {
+	if _, err := s.redeliver(ctx, alowareCallID, by, opts.IncludeOutcomeUnknown); err != nil {
 		return CallRecord{}, err
 	}
 	return s.Call(ctx, alowareCallID)
@@ -99,8 +99,8 @@ func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts Rede
 // unrouted (no team of the current file takes it).
 func (s *Service) redeliver(ctx context.Context, alowareCallID, by string, outcomeUnknownOK bool) (queued bool, err error) {
 	now := s.now()
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		queued, err = s.redeliverIn(ctx, tx, alowareCallID, by, now, outcomeUnknownOK)
+	err = s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		queued, err = s.redeliverIn(ctx, t, alowareCallID, by, now, outcomeUnknownOK)
 		return err
 	})
 	switch {
@@ -121,24 +121,26 @@ var ErrOutcomeUnknown = errors.New("delivery: Kendo may already have this call: 
 // redeliverIn queues one call again inside tx: its row is locked, so however many ask at
 // once, one of them queues it and the others find it no longer redeliverable. queued is
 // false when the call stays unrouted. A call Kendo may already have is queued only with
-// outcomeUnknownOK (ErrOutcomeUnknown otherwise), decided under the same lock.
-func (s *Service) redeliverIn(ctx context.Context, tx *sql.Tx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
-	call, err := s.db.LockCall(ctx, tx, alowareCallID)
+// outcomeUnknownOK (ErrOutcomeUnknown otherwise), decided under the same lock; a purged
+// call cannot be sent at all, and says so first (ErrPurged).
+func (s *Service) redeliverIn(ctx context.Context, t *callTx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
+	call, err := t.lock(ctx, alowareCallID)
 	if err != nil {
 		return false, err
 	}
-	if call.OutcomeUnknown && call.Status.Redeliverable() && !outcomeUnknownOK {
+	if call.OutcomeUnknown && call.Status.Redeliverable() && call.PurgedAt == nil && !outcomeUnknownOK {
 		return false, ErrOutcomeUnknown
 	}
 	in := lifecycle.Redeliver{By: by}
 	if call.PurgedAt == nil {
-		merged, err := s.merged(ctx, tx, call)
+		merged, err := s.mergedCall(ctx, t.tx, call)
 		if err != nil {
 			return false, err
 		}
 		in.Team, in.Routed, in.Unrouted = s.route(merged)
 	}
-	return in.Routed, s.apply(ctx, tx, &call, in, now, nil)
+	_, err = t.apply(ctx, &call, in, now, nil)
+	return in.Routed, err
 }
 
 // waitPoll is how often a waiting caller re-reads its call. Polling the row (rather than

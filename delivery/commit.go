@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -11,31 +10,27 @@ import (
 )
 
 // committer runs an intake transaction: fn's writes are durable once do returns nil.
+// Either committer ends every transaction the same way: the Service's beforeCommit (the
+// delivery jobs fn scheduled), the commit, then its afterCommit (the metrics).
 type committer interface {
-	do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error
+	do(ctx context.Context, fn func(ctx context.Context, t *callTx) error) error
 }
-
-// beforeCommit runs last in every transaction, with what its fns collected: the delivery
-// jobs they scheduled (see jobs.go).
-type beforeCommit func(ctx context.Context, tx *sql.Tx, pending []*pendingJobs) error
 
 // retryingTx runs fn in a transaction of its own and retries the whole transaction when
 // it failed on the connection (terminated, broken) or lost a serialization race: a
-// PostgreSQL restart, a failover or a pooler's idle kill is not a lost event (design
-// note 10). fn must be safe to run again; everything it does is inside tx.
-type retryingTx struct {
-	db           *store.DB
-	beforeCommit beforeCommit
-}
+// PostgreSQL restart, a failover or a pooler's idle kill is not a lost event, and Aloware
+// never sends it again (docs/invariants.md #10). fn must be safe to run again;
+// everything it does is inside its call transaction.
+type retryingTx struct{ s *Service }
 
 // txRetries are the pauses between five tries, about a second in all.
 var txRetries = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
 
-func (r retryingTx) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (r retryingTx) do(ctx context.Context, fn func(ctx context.Context, t *callTx) error) error {
 	for try := 0; ; try++ {
 		err := r.once(ctx, fn)
 		if err == nil || !store.Retryable(err) || try == len(txRetries) {
-			return r.db.Scrub(err)
+			return r.s.db.Scrub(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -45,22 +40,23 @@ func (r retryingTx) do(ctx context.Context, fn func(ctx context.Context, tx *sql
 	}
 }
 
-func (r retryingTx) once(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	tx, err := r.db.SQL.BeginTx(ctx, nil)
+func (r retryingTx) once(ctx context.Context, fn func(ctx context.Context, t *callTx) error) error {
+	tx, err := r.s.db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("delivery: begin: %w", err)
 	}
 	defer tx.Rollback()
-	ctx, pending := withPending(ctx)
-	if err := fn(ctx, tx); err != nil {
+	t := &callTx{s: r.s, tx: tx}
+	if err := fn(ctx, t); err != nil {
 		return err
 	}
-	if err := r.beforeCommit(ctx, tx, []*pendingJobs{pending}); err != nil {
+	if err := r.s.beforeCommit(ctx, tx, []*callTx{t}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("delivery: commit: %w", err)
 	}
+	r.s.afterCommit([]*callTx{t})
 	return nil
 }
 
@@ -70,15 +66,14 @@ func (r retryingTx) once(ctx context.Context, fn func(ctx context.Context, tx *s
 // which is most of an event's cost. Each event runs in a savepoint of its own, so one
 // that fails is rolled back alone.
 type groupCommitter struct {
-	db           *store.DB
-	beforeCommit beforeCommit
-	reqs         chan *commitReq
-	done         chan struct{}
+	s    *Service
+	reqs chan *commitReq
+	done chan struct{}
 }
 
 type commitReq struct {
 	ctx context.Context
-	fn  func(ctx context.Context, tx *sql.Tx) error
+	fn  func(ctx context.Context, t *callTx) error
 	err chan error
 }
 
@@ -86,13 +81,13 @@ type commitReq struct {
 // longest wait for the commit short.
 const maxGroup = 64
 
-func newGroupCommitter(db *store.DB, before beforeCommit) *groupCommitter {
-	g := &groupCommitter{db: db, beforeCommit: before, reqs: make(chan *commitReq), done: make(chan struct{})}
+func newGroupCommitter(s *Service) *groupCommitter {
+	g := &groupCommitter{s: s, reqs: make(chan *commitReq), done: make(chan struct{})}
 	go g.loop()
 	return g
 }
 
-func (g *groupCommitter) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (g *groupCommitter) do(ctx context.Context, fn func(ctx context.Context, t *callTx) error) error {
 	req := &commitReq{ctx: ctx, fn: fn, err: make(chan error, 1)}
 	select {
 	case g.reqs <- req:
@@ -135,7 +130,7 @@ func (g *groupCommitter) loop() {
 // run commits one group and answers every request in it.
 func (g *groupCommitter) run(group []*commitReq) {
 	answer := func(r *commitReq, err error) { r.err <- err }
-	tx, err := g.db.SQL.BeginTx(context.Background(), nil)
+	tx, err := g.s.db.SQL.BeginTx(context.Background(), nil)
 	if err != nil {
 		for _, r := range group {
 			answer(r, fmt.Errorf("delivery: begin: %w", err))
@@ -143,22 +138,24 @@ func (g *groupCommitter) run(group []*commitReq) {
 		return
 	}
 	var ok []*commitReq
-	var pending []*pendingJobs
+	var txs []*callTx
 	for _, r := range group {
-		ctx, p := withPending(r.ctx)
-		if err := g.step(ctx, tx, r); err != nil {
+		t := &callTx{s: g.s, tx: tx}
+		if err := g.step(r.ctx, t, r); err != nil {
 			answer(r, err)
 			continue
 		}
-		ok, pending = append(ok, r), append(pending, p)
+		ok, txs = append(ok, r), append(txs, t)
 	}
-	err = g.beforeCommit(context.WithoutCancel(group[0].ctx), tx, pending)
+	err = g.s.beforeCommit(context.WithoutCancel(group[0].ctx), tx, txs)
 	if err == nil {
 		err = tx.Commit()
 	}
 	if err != nil {
 		err = fmt.Errorf("delivery: commit: %w", err)
 		_ = tx.Rollback()
+	} else {
+		g.s.afterCommit(txs)
 	}
 	for _, r := range ok {
 		answer(r, err)
@@ -168,7 +165,8 @@ func (g *groupCommitter) run(group []*commitReq) {
 // step runs one request in a savepoint, rolling back only its own writes on error. The
 // savepoint is closed on a context that cannot end: a request whose context ended
 // half-way must still have its writes undone, or the group's commit keeps them.
-func (g *groupCommitter) step(ctx context.Context, tx *sql.Tx, r *commitReq) (err error) {
+func (g *groupCommitter) step(ctx context.Context, t *callTx, r *commitReq) (err error) {
+	tx := t.tx
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT ak_event`); err != nil {
 		return err
 	}
@@ -182,5 +180,5 @@ func (g *groupCommitter) step(ctx context.Context, tx *sql.Tx, r *commitReq) (er
 		}
 		_, _ = tx.ExecContext(closing, `RELEASE ak_event`)
 	}()
-	return r.fn(ctx, tx)
+	return r.fn(ctx, t)
 }

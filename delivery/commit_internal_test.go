@@ -2,11 +2,15 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/store"
+	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
 // A request of a group whose context ends half-way has its writes
@@ -23,12 +27,14 @@ func TestGroupCommitRollsBackACancelledRequest(t *testing.T) {
 	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE written (what TEXT)`); err != nil {
 		t.Fatal(err)
 	}
-	g := newGroupCommitter(db, func(context.Context, *sql.Tx, []*pendingJobs) error { return nil })
+	s := &Service{db: db, opts: Options{Teams: teams.Single("", kendo.Rate{Limit: 30, Period: time.Minute})}}
+	s.metrics = newMetrics(prometheus.NewRegistry(), s)
+	g := newGroupCommitter(s)
 	defer g.close()
 
 	reqCtx, hangUp := context.WithCancel(ctx)
-	err = g.do(reqCtx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO written VALUES ('half an event')`); err != nil {
+	err = g.do(reqCtx, func(ctx context.Context, t *callTx) error {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO written VALUES ('half an event')`); err != nil {
 			return err
 		}
 		hangUp()
@@ -37,8 +43,8 @@ func TestGroupCommitRollsBackACancelledRequest(t *testing.T) {
 	if err == nil {
 		t.Fatal("a request whose context ended was answered as committed")
 	}
-	if err := g.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO written VALUES ('the next event')`)
+	if err := g.do(ctx, func(ctx context.Context, t *callTx) error {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO written VALUES ('the next event')`)
 		return err
 	}); err != nil {
 		t.Fatal(err)

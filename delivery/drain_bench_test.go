@@ -9,7 +9,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
-// BenchmarkDrain measures how fast a backlog drains (issue 12: 100 calls ready at once,
+// BenchmarkDrain measures how fast a backlog drains (100 calls ready at once,
 // --kendo-rate 20/s, a Kendo that allows 20 in any rolling second; the fastest legal
 // drain is 4.0 s: 20 at once, then 20 more each second). It reports the drain time from
 // Kendo's first accepted request to its last, and that ceiling divided by it.

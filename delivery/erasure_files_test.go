@@ -270,7 +270,7 @@ func TestErasedCallLeavesNoByteInTheDatabaseFiles(t *testing.T) {
 				t.Logf("before the erasure: %d hits (%d bytes) of the call's markers in the tables' pages", total, size)
 			}
 
-			if _, err := svc.Erase(ctx, markedCallID); err != nil {
+			if _, err := svc.Erase(ctx, markedCallID, "an operator in a test"); err != nil {
 				t.Fatal(err)
 			}
 			noTrace(t, engine, loc, m, "after the erasure")

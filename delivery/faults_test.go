@@ -129,7 +129,7 @@ func TestNoAnswerAfterSendingIsNeverResent(t *testing.T) {
 					t.Fatal("an unknown outcome must be logged loudly")
 				}
 				// an operator who checked Kendo asks for it again
-				if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{IncludeOutcomeUnknown: true}); err != nil {
+				if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{IncludeOutcomeUnknown: true}, "an operator in a test"); err != nil {
 					t.Fatal(err)
 				}
 				waitStatus(t, svc, "940870001", lifecycle.Delivered, 20*time.Second)
@@ -163,10 +163,10 @@ func TestRefusedPayloadFailsAtOnce(t *testing.T) {
 	if n := k.Posts(); n != 1 {
 		t.Fatalf("Kendo got %d POSTs, want 1 (no blind retries)", n)
 	}
-	if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{}); err != nil {
+	if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{}, "an operator in a test"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{}); err != delivery.ErrNotRedeliverable {
+	if _, err := svc.Redeliver(context.Background(), "940870001", delivery.RedeliverOptions{}, "an operator in a test"); err != delivery.ErrNotRedeliverable {
 		t.Fatalf("second redeliver: %v, want ErrNotRedeliverable", err)
 	}
 	waitStatus(t, svc, "940870001", lifecycle.Failed, 15*time.Second)

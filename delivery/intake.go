@@ -2,14 +2,11 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
@@ -17,21 +14,6 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/tracing"
 )
-
-// DeliverArgs is the one delivery job of a call. Generation changes only when a call is
-// redelivered, so River's unique index allows exactly one live job per call.
-type DeliverArgs struct {
-	AlowareCallID string `json:"call_id" river:"unique"`
-	Generation    int64  `json:"generation" river:"unique"`
-}
-
-// Kind names the job in River's table.
-func (DeliverArgs) Kind() string { return "aloware_kendo_deliver" }
-
-// InsertOpts makes the job unique by its arguments, wherever it is inserted.
-func (DeliverArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
 
 // errQuarantineFull: the quarantine holds its maximum; the event is refused as before.
 var errQuarantineFull = errors.New("delivery: the quarantine is full")
@@ -61,14 +43,13 @@ func (s *Service) acceptRaw(ctx context.Context, raw []byte) (Receipt, error) {
 	ctx = context.WithoutCancel(ctx)
 	now := s.now()
 	var rc Receipt
-	var outcomes []string
-	err := s.intake(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.intake(ctx, func(ctx context.Context, t *callTx) error {
 		var err error
 		if ie != nil {
-			rc, err = s.quarantine(ctx, tx, raw, ie, now)
+			rc, err = s.quarantine(ctx, t, raw, ie, now)
 			return err
 		}
-		rc, outcomes, err = s.accept(ctx, tx, ev, raw, now, now)
+		rc, err = s.storeEvent(ctx, t, ev, raw, now, now)
 		return err
 	})
 	switch {
@@ -77,33 +58,17 @@ func (s *Service) acceptRaw(ctx context.Context, raw []byte) (Receipt, error) {
 		return Receipt{}, perr
 	case err != nil:
 		return Receipt{}, err
-	}
-	s.metrics.eventStored(now)
-	if ie != nil {
-		s.metrics.quarantined.Inc()
+	case ie != nil:
 		s.log.Warn("event quarantined", "quarantineId", rc.QuarantineID, "event", rc.Event, "problems", len(rc.Problems))
-		return rc, nil
+	default:
+		s.callLog(ev.AlowareCallID).Info("event stored", "event", rc.Event, "kind", ev.Kind, "status", rc.Status, "warnings", len(rc.Warnings))
 	}
-	s.metrics.eventsReceived.WithLabelValues(string(ev.Kind)).Inc()
-	for _, o := range outcomes {
-		s.metrics.delivery(o, rc.team)
-	}
-	if rc.Duplicate {
-		s.metrics.delivery("duplicate", rc.team)
-	}
-	for _, a := range rc.lateArtifacts {
-		s.metrics.lateArtifacts.WithLabelValues(a).Inc()
-	}
-	if rc.filteredBy != "" {
-		s.metrics.filtered.WithLabelValues(rc.filteredBy).Inc()
-	}
-	s.callLog(ev.AlowareCallID).Info("event stored", "event", rc.Event, "kind", ev.Kind, "status", rc.Status, "warnings", len(rc.Warnings))
 	return rc, nil
 }
 
 // intake commits fn with the intake committer; a database that lost our schema (re-created
 // empty) is migrated again and fn tried once more, so it cannot answer 503 forever.
-func (s *Service) intake(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (s *Service) intake(ctx context.Context, fn func(ctx context.Context, t *callTx) error) error {
 	err := s.commit.do(ctx, fn)
 	if store.SchemaLost(err) && s.remigrate(ctx) == nil {
 		err = s.commit.do(ctx, fn)
@@ -113,18 +78,20 @@ func (s *Service) intake(ctx context.Context, fn func(ctx context.Context, tx *s
 
 // quarantine keeps a JSON object that cannot be used, so a later version or a fixed
 // configuration can still use it (POST /quarantine/replay).
-func (s *Service) quarantine(ctx context.Context, tx *sql.Tx, raw []byte, ie *aloware.InputError, now time.Time) (Receipt, error) {
+func (s *Service) quarantine(ctx context.Context, t *callTx, raw []byte, ie *aloware.InputError, now time.Time) (Receipt, error) {
 	q := store.Quarantined{ReceivedAt: now, Name: eventName(raw), Raw: raw}
 	for _, p := range ie.Problems {
 		q.Problems = append(q.Problems, store.Problem{Location: p.Field, Message: p.Message})
 	}
-	id, err := s.db.Quarantine(ctx, tx, q, s.opts.QuarantineMaxBytes)
+	id, err := s.db.Quarantine(ctx, t.tx, q, s.opts.QuarantineMaxBytes)
 	if err != nil {
 		return Receipt{}, err
 	}
 	if id == 0 {
 		return Receipt{}, errQuarantineFull
 	}
+	t.tally.quarantine++
+	t.tally.eventAt = now
 	rc := Receipt{Event: store.Text(q.Name, 200), Status: lifecycle.Quarantined, QuarantineID: id,
 		Reason: "stored in quarantine: the event could not be used; POST /quarantine/replay reads it again after an upgrade or a configuration fix"}
 	for _, p := range q.Problems {
@@ -133,100 +100,96 @@ func (s *Service) quarantine(ctx context.Context, tx *sql.Tx, raw []byte, ie *al
 	return rc, nil
 }
 
-// accept stores one parsed event and folds it into its call. receivedAt is when the
+// storeEvent stores one parsed event and folds it into its call. receivedAt is when the
 // event arrived (earlier than now only for a quarantined event replayed later).
-func (s *Service) accept(ctx context.Context, tx *sql.Tx, ev aloware.Event, raw []byte, receivedAt, now time.Time) (Receipt, []string, error) {
+func (s *Service) storeEvent(ctx context.Context, t *callTx, ev aloware.Event, raw []byte, receivedAt, now time.Time) (Receipt, error) {
 	rc := Receipt{AlowareCallID: ev.AlowareCallID, Event: store.Text(ev.Name, 200), Warnings: problemLines(ev.Warnings)}
 	stored := store.Event{AlowareCallID: ev.AlowareCallID, Name: ev.Name, Kind: string(ev.Kind), ReceivedAt: receivedAt,
 		Raw: raw, Size: len(raw), Warnings: strings.Join(rc.Warnings, "\n")}
+	t.tally.events, t.tally.eventAt = append(t.tally.events, string(ev.Kind)), now
 	if ev.AlowareCallID == "" { // Aloware's "Save & Test Webhook" probe, or an event of no communication
 		rc.Status, rc.Reason = lifecycle.Ignored, ignoreReason(ev)
-		return rc, nil, s.db.InsertEvent(ctx, tx, stored)
+		return rc, s.db.InsertEvent(ctx, t.tx, stored)
 	}
-	created, err := s.db.EnsureCall(ctx, tx, ev.AlowareCallID, string(ev.Kind), now)
+	created, err := s.db.EnsureCall(ctx, t.tx, ev.AlowareCallID, string(ev.Kind), now)
 	if err != nil {
-		return rc, nil, err
+		return rc, err
 	}
-	call, err := s.db.LockCall(ctx, tx, ev.AlowareCallID)
+	call, err := t.lock(ctx, ev.AlowareCallID)
 	if err != nil {
-		return rc, nil, err
+		return rc, err
 	}
-	var outcomes []string
 	switch {
 	case call.Status == lifecycle.Erased || call.PurgedAt != nil:
 		stored.Raw, stored.Warnings = nil, "" // the call's content is gone: keep only that the event came
+		err = t.touch(ctx, &call, now)
 	case call.Status == lifecycle.Delivering || call.Status.Sent():
 		// Sent (or being sent): nothing can change what Kendo has. The event is kept for
 		// the record (retention purges it) but not folded in. One that brings an artifact
 		// Kendo lacks is late (mapping's S5): said so, listed and counted.
 		stored.Raw = s.keepRaw(&call, raw, &rc)
-		sent, err := s.merged(ctx, tx, call)
+		sent, err := s.mergedCall(ctx, t.tx, call)
 		if err != nil {
-			return rc, nil, err
+			return rc, err
 		}
 		if late := mapping.LateArtifacts(sent, ev); len(late) > 0 {
 			stored.Late = store.LateArtifacts{New: late, Sent: mapping.Artifacts(sent)}
-			rc.Late, rc.lateArtifacts = true, late
+			rc.Late, t.tally.late = true, append(t.tally.late, late...)
 		}
+		err = t.touch(ctx, &call, now)
 	default:
 		var merged mapping.Call // a new call has nothing to fold into yet
 		if !created {
-			if merged, err = s.merged(ctx, tx, call); err != nil {
-				return rc, nil, err
+			if merged, err = s.mergedCall(ctx, t.tx, call); err != nil {
+				return rc, err
 			}
 		}
 		stored.Raw = s.keepRaw(&call, raw, &rc)
 		merged.Fold(ev)
-		if outcomes, rc.filteredBy, err = s.observe(ctx, tx, &call, merged, now); err != nil {
-			return rc, nil, err
-		}
+		err = s.observe(ctx, t, &call, merged, now)
 	}
-	if err := s.db.InsertEvent(ctx, tx, stored); err != nil {
-		return rc, nil, err
+	if err != nil {
+		return rc, err
 	}
-	call.Updated = now
-	if err := s.db.SaveCall(ctx, tx, call); err != nil {
-		return rc, nil, err
+	if err := s.db.InsertEvent(ctx, t.tx, stored); err != nil {
+		return rc, err
 	}
-	rc.Status, rc.Reason, rc.KendoCallID, rc.team = call.Status, call.Reason, call.KendoCallID, call.Team
-	rc.Duplicate = call.Status.Sent() && !rc.Late
+	rc.Status, rc.Reason, rc.KendoCallID = call.Status, call.Reason, call.KendoCallID
+	if rc.Duplicate = call.Status.Sent() && !rc.Late; rc.Duplicate {
+		t.tally.outcome("duplicate", call.Team)
+	}
 	if call.Status == lifecycle.Scheduled {
 		rc.DeliverAfter = call.DeliverAfter
 	}
-	return rc, outcomes, nil
+	return rc, nil
 }
 
-// observe stores the new merged call on the row and applies what mapping says of it,
-// with the send rules of the call's team. filteredBy names the send rule that just
-// skipped the call ("" when none did).
-func (s *Service) observe(ctx context.Context, tx *sql.Tx, call *store.Call, merged mapping.Call, now time.Time) (outcomes []string, filteredBy string, err error) {
+// touch saves a call whose state an event did not change (its stored bytes, its time).
+func (t *callTx) touch(ctx context.Context, call *store.Call, now time.Time) error {
+	call.Updated = now
+	return t.save(ctx, *call)
+}
+
+// observe keeps the new merged call on the row and applies what mapping says of it, with
+// the send rules of the call's team (apply saves the call).
+func (s *Service) observe(ctx context.Context, t *callTx, call *store.Call, merged mapping.Call, now time.Time) error {
 	team, routed, unrouted := s.route(merged)
 	result, _ := s.outgoing(merged, call.Shrunk)
 	mapping.ApplySendRules(&result, merged, s.sendRules(team, routed))
 	if err := setMerged(call, merged, result); err != nil {
-		return nil, "", err
+		return err
 	}
 	in := lifecycle.Observed{Verdict: result.State, Reason: result.Reason, Complete: merged.Complete,
-		NothingMoreExpected: result.NothingMoreExpected, Sendable: result.HasArtifacts}
-	if result.State == mapping.StateReady {
-		in.Team, in.Routed, in.Unrouted = team, routed, unrouted
-	}
+		NothingMoreExpected: result.NothingMoreExpected, Sendable: result.HasArtifacts,
+		Team: team, Routed: routed, Unrouted: unrouted}
 	before := call.Status
-	next, eff, err := lifecycle.Apply(call.State, in, now, s.policy)
-	if err != nil {
-		return nil, "", err
+	if _, err := t.apply(ctx, call, in, now, nil); err != nil {
+		return err
 	}
-	call.State = next
-	if err := s.carryOut(ctx, tx, call, eff); err != nil {
-		return nil, "", err
+	if result.State == mapping.StateFiltered && before != lifecycle.Skipped && call.Status == lifecycle.Skipped {
+		t.tally.filtered = append(t.tally.filtered, result.FilteredBy)
 	}
-	if result.State == mapping.StateFiltered && before != lifecycle.Skipped && next.Status == lifecycle.Skipped {
-		filteredBy = result.FilteredBy
-	}
-	if eff.Outcome != "" {
-		return []string{eff.Outcome}, filteredBy, nil
-	}
-	return nil, filteredBy, nil
+	return nil
 }
 
 // sendRules are the send rules of the team a call is routed to: the flags' where the
@@ -251,9 +214,9 @@ func (s *Service) keepRaw(call *store.Call, raw []byte, rc *Receipt) []byte {
 	return raw
 }
 
-// merged returns the call merged so far: the Call kept in its row, or, when that was
+// mergedCall returns the call merged so far: the Call kept in its row, or, when that was
 // folded by other rules (an upgrade) or not kept yet, a fold of its stored raw events.
-func (s *Service) merged(ctx context.Context, q store.Querier, call store.Call) (mapping.Call, error) {
+func (s *Service) mergedCall(ctx context.Context, q store.Querier, call store.Call) (mapping.Call, error) {
 	var c mapping.Call
 	if call.Merged != nil && call.MergedVersion == mapping.RulesVersion {
 		if err := json.Unmarshal(call.Merged, &c); err != nil {

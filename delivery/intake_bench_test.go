@@ -55,7 +55,7 @@ func BenchmarkIntake(b *testing.B) {
 }
 
 // BenchmarkBigEvents measures a push of the 1st and of the 45th 4 MB event of one call
-// (issue 8: 0.17 s vs 1.2 s when every push re-merged all the stored events). Run with a
+// (0.17 s vs 1.2 s when every push re-merged all the stored events). Run with a
 // small -benchtime (e.g. 3x): each round first pushes the events before the measured one.
 func BenchmarkBigEvents(b *testing.B) {
 	text := strings.Repeat("We talked about the renewal at length. ", (4<<20)/40)

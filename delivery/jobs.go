@@ -1,62 +1,56 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
-
-	"github.com/aloware-kendo/aloware-kendo/tracing"
 )
 
-// A call that becomes scheduled gets its delivery job in the same transaction, but not by
-// one River insert each: the transaction collects the jobs it schedules and inserts them
-// all in one statement just before it commits — for SQLite's group commit, one statement
-// for every call a group of events scheduled. River's insert is parsed anew each time on
-// SQLite and was half an event's CPU; once per commit it is a small share.
-
-// pendingJobs collects the jobs one transaction schedules.
-type pendingJobs struct {
-	jobs []pendingJob
+// DeliverArgs is the one delivery job of a call. Generation changes only when a call is
+// redelivered, so River's unique index allows exactly one live job per call.
+type DeliverArgs struct {
+	AlowareCallID string `json:"aloware_call_id" river:"unique"`
+	Generation    int64  `json:"generation" river:"unique"`
 }
 
-type pendingJob struct {
-	alowareCallID string
-	generation    int64
-	deliverAfter  *time.Time
-	traceparent   string // the span that scheduled the job, which the delivery links to
-}
-
-type pendingKey struct{}
-
-// withPending gives a transaction's context the collector its scheduling writes to.
-func withPending(ctx context.Context) (context.Context, *pendingJobs) {
-	p := &pendingJobs{}
-	return context.WithValue(ctx, pendingKey{}, p), p
-}
-
-// schedule asks for the job of a call's current generation, inserted before the
-// transaction in ctx commits.
-func schedule(ctx context.Context, alowareCallID string, generation int64, deliverAfter *time.Time) error {
-	p, ok := ctx.Value(pendingKey{}).(*pendingJobs)
-	if !ok {
-		return errors.New("delivery: scheduling outside a transaction of the engine")
+// UnmarshalJSON also reads the arguments of jobs inserted by earlier builds, which named
+// the Aloware call id "call_id" (a job may wait in the queue across an upgrade).
+func (a *DeliverArgs) UnmarshalJSON(b []byte) error {
+	var in struct {
+		AlowareCallID string `json:"aloware_call_id"`
+		OldCallID     string `json:"call_id"`
+		Generation    int64  `json:"generation"`
 	}
-	p.jobs = append(p.jobs, pendingJob{alowareCallID: alowareCallID, generation: generation, deliverAfter: deliverAfter,
-		traceparent: tracing.Traceparent(ctx)})
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	a.AlowareCallID, a.Generation = cmp.Or(in.AlowareCallID, in.OldCallID), in.Generation
 	return nil
 }
 
-// insertJobs inserts the jobs the transactions of one commit scheduled, and records each
-// job's id on its call.
-func (s *Service) insertJobs(ctx context.Context, tx *sql.Tx, pending []*pendingJobs) error {
-	var jobs []pendingJob
-	for _, p := range pending {
-		jobs = append(jobs, p.jobs...)
-	}
+// Kind names the job in River's table.
+func (DeliverArgs) Kind() string { return "aloware_kendo_deliver" }
+
+// InsertOpts makes the job unique by its arguments, wherever it is inserted.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// A call that becomes scheduled gets its delivery job in the same transaction, but not by
+// one River insert each: the call transaction collects the jobs it schedules (callTx),
+// and they are inserted all in one statement just before the commit — on SQLite's group
+// commit, one statement for every call a group of events scheduled. River's insert is
+// parsed anew each time on SQLite and was half an event's CPU; once per commit it is a
+// small share.
+
+// insertJobs inserts the jobs the call transactions of one commit scheduled, and records
+// each job's id on its call.
+func (s *Service) insertJobs(ctx context.Context, tx *sql.Tx, jobs []newJob) error {
 	if len(jobs) == 0 {
 		return nil
 	}

@@ -96,9 +96,50 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 	return m
 }
 
-func (m *metrics) delivery(outcome, team string) { m.deliveries.WithLabelValues(outcome, team).Inc() }
+// tally is what one call transaction counts in the metrics once it has committed.
+type tally struct {
+	outcomes   []teamOutcome // one per transition that ended or retried a delivery (lifecycle.Effects.Outcome)
+	events     []string      // kinds of the events stored
+	eventAt    time.Time     // when the last of them was stored (zero when none was)
+	quarantine int           // JSON objects stored in the quarantine
+	late       []string      // artifacts that came after their call was sent
+	filtered   []string      // send rules that just skipped a call
+	webhooks   []WebhookResult
+	analysis   []time.Duration // from a call's delivery to Kendo's first analysis of it
+}
 
-func (m *metrics) eventStored(at time.Time) { m.lastEvent.Set(float64(at.Unix())) }
+type teamOutcome struct{ outcome, team string }
+
+func (t *tally) outcome(outcome, team string) {
+	t.outcomes = append(t.outcomes, teamOutcome{outcome, team})
+}
+
+// count adds what one committed transaction tallied: the one place the engine's
+// counters move.
+func (m *metrics) count(t tally) {
+	for _, o := range t.outcomes {
+		m.deliveries.WithLabelValues(o.outcome, o.team).Inc()
+	}
+	for _, k := range t.events {
+		m.eventsReceived.WithLabelValues(k).Inc()
+	}
+	if !t.eventAt.IsZero() {
+		m.lastEvent.Set(float64(t.eventAt.Unix()))
+	}
+	m.quarantined.Add(float64(t.quarantine))
+	for _, a := range t.late {
+		m.lateArtifacts.WithLabelValues(a).Inc()
+	}
+	for _, r := range t.filtered {
+		m.filtered.WithLabelValues(r).Inc()
+	}
+	for _, r := range t.webhooks {
+		m.webhooks.WithLabelValues(string(r)).Inc()
+	}
+	for _, d := range t.analysis {
+		m.analysisDelay.Observe(d.Seconds())
+	}
+}
 
 // seedLastEvent starts the last-event gauge from the database, so a restart does not
 // look like silence to the "no events" alert.
@@ -116,9 +157,9 @@ var (
 	callsDesc = prometheus.NewDesc("aloware_kendo_calls",
 		"Calls by status now.", []string{"status"}, nil)
 	queueDesc = prometheus.NewDesc("aloware_kendo_queue_depth",
-		"Calls waiting for delivery (scheduled or delivering).", nil, nil)
+		"Calls in the delivery queue (scheduled or delivering).", nil, nil)
 	oldestDesc = prometheus.NewDesc("aloware_kendo_oldest_waiting_call_age_seconds",
-		"Age of the oldest call waiting for delivery, since it became ready (0 when none waits).", nil, nil)
+		"Age of the oldest call in the delivery queue (scheduled or delivering), since it became ready (0 when the queue is empty).", nil, nil)
 	pausedDesc = prometheus.NewDesc("aloware_kendo_key_paused",
 		"1 while Kendo refuses a team's key (its deliveries wait), else 0; key is the key's hash id.", []string{"key", "team"}, nil)
 	quarantineDesc = prometheus.NewDesc("aloware_kendo_quarantine_events",
@@ -139,9 +180,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, st := range lifecycle.CallStatuses() {
 			ch <- prometheus.MustNewConstMetric(callsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
 		}
-		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(waiting(counts)))
+		ch <- prometheus.MustNewConstMetric(queueDesc, prometheus.GaugeValue, float64(queued(counts)))
 	}
-	if oldest, err := db.OldestWaiting(ctx); err == nil {
+	if oldest, err := db.OldestQueued(ctx); err == nil {
 		age := 0.0
 		if oldest != nil {
 			age = max(time.Since(*oldest).Seconds(), 0)
@@ -166,10 +207,10 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// waiting sums the calls that wait for their delivery (the backlog).
-func waiting(counts map[lifecycle.Status]int) int {
+// queued sums the calls in the delivery queue (the backlog).
+func queued(counts map[lifecycle.Status]int) int {
 	n := 0
-	for _, st := range lifecycle.WaitingStatuses() {
+	for _, st := range lifecycle.QueuedStatuses() {
 		n += counts[st]
 	}
 	return n

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -47,7 +46,7 @@ func (s *Service) ListCalls(ctx context.Context, f ListFilter) (CallPage, error)
 		}
 		page.Items = append(page.Items, CallSummary{AlowareCallID: r.AlowareCallID, Status: r.Status, Reason: r.Reason, Team: r.Team,
 			Direction: r.Direction, RepEmail: r.RepEmail, CallDate: r.CallDate, Attempts: r.Attempts, LastError: r.LastError,
-			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated})
+			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated, PurgedAt: r.PurgedAt})
 	}
 	return page, nil
 }
@@ -99,7 +98,7 @@ func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, opts BulkOpti
 	// order (PostgreSQL) instead of deadlocking.
 	slices.Sort(ids)
 	res.Matched = len(ids)
-	for batch := range slices.Chunk(ids, redeliverBatch) {
+	for batch := range slices.Chunk(ids, bulkBatchSize) {
 		out, err := s.redeliverBatch(ctx, batch, opts, by)
 		res.Queued += len(out.queued)
 		for reason, n := range out.excluded {
@@ -123,12 +122,12 @@ func (s *Service) RedeliverMany(ctx context.Context, f ListFilter, opts BulkOpti
 	return res, nil
 }
 
-// redeliverBatch is how many calls one transaction of a bulk redelivery queues. A commit
+// bulkBatchSize is how many calls one transaction of a bulk redelivery queues. A commit
 // is most of a call's cost (SQLite's fsync, PostgreSQL's WAL flush): 1,000 failed calls
 // took 5–12 s to queue one transaction each, 1–3 s in batches of 100. A batch holds its
 // calls (and, on SQLite, the database) for about 100 ms: an event or a delivery that
 // needs one of them meanwhile waits that long.
-const redeliverBatch = 100
+const bulkBatchSize = 100
 
 type batchOutcome struct {
 	queued, unrouted []string
@@ -145,10 +144,10 @@ var errDryRun = errors.New("delivery: dry run")
 func (s *Service) redeliverBatch(ctx context.Context, ids []string, opts BulkOptions, by string) (batchOutcome, error) {
 	now := s.now()
 	var out batchOutcome
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		out = batchOutcome{excluded: map[string]int{}} // the transaction may run again
 		for _, id := range ids {
-			routed, err := s.redeliverIn(ctx, tx, id, by, now, opts.IncludeOutcomeUnknown)
+			routed, err := s.redeliverIn(ctx, t, id, by, now, opts.IncludeOutcomeUnknown)
 			switch {
 			case err == nil && routed:
 				out.queued = append(out.queued, id)
@@ -179,7 +178,7 @@ func (s *Service) redeliverBatch(ctx context.Context, ids []string, opts BulkOpt
 	return out, nil
 }
 
-// Skip stops a waiting delivery (received, scheduled or unrouted): the call becomes
+// Skip stops a call that is not sent yet (received, scheduled or unrouted): the call becomes
 // skipped and by is named in its reason. ErrNotFound, or ErrNotSkippable.
 func (s *Service) Skip(ctx context.Context, alowareCallID, by string) (CallRecord, error) {
 	err := s.transition(ctx, alowareCallID, lifecycle.Skip{By: by})
@@ -194,24 +193,25 @@ func (s *Service) Skip(ctx context.Context, alowareCallID, by string) (CallRecor
 }
 
 // Erase deletes a call's stored content now (the right to erasure), cancels a pending
-// delivery and leaves the tombstone status erased: later events of the call are
-// acknowledged and dropped, never sent. ErrNotFound for an id never seen.
-func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, error) {
+// delivery and leaves the tombstone status erased, its reason naming by: later events of
+// the call are acknowledged and dropped, never sent. ErrNotFound for an id never seen.
+func (s *Service) Erase(ctx context.Context, alowareCallID, by string) (CallRecord, error) {
 	now := s.now()
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, alowareCallID)
+	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		call, err := t.lock(ctx, alowareCallID)
 		if err != nil {
 			return err
 		}
-		if err := s.dropContent(ctx, tx, &call); err != nil {
+		if err := s.dropContent(ctx, t.tx, &call); err != nil {
 			return err
 		}
 		if call.KendoCallID != "" { // Kendo's analysis webhooks carry the agent's name
-			if err := s.db.EraseWebhooks(ctx, tx, call.KendoCallID); err != nil {
+			if err := s.db.EraseWebhooks(ctx, t.tx, call.KendoCallID); err != nil {
 				return err
 			}
 		}
-		return s.apply(ctx, tx, &call, lifecycle.Erase{}, now, nil)
+		_, err = t.apply(ctx, &call, lifecycle.Erase{By: by}, now, nil)
+		return err
 	})
 	if errors.Is(err, store.ErrNoCall) {
 		return CallRecord{}, ErrNotFound
@@ -220,7 +220,7 @@ func (s *Service) Erase(ctx context.Context, alowareCallID string) (CallRecord, 
 		return CallRecord{}, err
 	}
 	s.forget(context.WithoutCancel(ctx), "erasure") // before answering: erased means gone from the files too
-	s.callLog(alowareCallID).Info("call content erased on request")
+	s.callLog(alowareCallID).Info("call content erased on request", "by", by)
 	return s.Call(ctx, alowareCallID)
 }
 
@@ -240,11 +240,11 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	if err != nil {
 		return o, err
 	}
-	o.Waiting, o.Failed = waiting(counts), counts[lifecycle.Failed]
+	o.Queued, o.Failed = queued(counts), counts[lifecycle.Failed]
 	if o.Quarantined, _, err = s.db.QuarantineStats(ctx); err != nil {
 		return o, err
 	}
-	if o.OldestWaiting, err = s.db.OldestWaiting(ctx); err != nil {
+	if o.OldestQueued, err = s.db.OldestQueued(ctx); err != nil {
 		return o, err
 	}
 	backlog, err := s.db.Backlog(ctx)

@@ -109,7 +109,7 @@ func (o *Options) policy() lifecycle.Policy {
 
 // jobTimeout bounds one run of the delivery job before its Kendo request: a few quick
 // transactions and a short in-process wait for a pacing slot. The request itself and
-// the commit of its answer are not cut short by it (design note 8).
+// the commit of its answer are not cut short by it (docs/invariants.md #8).
 func (o *Options) jobTimeout() time.Duration { return o.KendoTimeout + 10*time.Second }
 
 func (o *Options) minRescueAfter() time.Duration { return o.jobTimeout() + 5*time.Second }

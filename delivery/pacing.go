@@ -71,7 +71,7 @@ func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID s
 
 // keySleepers bounds the workers asleep waiting for a pacing slot. The workers are
 // shared by every team: were they all asleep for one key's slots, a backlog of one team
-// would hold back the calls of every other (issue 10: one team's backlog never slows
+// would hold back the calls of every other (one team's backlog must never slow
 // another's). So a key gets at most its share of the workers for sleeping, and with
 // several keys one worker never sleeps; past that a job snoozes, which frees its worker.
 type keySleepers struct {

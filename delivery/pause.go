@@ -12,10 +12,10 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
-// pausedWait says how long a due call of a paused key waits (issue 9: a refused key
-// pauses its deliveries instead of failing them). One request per probe interval tests
-// the key: the first due call after the interval takes the probe and is sent; the rest
-// wait for the next probe time. 0 means "send".
+// pausedWait says how long a due call of a paused key waits (a refused key pauses its
+// deliveries instead of failing them: a key fixed later sends them all). One request
+// per probe interval tests the key: the first due call after the interval takes the
+// probe and is sent; the rest wait for the next probe time. 0 means "send".
 func (s *Service) pausedWait(ctx context.Context, tx *sql.Tx, team teams.Team, now time.Time) (time.Duration, string, error) {
 	p, paused, err := s.db.GetPause(ctx, tx, team.KeyID())
 	if err != nil || !paused {
@@ -38,32 +38,28 @@ func (s *Service) pausedWait(ctx context.Context, tx *sql.Tx, team teams.Team, n
 
 // resumeKey ends a key's pause and wakes the calls it held, so they go out at the
 // normal pace now instead of at their next probe time.
-func (s *Service) resumeKey(ctx context.Context, tx *sql.Tx, keyID string) error {
-	resumed, err := s.db.ResumeKey(ctx, tx, keyID)
+func (s *Service) resumeKey(ctx context.Context, t *callTx, keyID string) error {
+	resumed, err := s.db.ResumeKey(ctx, t.tx, keyID)
 	if err != nil || !resumed {
 		return err
 	}
 	s.log.Info("Kendo accepts the API key again: deliveries resume", "keyId", keyID)
-	return s.wakePaused(ctx, tx, keyID)
-}
-
-func (s *Service) wakePaused(ctx context.Context, tx *sql.Tx, keyID string) error {
-	ids, err := s.db.HeldCalls(ctx, tx, keyID)
+	ids, err := s.db.HeldCalls(ctx, t.tx, keyID)
 	if err != nil {
 		return err
 	}
-	return s.resume(ctx, tx, ids)
+	return s.resume(ctx, t, ids)
 }
 
 // resume makes held calls due now and wakes their jobs.
-func (s *Service) resume(ctx context.Context, tx *sql.Tx, alowareCallIDs []string) error {
+func (s *Service) resume(ctx context.Context, t *callTx, alowareCallIDs []string) error {
 	now := s.now()
 	for _, id := range alowareCallIDs {
-		call, err := s.db.LockCall(ctx, tx, id)
+		call, err := t.lock(ctx, id)
 		if err != nil {
 			return err
 		}
-		if err := s.apply(ctx, tx, &call, lifecycle.Resumed{}, now, nil); err != nil && !errors.Is(err, lifecycle.ErrNotApplicable) {
+		if _, err := t.apply(ctx, &call, lifecycle.Resumed{}, now, nil); err != nil && !errors.Is(err, lifecycle.ErrNotApplicable) {
 			return err
 		}
 	}
@@ -84,18 +80,18 @@ func (s *Service) resumeUnpausedKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		for _, p := range pauses {
 			if !configured[p.KeyID] {
-				if _, err := s.db.ResumeKey(ctx, tx, p.KeyID); err != nil {
+				if _, err := s.db.ResumeKey(ctx, t.tx, p.KeyID); err != nil {
 					return err
 				}
 			}
 		}
-		ids, err := s.db.OrphanedWaits(ctx, tx)
+		ids, err := s.db.OrphanedWaits(ctx, t.tx)
 		if err != nil {
 			return err
 		}
-		return s.resume(ctx, tx, ids)
+		return s.resume(ctx, t, ids)
 	})
 }

@@ -58,7 +58,7 @@ func (s *Service) payloadOf(ctx context.Context, q store.Querier, call store.Cal
 		return &Payload{Source: PayloadSent, Body: &body, Attempt: sent.Attempt, Bytes: len(sent.Body), SHA256: sent.SHA256,
 			Ready: true}, nil
 	}
-	merged, err := s.merged(ctx, q, call)
+	merged, err := s.mergedCall(ctx, q, call)
 	if err != nil {
 		return nil, err
 	}

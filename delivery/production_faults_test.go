@@ -61,7 +61,7 @@ func fill(t *testing.T, dir string) (free func()) {
 	return func() { os.Remove(path) }
 }
 
-// Issue 8: Kendo answered 201 while the disk was full, so recording the outcome fails.
+// Kendo answered 201 while the disk was full, so recording the outcome fails.
 // The engine keeps Kendo's callId and retries the commit until space is back; it never
 // sends the call again. Readiness says "not ready" meanwhile and comes back by itself.
 func TestFullDiskAfter201IsRecordedNotResent(t *testing.T) {
@@ -158,8 +158,8 @@ func terminateBackends(t *testing.T, admin *sql.DB, dbName string) {
 	}
 }
 
-// Issue 8: after pg_terminate_backend the next pushes got 503 although the database was
-// healthy, and Aloware never sends them again. They are stored now.
+// After pg_terminate_backend the next pushes are stored, not answered 503: the database is
+// healthy, and Aloware would never send them again (docs/invariants.md #10).
 func TestKilledPostgresConnectionsCostNoEvents(t *testing.T) {
 	loc := testenv.FreshPostgres(t)
 	name := dbName(t, loc)
@@ -178,7 +178,7 @@ func TestKilledPostgresConnectionsCostNoEvents(t *testing.T) {
 	}
 }
 
-// Issue 8: a database re-created empty under the service (its tables gone) does not leave
+// A database re-created empty under the service (its tables gone) does not leave
 // it answering 503 forever: readiness migrates it again, and pushes work.
 func TestLostSchemaIsMigratedAgain(t *testing.T) {
 	loc := testenv.FreshPostgres(t)
@@ -199,8 +199,8 @@ func TestLostSchemaIsMigratedAgain(t *testing.T) {
 	waitStatus(t, svc, "940870001", lifecycle.Delivered, 20*time.Second)
 }
 
-// Issue 8: on PostgreSQL, valid JSON whose event name holds \\u0000 got 503 forever (text
-// columns refuse 0x00). It is stored now, its name cleaned.
+// On PostgreSQL, valid JSON whose event name holds \\u0000 is stored, its name cleaned,
+// rather than answered 503 forever (text columns refuse 0x00).
 func TestNULInEventNameIsStored(t *testing.T) {
 	for name, db := range databases() {
 		t.Run(name, func(t *testing.T) {

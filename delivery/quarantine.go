@@ -53,8 +53,8 @@ func (s *Service) Quarantine(ctx context.Context, limit int, cursor string) (Qua
 // ReplayQuarantine re-reads every quarantined event with the current code (after an
 // upgrade, or a fix to configuration) and feeds the ones that now parse into their calls,
 // in arrival order, each with its original arrival time. An event that still cannot be
-// used stays where it is.
-func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
+// used stays where it is. by names who asked, in the log.
+func (s *Service) ReplayQuarantine(ctx context.Context, by string) (ReplayResult, error) {
 	var res ReplayResult
 	var after int64
 	for {
@@ -72,48 +72,48 @@ func (s *Service) ReplayQuarantine(ctx context.Context) (ReplayResult, error) {
 		}
 		now := s.now()
 		var rc Receipt
-		err = s.intake(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err = s.intake(ctx, func(ctx context.Context, t *callTx) error {
 			var err error
-			if rc, _, err = s.accept(ctx, tx, ev, q.Raw, q.ReceivedAt, now); err != nil {
+			if rc, err = s.storeEvent(ctx, t, ev, q.Raw, q.ReceivedAt, now); err != nil {
 				return err
 			}
-			if err := s.refoldCall(ctx, tx, ev.AlowareCallID, now); err != nil {
+			if err := s.refoldCall(ctx, t, ev.AlowareCallID, now); err != nil {
 				return err
 			}
-			return s.releaseQuarantined(ctx, tx, q.ID)
+			return s.releaseQuarantined(ctx, t.tx, q.ID)
 		})
 		if err != nil {
 			return res, err
 		}
 		res.Replayed++
-		s.callLog(ev.AlowareCallID).Info("quarantined event replayed", "quarantineId", q.ID, "event", ev.Name, "status", rc.Status)
+		s.callLog(ev.AlowareCallID).Info("quarantined event replayed", "by", by, "quarantineId", q.ID, "event", ev.Name, "status", rc.Status)
 	}
 	n, _, err := s.db.QuarantineStats(ctx)
 	res.Remaining = n
+	if err == nil {
+		s.log.Info("quarantine replayed", "by", by, "replayed", res.Replayed, "remaining", res.Remaining)
+	}
 	return res, err
 }
 
 // refoldCall folds a call's stored events again in arrival order: a replayed event
 // arrived before events that were folded already.
-func (s *Service) refoldCall(ctx context.Context, tx *sql.Tx, alowareCallID string, now time.Time) error {
+func (s *Service) refoldCall(ctx context.Context, t *callTx, alowareCallID string, now time.Time) error {
 	if alowareCallID == "" {
 		return nil
 	}
-	call, err := s.db.LockCall(ctx, tx, alowareCallID)
+	call, err := t.lock(ctx, alowareCallID)
 	if err != nil {
 		return err
 	}
 	if call.Status == lifecycle.Erased || call.PurgedAt != nil || call.Status == lifecycle.Delivering || call.Status.Sent() {
 		return nil
 	}
-	merged, err := s.refold(ctx, tx, call)
+	merged, err := s.refold(ctx, t.tx, call)
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.observe(ctx, tx, &call, merged, now); err != nil {
-		return err
-	}
-	return s.db.SaveCall(ctx, tx, call)
+	return s.observe(ctx, t, &call, merged, now)
 }
 
 func (s *Service) releaseQuarantined(ctx context.Context, tx *sql.Tx, id int64) error {

@@ -13,7 +13,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
-// Issue 8: a JSON object that cannot be used (here a call event without its id) is
+// A JSON object that cannot be used (here a call event without its id) is
 // stored anyway, answered "quarantined" with its problems, and listed; once the code (or
 // the configuration) can read it, a replay feeds it into its call in arrival order.
 func TestQuarantineAndReplay(t *testing.T) {
@@ -54,7 +54,7 @@ func TestQuarantineAndReplay(t *testing.T) {
 				accept(t, svc, raw)
 			}
 
-			res, err := svc.ReplayQuarantine(context.Background())
+			res, err := svc.ReplayQuarantine(context.Background(), "an operator in a test")
 			if err != nil || res.Replayed != 1 || res.Remaining != 1 {
 				t.Fatalf("replay %+v, %v", res, err)
 			}
@@ -62,7 +62,7 @@ func TestQuarantineAndReplay(t *testing.T) {
 			if err != nil || len(rec.Events) != len(events) || rec.Events[0].Name != "InboundPhoneCall" || rec.Status != lifecycle.Scheduled {
 				t.Fatalf("after the replay: %+v, %v", rec, err)
 			}
-			if again, _ := svc.ReplayQuarantine(context.Background()); again.Replayed != 0 || again.Remaining != 1 {
+			if again, _ := svc.ReplayQuarantine(context.Background(), "an operator in a test"); again.Replayed != 0 || again.Remaining != 1 {
 				t.Fatalf("a second replay: %+v", again)
 			}
 		})
@@ -89,7 +89,7 @@ func TestQuarantineIsBounded(t *testing.T) {
 	}
 }
 
-// Issue 8: an event's cost no longer grows with the call's history (the merged call is
+// An event's cost does not grow with the call's history (the merged call is
 // kept in its row and each event folded into it), and the raw bytes kept per call are
 // bounded: past the bound an event is still folded in, only its raw body is not kept.
 func TestRawBytesPerCallAreBounded(t *testing.T) {

@@ -45,7 +45,16 @@ type CallSummary struct {
 	OutcomeUnknown bool // a request may have reached Kendo without an answer: check before redelivering
 	FirstSeenAt    time.Time
 	UpdatedAt      time.Time
+	PurgedAt       *time.Time // its content was purged (retention) or erased
 }
+
+// Redeliverable reports whether an operator may ask for the call to be sent again: its
+// status allows it and its content is still stored (Redeliver answers ErrPurged otherwise).
+func (c CallSummary) Redeliverable() bool { return c.Status.Redeliverable() && c.PurgedAt == nil }
+
+// Redeliverable reports whether an operator may ask for the call to be sent again, as
+// CallSummary.Redeliverable.
+func (c CallRecord) Redeliverable() bool { return c.Status.Redeliverable() && c.PurgedAt == nil }
 
 // CallPage is one page of calls, newest first; Next is "" on the last page.
 type CallPage struct {
@@ -131,17 +140,17 @@ type ReplayResult struct {
 
 // Overview is what the ops page's tiles and chart show.
 type Overview struct {
-	Now           time.Time
-	Since         time.Time // start of the 24 h window of the counts
-	Received      int       // calls first seen since Since
-	Delivered     int       // calls delivered since Since
-	Waiting       int       // calls waiting for delivery now (scheduled or delivering)
-	Failed        int       // calls failed now
-	Quarantined   int       // events in quarantine now
-	Analyzed      int       // calls analyzed since Since
-	OldestWaiting *time.Time
-	Keys          []KeyUse
-	PerMinute     []MinuteCount // deliveries per minute, oldest first, over the chart's hours
+	Now          time.Time
+	Since        time.Time // start of the 24 h window of the counts
+	Received     int       // calls first seen since Since
+	Delivered    int       // calls delivered since Since
+	Queued       int       // calls in the delivery queue now (scheduled or delivering)
+	Failed       int       // calls failed now
+	Quarantined  int       // events in quarantine now
+	Analyzed     int       // calls analyzed since Since
+	OldestQueued *time.Time
+	Keys         []KeyUse
+	PerMinute    []MinuteCount // deliveries per minute, oldest first, over the chart's hours
 }
 
 // KeyUse is one Kendo key's pacing window as the ops page shows it.

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"database/sql"
 	"sync"
 	"time"
 
@@ -21,7 +20,7 @@ type readiness struct {
 	remigr sync.Mutex
 }
 
-// Ready reports whether a write to the database would succeed now (design note 12): a
+// Ready reports whether a write to the database would succeed now (docs/invariants.md #12): a
 // full disk, a file made read-only, a dropped PostgreSQL database all make it fail, and
 // it comes back by itself when the fault clears. A database that lost our tables is
 // migrated again here rather than left answering 503 forever.
@@ -41,7 +40,7 @@ func (s *Service) Ready(ctx context.Context) error {
 }
 
 func (s *Service) probe(ctx context.Context) error {
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.db.ProbeWrite(ctx, tx, s.now()) })
+	return s.inTx(ctx, func(ctx context.Context, t *callTx) error { return s.db.ProbeWrite(ctx, t.tx, s.now()) })
 }
 
 // remigrate applies our migrations and River's again, once at a time.

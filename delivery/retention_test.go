@@ -146,7 +146,7 @@ func kendoFaults(n int64, w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// Issue 9, retention: with a short --retain, delivered, skipped, ignored and failed
+// Retention: with a short --retain, delivered, skipped, ignored and failed
 // calls older than it lose their content (raw events, the merged call, Kendo's texts)
 // and keep their row — ids, status, Kendo's callId, events' names and times — so a late
 // repeat of a delivered call is still a duplicate and nothing is sent again. A call that
@@ -226,11 +226,11 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 
 			// What is gone cannot be sent again.
 			for _, id := range []string{failedID, skippedID} {
-				if _, err := svc.Redeliver(ctx, id, delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrPurged) {
+				if _, err := svc.Redeliver(ctx, id, delivery.RedeliverOptions{}, "an operator in a test"); !errors.Is(err, delivery.ErrPurged) {
 					t.Errorf("redeliver purged call %s: %v, want ErrPurged", id, err)
 				}
 			}
-			if _, err := svc.Redeliver(ctx, deliveredID, delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrNotRedeliverable) {
+			if _, err := svc.Redeliver(ctx, deliveredID, delivery.RedeliverOptions{}, "an operator in a test"); !errors.Is(err, delivery.ErrNotRedeliverable) {
 				t.Errorf("redeliver a purged delivered call: %v, want ErrNotRedeliverable", err)
 			}
 			if res, err := svc.RedeliverMany(ctx, delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped}}, delivery.BulkOptions{}, "test"); err != nil || res.Queued != 0 {
@@ -249,7 +249,7 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 	}
 }
 
-// Issue 9, erasure: DELETE /calls/{id} removes a call's content at once, cancels its
+// Erasure: DELETE /calls/{id} removes a call's content at once, cancels its
 // pending delivery (here one waiting for a pacing slot: nothing reaches Kendo) and leaves
 // the tombstone erased; the queue behind it goes on. Later events of the call are
 // acknowledged and dropped, never sent; erasing twice is harmless; an erased call cannot
@@ -276,7 +276,7 @@ func TestEraseCancelsThePendingDeliveryAndDropsLaterEvents(t *testing.T) {
 			for _, raw := range inbound {
 				accept(t, svc, withID(raw, deliveredID, pendingID))
 			}
-			rec, err := svc.Erase(ctx, pendingID)
+			rec, err := svc.Erase(ctx, pendingID, "an operator in a test")
 			if err != nil || rec.Status != lifecycle.Erased || rec.PurgedAt == nil || rec.RepEmail != "" {
 				t.Fatalf("erase a waiting call: %+v, %v", rec, err)
 			}
@@ -292,7 +292,7 @@ func TestEraseCancelsThePendingDeliveryAndDropsLaterEvents(t *testing.T) {
 			if rc.Status != lifecycle.Erased || rc.Duplicate {
 				t.Errorf("event of an erased call: %+v; want status erased", rc)
 			}
-			again, err := svc.Erase(ctx, pendingID)
+			again, err := svc.Erase(ctx, pendingID, "an operator in a test")
 			if err != nil || again.Status != lifecycle.Erased {
 				t.Errorf("erase twice: %+v, %v", again, err)
 			}
@@ -301,10 +301,10 @@ func TestEraseCancelsThePendingDeliveryAndDropsLaterEvents(t *testing.T) {
 			if n := len(after.events); n != len(inbound)+1 {
 				t.Errorf("erased call keeps %d event names, want %d", n, len(inbound)+1)
 			}
-			if _, err := svc.Redeliver(ctx, pendingID, delivery.RedeliverOptions{}); !errors.Is(err, delivery.ErrPurged) {
+			if _, err := svc.Redeliver(ctx, pendingID, delivery.RedeliverOptions{}, "an operator in a test"); !errors.Is(err, delivery.ErrPurged) {
 				t.Errorf("redeliver an erased call: %v, want ErrPurged", err)
 			}
-			if _, err := svc.Erase(ctx, "940879999"); !errors.Is(err, delivery.ErrNotFound) {
+			if _, err := svc.Erase(ctx, "940879999", "an operator in a test"); !errors.Is(err, delivery.ErrNotFound) {
 				t.Errorf("erase a call never seen: %v, want ErrNotFound", err)
 			}
 			var jobState string
@@ -316,7 +316,7 @@ func TestEraseCancelsThePendingDeliveryAndDropsLaterEvents(t *testing.T) {
 			}
 
 			// A delivered call erased: the tombstone keeps Kendo's callId; a repeat is dropped.
-			rec, err = svc.Erase(ctx, deliveredID)
+			rec, err = svc.Erase(ctx, deliveredID, "an operator in a test")
 			if err != nil || rec.Status != lifecycle.Erased || rec.KendoCallID != delivered.KendoCallID {
 				t.Fatalf("erase a delivered call: %+v, %v", rec, err)
 			}

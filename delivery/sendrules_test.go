@@ -37,7 +37,7 @@ func TestSendRulesSkipAndOperatorRedelivers(t *testing.T) {
 	if got := sample(t, reg, "aloware_kendo_calls_filtered_total", map[string]string{"rule": mapping.RuleMinTalkTime}); got != 1 {
 		t.Errorf("filtered counted %v after a repeat, want 1", got)
 	}
-	if _, err := svc.Redeliver(t.Context(), "5551", delivery.RedeliverOptions{}); err != nil {
+	if _, err := svc.Redeliver(t.Context(), "5551", delivery.RedeliverOptions{}, "an operator in a test"); err != nil {
 		t.Fatalf("redeliver a filtered call: %v", err)
 	}
 	waitStatus(t, svc, "5551", lifecycle.Delivered, 15*time.Second)

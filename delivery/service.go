@@ -21,7 +21,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
@@ -91,14 +90,14 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
 			return err
 		}
-		s.commit = newGroupCommitter(db, s.insertJobs)
+		s.commit = newGroupCommitter(s)
 	default:
 		s.driver = riverdatabasesql.New(db.SQL)
 		s.completeTx = func(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error {
 			_, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx, job)
 			return err
 		}
-		s.commit = retryingTx{db: db, beforeCommit: s.insertJobs}
+		s.commit = retryingTx{s: s}
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliverWorker{s: s})
@@ -170,8 +169,8 @@ func riverMigrator(db *store.DB) (*rivermigrate.Migrator[*sql.Tx], error) {
 }
 
 // migrateRiver runs River's migrations; store.Open runs it under the same lock as ours,
-// so replicas that start together on a fresh database do not race (issue: duplicate key
-// in River's migration table).
+// so replicas that start together on a fresh database do not race (unlocked, two of three
+// failed on a duplicate key in River's migration table).
 func migrateRiver(ctx context.Context, db *store.DB) error {
 	m, err := riverMigrator(db)
 	if err != nil {
@@ -185,8 +184,8 @@ func migrateRiver(ctx context.Context, db *store.DB) error {
 
 // Start resumes what a dead process left behind, then runs the delivery workers and the
 // background loops (artifact-wait sweeper, retention, rescue). River runs on a context
-// of its own: the signal that stops the service must not stop River hard (design note
-// 8); Stop stops it softly first.
+// of its own: the signal that stops the service must not stop River hard, or a Kendo
+// request is cut short (docs/invariants.md #8); Stop stops it softly first.
 func (s *Service) Start(ctx context.Context) error {
 	if err := s.resumeAfterCrash(ctx); err != nil {
 		return err
@@ -281,30 +280,4 @@ func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Mill
 // callLog is the logger for one call: every line names the call, never its content.
 func (s *Service) callLog(alowareCallID string) *slog.Logger {
 	return s.log.With("alowareCallId", alowareCallID)
-}
-
-// inTx runs fn in a transaction of its own, retried on PostgreSQL's connection failures.
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	return retryingTx{db: s.db, beforeCommit: s.insertJobs}.do(ctx, fn)
-}
-
-// carryOut does the job-related effects of a transition inside tx. (Metrics wait for
-// the commit: a transaction that is retried or rolled back counted nothing.)
-func (s *Service) carryOut(ctx context.Context, tx *sql.Tx, call *store.Call, eff lifecycle.Effects) error {
-	switch {
-	case eff.ScheduleJob:
-		// The job of the new generation is inserted just before the commit, in one batch
-		// with the other jobs of the commit (see jobs.go).
-		call.JobID = 0
-		return schedule(ctx, call.AlowareCallID, call.Generation, call.DeliverAfter)
-	case eff.WakeJob && call.JobID != 0:
-		if _, err := s.river.JobRetryTx(ctx, tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
-			return fmt.Errorf("delivery: wake job: %w", err)
-		}
-	case eff.CancelJob && call.JobID != 0:
-		if _, err := s.river.JobCancelTx(ctx, tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
-			return fmt.Errorf("delivery: cancel job: %w", err)
-		}
-	}
-	return nil
 }

@@ -24,22 +24,9 @@ func (s *Service) skipStale(ctx context.Context) {
 	}
 	for _, id := range ids {
 		if err := s.transition(ctx, id, lifecycle.ArtifactTimeout{}); err == nil {
-			s.metrics.delivery("skipped", "")
 			s.callLog(id).Info("call skipped", "reason", "no recording or transcript in time")
 		}
 	}
-}
-
-// transition applies one input to one call in a transaction of its own.
-func (s *Service) transition(ctx context.Context, alowareCallID string, in lifecycle.Input) error {
-	now := s.now()
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, alowareCallID)
-		if err != nil {
-			return err
-		}
-		return s.apply(ctx, tx, &call, in, now, nil)
-	})
 }
 
 // retentionEvery is how often the retention job looks for content to purge.
@@ -53,7 +40,7 @@ func retentionEvery(retain time.Duration) time.Duration {
 const purgeBatch = 200
 
 // purgeExpired purges the raw events and payload of calls finished longer than --retain
-// ago (issue 9: keep data only as long as configured). The call's row stays — ids,
+// ago (data is kept only as long as configured). The call's row stays — ids,
 // status, Kendo's callId, event names and times — so a late repeat is still a duplicate.
 // Quarantined events and Kendo's webhook bodies older than that go too.
 func (s *Service) purgeExpired(ctx context.Context) {
@@ -108,15 +95,16 @@ func (s *Service) forget(ctx context.Context, after string) {
 func (s *Service) purgeCalls(ctx context.Context, ids []string, now time.Time) int {
 	purged := 0
 	for _, id := range ids {
-		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			call, err := s.db.LockCall(ctx, tx, id)
+		err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+			call, err := t.lock(ctx, id)
 			if err != nil {
 				return err
 			}
-			if err := s.dropContent(ctx, tx, &call); err != nil {
+			if err := s.dropContent(ctx, t.tx, &call); err != nil {
 				return err
 			}
-			return s.apply(ctx, tx, &call, lifecycle.Purged{}, now, nil) // saves the call
+			_, err = t.apply(ctx, &call, lifecycle.Purged{}, now, nil) // saves the call
+			return err
 		})
 		switch {
 		case err == nil:

@@ -305,10 +305,10 @@ func jsonArray(events [][]byte) []byte {
 	return b
 }
 
-// The drain figures of issue 10: two teams at 10/s each, both with a backlog, against
+// The drain figures of several teams: two teams at 10/s each, both with a backlog, against
 // one of them alone (the other idle), on one Kendo. It asserts only what the engine
 // guarantees (every call once, with its key, no 429); the rates and wall times are
-// logged, for the note: go test ./delivery -run TestTeamsDrainRateFigures -v
+// logged, to be read: go test ./delivery -run TestTeamsDrainRateFigures -v
 func TestTeamsDrainRateFigures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures for about a minute")

@@ -60,12 +60,12 @@ type CallRecord struct {
 	PurgedAt       *time.Time `json:"purgedAt,omitempty"`
 	Analysis       *Analysis  `json:"analysis,omitempty"`
 	AttemptLog     []Attempt  `json:"attemptLog,omitempty"`
-	// Payload is the body the latest request sent, or what would be sent now; nil once
-	// the call's content is purged.
-	Payload  *Payload `json:"-"`
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings       []string   `json:"warnings,omitempty"`
 	// LateArtifacts lists the events that brought an artifact after the call was sent.
 	LateArtifacts []LateArtifact `json:"lateArtifacts,omitempty"`
+	// Payload is the body the latest request sent, or what would be sent now; nil once
+	// the call's content is purged. handlers/wire.go gives it its JSON shape.
+	Payload *Payload `json:"-"`
 }
 
 // LateArtifact is one event that brought an artifact Kendo never got: the call had been

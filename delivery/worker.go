@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
@@ -74,7 +73,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		s.metrics.pacingWait.Observe(max(s.now().Sub(*plan.call.DeliverAfter), 0).Seconds())
 	}
 	// From here on Kendo may get the call. The request always finishes, shutdown or not
-	// (design note 8): a request cut short is a second POST after the restart.
+	// (docs/invariants.md #8): a request cut short is a second POST after the restart.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.KendoTimeout)
 	res := s.kendo.Send(sendCtx, plan.team.APIKey, plan.body)
 	cancel()
@@ -105,12 +104,12 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 	var plan sendPlan
 	var rerun bool
 	var how string
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		plan, rerun, how = sendPlan{}, false, ""
-		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
+		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if errors.Is(err, store.ErrNoCall) {
 			plan.done = true
-			return s.complete(ctx, tx, job)
+			return t.complete(ctx, job)
 		}
 		if err != nil {
 			return err
@@ -120,11 +119,12 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		switch {
 		case stale: // delivered, failed, skipped, erased or redelivered since
 			plan.done = true
-			return s.complete(ctx, tx, job)
+			return t.complete(ctx, job)
 		case call.Status == lifecycle.Delivering:
 			// An earlier run made its request and its answer was never recorded.
 			rerun, plan.done = true, true
-			return s.apply(ctx, tx, &call, lifecycle.Rerun{}, now, job)
+			_, err := t.apply(ctx, &call, lifecycle.Rerun{}, now, job)
+			return err
 		}
 		if wait := untilTime(now, call.DeliverAfter); wait > 0 {
 			plan.wait = wait
@@ -137,24 +137,27 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 				reason = fmt.Sprintf("waiting: team %q is not in the teams file; fix it and restart, or redeliver to route the call again", call.Team)
 			}
 			plan.wait = noKeyRecheck
-			return s.apply(ctx, tx, &call, lifecycle.Deferred{Until: now.Add(noKeyRecheck), Reason: reason, PausedKey: noKey}, now, nil)
+			_, err := t.apply(ctx, &call, lifecycle.Deferred{Until: now.Add(noKeyRecheck), Reason: reason, PausedKey: noKey}, now, nil)
+			return err
 		}
 		plan.team = team
-		if wait, reason, err := s.pausedWait(ctx, tx, team, now); err != nil || wait > 0 {
+		if wait, reason, err := s.pausedWait(ctx, t.tx, team, now); err != nil || wait > 0 {
 			plan.wait = wait
 			if err != nil {
 				return err
 			}
-			return s.apply(ctx, tx, &call, lifecycle.Deferred{Until: now.Add(wait), Reason: reason, PausedKey: team.KeyID()}, now, nil)
+			_, err := t.apply(ctx, &call, lifecycle.Deferred{Until: now.Add(wait), Reason: reason, PausedKey: team.KeyID()}, now, nil)
+			return err
 		}
-		merged, err := s.merged(ctx, tx, call)
+		merged, err := s.mergedCall(ctx, t.tx, call)
 		if err != nil {
 			return err
 		}
 		result, shrunkHow := s.outgoing(merged, call.Shrunk)
 		if !result.Ready || result.Payload == nil {
 			plan.done = true
-			return s.apply(ctx, tx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
+			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
+			return err
 		}
 		how, plan.repEmail = shrunkHow, result.Payload.RepEmail
 		plan.body, err = json.Marshal(result.Payload)
@@ -168,55 +171,25 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		log.Warn("payload shrunk", "how", how)
 	}
 	if rerun {
-		s.metrics.delivery("unknown", plan.call.Team)
 		log.Error("DELIVERY OUTCOME UNKNOWN: an earlier attempt was cut off while Kendo may have had the request; "+notSentAgainAdvice,
 			"attempt", plan.call.Attempts)
 	}
 	return plan, nil
 }
 
-// apply runs one transition on a locked call inside tx, carries out its effects and
-// saves the call; job is completed in the same transaction when the transition says so.
-func (s *Service) apply(ctx context.Context, tx *sql.Tx, call *store.Call, in lifecycle.Input, now time.Time, job *river.Job[DeliverArgs]) error {
-	next, eff, err := lifecycle.Apply(call.State, in, now, s.policy)
-	if err != nil {
-		return err
-	}
-	call.State, call.Updated = next, now
-	if err := s.carryOut(ctx, tx, call, eff); err != nil {
-		return err
-	}
-	if err := s.db.SaveCall(ctx, tx, *call); err != nil {
-		return err
-	}
-	if eff.CompleteJob && job != nil {
-		return s.complete(ctx, tx, job)
-	}
-	return nil
-}
-
-// complete marks the running job completed in tx. A job another run has finished in
-// the meantime (a rescue) is not an error: the call row is what counts.
-func (s *Service) complete(ctx context.Context, tx *sql.Tx, job *river.Job[DeliverArgs]) error {
-	err := s.completeTx(ctx, tx, job)
-	if errors.Is(err, rivertype.ErrNotFound) {
-		return nil
-	}
-	return err
-}
-
 // deferCall records that the call waits (for a pacing slot) until in.Until.
 func (s *Service) deferCall(ctx context.Context, job *river.Job[DeliverArgs], in lifecycle.Deferred) error {
 	now := s.now()
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
+	return s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if err != nil {
 			return err
 		}
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return nil // skipped or erased meanwhile; the next run completes the job
 		}
-		return s.apply(ctx, tx, &call, in, now, nil)
+		_, err = t.apply(ctx, &call, in, now, nil)
+		return err
 	})
 }
 
@@ -230,14 +203,14 @@ type attemptRef struct {
 
 // startSend marks the call delivering and opens its attempt with the exact body it sends,
 // in one commit: from it on, a run that finds the call delivering knows Kendo may have
-// the request. Last before the commit, the pacing slot is re-dated to now: the request leaves right after, while the
-// slot's first date (when it was granted) is this transaction and its lock waits earlier
+// the request. Last before the commit, the pacing slot is re-dated to now: the request
+// leaves right after, while the slot's first date (when it was granted) is this transaction and its lock waits earlier
 // — at N/s rates, enough for Kendo to count one request too many in a rolling second.
 func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, plan sendPlan) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
+	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if err != nil {
 			return err
 		}
@@ -245,20 +218,20 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 			return errNotSent
 		}
 		call.RepEmail = plan.repEmail // saved by apply
-		if err := s.apply(ctx, tx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
+		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}
 		a.n = call.Attempts
-		if a.id, err = s.db.StartAttempt(ctx, tx, call.AlowareCallID, call.Attempts, now, plan.body); err != nil {
+		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, plan.body); err != nil {
 			return err
 		}
-		return s.db.MoveSlot(ctx, tx, slotID, s.now())
+		return s.db.MoveSlot(ctx, t.tx, slotID, s.now())
 	})
 	return a, err
 }
 
 // recordOutcome commits Kendo's answer. After a 201 the call must never be sent again
-// (design note 9), so a failed commit is retried — with backoff, for as long as the
+// (docs/invariants.md #9), so a failed commit is retried — with backoff, for as long as the
 // process lives — rather than left to a rerun. Only when the shutdown's deadline has
 // passed does it give up, loudly, naming Kendo's callId so an operator can reconcile.
 func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef, res kendo.Result, finished time.Time) error {
@@ -298,61 +271,47 @@ func (s *Service) recordOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 // is the wait before the next attempt, when the answer is retried.
 func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team, slotID int64, a attemptRef,
 	res kendo.Result, finished time.Time) (eff lifecycle.Effects, pauseStarted bool, retryIn time.Duration, err error) {
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		eff, pauseStarted, retryIn = lifecycle.Effects{}, false, 0
-		if err := s.db.MoveSlot(ctx, tx, slotID, finished); err != nil {
+		if err := s.db.MoveSlot(ctx, t.tx, slotID, finished); err != nil {
 			return err
 		}
-		call, err := s.db.LockCall(ctx, tx, job.Args.AlowareCallID)
+		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if err != nil {
 			return err
 		}
-		if retryIn, err = s.retryIn(ctx, tx, call, res); err != nil {
+		if retryIn, err = s.retryIn(ctx, t.tx, call, res); err != nil {
 			return err
 		}
 		in := lifecycle.Answered{Result: res, RetryIn: retryIn, KeyID: team.KeyID(), PausedSince: finished, ProbeEvery: s.opts.ProbeEvery}
 		if res.Outcome == kendo.Unauthorized {
-			if p, ok, err := s.db.GetPause(ctx, tx, team.KeyID()); err != nil {
+			if p, ok, err := s.db.GetPause(ctx, t.tx, team.KeyID()); err != nil {
 				return err
 			} else if ok {
 				in.PausedSince = p.Since
 			}
 		}
-		next, e, err := lifecycle.Apply(call.State, in, finished, s.policy)
-		if err != nil {
+		if eff, err = t.apply(ctx, &call, in, finished, job); err != nil {
 			return err
 		}
-		eff = e
-		call.State, call.Updated = next, finished
-		if err := s.db.FinishAttempt(ctx, tx, store.Attempt{ID: a.id, Finished: &finished, Outcome: string(res.Outcome),
+		if err := s.db.FinishAttempt(ctx, t.tx, store.Attempt{ID: a.id, Finished: &finished, Outcome: string(res.Outcome),
 			HTTPStatus: res.Status, Message: res.Message, KendoCallID: res.KendoCallID}); err != nil {
 			return err
 		}
 		if eff.PauseKey {
-			pauseStarted, err = s.db.PauseKey(ctx, tx, store.Pause{KeyID: team.KeyID(), Team: team.Name, Since: in.PausedSince,
+			pauseStarted, err = s.db.PauseKey(ctx, t.tx, store.Pause{KeyID: team.KeyID(), Team: team.Name, Since: in.PausedSince,
 				HTTPStatus: res.Status, Message: res.Message, ProbeAfter: finished.Add(s.opts.ProbeEvery)})
 			if err != nil {
 				return err
 			}
 		}
 		if eff.ResumeKey {
-			if err := s.resumeKey(ctx, tx, team.KeyID()); err != nil {
+			if err := s.resumeKey(ctx, t, team.KeyID()); err != nil {
 				return err
 			}
-		}
-		if err := s.carryOut(ctx, tx, &call, eff); err != nil {
-			return err
 		}
 		if res.Outcome == kendo.Accepted && call.Status == lifecycle.Delivered {
-			if err := s.matchEarlyAnalysis(ctx, tx, &call, finished); err != nil {
-				return err
-			}
-		}
-		if err := s.db.SaveCall(ctx, tx, call); err != nil {
-			return err
-		}
-		if eff.CompleteJob {
-			return s.complete(ctx, tx, job)
+			return s.matchEarlyAnalysis(ctx, t, &call, finished)
 		}
 		return nil
 	})
@@ -376,9 +335,6 @@ func (s *Service) retryIn(ctx context.Context, tx *sql.Tx, call store.Call, res 
 }
 
 func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result, attempt int, eff lifecycle.Effects, pauseStarted bool, retryIn time.Duration) {
-	if eff.Outcome != "" {
-		s.metrics.delivery(eff.Outcome, team.Name)
-	}
 	switch {
 	case res.Outcome == kendo.Accepted:
 		log.Info("delivered to Kendo", "kendoCallId", res.KendoCallID, "attempt", attempt, "latencyMs", res.Latency.Milliseconds())

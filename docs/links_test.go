@@ -1,5 +1,5 @@
-// Package docs holds the reference pages README links; its tests keep their links and
-// README's size honest.
+// Package docs holds the reference pages README links; its tests keep their links,
+// README's size, the code's comments and the invariants' proofs honest.
 package docs
 
 import (

@@ -9,10 +9,10 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
-// Issue 11.7: a call that is complete and carries its recording, transcript and AloAi
+// A call that is complete and carries its recording, transcript and AloAi
 // summary is scheduled a short grace after its last event, not the full --settle (60 s
 // by default, as here): nothing a later event could add is missing. The receipt of the
-// last event says when it goes; the figure of the note (last event → Kendo's request) is
+// last event says when it goes; the delay from the last event to Kendo's request is
 // logged, not asserted.
 func TestCompleteCallGoesAfterTheGraceNotTheSettle(t *testing.T) {
 	t.Parallel()

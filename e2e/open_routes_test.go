@@ -18,7 +18,8 @@ import (
 // uploads (one byte a second, a large Content-Length) on every route an outsider can
 // reach at once — the open ones, and the protected ones without credentials — while
 // authenticated pushes keep being stored (202) and /healthz keeps answering.
-// (The attack: 70 such uploads on /kendo/webhook made every /push a 503.)
+// (Before open routes had a budget of their own, 70 such uploads on /kendo/webhook made
+// every /push a 503.)
 func TestSlowUnauthenticatedUploadsDoNotStarvePush(t *testing.T) {
 	const (
 		perRoute = 200
@@ -45,7 +46,7 @@ func TestSlowUnauthenticatedUploadsDoNotStarvePush(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, route := range routes {
 		for i := range perRoute {
-			// Half announce what the attacker announced, half stay under a
+			// Half announce what that attack announced (just under 1 MiB), half stay under a
 			// small route limit and so would be read (and held) if allowed.
 			length := 1048575
 			if i%2 == 1 {

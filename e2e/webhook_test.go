@@ -24,7 +24,7 @@ import (
 
 const webhookSecret = "whsec_e2e_webhook_secret"
 
-// Kendo's analysis webhook with real HTTP on both sides (issue 10 part 2): the service
+// Kendo's analysis webhook with real HTTP on both sides: the service
 // and the emulator run as processes, the emulator sends a signed call.uploaded a second
 // after it accepts the call, and the call goes delivered → analyzed. Then everything
 // that must change nothing changes nothing: a repeat of the call's Aloware events, an

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -193,7 +194,7 @@ func TestBadInputValidate(t *testing.T) {
 }
 
 // /push refuses (4xx, nothing stored) only a body that is not a JSON object; every JSON
-// object is stored (issue 8): a field it cannot read is a warning naming it, and an
+// object is stored (docs/invariants.md #11): a field it cannot read is a warning naming it, and an
 // object it cannot use at all is quarantined with problems naming why. Never a 5xx.
 func TestBadInputPush(t *testing.T) {
 	st := newStack(t, stackOptions{})
@@ -243,6 +244,27 @@ func TestBadInputPush(t *testing.T) {
 	}
 	if bad := st.emu.Calls(); len(bad) != 0 {
 		t.Errorf("bad input reached Kendo: %d calls", len(bad))
+	}
+}
+
+// TestNotJSONSameAnswerOnPushAndMap: the one parser decides that a body is not JSON and
+// says why, so /push and /map give the same answer, word for word, with where it broke.
+func TestNotJSONSameAnswerOnPushAndMap(t *testing.T) {
+	st := newStack(t, stackOptions{})
+	for _, in := range notJSONInputs {
+		if in.status != http.StatusBadRequest {
+			continue
+		}
+		t.Run(in.name, func(t *testing.T) {
+			pushed := post(t, st.srv.URL+"/push", []byte(in.body))
+			mapped := post(t, st.srv.URL+"/map", []byte(in.body))
+			if pushed.status != http.StatusBadRequest || mapped.status != http.StatusBadRequest {
+				t.Fatalf("status /push %d, /map %d; want 400 from both", pushed.status, mapped.status)
+			}
+			if p, m := pushed.problem(t), mapped.problem(t); !reflect.DeepEqual(p.Errors, m.Errors) {
+				t.Errorf("/push says %+v, /map says %+v", p.Errors, m.Errors)
+			}
+		})
 	}
 }
 

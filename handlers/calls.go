@@ -15,6 +15,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/refusal"
 )
 
 type pushInput struct {
@@ -118,10 +119,6 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 		return nil, huma.Error422UnprocessableEntity("invalid wait", &huma.ErrorDetail{Location: "query.wait", Message: err.Error(), Value: in.Wait})
 	}
 	raw := requestBody(ctx)
-	if why := jsonProblem(raw); why != "" {
-		// Never hand non-JSON to the store; Accept would refuse it anyway.
-		return nil, inputProblem(raw, &notJSONError{why})
-	}
 	if s.deps.Pusher == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
@@ -133,7 +130,7 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	if err != nil {
 		var ie *aloware.InputError
 		if errors.As(err, &ie) {
-			return nil, inputProblem(raw, err)
+			return nil, inputProblem(err)
 		}
 		s.log.Error("push: event not stored", "error", err)
 		return nil, unavailable("the event could not be stored; nothing was kept, send it again")
@@ -240,7 +237,7 @@ func (s *server) getCall(ctx context.Context, in *callInput) (*callOutput, error
 
 func (s *server) redeliver(ctx context.Context, in *redeliverInput) (*callOutput, error) {
 	return s.onCall("redeliver-call", in.AlowareCallID, http.StatusAccepted, s.deps.Pusher != nil, func() (delivery.CallRecord, error) {
-		return s.deps.Pusher.Redeliver(ctx, in.AlowareCallID, delivery.RedeliverOptions{IncludeOutcomeUnknown: in.IncludeOutcomeUnknown})
+		return s.deps.Pusher.Redeliver(ctx, in.AlowareCallID, delivery.RedeliverOptions{IncludeOutcomeUnknown: in.IncludeOutcomeUnknown}, requester(ctx))
 	})
 }
 
@@ -278,37 +275,29 @@ func possibleCallID(id string) bool {
 	return true
 }
 
-// callProblem translates the engine's errors about one call. The id is echoed only when
-// it can be one (never a NUL byte or a megabyte of junk).
+// callProblem is the one translation of what the engine answered about one call. A
+// refusal is answered with its row of the refusal table: its status, and as the message
+// the very sentence the ops page shows for it. Anything else is the engine failing: a
+// 503 the client may retry. The id is echoed only when it can be one (never a NUL byte
+// or a megabyte of junk).
 func (s *server) callProblem(op, id string, err error) error {
-	loc := &huma.ErrorDetail{Location: "path.alowareCallId"}
-	title := "call not found"
-	if possibleCallID(id) {
-		loc.Value = id
-		title = "call " + id + " not found"
+	r, ok := refusal.Of(err)
+	if !ok {
+		s.log.Error(op+": database error", "alowareCallId", id, "error", err)
+		return unavailable("the call's record could not be read or changed; try again")
 	}
+	loc := &huma.ErrorDetail{Location: "path.alowareCallId", Message: r.Notice}
+	subject := "call"
 	switch {
-	case errors.Is(err, delivery.ErrNotFound):
-		loc.Message = "no event of this call was ever received"
-		if !possibleCallID(id) {
-			loc.Message = "not an Aloware call id (decimal digits, at most 20)"
-		}
-		return huma.Error404NotFound(title, loc)
-	case errors.Is(err, delivery.ErrNotRedeliverable):
-		loc.Message = err.Error()
-		return huma.Error409Conflict("call "+id+" cannot be redelivered", loc)
-	case errors.Is(err, delivery.ErrOutcomeUnknown):
-		loc.Message = err.Error() + "; check Kendo, then ask again with includeOutcomeUnknown=true"
-		return huma.Error409Conflict("call "+id+" may already be at Kendo", loc)
-	case errors.Is(err, delivery.ErrNotSkippable):
-		loc.Message = err.Error()
-		return huma.Error409Conflict("call "+id+" cannot be skipped", loc)
-	case errors.Is(err, delivery.ErrPurged):
-		loc.Message = err.Error()
-		return huma.Error410Gone("call "+id+": its content is no longer stored", loc)
+	case possibleCallID(id):
+		loc.Value, subject = id, "call "+id
+	case r.Err == delivery.ErrNotFound:
+		loc.Message = "not an Aloware call id (decimal digits, at most 20)"
 	}
-	s.log.Error(op+": database error", "alowareCallId", id, "error", err)
-	return unavailable("the call's record could not be read or changed; try again")
+	if r.Err == delivery.ErrOutcomeUnknown { // the page asks on a confirmation page; the API by a parameter
+		loc.Message += " To send it anyway, ask again with includeOutcomeUnknown=true."
+	}
+	return huma.NewError(r.Status, subject+" "+r.Summary, loc)
 }
 
 // alsoAnswers documents the other 2xx statuses an operation chooses at run time, with

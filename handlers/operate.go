@@ -11,6 +11,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/refusal"
 )
 
 // Operator is what the operator routes (the calls list, bulk and single-call actions,
@@ -22,15 +23,15 @@ type Operator interface {
 	// once however often it is asked, outcome-unknown ones only when opts says so (a dry
 	// run queues nothing); by names who asked.
 	RedeliverMany(ctx context.Context, f delivery.ListFilter, opts delivery.BulkOptions, by string) (delivery.BulkResult, error)
-	// Skip stops a waiting delivery: delivery.ErrNotFound or delivery.ErrNotSkippable.
+	// Skip stops a call that is not sent yet: delivery.ErrNotFound or delivery.ErrNotSkippable.
 	Skip(ctx context.Context, alowareCallID, by string) (delivery.CallRecord, error)
-	// Erase deletes a call's stored content now and leaves the tombstone status erased:
-	// delivery.ErrNotFound for an id never seen.
-	Erase(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
+	// Erase deletes a call's stored content now and leaves the tombstone status erased,
+	// naming by: delivery.ErrNotFound for an id never seen.
+	Erase(ctx context.Context, alowareCallID, by string) (delivery.CallRecord, error)
 	// Quarantine lists quarantined events, newest first.
 	Quarantine(ctx context.Context, limit int, cursor string) (delivery.QuarantinePage, error)
-	// ReplayQuarantine re-reads every quarantined event with the current code.
-	ReplayQuarantine(ctx context.Context) (delivery.ReplayResult, error)
+	// ReplayQuarantine re-reads every quarantined event with the current code; by names who asked.
+	ReplayQuarantine(ctx context.Context, by string) (delivery.ReplayResult, error)
 }
 
 type listCallsInput struct {
@@ -120,7 +121,7 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		OperationID: "skip-call",
 		Method:      http.MethodPost,
 		Path:        "/calls/{alowareCallId}/skip",
-		Summary:     "Stop a waiting delivery",
+		Summary:     "Stop a call that is not sent yet",
 		Description: "An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) " +
 			"becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in " +
 			"any other status (a request already in flight to Kendo cannot be called back).",
@@ -191,9 +192,11 @@ func timeOrder(since, until time.Time, where string) error {
 	return nil
 }
 
-// badCursor answers a cursor this service did not hand out (the caller's mistake).
+// badCursor answers a cursor this service did not hand out (the caller's mistake), with
+// the status of its refusal.
 func badCursor(cursor string) error {
-	return huma.Error422UnprocessableEntity("invalid cursor",
+	r, _ := refusal.Of(delivery.ErrBadCursor)
+	return huma.NewError(r.Status, "invalid cursor",
 		&huma.ErrorDetail{Location: "query.cursor", Message: "not a cursor of this listing; use the next value of a page, or leave it out to start from the newest", Value: cursor})
 }
 
@@ -275,7 +278,7 @@ func (s *server) skip(ctx context.Context, in *callInput) (*callOutput, error) {
 
 func (s *server) erase(ctx context.Context, in *callInput) (*callOutput, error) {
 	return s.onCall("erase-call", in.AlowareCallID, http.StatusOK, s.deps.Operator != nil, func() (delivery.CallRecord, error) {
-		return s.deps.Operator.Erase(ctx, in.AlowareCallID)
+		return s.deps.Operator.Erase(ctx, in.AlowareCallID, requester(ctx))
 	})
 }
 
@@ -298,7 +301,7 @@ func (s *server) replayQuarantine(ctx context.Context, _ *struct{}) (*replayOutp
 	if s.deps.Operator == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
-	res, err := s.deps.Operator.ReplayQuarantine(ctx)
+	res, err := s.deps.Operator.ReplayQuarantine(ctx, requester(ctx))
 	if err != nil {
 		s.log.Error("replay-quarantine: database error", "error", err)
 		return nil, unavailable("the replay did not finish; try again")

@@ -80,9 +80,9 @@ func (f *fakeOperator) Skip(_ context.Context, id, by string) (delivery.CallReco
 	return f.skip(id)
 }
 
-func (f *fakeOperator) Erase(_ context.Context, id string) (delivery.CallRecord, error) {
+func (f *fakeOperator) Erase(_ context.Context, id, by string) (delivery.CallRecord, error) {
 	f.record("Erase")
-	f.lastID = id
+	f.lastID, f.by = id, by
 	if f.erase == nil {
 		return delivery.CallRecord{}, errDown
 	}
@@ -98,8 +98,9 @@ func (f *fakeOperator) Quarantine(_ context.Context, limit int, cursor string) (
 	return f.quar(limit, cursor)
 }
 
-func (f *fakeOperator) ReplayQuarantine(context.Context) (delivery.ReplayResult, error) {
+func (f *fakeOperator) ReplayQuarantine(_ context.Context, by string) (delivery.ReplayResult, error) {
 	f.record("ReplayQuarantine")
+	f.by = by
 	if f.replay == nil {
 		return delivery.ReplayResult{}, errDown
 	}

@@ -21,8 +21,9 @@ import (
 // hiccup or a restart to pass, short enough for n8n/Zapier retries to be useful.
 const retryAfterSeconds = 5
 
-// jsonProblem says why raw is not JSON at all ("" when it is JSON). Such input gets a
-// 400; JSON that is not what the route wants gets a 422. It only scans the bytes; the
+// jsonProblem says why a Kendo payload sent to /validate is not JSON at all ("" when it
+// is JSON): such input gets a 400, JSON Kendo would refuse a 422. (Aloware events need
+// no such check: the parser's InputError.NotJSON says it.) It only scans the bytes; the
 // decoding that explains a failure runs only for input that fails.
 func jsonProblem(raw []byte) string {
 	switch {
@@ -49,8 +50,10 @@ func isBlank(b []byte) bool {
 }
 
 // inputProblem turns an *aloware.InputError (or any error from the pure mapping code,
-// which can only be about its input) into a 400 or 422 naming each bad field.
-func inputProblem(raw []byte, err error) error {
+// which can only be about its input) into a 400 when the body is not JSON at all, a 422
+// when it is JSON but not a usable event, naming each bad field. The parser made that
+// call in its one pass over the bytes; the body is not looked at again.
+func inputProblem(err error) error {
 	details := []error{}
 	var ie *aloware.InputError
 	if errors.As(err, &ie) {
@@ -61,7 +64,7 @@ func inputProblem(raw []byte, err error) error {
 	if len(details) == 0 {
 		details = append(details, &huma.ErrorDetail{Location: "body", Message: err.Error()})
 	}
-	if jsonProblem(raw) != "" {
+	if ie != nil && ie.NotJSON {
 		return huma.Error400BadRequest("the body is not JSON", details...)
 	}
 	return huma.Error422UnprocessableEntity("the body is not a usable Aloware event", details...)

@@ -253,6 +253,7 @@ type fakePusher struct {
 	call      func(id string) (delivery.CallRecord, error)
 	redeliver func(id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
 	ready     error
+	by        string // who the last redelivery named
 }
 
 func (f *fakePusher) Accept(_ context.Context, raw []byte) (delivery.Receipt, error) {
@@ -264,7 +265,8 @@ func (f *fakePusher) Wait(ctx context.Context, _ string, _ time.Duration) (deliv
 func (f *fakePusher) Call(_ context.Context, id string) (delivery.CallRecord, error) {
 	return f.call(id)
 }
-func (f *fakePusher) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error) {
+func (f *fakePusher) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error) {
+	f.by = by
 	return f.redeliver(id, opts)
 }
 func (f *fakePusher) Ready(context.Context) error { return f.ready }

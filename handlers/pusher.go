@@ -14,17 +14,18 @@ type Pusher interface {
 	// Accept parses one raw event, stores it durably and decides what happens to its
 	// call. A JSON object it stored but cannot use is a receipt with status quarantined
 	// and its problems. An *aloware.InputError means the body is not a JSON object (or
-	// the quarantine is full) and nothing was stored; any other error also means
-	// nothing was stored (Accept only fails before its commit).
+	// the quarantine is full) and nothing was stored; its NotJSON tells a body that is
+	// not JSON at all (the edge answers 400) from one that is (422). Any other error
+	// also means nothing was stored (Accept only fails before its commit).
 	Accept(ctx context.Context, raw []byte) (delivery.Receipt, error)
 	// Wait blocks until the call reaches a final status or max elapses, and returns
 	// the receipt as it stands then.
 	Wait(ctx context.Context, alowareCallID string, max time.Duration) (delivery.Receipt, error)
 	// Call returns the call's record, or delivery.ErrNotFound.
 	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
-	// Redeliver schedules a failed call again; delivery.ErrNotFound,
+	// Redeliver schedules a failed call again, by naming who asked; delivery.ErrNotFound,
 	// delivery.ErrNotRedeliverable, delivery.ErrOutcomeUnknown or delivery.ErrPurged otherwise.
-	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
+	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error)
 	// Ready reports whether the service can take work: a write to the database would
 	// succeed now (the engine caches a write probe for a few seconds).
 	Ready(ctx context.Context) error

@@ -17,7 +17,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
-// Issue 9 at the HTTP edge, with the real engine: after the retention purged a delivered
+// Retention and erasure at the HTTP edge, with the real engine: after it purged a delivered
 // call, a late repeat still answers 200 duplicate with Kendo's callId; a purged or
 // erased call's redelivery is a 410; DELETE erases (twice is harmless) and later events
 // of the erased call are acknowledged with 202 and status erased. Kendo gets the one

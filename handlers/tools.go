@@ -108,7 +108,7 @@ func (s *server) mapEvents(ctx context.Context, in *rawInput) (*mapOutput, error
 		return nil, unavailable("the request ended before its events could be read")
 	}
 	if err != nil {
-		return nil, inputProblem(in.RawBody, err)
+		return nil, inputProblem(err)
 	}
 	return &mapOutput{Body: res}, nil
 }
@@ -126,10 +126,6 @@ func (s *server) validatePayload(_ context.Context, in *rawInput) (*validOutput,
 	}
 	return &validOutput{Body: Validity{Valid: true}}, nil
 }
-
-type notJSONError struct{ why string }
-
-func (e *notJSONError) Error() string { return e.why }
 
 // describeBody replaces the request body huma derives from RawBody (a binary string)
 // with the JSON schema and examples clients should see. It runs right after Register,

@@ -45,7 +45,7 @@ func (s Status) Final() bool {
 }
 
 // Retained reports whether --retain applies to a call in this status: it is finished
-// (issue 9: delivered, skipped, ignored, failed), so its content is purged once it is
+// (delivered, skipped, ignored, failed), so its content is purged once it is
 // older than the retention. Unrouted is not: it waits for the teams file to be fixed.
 func (s Status) Retained() bool {
 	switch s {
@@ -58,11 +58,13 @@ func (s Status) Retained() bool {
 // RetainedStatuses lists the statuses Retained reports.
 func RetainedStatuses() []Status { return statusesWhere(Status.Retained) }
 
-// Waiting reports whether the call still waits for its delivery (counted as backlog).
-func (s Status) Waiting() bool { return s == Scheduled || s == Delivering }
+// Queued reports whether the call is in the delivery queue: scheduled (its job waits for
+// its time, a pacing slot, a retry or a paused key) or delivering (its request is in
+// flight). The overview's queue, its oldest call and the queue-depth metric count these.
+func (s Status) Queued() bool { return s == Scheduled || s == Delivering }
 
-// WaitingStatuses lists the statuses Waiting reports.
-func WaitingStatuses() []Status { return statusesWhere(Status.Waiting) }
+// QueuedStatuses lists the statuses Queued reports.
+func QueuedStatuses() []Status { return statusesWhere(Status.Queued) }
 
 func statusesWhere(holds func(Status) bool) []Status {
 	var out []Status
@@ -81,7 +83,8 @@ func (s Status) Redeliverable() bool { return s == Failed || s == Skipped || s =
 // RedeliverableStatuses lists the statuses Redeliverable reports.
 func RedeliverableStatuses() []Status { return statusesWhere(Status.Redeliverable) }
 
-// Skippable reports whether an operator may stop the call's delivery: it still waits.
+// Skippable reports whether an operator may stop the call: it is not sent yet (received,
+// scheduled or unrouted; a request in flight cannot be called back).
 func (s Status) Skippable() bool { return s == Received || s == Scheduled || s == Unrouted }
 
 // Sent reports whether Kendo has the call.

@@ -13,7 +13,7 @@ import (
 type Input interface{ input() }
 
 // Observed: an event of the call was stored and folded; Verdict is what mapping.Map says
-// of the merged call now. Team/Routed are the route for a ready call.
+// of the merged call now. Team/Routed are the call's route under the teams file.
 type Observed struct {
 	Verdict             mapping.State
 	Reason              string // mapping's reason when not ready
@@ -71,11 +71,11 @@ type Redeliver struct {
 	Unrouted string
 }
 
-// Skip: an operator stopped a waiting delivery.
+// Skip: an operator stopped a call that was not sent yet.
 type Skip struct{ By string }
 
-// Erase: the call's content is erased on request; a tombstone stays.
-type Erase struct{}
+// Erase: the call's content is erased on request of By; a tombstone stays.
+type Erase struct{ By string }
 
 // ArtifactTimeout: a finished call waited Policy.ArtifactWait without a recording or
 // transcript.
@@ -106,7 +106,7 @@ var (
 	// ErrNotRedeliverable: only failed, skipped and unrouted calls can be sent again.
 	ErrNotRedeliverable = errors.New("only a failed, skipped or unrouted call can be redelivered")
 	// ErrNotSkippable: only a call that waits (received, scheduled, unrouted) can be skipped.
-	ErrNotSkippable = errors.New("only a waiting call can be skipped")
+	ErrNotSkippable = errors.New("only a call not sent yet (received, scheduled or unrouted) can be skipped")
 	// ErrPurged: the call's content is gone (retention or erasure): nothing left to send.
 	ErrPurged = errors.New("the call's content is no longer stored")
 	// ErrNotApplicable: the input does not apply to a call in this status (a caller's bug,
@@ -175,7 +175,7 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 			return s, Effects{}, nil
 		}
 		s.Status, s.DeliverAfter, s.PausedKey = Erased, nil, ""
-		s.Reason = "content erased on request at " + now.UTC().Format(time.RFC3339) + "; later events of this call are dropped"
+		s.Reason = "content erased on request of " + orSomeone(in.By) + " at " + now.UTC().Format(time.RFC3339) + "; later events of this call are dropped"
 		s.PurgedAt = at(now)
 		return s, Effects{CancelJob: true}, nil
 	case ArtifactTimeout:
@@ -253,7 +253,12 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		}
 		return s, Effects{}, nil
 	}
-	// Received, ignored, unrouted, or skipped without an operator: decide afresh.
+	// Received, ignored, unrouted, or skipped without an operator: decide afresh. The call
+	// takes its route's team whatever the verdict, so what happens to it (a skip by a send
+	// rule, say) is counted and listed under that team.
+	if in.Routed {
+		s.Team = in.Team
+	}
 	switch in.Verdict {
 	case mapping.StateIgnored:
 		s.Status, s.Reason = Ignored, in.Reason
@@ -282,7 +287,7 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		if in.NothingMoreExpected {
 			wait = min(p.Grace, p.Settle)
 		}
-		s.Status, s.Reason, s.Team = Scheduled, "", in.Team
+		s.Status, s.Reason = Scheduled, ""
 		s.DeliverAfter = at(latest(s.ReadyAt.Add(wait), now))
 		return s, Effects{ScheduleJob: true}, nil
 	}
@@ -290,8 +295,8 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 	return s, Effects{}, nil
 }
 
-// answered records Kendo's answer (design notes 6 and 9: retry by class; after a 201,
-// or once Kendo may have the call, never send it again).
+// answered records Kendo's answer: retry by class; after a 201, or once Kendo may have
+// the call, never send it again (docs/invariants.md #6 and #9).
 func answered(s State, in Answered, now time.Time, p Policy) (State, Effects, error) {
 	res := in.Result
 	switch s.Status {
@@ -330,7 +335,7 @@ func answered(s State, in Answered, now time.Time, p Policy) (State, Effects, er
 		s.Reason = res.Message // e.g. "Kendo answered 201 without a callId"
 		return s, Effects{CompleteJob: true, ResumeKey: true, Outcome: "delivered"}, nil
 	case kendo.Unauthorized:
-		// Issue 9: a refused key pauses its deliveries; no call fails because of it.
+		// A refused key pauses its deliveries; no call fails because of it.
 		s.Status, s.LastError, s.PausedKey = Scheduled, describe(res), in.KeyID
 		s.Reason = fmt.Sprintf("Kendo refused the API key (HTTP %d) since %s: deliveries with this key are paused; one request tests it every %s",
 			res.Status, in.PausedSince.UTC().Format(time.RFC3339), in.ProbeEvery)

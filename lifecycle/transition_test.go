@@ -48,6 +48,8 @@ func TestApply(t *testing.T) {
 		{name: "sms is ignored", in: Observed{Verdict: mapping.StateIgnored, Reason: "SMS"}, want: Ignored},
 		{name: "missed call is skipped", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Reason: "missed"},
 			want: Skipped, effects: Effects{Outcome: "skipped"}},
+		{name: "a call that is not ready takes its route's team", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Team: "sales", Routed: true},
+			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { is(t, s.Team, "sales") }},
 		{name: "ready is scheduled after the settle", in: ready("sales"), want: Scheduled, effects: Effects{ScheduleJob: true},
 			check: func(t *testing.T, s State) {
 				is(t, s.Team, "sales")
@@ -168,8 +170,11 @@ func TestApply(t *testing.T) {
 		{name: "skip a waiting call", from: State{Status: Scheduled}, in: Skip{By: "ops page"}, want: Skipped,
 			effects: Effects{CancelJob: true, Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, s.ByOperator) }},
 		{name: "a delivering call cannot be skipped", from: delivering, in: Skip{}, want: Delivering, err: ErrNotSkippable},
-		{name: "erase", from: State{Status: Scheduled}, in: Erase{}, want: Erased, effects: Effects{CancelJob: true},
-			check: func(t *testing.T, s State) { notNil(t, s.PurgedAt) }},
+		{name: "erase", from: State{Status: Scheduled}, in: Erase{By: "ops page (alice)"}, want: Erased, effects: Effects{CancelJob: true},
+			check: func(t *testing.T, s State) {
+				notNil(t, s.PurgedAt)
+				contains(t, s.Reason, "erased on request of ops page (alice) at 2026-")
+			}},
 
 		// A database restored from a backup cannot know what happened after the backup.
 		{name: "restored scheduled call is not sent again", from: State{Status: Scheduled, ReadyAt: ptr(t0), DeliverAfter: ptr(t0), PausedKey: "k"},

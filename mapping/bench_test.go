@@ -76,7 +76,7 @@ func BenchmarkMapRaw(b *testing.B) {
 }
 
 // BenchmarkMapRawTypical is /map's work on a typical Transcription-Saved event (~10.6 KB,
-// a five-minute call): the figure issue 12 compares with a bare echo server.
+// a five-minute call): the figure scripts/bench-map.sh compares with a bare echo server.
 func BenchmarkMapRawTypical(b *testing.B) {
 	raw := mustRead(b, "../testdata/aloware/transcription-saved-typical.json")
 	b.SetBytes(int64(len(raw)))

@@ -317,8 +317,8 @@ func TestMapRecordingURLs(t *testing.T) {
 	}
 }
 
-// TestApplyRep: a rep found outside the events passes rule P3's checks (issue 8 item 13:
-// a malformed Users API e-mail made Kendo refuse the call).
+// TestApplyRep: a rep found outside the events passes rule P3's checks (a malformed
+// Users API e-mail would make Kendo refuse the call).
 func TestApplyRep(t *testing.T) {
 	long := strings.Repeat("ñ", 250)
 	tests := []struct {

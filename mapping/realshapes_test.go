@@ -10,7 +10,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 )
 
-// The shapes real Aloware traffic takes (issue 11), each on a fixture of testdata/aloware
+// The shapes real Aloware traffic takes, each on a fixture of testdata/aloware
 // (whose whole result is also a golden file) and in a table.
 
 func mapFixture(t *testing.T, name string) Result {

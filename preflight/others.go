@@ -71,5 +71,12 @@ func TeamsFile(path string, getenv func(string) string, defaultRate kendo.Rate) 
 	for _, w := range router.Warnings() {
 		detail += " | warning: " + w
 	}
+	// A file without a default is valid (a deployment may want unmatched calls held), but
+	// it is the one setting that silently keeps calls from Kendo, so check says so. The
+	// loader does not warn: the service logs its warnings at every start.
+	if _, ok := router.Default(); !ok {
+		detail += " | warning: no `default` team: a call no team matches is stored as unrouted and not sent " +
+			"(`default: <team>` sends such calls to that team)"
+	}
 	return pass(name, "%s", detail)
 }

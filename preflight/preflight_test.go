@@ -269,16 +269,20 @@ func TestTeamsFile(t *testing.T) {
 		return p
 	}
 	good := write("good.yaml", "teams:\n  - name: sales\n    apiKeyEnv: KENDO_KEY_SALES\n    match: {campaignIds: [1]}\n  - name: later\n    apiKeyEnv: KENDO_KEY_SALES\n")
+	withDefault := write("default.yaml", "teams:\n  - name: sales\n    apiKeyEnv: KENDO_KEY_SALES\n    match: {campaignIds: [1]}\ndefault: sales\n")
 	bad := write("bad.yaml", "teams:\n  - name: sales\n    apiKeyEnv: KENDO_KEY_MISSING\ndefault: nobody\n")
 	getenv := func(k string) string { return map[string]string{"KENDO_KEY_SALES": "pk_teams_s3cret"}[k] }
+	const noDefault = "| warning: no `default` team: a call no team matches is stored as unrouted and not sent"
 	tests := []struct {
 		name, path string
 		ok         bool
 		detail     []string
+		absent     []string // what the detail must not say
 	}{
-		{"none", "", true, []string{`not used: the single --kendo-api-key is the team "default"`}},
-		{"valid, with warnings", good, true, []string{"sales (key_", "; no default", "| warning: line 5: team \"later\" has no match"}},
-		{"invalid", bad, false, []string{"2 problem(s): | line 3:", "| line 4: default \"nobody\" is not a team"}},
+		{"none", "", true, []string{`not used: the single --kendo-api-key is the team "default"`}, []string{noDefault}},
+		{"valid, with warnings", good, true, []string{"sales (key_", "; no default", "| warning: line 5: team \"later\" has no match", noDefault}, nil},
+		{"valid, with a default", withDefault, true, []string{"sales (key_", "; default sales"}, []string{"warning"}},
+		{"invalid", bad, false, []string{"2 problem(s): | line 3:", "| line 4: default \"nobody\" is not a team"}, []string{noDefault}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,6 +293,11 @@ func TestTeamsFile(t *testing.T) {
 			for _, d := range tt.detail {
 				if !strings.Contains(c.Detail, d) {
 					t.Errorf("detail lacks %q: %s", d, c.Detail)
+				}
+			}
+			for _, d := range tt.absent {
+				if strings.Contains(c.Detail, d) {
+					t.Errorf("detail says %q: %s", d, c.Detail)
 				}
 			}
 		})

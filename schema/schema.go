@@ -48,7 +48,7 @@ var compiled = sync.OnceValue(func() schemas {
 	}
 })
 
-// The schema is embedded, so a failure here is a build defect that the package tests
+// The schemas are embedded, so a failure here is a build defect that the package tests
 // catch; panicking keeps the accessors simple.
 func mustCompile(c *jsonschema.Compiler, url string) *jsonschema.Schema {
 	s, err := c.Compile(url)
@@ -58,6 +58,6 @@ func mustCompile(c *jsonschema.Compiler, url string) *jsonschema.Schema {
 
 func must(err error) {
 	if err != nil {
-		panic("schema: " + kendoPayloadURL + ": " + err.Error())
+		panic("schema: " + err.Error())
 	}
 }

@@ -49,3 +49,9 @@ func TestIsAudioURL(t *testing.T) {
 		}
 	}
 }
+
+func TestTeamsFileSchemaCompiles(t *testing.T) {
+	if TeamsFileSchema() == nil || TeamsFileSchema() != TeamsFileSchema() {
+		t.Fatal("teams file schema not compiled exactly once")
+	}
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Durable intake against bare SQLite, side by side in one run (issue 12): /push on the
+# Durable intake against bare SQLite, side by side in one run: /push on the
 # default SQLite store with 8 concurrent clients, each posting whole 6-event lifecycles
 # under fresh call ids, against 8 concurrent writers committing one row of the same
 # average size per transaction to a bare SQLite file (WAL, synchronous=FULL) on the same

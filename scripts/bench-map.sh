@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of POST /map against a bare net/http + encoding/json echo of the same body
-# (internal/benchecho), side by side in one run, with wrk (-t1 -c16 by default; issue 12's
-# yardstick). Rounds alternate between the two servers so that load from elsewhere on the
+# (internal/benchecho), side by side in one run, with wrk (-t1 -c16 by default; the
+# yardstick of docs/delivery.md).
+# Rounds alternate between the two servers so that load from elsewhere on the
 # machine hits both alike; the median of the rounds is reported, with the ratio. Each
 # server's CPU time per request (from /proc) is reported too: on a machine shared with
 # other work it varies much less than req/s.

@@ -204,7 +204,7 @@ func (f CallFilter) where(d Dialect) (string, []any) {
 }
 
 const summaryColumns = `aloware_call_id, status, reason, team, direction, rep_email, call_date_ms, attempts, last_error,
-	kendo_call_id, outcome_unknown, first_seen_ms, updated_ms`
+	kendo_call_id, outcome_unknown, first_seen_ms, updated_ms, purged_ms`
 
 // Summary is the part of a call's row a listing shows.
 type Summary struct {
@@ -221,6 +221,7 @@ type Summary struct {
 	OutcomeUnknown bool
 	FirstSeen      time.Time
 	Updated        time.Time
+	PurgedAt       *time.Time // its content was purged or erased: nothing is left to send
 }
 
 // table is what a filtered query reads. SQLite, without statistics, picks the status
@@ -256,13 +257,13 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 		var s Summary
 		var status string
 		var unknown, firstSeen, updated int64
-		var callDate sql.NullInt64
+		var callDate, purged sql.NullInt64
 		if err := rows.Scan(&s.AlowareCallID, &status, &s.Reason, &s.Team, &s.Direction, &s.RepEmail, &callDate,
-			&s.Attempts, &s.LastError, &s.KendoCallID, &unknown, &firstSeen, &updated); err != nil {
+			&s.Attempts, &s.LastError, &s.KendoCallID, &unknown, &firstSeen, &updated, &purged); err != nil {
 			return nil, fmt.Errorf("store: list calls: %w", err)
 		}
 		s.Status, s.OutcomeUnknown, s.CallDate = lifecycle.Status(status), unknown != 0, timePtr(callDate)
-		s.FirstSeen, s.Updated = FromMillis(firstSeen), FromMillis(updated)
+		s.FirstSeen, s.Updated, s.PurgedAt = FromMillis(firstSeen), FromMillis(updated), timePtr(purged)
 		out = append(out, s)
 	}
 	return out, rows.Err()
@@ -330,4 +331,22 @@ func statusList(statuses []lifecycle.Status) string {
 		quoted[i] = "'" + string(st) + "'"
 	}
 	return strings.Join(quoted, ", ")
+}
+
+// callIDs runs a query whose rows are Aloware call ids.
+func callIDs(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

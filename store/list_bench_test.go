@@ -184,7 +184,7 @@ func openLoaded(tb testing.TB, location string, n int) (*DB, loaded) {
 }
 
 // BenchmarkCallsAtScale measures each GET /calls query, and the counts the ops page and
-// /metrics read, over 100,000 stored calls (issue 9's figure). Run:
+// /metrics read, over 100,000 stored calls. Run:
 //
 //	go test ./store -run '^$' -bench CallsAtScale -benchtime 200x
 func BenchmarkCallsAtScale(b *testing.B) {
@@ -207,7 +207,7 @@ func BenchmarkCallsAtScale(b *testing.B) {
 			}{
 				{"activity-24h", func() error { _, err := db.ActivitySince(ctx, time.Now().Add(-24*time.Hour)); return err }},
 				{"count-by-status", func() error { _, err := db.CountByStatus(ctx); return err }},
-				{"oldest-waiting", func() error { _, err := db.OldestWaiting(ctx); return err }},
+				{"oldest-waiting", func() error { _, err := db.OldestQueued(ctx); return err }},
 				{"backlog", func() error { _, err := db.Backlog(ctx); return err }},
 			}
 			for _, c := range counts {

@@ -17,10 +17,11 @@ func (db *DB) LastEventAt(ctx context.Context) (time.Time, error) {
 	return FromMillis(ms.Int64), nil
 }
 
-// OldestWaiting is when the longest-waiting call became ready (nil when none waits).
-func (db *DB) OldestWaiting(ctx context.Context) (*time.Time, error) {
+// OldestQueued is when the call longest in the delivery queue became ready (nil when
+// the queue is empty).
+func (db *DB) OldestQueued(ctx context.Context) (*time.Time, error) {
 	var ms sql.NullInt64
-	err := db.on(db.SQL).QueryRowContext(ctx, qOldestWaiting).Scan(&ms)
+	err := db.on(db.SQL).QueryRowContext(ctx, qOldestQueued).Scan(&ms)
 	if err != nil {
 		return nil, err
 	}
@@ -47,9 +48,9 @@ func (db *DB) ActivitySince(ctx context.Context, t time.Time) (Activity, error) 
 }
 
 var (
-	waitingStatuses = statusList(lifecycle.WaitingStatuses())
-	qOldestWaiting  = `SELECT MIN(COALESCE(ready_ms, first_seen_ms)) FROM ak_calls WHERE status IN (` + waitingStatuses + `)`
-	qBacklog        = `SELECT team, COUNT(*) FROM ak_calls WHERE status IN (` + waitingStatuses + `) GROUP BY team`
+	queuedStatuses = statusList(lifecycle.QueuedStatuses())
+	qOldestQueued  = `SELECT MIN(COALESCE(ready_ms, first_seen_ms)) FROM ak_calls WHERE status IN (` + queuedStatuses + `)`
+	qBacklog       = `SELECT team, COUNT(*) FROM ak_calls WHERE status IN (` + queuedStatuses + `) GROUP BY team`
 )
 
 // Backlog counts the calls waiting for delivery per team.

@@ -114,20 +114,3 @@ func (db *DB) OrphanedWaits(ctx context.Context, q Querier) ([]string, error) {
 	return callIDs(ctx, q, `SELECT aloware_call_id FROM ak_calls WHERE status = 'scheduled' AND paused_key <> ''
 		AND paused_key NOT IN (SELECT key_id FROM ak_key_pauses)`)
 }
-
-func callIDs(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}

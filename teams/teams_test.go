@@ -91,28 +91,28 @@ func TestLoadValidFiles(t *testing.T) {
 func TestLoadProblems(t *testing.T) {
 	tests := []struct {
 		file string
-		want []string // one per problem, in order; each a substring of its line
+		want []string // one per problem, in the order of the file's lines; each a substring of its line
 	}{
 		{"many-problems.yaml", []string{
 			"line 3: team \"sales\": environment variable KENDO_KEY_MISSING (its `apiKeyEnv`) is not set or empty",
 			"line 4: team \"sales\": rate \"fast\": want N/unit",
 			"line 5: team \"sales\": `match`: unknown field `campaignId` (did you mean `campaignIds`?)",
+			"line 6: team name \"Sales\" is used twice (also on line 2); names must differ, ignoring case",
 			"line 7: team \"Sales\": `apiKeyEnv` must name an environment variable (A-Z, 0-9 and _), not hold the Kendo key itself; its value is not shown",
 			"line 8: team \"Sales\": match.ringGroupIds[0]: \"44x0\" is not a numeric id",
 			"line 8: team \"Sales\": match.userEmails[0]: \"not-an-email\" is not an e-mail address",
-			"line 11: teams[2]: unknown field `colour`",
 			"line 9: teams[2]: `name` is missing",
 			"line 10: teams[2]: environment variable KENDO_WEBHOOK_SECRET_UNSET (its `webhookSecretEnv`) is not set or empty",
+			"line 11: teams[2]: unknown field `colour`",
 			"line 12: teams[3]: `name` is empty",
 			"line 13: teams[3]: `apiKeyEnv` is empty",
 			"line 14: teams[3]: match.userIds[0]: \"12.5\" is not a numeric id",
-			"line 6: team name \"Sales\" is used twice (also on line 2); names must differ, ignoring case",
 			"line 15: default \"marketing\" is not a team (teams: sales, Sales)",
 		}},
 		{"typo-top.yaml", []string{
+			"line 1: no `teams:` list",
 			"line 1: the file: unknown field `team` (did you mean `teams`?)",
 			"line 4: the file: unknown field `defualt`",
-			"line 1: no `teams:` list",
 		}},
 		{"wrong-shapes.yaml", []string{
 			"line 2: teams[0] must be a mapping of name, apiKeyEnv, webhookSecretEnv, rate, match",
@@ -159,8 +159,8 @@ func TestLoadWarnings(t *testing.T) {
 	r := load(t, "warnings.yaml")
 	want := []string{
 		"line 5: teams \"sales\" and \"renewals\" use the same Kendo key (key_",
-		"line 8: team \"later\" has no match and is not the default: it receives no call",
 		"line 5: match.campaignIds 81422 is listed by teams \"sales\" and \"renewals\"; the first, \"sales\", takes those calls",
+		"line 8: team \"later\" has no match and is not the default: it receives no call",
 	}
 	got := r.Warnings()
 	if len(got) != len(want) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/refusal"
 )
 
 // Every action is a POST from a form of the page (cross-site ones are refused before
@@ -25,7 +26,7 @@ const maxFormBytes = 16 << 10
 func (s *server) redeliver(w http.ResponseWriter, r *http.Request) {
 	s.callAction(w, r, "redelivered", func(ctx context.Context, id string) error {
 		opts := delivery.RedeliverOptions{IncludeOutcomeUnknown: confirmedOutcomeUnknown(r.PostForm)}
-		_, err := s.engine.Redeliver(ctx, id, opts)
+		_, err := s.engine.Redeliver(ctx, id, opts, s.gate.actor(r))
 		return err
 	})
 }
@@ -39,7 +40,7 @@ func (s *server) skip(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) erase(w http.ResponseWriter, r *http.Request) {
 	s.callAction(w, r, "erased", func(ctx context.Context, id string) error {
-		_, err := s.engine.Erase(ctx, id)
+		_, err := s.engine.Erase(ctx, id, s.gate.actor(r))
 		return err
 	})
 }
@@ -58,18 +59,15 @@ func (s *server) callAction(w http.ResponseWriter, r *http.Request, done string,
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
 	err := act(ctx, id)
+	refused, isRefusal := refusal.Of(err)
 	switch {
 	case err == nil:
 		s.log.Info("ops page: "+done, "alowareCallId", id, "by", s.gate.actor(r))
 		http.Redirect(w, r, noticeURL(back, done), http.StatusSeeOther)
-	case errors.Is(err, delivery.ErrOutcomeUnknown): // the engine asks for the operator's word first
+	case errors.Is(err, delivery.ErrOutcomeUnknown): // the engine asks for the operator's word first, on its own page
 		http.Redirect(w, r, withQuery(callPath(id)+"/redeliver", url.Values{"return": {back}}), http.StatusSeeOther)
-	case errors.Is(err, delivery.ErrNotFound):
-		http.Redirect(w, r, errorURL(back, "not-found"), http.StatusSeeOther)
-	case errors.Is(err, delivery.ErrNotRedeliverable):
-		http.Redirect(w, r, errorURL(back, "not-redeliverable"), http.StatusSeeOther)
-	case errors.Is(err, delivery.ErrNotSkippable):
-		http.Redirect(w, r, errorURL(back, "not-skippable"), http.StatusSeeOther)
+	case isRefusal: // the notice says what the API's answer says
+		http.Redirect(w, r, errorURL(back, refused.Code), http.StatusSeeOther)
 	default:
 		s.log.Warn("ops page: the engine failed", "what", done, "alowareCallId", id, "error", err)
 		http.Redirect(w, r, errorURL(back, "engine"), http.StatusSeeOther)
@@ -142,7 +140,7 @@ type bulkProgress struct {
 	Queued    int  `json:"queued"`
 	Delivered int  `json:"delivered"`
 	Failed    int  `json:"failed"`
-	Waiting   int  `json:"waiting"`
+	InQueue   int  `json:"inQueue"`
 	Done      bool `json:"done"`
 	Partial   bool `json:"partial,omitempty"` // more calls than one poll reads: the counts are a lower bound
 }
@@ -173,8 +171,8 @@ func (s *server) progress(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range page.Items {
 			switch {
-			case c.Status.Waiting():
-				p.Waiting++
+			case c.Status.Queued():
+				p.InQueue++
 			case c.Status.Sent():
 				p.Delivered++
 			case c.Status == lifecycle.Failed:
@@ -186,14 +184,14 @@ func (s *server) progress(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Partial = filter.Cursor != ""
-	p.Done = p.Waiting == 0 || p.Delivered+p.Failed >= p.Queued
+	p.Done = p.InQueue == 0 || p.Delivered+p.Failed >= p.Queued
 	writeJSON(w, r, http.StatusOK, p)
 }
 
 func (s *server) replay(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
-	res, err := s.engine.ReplayQuarantine(ctx)
+	res, err := s.engine.ReplayQuarantine(ctx, s.gate.actor(r))
 	if err != nil {
 		s.log.Warn("ops page: the engine failed", "what", "quarantine replay", "error", err)
 		http.Redirect(w, r, errorURL("/ui/quarantine", "engine"), http.StatusSeeOther)

@@ -74,7 +74,7 @@ func TestBrowserOpsPageWithFakeEngine(t *testing.T) {
 		do(t, ctx, "desktop again", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(s.URL+"/ui"), chromedp.WaitVisible(chromedp.CSS("ul.tiles")))
 	}
 	tiles := text(t, ctx, "ul.tiles")
-	for _, want := range []string{"Received 412", "Failed 3", "Quarantined 2", "Analyzed 351", "Oldest waiting 31 min"} {
+	for _, want := range []string{"Received 412", "Failed 3", "Quarantined 2", "Analyzed 351", "Oldest in queue 31 min"} {
 		if !strings.Contains(strings.Join(strings.Fields(tiles), " "), want) {
 			t.Errorf("tiles %q lack %q", tiles, want)
 		}

@@ -47,23 +47,12 @@ func TestBrowserOpsPageWithRealEngine(t *testing.T) {
 	})
 	var logs testenv.LogBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
-	svc, err := delivery.Open(ctx, delivery.Options{
+	svc := openEngine(t, delivery.Options{
 		DB: "sqlite:" + filepath.Join(t.TempDir(), "ops.db"), KendoURL: k.URL(),
 		Teams: teams.Single("pk_ops_page_test", kendo.Rate{Limit: 30, Period: time.Minute}), Settle: 200 * time.Millisecond, Logger: logger,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { svc.Close() })
 	browser := browsertest.New(t)
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		_ = svc.Stop(stop)
-	})
+	startEngine(t, svc)
 
 	for _, id := range []string{good, bad} {
 		for _, raw := range testenv.Lifecycle(t, "outbound-"+good) {

@@ -30,7 +30,7 @@ type fakeEngine struct {
 	quarantine   []delivery.QuarantinedEvent
 	checks       []preflight.Check
 	deliverAfter time.Duration
-	actions      []string // what was asked, for assertions: "redeliver 940868616", "skip … by …"
+	actions      []string // what was asked, for assertions: "redeliver 940868616 by ops page (local)"
 }
 
 type fakeCall struct {
@@ -92,7 +92,7 @@ func (f *fakeEngine) Overview(context.Context) (delivery.Overview, error) {
 	if ov.Since.IsZero() {
 		ov.Since = ov.Now.Add(-24 * time.Hour)
 	}
-	// Failed counts the fake's calls, so actions show on the tiles; Waiting is the
+	// Failed counts the fake's calls, so actions show on the tiles; Queued is the
 	// seeded backlog of the keys (more calls than the table holds).
 	ov.Failed = 0
 	for _, c := range f.calls {
@@ -153,7 +153,7 @@ func (f *fakeEngine) ListCalls(_ context.Context, fl delivery.ListFilter) (deliv
 		page.Items = append(page.Items, delivery.CallSummary{
 			AlowareCallID: r.AlowareCallID, Status: r.Status, Reason: r.Reason, Team: r.Team, Direction: r.Direction,
 			RepEmail: r.RepEmail, CallDate: r.CallDate, Attempts: r.Attempts, LastError: r.LastError,
-			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeenAt, UpdatedAt: r.UpdatedAt,
+			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeenAt, UpdatedAt: r.UpdatedAt, PurgedAt: r.PurgedAt,
 		})
 	}
 	return page, nil
@@ -185,21 +185,23 @@ func (f *fakeEngine) queue(c *fakeCall, reason string) {
 	c.dueAt = now.Add(f.deliverAfter)
 }
 
-func (f *fakeEngine) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error) {
+func (f *fakeEngine) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c, err := f.get(id)
 	if err == nil && c.rec.OutcomeUnknown && !opts.IncludeOutcomeUnknown {
 		return delivery.CallRecord{}, delivery.ErrOutcomeUnknown // refused before anything is asked of the engine
 	}
-	f.actions = append(f.actions, "redeliver "+id)
-	if err != nil {
+	f.actions = append(f.actions, "redeliver "+id+" by "+by)
+	switch {
+	case err != nil:
 		return delivery.CallRecord{}, err
-	}
-	if c.rec.Status != lifecycle.Failed && c.rec.Status != lifecycle.Unrouted {
+	case c.rec.Status == lifecycle.Erased || (c.rec.Status.Redeliverable() && c.rec.PurgedAt != nil):
+		return delivery.CallRecord{}, delivery.ErrPurged
+	case c.rec.Status != lifecycle.Failed && c.rec.Status != lifecycle.Unrouted:
 		return delivery.CallRecord{}, delivery.ErrNotRedeliverable
 	}
-	f.queue(c, "redelivery asked by an operator")
+	f.queue(c, "redelivery requested by "+by)
 	return c.rec, nil
 }
 
@@ -245,16 +247,16 @@ func (f *fakeEngine) Skip(_ context.Context, id, by string) (delivery.CallRecord
 	return c.rec, nil
 }
 
-func (f *fakeEngine) Erase(_ context.Context, id string) (delivery.CallRecord, error) {
+func (f *fakeEngine) Erase(_ context.Context, id, by string) (delivery.CallRecord, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.actions = append(f.actions, "erase "+id)
+	f.actions = append(f.actions, "erase "+id+" by "+by)
 	c, err := f.get(id)
 	if err != nil {
 		return delivery.CallRecord{}, err
 	}
 	now := f.now()
-	c.rec.Status, c.rec.Reason, c.rec.UpdatedAt, c.rec.PurgedAt, c.dueAt = lifecycle.Erased, "erased on request", now, &now, time.Time{}
+	c.rec.Status, c.rec.Reason, c.rec.UpdatedAt, c.rec.PurgedAt, c.dueAt = lifecycle.Erased, "erased on request of "+by, now, &now, time.Time{}
 	c.rec.Payload = nil
 	return c.rec, nil
 }
@@ -269,10 +271,10 @@ func (f *fakeEngine) Quarantine(_ context.Context, limit int, cursor string) (de
 	return page, nil
 }
 
-func (f *fakeEngine) ReplayQuarantine(context.Context) (delivery.ReplayResult, error) {
+func (f *fakeEngine) ReplayQuarantine(_ context.Context, by string) (delivery.ReplayResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.actions = append(f.actions, "replay")
+	f.actions = append(f.actions, "replay by "+by)
 	res := delivery.ReplayResult{Replayed: 1, Remaining: max(len(f.quarantine)-1, 0)}
 	if len(f.quarantine) > 0 {
 		f.quarantine = f.quarantine[1:]
@@ -383,7 +385,7 @@ func seedDay(f *fakeEngine, now time.Time, n int) {
 	pausedSince := now.Add(-18 * time.Minute)
 	oldest := now.Add(-31 * time.Minute)
 	f.overview = delivery.Overview{
-		Received: 412, Delivered: 377, Analyzed: 351, Waiting: 47, OldestWaiting: &oldest,
+		Received: 412, Delivered: 377, Analyzed: 351, Queued: 47, OldestQueued: &oldest,
 		Keys: []delivery.KeyUse{
 			{Team: "sales", KeyID: "key_0a1b2c3d4e5f6a7b", Limit: 30, Period: time.Minute, InWindow: 27, Backlog: 41, DrainTime: 82 * time.Second},
 			{Team: "support", KeyID: "key_9f8e7d6c5b4a3921", Limit: 30, Period: time.Minute, Backlog: 6, Paused: true, PausedSince: &pausedSince,

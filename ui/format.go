@@ -86,7 +86,7 @@ func statusClass(s lifecycle.Status) string {
 	switch {
 	case s.Sent():
 		return "ok"
-	case s == lifecycle.Received || s.Waiting():
+	case s == lifecycle.Received || s.Queued():
 		return "wait"
 	case s == lifecycle.Failed || s == lifecycle.Unrouted:
 		return "bad"
@@ -95,14 +95,10 @@ func statusClass(s lifecycle.Status) string {
 }
 
 // What an operator may do with a call in each status (the engine has the last word).
-// Redeliver is offered for the calls that need an operator (failed, unrouted), not for
-// every redeliverable one: a skipped call mostly has nothing to send (missed, no
-// recording), and POST /calls/{id}/redeliver takes those it can send.
-// canRedeliver offers the action for every status an operator may redeliver: a skipped call
-// too, since one a send rule filtered is sent by it (one with nothing to send is refused
-// with a notice saying so).
-func canRedeliver(s lifecycle.Status) bool { return s.Redeliverable() }
-
+// Redeliver is offered on the calls the engine calls redeliverable (CallSummary.Redeliverable:
+// failed, skipped or unrouted, with content still stored): a skipped call too, since one
+// a send rule filtered is sent by it (one with nothing to send is refused with a notice
+// saying so).
 func canSkip(s lifecycle.Status) bool { return s.Skippable() }
 
 func canErase(s lifecycle.Status) bool { return s != lifecycle.Erased }

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/inbound"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
@@ -138,4 +140,28 @@ func gzipSize(b []byte) int {
 	_, _ = w.Write(b)
 	_ = w.Close()
 	return z.Len()
+}
+
+// openEngine opens the real engine on o, closed when the test ends.
+func openEngine(t *testing.T, o delivery.Options) *delivery.Service {
+	t.Helper()
+	svc, err := delivery.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+// startEngine starts the engine's workers, stopped when the test ends.
+func startEngine(t *testing.T, svc *delivery.Service) {
+	t.Helper()
+	if err := svc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = svc.Stop(stop)
+	})
 }

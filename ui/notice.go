@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+
+	"github.com/aloware-kendo/aloware-kendo/refusal"
 )
 
 // After an action the page redirects (POST, then GET) with a notice code and at most a
@@ -40,19 +42,21 @@ func withQuery(path string, v url.Values) string {
 	return u.String()
 }
 
-var errorTexts = map[string]string{
-	"not-found":         "No event of this call was ever received.",
-	"not-redeliverable": "Only a failed (or unrouted) call can be redelivered; this one is not.",
-	"not-skippable":     "Only a waiting call (received, scheduled or unrouted) can be skipped.",
-	"bad-filter":        "The filter is not valid; nothing was redelivered.",
-	"not-confirmed":     "Nothing was redelivered: re-sending calls Kendo may already have needs the confirmation ticked.",
-	"engine":            "The engine could not do it; the service log says why.",
+// pageErrorTexts are the notices of what goes wrong on the page itself; what the engine
+// refuses reads as the refusal table says (refusal.ByCode), the same words the API answers.
+var pageErrorTexts = map[string]string{
+	"bad-filter":    "The filter is not valid; nothing was redelivered.",
+	"not-confirmed": "Nothing was redelivered: re-sending calls Kendo may already have needs the confirmation ticked.",
+	"engine":        "The engine could not do it; the service log says why.",
 }
 
 // noticeOf reads the notice a redirect carried; nil when there is none.
 func noticeOf(q url.Values) *notice {
 	if code := q.Get("error"); code != "" {
-		if text, ok := errorTexts[code]; ok {
+		if r, ok := refusal.ByCode(code); ok {
+			return &notice{Text: r.Notice, Error: true}
+		}
+		if text, ok := pageErrorTexts[code]; ok {
 			return &notice{Text: text, Error: true}
 		}
 		return nil

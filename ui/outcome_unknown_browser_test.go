@@ -64,23 +64,12 @@ func TestBrowserOutcomeUnknownNeedsConfirmation(t *testing.T) {
 		return false
 	})
 	logger := slog.New(slog.DiscardHandler)
-	svc, err := delivery.Open(ctx, delivery.Options{
+	svc := openEngine(t, delivery.Options{
 		DB: "sqlite:" + filepath.Join(t.TempDir(), "ops.db"), KendoURL: k.URL(), KendoTimeout: time.Second,
 		Teams: teams.Single("pk_ops_page_test", kendo.Rate{Limit: 100, Period: time.Minute}), Settle: 100 * time.Millisecond, Logger: logger,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { svc.Close() })
 	browser := browsertest.New(t)
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		_ = svc.Stop(stop)
-	})
+	startEngine(t, svc)
 	for _, id := range append(append([]string{}, refused...), unknown...) {
 		for _, raw := range testenv.Lifecycle(t, "outbound-"+base) {
 			if _, err := svc.Accept(ctx, testenv.WithID(raw, base, id)); err != nil {

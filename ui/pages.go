@@ -12,6 +12,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mask"
+	"github.com/aloware-kendo/aloware-kendo/refusal"
 )
 
 type overviewPage struct {
@@ -65,7 +66,8 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	if len(form.Errors) > 0 {
 		p.ListError = "Fix the filter: " + strings.Join(form.Errors, "; ") + "."
 	} else if page, err := s.engine.ListCalls(ctx, filter); errors.Is(err, delivery.ErrBadCursor) {
-		p.ListError = "That page of calls does not exist (the link's cursor is not one this service gave out)."
+		refused, _ := refusal.Of(err)
+		p.ListError = refused.Notice
 		p.First = p.Here + "#calls"
 	} else if err != nil {
 		s.log.Warn("ops page: the engine failed", "what", "calls", "error", err)

@@ -36,11 +36,11 @@ func TestOverviewShowsTilesKeysBannerChartAndCalls(t *testing.T) {
 		// tiles
 		`<span class="label">Received</span> <span class="value">412</span>`,
 		`<span class="label">Delivered</span> <span class="value">377</span>`,
-		`<span class="label">Waiting</span> <span class="value">47</span>`,
+		`<span class="label">In queue</span> <span class="value">47</span>`,
 		`<span class="label">Failed</span> <span class="value">3</span>`,
 		`<span class="label">Quarantined</span> <span class="value">2</span>`,
 		`<span class="label">Analyzed</span> <span class="value">351</span>`,
-		`<span class="label">Oldest waiting</span> <span class="value">31 min</span>`,
+		`<span class="label">Oldest in queue</span> <span class="value">31 min</span>`,
 		// key windows and the time the backlog needs
 		`27 of 30 sent <small>(30/min)</small>`, `<td data-label="Backlog needs">1 min</td>`,
 		// the banner of the paused key
@@ -159,7 +159,7 @@ func TestActionsRedirectWithANoticeAndNameWhoAsked(t *testing.T) {
 	if loc := a.header.Get("Location"); loc != "/ui/calls/940868000?error=not-redeliverable" {
 		t.Errorf("a delivered call / a foreign return: %s", loc)
 	}
-	mustContain(t, "refused redelivery", s.get(t, "/ui/calls/940868000?error=not-redeliverable").body, `role="alert"`, "Only a failed (or unrouted) call can be redelivered")
+	mustContain(t, "refused redelivery", s.get(t, "/ui/calls/940868000?error=not-redeliverable").body, `role="alert"`, "Only a failed, skipped or unrouted call")
 
 	a = s.post(t, "/ui/calls/940868003/skip", nil)
 	if a.header.Get("Location") != "/ui/calls/940868003?done=skipped" {
@@ -182,8 +182,8 @@ func TestActionsRedirectWithANoticeAndNameWhoAsked(t *testing.T) {
 	}
 	mustContain(t, "after replay", s.get(t, "/ui/quarantine?done=replayed&n1=1&n2=1").body, "Replayed 1 quarantined event(s); 1 remain.")
 
-	want := []string{"redeliver 940868001", "redeliver 940868007", "redeliver 940868000", "skip 940868003 by ops page (local)",
-		"skip 940868000 by ops page (local)", "erase 940868002", "replay"}
+	want := []string{"redeliver 940868001 by ops page (local)", "redeliver 940868007 by ops page (local)", "redeliver 940868000 by ops page (local)",
+		"skip 940868003 by ops page (local)", "skip 940868000 by ops page (local)", "erase 940868002 by ops page (local)", "replay by ops page (local)"}
 	if got := f.asked(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("asked %v\nwant  %v", got, want)
 	}
@@ -210,7 +210,7 @@ func TestBulkRedeliveryShowsProgress(t *testing.T) {
 	}
 	progress := strings.ReplaceAll(m[1], "&amp;", "&")
 	var p struct {
-		Queued, Delivered, Failed, Waiting int
+		Queued, Delivered, Failed, InQueue int
 		Done                               bool
 	}
 	read := func() {
@@ -221,7 +221,7 @@ func TestBulkRedeliveryShowsProgress(t *testing.T) {
 		}
 	}
 	read()
-	if p.Queued != 2 || p.Waiting != 2 || p.Delivered != 0 || p.Done { // the 2 queued; the call that was waiting already is not the bulk's
+	if p.Queued != 2 || p.InQueue != 2 || p.Delivered != 0 || p.Done { // the 2 queued; the call that was waiting already is not the bulk's
 		t.Errorf("right after: %+v", p)
 	}
 	f.mu.Lock()
@@ -412,7 +412,7 @@ func (brokenEngine) ListCalls(context.Context, delivery.ListFilter) (delivery.Ca
 func (brokenEngine) Call(context.Context, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
-func (brokenEngine) Redeliver(context.Context, string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+func (brokenEngine) Redeliver(context.Context, string, delivery.RedeliverOptions, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
 func (brokenEngine) RedeliverMany(context.Context, delivery.ListFilter, delivery.BulkOptions, string) (delivery.BulkResult, error) {
@@ -421,13 +421,13 @@ func (brokenEngine) RedeliverMany(context.Context, delivery.ListFilter, delivery
 func (brokenEngine) Skip(context.Context, string, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
-func (brokenEngine) Erase(context.Context, string) (delivery.CallRecord, error) {
+func (brokenEngine) Erase(context.Context, string, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
 }
 func (brokenEngine) Quarantine(context.Context, int, string) (delivery.QuarantinePage, error) {
 	return delivery.QuarantinePage{}, errDown
 }
-func (brokenEngine) ReplayQuarantine(context.Context) (delivery.ReplayResult, error) {
+func (brokenEngine) ReplayQuarantine(context.Context, string) (delivery.ReplayResult, error) {
 	return delivery.ReplayResult{}, errDown
 }
 func (brokenEngine) Checks(context.Context) []preflight.Check {

@@ -53,10 +53,10 @@ type rowView struct {
 
 func overviewTiles(ov delivery.Overview, now time.Time) []tileView {
 	since := url.Values{"since": {ov.Since.UTC().Format(time.RFC3339)}}
-	oldest := tileView{Label: "Oldest waiting", Value: "none", Hint: "no call waits", Link: "/ui?status=scheduled&status=delivering"}
-	if ov.OldestWaiting != nil {
-		oldest.Value, oldest.Hint = fmtDuration(now.Sub(*ov.OldestWaiting)), "since "+fmtTime(*ov.OldestWaiting)
-		if now.Sub(*ov.OldestWaiting) > time.Hour {
+	oldest := tileView{Label: "Oldest in queue", Value: "none", Hint: "the queue is empty", Link: "/ui?status=scheduled&status=delivering"}
+	if ov.OldestQueued != nil {
+		oldest.Value, oldest.Hint = fmtDuration(now.Sub(*ov.OldestQueued)), "since "+fmtTime(*ov.OldestQueued)
+		if now.Sub(*ov.OldestQueued) > time.Hour {
 			oldest.Tone = "bad"
 		}
 	}
@@ -69,7 +69,7 @@ func overviewTiles(ov delivery.Overview, now time.Time) []tileView {
 	return []tileView{
 		{Label: "Received", Value: strconv.Itoa(ov.Received), Hint: "calls, last 24 h", Link: "/ui?" + since.Encode()},
 		{Label: "Delivered", Value: strconv.Itoa(ov.Delivered), Hint: "last 24 h", Link: "/ui?status=delivered&status=analyzed&" + since.Encode()},
-		{Label: "Waiting", Value: strconv.Itoa(ov.Waiting), Hint: "now", Link: "/ui?status=scheduled&status=delivering", Tone: tone(ov.Waiting, "wait")},
+		{Label: "In queue", Value: strconv.Itoa(ov.Queued), Hint: "now", Link: "/ui?status=scheduled&status=delivering", Tone: tone(ov.Queued, "wait")},
 		{Label: "Failed", Value: strconv.Itoa(ov.Failed), Hint: "now, need an operator", Link: "/ui?status=failed", Tone: tone(ov.Failed, "bad")},
 		{Label: "Quarantined", Value: strconv.Itoa(ov.Quarantined), Hint: "events now", Link: "/ui/quarantine", Tone: tone(ov.Quarantined, "bad")},
 		{Label: "Analyzed", Value: strconv.Itoa(ov.Analyzed), Hint: "by Kendo, last 24 h", Link: "/ui?status=analyzed&" + since.Encode()},
@@ -110,7 +110,7 @@ func rowViews(items []delivery.CallSummary, now time.Time) []rowView {
 			Team: c.Team, Direction: c.Direction, RepEmail: c.RepEmail, CallDate: fmtTimePtr(c.CallDate),
 			Attempts: c.Attempts, LastError: mask.Text(c.LastError), KendoCallID: c.KendoCallID,
 			OutcomeUnknown: c.OutcomeUnknown, Updated: fmtTime(c.UpdatedAt), UpdatedAgo: ago(c.UpdatedAt, now),
-			Redeliverable: canRedeliver(c.Status),
+			Redeliverable: c.Redeliverable(),
 		})
 	}
 	return out
@@ -132,7 +132,7 @@ type recordView struct {
 	Analysis                        *analysisView
 	Warnings                        []string
 	Late                            []string // artifacts that came after the call was sent, in words
-	Waiting                         bool     // the page refreshes itself while this holds
+	Watch                           bool     // not settled yet (received or in the queue): the page refreshes itself
 	CanRedeliver, CanSkip, CanErase bool
 }
 
@@ -178,8 +178,8 @@ func recordViewOf(r delivery.CallRecord) recordView {
 		CallDate: fmtTimePtr(r.CallDate), FirstSeen: fmtTime(r.FirstSeenAt), Updated: fmtTime(r.UpdatedAt),
 		Delivered: fmtTimePtr(r.DeliveredAt), NextAttempt: fmtTimePtr(r.NextAttemptAt), Purged: fmtTimePtr(r.PurgedAt),
 		Attempts: r.Attempts, LastError: mask.Text(r.LastError), OutcomeUnknown: r.OutcomeUnknown,
-		Waiting:      r.Status == lifecycle.Received || r.Status.Waiting(),
-		CanRedeliver: canRedeliver(r.Status), CanSkip: canSkip(r.Status), CanErase: canErase(r.Status),
+		Watch:        r.Status == lifecycle.Received || r.Status.Queued(),
+		CanRedeliver: r.Redeliverable(), CanSkip: canSkip(r.Status), CanErase: canErase(r.Status),
 	}
 	for _, w := range r.Warnings {
 		v.Warnings = append(v.Warnings, mask.Text(w))

@@ -112,7 +112,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 	}
 	defer svc.Close()
 	// Start gets no signal context: delivery stops only through Stop below, softly, so a
-	// Kendo request that has started always finishes (design note 8).
+	// Kendo request that has started always finishes (docs/invariants.md #8).
 	if err := svc.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting delivery workers: %w", err)
 	}

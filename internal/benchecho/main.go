@@ -1,7 +1,7 @@
 // Command benchecho is the yardstick for scripts/bench-map.sh: the least a JSON-in,
 // JSON-out HTTP service does per request, with nothing but net/http and encoding/json.
 // It decodes the POSTed body and writes the decoded value back as JSON, so /map's cost
-// can be read as a ratio to it (issue 12: /map should reach at least 0.9× of it).
+// can be read as a ratio to it (/map should reach at least 0.9× of it).
 //
 //	go run ./internal/benchecho -listen 127.0.0.1:18081
 package main

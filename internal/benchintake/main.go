@@ -1,5 +1,5 @@
-// Command benchintake is the load and the yardstick of scripts/bench-intake.sh (issue 12:
-// durable intake against bare SQLite on the same disk).
+// Command benchintake is the load and the yardstick of scripts/bench-intake.sh (durable
+// intake against bare SQLite on the same disk).
 //
 //	benchintake push -url http://127.0.0.1:8080/push -clients 8 -for 20s DIR
 //	    clients each post whole lifecycles (DIR's event files in name order) under fresh

@@ -23,8 +23,8 @@
         bar.max = Math.max(p.queued, 1);
         bar.value = done;
         bar.textContent = done + " of " + p.queued;
-        text.textContent = p.delivered + " delivered, " + p.failed + " failed again, " + p.waiting +
-          " waiting" + (p.done ? " — done." : "…");
+        text.textContent = p.delivered + " delivered, " + p.failed + " failed again, " + p.inQueue +
+          " in the queue" + (p.done ? " — done." : "…");
         if (!p.done && ++polls < 1800) { setTimeout(tick, 2000); }
       }).catch(function () {
         text.textContent = "The progress could not be read; reload the page to see where the calls stand.";

@@ -1,4 +1,13 @@
-package aloware
+// Package jsontape parses a JSON document in one pass into a tape: the document's text
+// and its values in document order, each with the index of the value after it.
+//
+// The one pass checks everything a caller needs before it reads (UTF-8, JSON syntax,
+// nesting depth) and records where each value is. Reading then jumps over what it does
+// not want instead of scanning it again, and a string is cut out of the text (decoded
+// only when it has escapes), so the cost of reading a document is one pass plus the
+// values actually read. It accepts exactly what encoding/json accepts, except bytes that
+// are not UTF-8 (encoding/json replaces them silently) and nesting deeper than MaxDepth.
+package jsontape
 
 import (
 	"bytes"
@@ -11,66 +20,98 @@ import (
 	"unicode/utf8"
 )
 
-// MaxDepth is how deeply objects and arrays may nest in an event. Real Aloware bodies
-// nest four levels; the limit keeps recursive code cheap and safe on hostile input. An
-// object nesting deeper is not read but kept: /push stores it in the quarantine.
+// MaxDepth is how deeply objects and arrays may nest. Real Aloware bodies nest four
+// levels; the limit keeps recursive readers cheap and safe on hostile input. A document
+// nesting deeper is checked to the end (so the caller can tell JSON from not-JSON) but
+// not recorded.
 const MaxDepth = 64
 
-// doc is one parsed JSON document: its text and a tape of its values in document order.
-//
-// One pass over the bytes checks everything an event must be before it is read (UTF-8,
-// JSON syntax, nesting depth) and records where each value is, with the index of the
-// value after it. Reading then jumps over what it does not want instead of scanning it
-// again, and a string is cut out of the text (decoded only when it has escapes), so the
-// cost of reading an event is one pass plus the fields actually read.
-type doc struct {
-	text  string // a copy of the input: Event strings must not alias the caller's buffer
+// Doc is one parsed document. Strings read from it are cut from its own copy of the
+// text, so they never alias the caller's buffer and stay valid after Release.
+type Doc struct {
+	text  string
 	nodes []node
 }
 
-type kind uint8
+// Kind is the JSON type of a value.
+type Kind uint8
 
 const (
-	kindNull kind = iota
-	kindFalse
-	kindTrue
-	kindNumber
-	kindString
-	kindArray
-	kindObject
+	Null Kind = iota
+	False
+	True
+	Number
+	String
+	Array
+	Object
 )
 
 // node is one value on the tape. Objects are followed by their members as key, value,
 // key, value…; arrays by their items.
 type node struct {
-	kind    kind
+	kind    Kind
 	escaped bool  // a string holding backslash escapes
 	start   int32 // strings: after the opening quote; other values: their first byte
 	end     int32 // strings: the closing quote; other values: after their last byte
 	next    int32 // index of the node after this value and everything inside it
 }
 
+// Reason says why Parse refused a document.
+type Reason uint8
+
+const (
+	Empty       Reason = iota + 1 // nothing but white space
+	TooLarge                      // more bytes than the tape's 32-bit offsets address
+	InvalidUTF8                   // a string holding bytes that are not UTF-8
+	Syntax                        // not JSON
+	TooDeep                       // JSON, but nesting deeper than MaxDepth
+)
+
+// Error is why a document was refused and where.
+type Error struct {
+	Reason Reason
+	Offset int    // the byte where the document went wrong (InvalidUTF8, Syntax)
+	detail string // what was wrong there (Syntax)
+}
+
+// NotJSON tells a document that is not JSON at all from one that is JSON but nests
+// too deeply to be read.
+func (e *Error) NotJSON() bool { return e.Reason != TooDeep }
+
+func (e *Error) Error() string {
+	switch e.Reason {
+	case Empty:
+		return "empty document"
+	case TooLarge:
+		return "document too large"
+	case InvalidUTF8:
+		return fmt.Sprintf("not valid UTF-8 (at byte %d)", e.Offset)
+	case TooDeep:
+		return fmt.Sprintf("JSON nests deeper than %d levels", MaxDepth)
+	}
+	return fmt.Sprintf("not valid JSON: %s (at byte %d)", e.detail, e.Offset)
+}
+
 // errInvalidUTF8 is the syntax error for bytes that are not UTF-8.
 const errInvalidUTF8 = "invalid UTF-8 in string"
 
-// syntaxError is where and why a document is not JSON.
+// syntaxError is where and why the parser stopped.
 type syntaxError struct {
 	msg string
 	at  int
 }
 
-// parseDocument parses raw. It returns a Problem when raw is not one JSON document we
-// read (isJSON tells a document that is JSON but nests too deeply from one that is not
-// JSON at all).
-func parseDocument(raw []byte) (d *doc, p *Problem, isJSON bool) {
+// Parse parses raw, which must hold exactly one JSON value (white space around it
+// allowed). A refusal is always an *Error. Release the Doc when done reading it.
+func Parse(raw []byte) (*Doc, error) {
 	if len(raw) > math.MaxInt32 {
-		return nil, &Problem{Field: "body", Message: "body too large"}, false
+		return nil, &Error{Reason: TooLarge}
 	}
 	ps := parser{s: string(raw), nodes: tapes.get(tapeSize(raw))}
 	i := ps.ws(0)
 	if i == len(ps.s) {
 		tapes.put(ps.nodes)
-		return nil, &Problem{Field: "body", Message: "empty body: expected an Aloware webhook JSON object"}, false
+		return nil, &Error{Reason: Empty}
 	}
 	i = ps.value(i, 0)
 	if ps.err == nil {
@@ -81,12 +122,12 @@ func parseDocument(raw []byte) (d *doc, p *Problem, isJSON bool) {
 	switch {
 	case ps.err != nil:
 		tapes.put(ps.nodes)
-		return nil, &Problem{Field: "body", Message: syntaxMessage(raw, ps.err)}, false
+		return nil, refusal(raw, ps.err)
 	case ps.tooDeep:
 		tapes.put(ps.nodes)
-		return nil, &Problem{Field: "body", Message: fmt.Sprintf("JSON nests deeper than %d levels", MaxDepth)}, true
+		return nil, &Error{Reason: TooDeep}
 	}
-	return &doc{text: ps.s, nodes: ps.nodes}, nil, true
+	return &Doc{text: ps.s, nodes: ps.nodes}, nil
 }
 
 // tapeSize is at least the number of nodes raw's tape needs, so the tape is never grown
@@ -99,9 +140,9 @@ func tapeSize(raw []byte) int {
 		bytes.Count(raw, []byte{'['}) + bytes.Count(raw, []byte{'{'}) + 1
 }
 
-// release gives the tape back for the next document; d must not be read afterwards.
+// Release gives the tape back for the next document; d must not be read afterwards.
 // (Strings read from d stay valid: they are cut from its text, not from the tape.)
-func (d *doc) release() {
+func (d *Doc) Release() {
 	tapes.put(d.nodes)
 	d.nodes = nil
 }
@@ -129,17 +170,17 @@ func (t *tapePool) put(nodes []node) {
 	}
 }
 
-// syntaxMessage explains a syntax error. encoding/json's wording is the one people know,
-// so it is used when it agrees (this runs only for input that is refused).
-func syntaxMessage(raw []byte, e *syntaxError) string {
+// refusal explains a syntax error. encoding/json's wording is the one people know, so it
+// is used when it agrees (this runs only for input that is refused).
+func refusal(raw []byte, e *syntaxError) *Error {
 	if e.msg == errInvalidUTF8 {
-		return fmt.Sprintf("body is not valid UTF-8 (at byte %d)", e.at) // encoding/json would accept it
+		return &Error{Reason: InvalidUTF8, Offset: e.at} // encoding/json would accept it
 	}
 	var v json.RawMessage
 	if se, ok := json.Unmarshal(raw, &v).(*json.SyntaxError); ok {
-		return fmt.Sprintf("body is not valid JSON: %s (at byte %d)", se.Error(), se.Offset)
+		return &Error{Reason: Syntax, Offset: int(se.Offset), detail: se.Error()}
 	}
-	return fmt.Sprintf("body is not valid JSON: %s (at byte %d)", e.msg, e.at)
+	return &Error{Reason: Syntax, Offset: e.at, detail: e.msg}
 }
 
 type parser struct {
@@ -168,7 +209,7 @@ func (p *parser) ws(i int) int {
 	return i
 }
 
-func (p *parser) push(k kind, start, end int) int {
+func (p *parser) push(k Kind, start, end int) int {
 	p.nodes = append(p.nodes, node{kind: k, start: int32(start), end: int32(end), next: int32(len(p.nodes) + 1)})
 	return len(p.nodes) - 1
 }
@@ -191,11 +232,11 @@ func (p *parser) value(i, depth int) int {
 	case c == '-' || isDigit(c):
 		return p.number(i)
 	case c == 't':
-		return p.literal(i, "true", kindTrue)
+		return p.literal(i, "true", True)
 	case c == 'f':
-		return p.literal(i, "false", kindFalse)
+		return p.literal(i, "false", False)
 	case c == 'n':
-		return p.literal(i, "null", kindNull)
+		return p.literal(i, "null", Null)
 	default:
 		return p.fail(i, "invalid character %s looking for beginning of value", quoteChar(c))
 	}
@@ -204,9 +245,9 @@ func (p *parser) value(i, depth int) int {
 // container parses an object or an array; depth counts it.
 func (p *parser) container(i, depth int) int {
 	open := p.s[i]
-	k, closing := kindArray, byte(']')
+	k, closing := Array, byte(']')
 	if open == '{' {
-		k, closing = kindObject, '}'
+		k, closing = Object, '}'
 	}
 	n := p.push(k, i, 0)
 	i = p.ws(i + 1)
@@ -214,7 +255,7 @@ func (p *parser) container(i, depth int) int {
 		i++
 	} else {
 		for p.err == nil {
-			if k == kindObject {
+			if k == Object {
 				if i >= len(p.s) || p.s[i] != '"' {
 					return p.fail(i, "expected an object key (a string)")
 				}
@@ -233,7 +274,7 @@ func (p *parser) container(i, depth int) int {
 				continue
 			}
 			if p.s[i] != closing {
-				return p.fail(i, "invalid character %s after an %s element", quoteChar(p.s[i]), map[kind]string{kindObject: "object", kindArray: "array"}[k])
+				return p.fail(i, "invalid character %s after an %s element", quoteChar(p.s[i]), map[Kind]string{Object: "object", Array: "array"}[k])
 			}
 			i++
 			break
@@ -256,7 +297,7 @@ func (p *parser) str(i int) int {
 		c := p.s[j]
 		switch {
 		case c == '"':
-			n := p.push(kindString, start, j)
+			n := p.push(String, start, j)
 			p.nodes[n].escaped = escaped
 			return j + 1
 		case c == '\\':
@@ -310,21 +351,21 @@ func isHex4(s string) bool {
 }
 
 // number parses the number at s[i]: the run of bytes a number is made of, which must
-// follow the JSON number grammar (isJSONNumber). None of those bytes may follow a number
+// follow the JSON number grammar (IsNumber). None of those bytes may follow a number
 // in a valid document, so for one the run is exactly the number.
 func (p *parser) number(i int) int {
 	j := i
 	for j < len(p.s) && (isDigit(p.s[j]) || p.s[j] == '-' || p.s[j] == '+' || p.s[j] == '.' || p.s[j] == 'e' || p.s[j] == 'E') {
 		j++
 	}
-	if !isJSONNumber(p.s[i:j]) {
+	if !IsNumber(p.s[i:j]) {
 		return p.fail(i, "invalid number %q", p.s[i:j])
 	}
-	p.push(kindNumber, i, j)
+	p.push(Number, i, j)
 	return j
 }
 
-func (p *parser) literal(i int, word string, k kind) int {
+func (p *parser) literal(i int, word string, k Kind) int {
 	if !strings.HasPrefix(p.s[i:], word) {
 		return p.fail(i, "invalid literal: expected %s", word)
 	}
@@ -332,10 +373,10 @@ func (p *parser) literal(i int, word string, k kind) int {
 	return i + len(word)
 }
 
-// skipDeep checks the syntax of a value nested beyond MaxDepth without recording it (the
-// document is not read either way; whether it is JSON decides between a 400 and keeping
-// it in the quarantine). It
-// keeps its own stack, so hostile nesting cannot exhaust the goroutine's.
+// skipDeep checks the syntax of a value nested beyond MaxDepth without recording it:
+// the document is refused either way, but the caller needs to know whether it is JSON
+// (the service keeps deep JSON objects for an operator and refuses what is not JSON).
+// It keeps its own stack, so hostile nesting cannot exhaust the goroutine's.
 func (p *parser) skipDeep(i int) int {
 	var stack []byte
 	for {

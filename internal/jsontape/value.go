@@ -1,4 +1,4 @@
-package aloware
+package jsontape
 
 import (
 	"strings"
@@ -6,35 +6,39 @@ import (
 	"unicode/utf8"
 )
 
-// value is one value of a doc. The zero value is "absent".
-type value struct {
-	d *doc
+// Value is one value of a Doc. The zero Value is "absent" (its Kind is Null).
+type Value struct {
+	d *Doc
 	i int32
 }
 
-func (v value) node() node { return v.d.nodes[v.i] }
+// Root is the document's top-level value.
+func (d *Doc) Root() Value { return Value{d, 0} }
 
-func (v value) kind() kind {
+func (v Value) node() node { return v.d.nodes[v.i] }
+
+// Kind is the value's JSON type.
+func (v Value) Kind() Kind {
 	if v.d == nil {
-		return kindNull
+		return Null
 	}
 	return v.d.nodes[v.i].kind
 }
 
-func (v value) isObject() bool { return v.kind() == kindObject }
-func (v value) isArray() bool  { return v.kind() == kindArray }
+func (v Value) IsObject() bool { return v.Kind() == Object }
+func (v Value) IsArray() bool  { return v.Kind() == Array }
 
-// raw is the value's JSON text (a string with its quotes).
-func (v value) raw() string {
+// Raw is the value's JSON text (a string with its quotes).
+func (v Value) Raw() string {
 	n := v.node()
-	if n.kind == kindString {
+	if n.kind == String {
 		return v.d.text[n.start-1 : n.end+1]
 	}
 	return v.d.text[n.start:n.end]
 }
 
-// str is a string value's content, decoded.
-func (v value) str() string {
+// Text is a string value's content, decoded.
+func (v Value) Text() string {
 	n := v.node()
 	s := v.d.text[n.start:n.end]
 	if !n.escaped {
@@ -43,38 +47,35 @@ func (v value) str() string {
 	return unescape(s)
 }
 
-// members calls fn for each key and value of an object, in document order.
-func (v value) members(fn func(key string, val value)) {
+// Members calls fn for each key and value of an object, in document order (a repeated
+// key is passed each time it appears).
+func (v Value) Members(fn func(key string, val Value)) {
 	n := v.node()
 	for i := v.i + 1; i < n.next; {
-		key := value{v.d, i}
-		val := value{v.d, i + 1}
-		fn(key.str(), val)
+		fn(Value{v.d, i}.Text(), Value{v.d, i + 1})
 		i = v.d.nodes[i+1].next
 	}
 }
 
-// items calls fn for each item of an array, in document order.
-func (v value) items(fn func(item value)) {
+// Items calls fn for each item of an array, in document order.
+func (v Value) Items(fn func(item Value)) {
 	n := v.node()
 	for i := v.i + 1; i < n.next; i = v.d.nodes[i].next {
-		fn(value{v.d, i})
+		fn(Value{v.d, i})
 	}
 }
 
-// len is the number of members of an object or items of an array.
-func (v value) len() int {
+// Len is the number of members of an object or items of an array.
+func (v Value) Len() int {
 	n, count := v.node(), 0
 	for i := v.i + 1; i < n.next; count++ {
-		if n.kind == kindObject {
+		if n.kind == Object {
 			i++ // from the key to its value
 		}
 		i = v.d.nodes[i].next
 	}
 	return count
 }
-
-func (d *doc) root() value { return value{d, 0} }
 
 // unescape decodes the backslash escapes of a string's content as encoding/json does
 // (a lone surrogate becomes U+FFFD).

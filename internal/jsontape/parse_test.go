@@ -1,9 +1,11 @@
-package aloware
+package jsontape
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -11,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestParseDocumentDepth(t *testing.T) {
+func TestParseDepth(t *testing.T) {
 	nest := func(n int, inner string) string { return strings.Repeat("[", n) + inner + strings.Repeat("]", n) }
 	tests := []struct {
 		in     string
@@ -31,16 +33,19 @@ func TestParseDocumentDepth(t *testing.T) {
 		{`{"a":"\\","b":[[]]}`, true, true},
 	}
 	for _, tc := range tests {
-		_, p, isJSON := parseDocument([]byte(tc.in))
-		if (p == nil) != tc.ok || isJSON != tc.isJSON {
-			t.Errorf("parseDocument(%.40s…): problem %v, isJSON %v; want ok %v isJSON %v", tc.in, p, isJSON, tc.ok, tc.isJSON)
+		_, err := Parse([]byte(tc.in))
+		if isJSON := isJSON(err); (err == nil) != tc.ok || isJSON != tc.isJSON {
+			t.Errorf("Parse(%.40s…): %v, isJSON %v; want ok %v isJSON %v", tc.in, err, isJSON, tc.ok, tc.isJSON)
 		}
 	}
 }
 
-// TestParseDocumentAgreesWithEncodingJSON on inputs that trip JSON parsers; the fuzz
-// target below explores the rest.
-func TestParseDocumentAgreesWithEncodingJSON(t *testing.T) {
+// isJSON tells from Parse's error whether the document is JSON (too deep to read counts).
+func isJSON(err error) bool { return err == nil || !err.(*Error).NotJSON() }
+
+// TestParseAgreesWithEncodingJSON on inputs that trip JSON parsers; FuzzParse explores
+// the rest.
+func TestParseAgreesWithEncodingJSON(t *testing.T) {
 	for _, in := range []string{
 		``, ` `, `1`, `-0`, `-`, `01`, `1.`, `.5`, `1e`, `1e+`, `1E-7`, `-1.5e300`, `1e400`, `tru`, `true`, `nul`, `null x`,
 		`""`, `"\u00e9\ud83d\ude00"`, `"\ud800"`, `"\ud800\u0041"`, `"\uDFFF\uD800"`, `"\x"`, `"\u12"`, "\"\x01\"", `"a\/b"`,
@@ -52,18 +57,29 @@ func TestParseDocumentAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
-func FuzzParseDocument(f *testing.F) {
+// FuzzParse compares Parse with encoding/json on any input: the same documents are
+// valid, they decode to the same values, and only what encoding/json refuses is "not
+// JSON". Seeds: tricky fragments and the recorded Aloware events.
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2,{"b":"c\n"}]}`, `[1e5,-0.5,true,false,null]`, `"\ud83d\ude00"`, `{"a":"\ud800"}`, `{`} {
 		f.Add([]byte(s))
+	}
+	files, _ := filepath.Glob("../../testdata/aloware/*.json")
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
 	}
 	f.Fuzz(checkAgreement)
 }
 
-// checkAgreement: parseDocument accepts exactly what encoding/json accepts among valid
-// UTF-8 documents nesting at most MaxDepth levels, decodes them to the same values, and
-// calls "not JSON" only what encoding/json refuses (or what is not UTF-8).
+// checkAgreement: Parse accepts exactly what encoding/json accepts among valid UTF-8
+// documents nesting at most MaxDepth levels, decodes them to the same values, and calls
+// "not JSON" only what encoding/json refuses (or what is not UTF-8).
 func checkAgreement(t *testing.T, raw []byte) {
-	d, p, isJSON := parseDocument(raw)
+	d, err := Parse(raw)
 	var want any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -77,20 +93,21 @@ func checkAgreement(t *testing.T, raw []byte) {
 	}
 	valid := json.Valid(raw) && utf8.Valid(raw)
 	switch {
-	case p == nil && !valid:
+	case err == nil && !valid:
 		t.Fatalf("accepted what encoding/json refuses: %q", raw)
-	case p != nil && isJSON && !valid:
-		t.Fatalf("called JSON what encoding/json refuses: %q (%s)", raw, p.Message)
-	case p != nil && !isJSON && valid && depthOf(raw) <= MaxDepth:
-		t.Fatalf("refused valid JSON: %q (%s)", raw, p.Message)
-	case p != nil && isJSON && depthOf(raw) <= MaxDepth:
+	case err != nil && isJSON(err) && !valid:
+		t.Fatalf("called JSON what encoding/json refuses: %q (%v)", raw, err)
+	case err != nil && !isJSON(err) && valid && depthOf(raw) <= MaxDepth:
+		t.Fatalf("refused valid JSON: %q (%v)", raw, err)
+	case err != nil && isJSON(err) && depthOf(raw) <= MaxDepth:
 		t.Fatalf("too deep at depth %d: %q", depthOf(raw), raw)
-	case p == nil && depthOf(raw) > MaxDepth:
+	case err == nil && depthOf(raw) > MaxDepth:
 		t.Fatalf("accepted depth %d", depthOf(raw))
-	case p == nil && wantErr != nil:
+	case err == nil && wantErr != nil:
 		t.Fatalf("accepted %q; encoding/json: %v", raw, wantErr)
-	case p == nil:
-		if got := toAny(d.root()); !reflect.DeepEqual(got, want) {
+	case err == nil:
+		defer d.Release()
+		if got := toAny(d.Root()); !reflect.DeepEqual(got, want) {
 			t.Fatalf("decoded %q as %#v, encoding/json as %#v", raw, got, want)
 		}
 	}
@@ -122,25 +139,25 @@ func depthOf(raw []byte) int {
 	return deepest
 }
 
-func toAny(v value) any {
-	switch v.kind() {
-	case kindNull:
+func toAny(v Value) any {
+	switch v.Kind() {
+	case Null:
 		return nil
-	case kindTrue:
+	case True:
 		return true
-	case kindFalse:
+	case False:
 		return false
-	case kindNumber:
-		return json.Number(v.raw())
-	case kindString:
-		return v.str()
-	case kindArray:
+	case Number:
+		return json.Number(v.Raw())
+	case String:
+		return v.Text()
+	case Array:
 		out := []any{}
-		v.items(func(item value) { out = append(out, toAny(item)) })
+		v.Items(func(item Value) { out = append(out, toAny(item)) })
 		return out
 	}
 	out := map[string]any{}
-	v.members(func(k string, val value) { out[k] = toAny(val) })
+	v.Members(func(k string, val Value) { out[k] = toAny(val) })
 	return out
 }
 
@@ -148,7 +165,7 @@ func toAny(v value) any {
 // allocated every intermediate size and held the old and the new tape at once, the
 // largest cost of reading a long transcript (many short messages: more values per byte
 // than a guess from the length allows for).
-func TestParseDocumentAllocatesTheTapeOnce(t *testing.T) {
+func TestParseAllocatesTheTapeOnce(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(`{"event":"Transcription-Saved","body":{"id":1,"parsed_transcription":{"messages":[`)
 	for i := range 20000 {
@@ -163,11 +180,11 @@ func TestParseDocumentAllocatesTheTapeOnce(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range runs {
-		d, p, _ := parseDocument(raw)
-		if p != nil {
-			t.Fatal(p)
+		d, err := Parse(raw)
+		if err != nil {
+			t.Fatal(err)
 		}
-		d.release()
+		d.Release()
 	}
 	runtime.ReadMemStats(&after)
 	perParse := (after.TotalAlloc - before.TotalAlloc) / runs

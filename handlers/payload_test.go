@@ -26,15 +26,13 @@ import (
 // GET /calls/{id} shows the body the call's latest request sent — the rep e-mail map's
 // address where the events carry another, its size and SHA-256 those of the bytes Kendo
 // received — masked like every answer; GET /calls lists the same rep e-mail. Before the
-// call is sent, the record shows what would be sent, marked so.
+// first request (the call settles), the record shows what would be sent, marked so.
 func TestCallRecordShowsTheBodySentToKendo(t *testing.T) {
 	const id, mapped = "940868616", "sam@kendo-team.example"
 	emu := emulator.New(emulator.Options{})
 	var mu sync.Mutex
 	var received []byte
-	hold := make(chan struct{})
 	kendoSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-hold
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		received = body
@@ -43,16 +41,10 @@ func TestCallRecordShowsTheBodySentToKendo(t *testing.T) {
 		emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(kendoSrv.Close)
-	t.Cleanup(func() {
-		select {
-		case <-hold:
-		default:
-			close(hold)
-		}
-	})
 	svc := startService(t, delivery.Options{
 		DB:       "sqlite:" + filepath.Join(t.TempDir(), "payload.db"),
 		KendoURL: kendoSrv.URL + emulator.IngestPath, KendoTimeout: 30 * time.Second,
+		Settle: 3 * time.Second, // the record is read before the first request; every event is in the call by then
 		Teams:  teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		Reps:   reps.NewDirectory(reps.Options{EmailMap: map[string]string{"120776": mapped}}),
 		Logger: slog.New(slog.DiscardHandler),
@@ -91,10 +83,9 @@ func TestCallRecordShowsTheBodySentToKendo(t *testing.T) {
 	}
 	before, _ := read()
 	if before.PayloadSource != "would_send" || before.Payload.RepEmail != mapped || before.RepEmail != mapped || before.PayloadSHA256 != "" {
-		t.Errorf("before Kendo answered: payloadSource %q, payload.repEmail %q, repEmail %q, sha256 %q; want would_send, %q twice, no hash",
+		t.Errorf("before the first request: payloadSource %q, payload.repEmail %q, repEmail %q, sha256 %q; want would_send, %q twice, no hash",
 			before.PayloadSource, before.Payload.RepEmail, before.RepEmail, before.PayloadSHA256, mapped)
 	}
-	close(hold)
 
 	var after shown
 	var raw string

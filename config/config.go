@@ -29,21 +29,24 @@ const KendoKeyEnv = "KENDO_API_KEY"
 
 // Default values, exported so the CLI help, docs/configuration.md and tests agree.
 const (
-	DefaultListen           = ":8080"
-	DefaultKendoURL         = "https://app.kendo.ai/api/integrations/push-api/ingest"
-	DefaultDB               = "sqlite:./data/aloware-kendo.db"
-	DefaultSettle           = 60 * time.Second
-	DefaultAlowareAPIURL    = reps.DefaultBaseURL
-	DefaultArtifactWait     = 10 * time.Minute
-	DefaultRetryHorizon     = 24 * time.Hour
-	DefaultKendoTimeout     = 15 * time.Second
-	DefaultRescueAfter      = 30 * time.Second
-	DefaultShutdownTimeout  = 20 * time.Second
-	DefaultLogLevel         = "info"
-	DefaultRetain           = 720 * time.Hour
-	DefaultKeyProbeInterval = 5 * time.Minute
-	DefaultQuarantineMaxMB  = 100
-	DefaultBodyMemoryMB     = 64
+	DefaultListen        = ":8080"
+	DefaultKendoURL      = "https://app.kendo.ai/api/integrations/push-api/ingest"
+	DefaultDB            = "sqlite:./data/aloware-kendo.db"
+	DefaultSettle        = 60 * time.Second
+	DefaultAlowareAPIURL = reps.DefaultBaseURL
+	DefaultArtifactWait  = 10 * time.Minute
+	// DefaultAnalysisExpectedWithin: Kendo's call.uploaded usually follows a delivery
+	// within minutes; two hours without one is worth a person's look.
+	DefaultAnalysisExpectedWithin = 2 * time.Hour
+	DefaultRetryHorizon           = 24 * time.Hour
+	DefaultKendoTimeout           = 15 * time.Second
+	DefaultRescueAfter            = 30 * time.Second
+	DefaultShutdownTimeout        = 20 * time.Second
+	DefaultLogLevel               = "info"
+	DefaultRetain                 = 720 * time.Hour
+	DefaultKeyProbeInterval       = 5 * time.Minute
+	DefaultQuarantineMaxMB        = 100
+	DefaultBodyMemoryMB           = 64
 	// DefaultGrace is how long a ready call waits once nothing more is expected (it has
 	// its recording, transcript and summary): room for a trailing Call-Disposed.
 	DefaultGrace = 5 * time.Second
@@ -90,6 +93,9 @@ type Config struct {
 	// Kendo's outbound webhook.
 	Teams              string `flag:"teams"`
 	KendoWebhookSecret string `flag:"kendo-webhook-secret" validate:"omitempty,printascii,excludes= "`
+	// AnalysisExpectedWithin: a delivered call without Kendo's call.uploaded by then is
+	// flagged not_analyzed in the ledger (only while a webhook secret is set).
+	AnalysisExpectedWithin time.Duration `flag:"analysis-expected-within" validate:"gt=0"`
 
 	// Rate is KendoRate parsed; Parse fills it.
 	Rate kendo.Rate `flag:"-"`
@@ -121,6 +127,7 @@ var options = []option{
 	{name: "kendo-rate", usage: "pacing per API key, N/min or N/s", bind: str(func(c *Config) *string { return &c.KendoRate }, DefaultKendoRate)},
 	{name: "teams", usage: "YAML/JSON file of Kendo teams, each with its key's variable and the calls it takes (then --kendo-api-key is not used)", bind: str(func(c *Config) *string { return &c.Teams }, "")},
 	{name: "kendo-webhook-secret", usage: "secret of Kendo's outbound webhook (Integrations > Webhooks); POST /kendo/webhook is refused without one; never logged", secret: true, bind: str(func(c *Config) *string { return &c.KendoWebhookSecret }, "")},
+	{name: "analysis-expected-within", usage: "a delivered call with no call.uploaded from Kendo by then is flagged not_analyzed in the ledger (only with a webhook secret)", bind: dur(func(c *Config) *time.Duration { return &c.AnalysisExpectedWithin }, DefaultAnalysisExpectedWithin)},
 	{name: "db", usage: "durable state: sqlite:PATH, or postgres://... for several replicas", bind: str(func(c *Config) *string { return &c.DB }, DefaultDB)},
 	{name: "settle", usage: "how long a ready call waits for more of its events before delivery", bind: dur(func(c *Config) *time.Duration { return &c.Settle }, DefaultSettle)},
 	{name: "inbound-token", usage: "require Authorization: Bearer TOKEN on every route but health, docs (and metrics)", secret: true, bind: str(func(c *Config) *string { return &c.InboundToken }, "")},
@@ -400,6 +407,7 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("aloware-api-token", redact(c.AlowareAPIToken)),
 		slog.String("rep-email-map", c.RepEmailMap),
 		slog.String("artifact-wait", c.ArtifactWait.String()),
+		slog.String("analysis-expected-within", c.AnalysisExpectedWithin.String()),
 		slog.String("retry-horizon", c.RetryHorizon.String()),
 		slog.String("kendo-timeout", c.KendoTimeout.String()),
 		slog.String("rescue-after", c.RescueAfter.String()),

@@ -264,7 +264,7 @@ func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) err
 	}
 	call.Merged, call.MergedVersion, call.Kind = b, mapping.RulesVersion, string(merged.Kind)
 	if p := result.Payload; p != nil {
-		call.Direction, call.RepEmail = p.Metadata["alowareDirection"], p.RepEmail
+		call.Direction, call.RepEmail, call.RepName = p.Metadata["alowareDirection"], p.RepEmail, p.RepName
 	}
 	if t := merged.Comm.CreatedAt; !t.IsZero() {
 		call.CallDate = &t

@@ -36,6 +36,14 @@ type Options struct {
 	ProbeEvery   time.Duration // while Kendo refuses a key, one request per this tests it
 	Retain       time.Duration // content of finished calls is purged this long after they finished
 
+	// AnalysisExpectedWithin: Kendo's call.uploaded is expected this long after a
+	// delivery; later, the ledger flags the call not_analyzed (only when ExpectAnalysis).
+	// It is also the window in which a call.uploaded no call claims may resolve an
+	// outcome-unknown call sent within it.
+	AnalysisExpectedWithin time.Duration
+	// ExpectAnalysis: a Kendo webhook secret is set, so Kendo can tell us of its analyses.
+	ExpectAnalysis bool
+
 	// Send are the send rules of the flags (mapping's S4); a team's own replace them for
 	// its calls. The zero value sends every call.
 	Send mapping.SendRules
@@ -73,6 +81,7 @@ func (o *Options) applyDefaults() {
 	orDefault(&o.RescueAfter, config.DefaultRescueAfter)
 	orDefault(&o.ProbeEvery, config.DefaultKeyProbeInterval)
 	orDefault(&o.Retain, config.DefaultRetain)
+	orDefault(&o.AnalysisExpectedWithin, config.DefaultAnalysisExpectedWithin)
 	// A rescued job must never overlap the run it replaces while that run can still send:
 	// rescue only after the job's timeout plus a margin.
 	o.RescueAfter = max(o.RescueAfter, o.minRescueAfter())

@@ -1,5 +1,7 @@
 package lifecycle
 
+import "strings"
+
 // LedgerState is where a call ended up, as the completeness ledger counts it: every call
 // is in exactly one, so the counts of a window add up to the calls first seen in it.
 type LedgerState string
@@ -21,12 +23,61 @@ func LedgerStates() []LedgerState {
 		LedgerFailed, LedgerUnrouted, LedgerWaiting}
 }
 
-// LedgerFacts are the columns of a call's row the ledger state is read from.
+// LedgerFacts are the columns of a call's row its ledger state and flags are read from.
 type LedgerFacts struct {
-	Status     Status
-	Unanswered bool
-	Delivered  bool // Kendo answered 201 for it at some point (delivered_ms is set)
-	Analyzed   bool // Kendo's analysis arrived (analyzed_ms is set)
+	Status         Status
+	Unanswered     bool
+	OutcomeUnknown bool
+	Delivered      bool // Kendo answered 201 for it at some point (delivered_ms is set)
+	Analyzed       bool // Kendo's analysis arrived (analyzed_ms is set)
+	NoRep          bool // it was sent (or is to be sent) without a rep e-mail
+	RepMismatch    bool // Kendo's analysis names no agent, or another than the rep sent
+	AnalysisDue    bool // delivered longer ago than the analysis is expected within (only when Kendo can tell us)
+}
+
+// Flag marks a call a person should look at. A call may carry several (sent without a
+// rep and not analyzed, say); outcome_unknown and failed never go together.
+type Flag string
+
+const (
+	FlagFailed         Flag = "failed"           // failed for a known reason (refused, retries ran out)
+	FlagNotAnalyzed    Flag = "not_analyzed"     // delivered, and Kendo's call.uploaded did not come in time
+	FlagOutcomeUnknown Flag = "outcome_unknown"  // Kendo may have it; nobody knows
+	FlagRepMismatch    Flag = "rep_mismatch"     // Kendo's analysis names no agent, or another than the rep sent
+	FlagSentWithoutRep Flag = "sent_without_rep" // Kendo has it, attributed to nobody
+	FlagUnrouted       Flag = "unrouted"         // ready, and no team takes it: the teams file needs a fix
+)
+
+// Flags lists every flag in the order a call's flags are listed (by name).
+func Flags() []Flag {
+	return []Flag{FlagFailed, FlagNotAnalyzed, FlagOutcomeUnknown, FlagRepMismatch, FlagSentWithoutRep, FlagUnrouted}
+}
+
+// FlagsOf lists a call's flags, in the order of Flags. An erased call carries none: there
+// is nothing left to act on.
+func FlagsOf(f LedgerFacts) []Flag {
+	var out []Flag
+	switch f.Status {
+	case Failed:
+		if f.OutcomeUnknown {
+			out = append(out, FlagOutcomeUnknown)
+		} else {
+			out = append(out, FlagFailed)
+		}
+	case Unrouted:
+		out = append(out, FlagUnrouted)
+	case Delivered, Analyzed:
+		if f.Status == Delivered && f.AnalysisDue {
+			out = append(out, FlagNotAnalyzed)
+		}
+		if f.Status == Analyzed && f.RepMismatch {
+			out = append(out, FlagRepMismatch)
+		}
+		if f.NoRep {
+			out = append(out, FlagSentWithoutRep)
+		}
+	}
+	return out
 }
 
 // Ledger is the one ledger state of a call. An erased call counts by what Kendo has:
@@ -59,4 +110,18 @@ func Ledger(f LedgerFacts) LedgerState {
 		return LedgerSkipped
 	}
 	return LedgerWaiting // received, scheduled, delivering, and any status a newer version adds
+}
+
+// AgentMismatch reports whether the agent Kendo's analysis names differs from the rep
+// name we sent: no agent at all is a mismatch; a name that differs only in case or
+// surrounding space is not; without a rep name sent there is nothing to compare.
+func AgentMismatch(agentName, repNameSent string) bool {
+	agent, rep := strings.TrimSpace(agentName), strings.TrimSpace(repNameSent)
+	switch {
+	case agent == "":
+		return true
+	case rep == "":
+		return false
+	}
+	return !strings.EqualFold(agent, rep)
 }

@@ -87,6 +87,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 		Settle: cfg.Settle, ArtifactWait: cfg.ArtifactWait, RetryHorizon: cfg.RetryHorizon,
 		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter, ProbeEvery: cfg.KeyProbeInterval,
 		Retain: cfg.Retain, QuarantineMaxBytes: int64(cfg.QuarantineMaxMB) << 20, Send: cfg.SendRules(),
+		AnalysisExpectedWithin: cfg.AnalysisExpectedWithin, ExpectAnalysis: len(cfg.WebhookSecrets()) > 0,
 		Registerer: reg, Logger: log,
 	}
 	if dir, err := repDirectory(ctx, cfg, log); err != nil {

@@ -128,3 +128,25 @@ func (db *DB) LedgerCandidates(ctx context.Context, w LedgerWindow, from *Ledger
 	}
 	return out, rows.Err()
 }
+
+// OutcomeUnknownSentSince lists the calls whose outcome is unknown, content still
+// stored, with a Kendo request started at or after since: the calls a call.uploaded that
+// no call claims may be the lost answer of. There are few; the status index finds them.
+func (db *DB) OutcomeUnknownSentSince(ctx context.Context, q Querier, since time.Time) ([]Call, error) {
+	rows, err := db.on(q).QueryContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE status = 'failed' AND outcome_unknown = 1
+		AND purged_ms IS NULL AND EXISTS (SELECT 1 FROM ak_attempts a WHERE a.aloware_call_id = ak_calls.aloware_call_id AND a.started_ms >= $1)
+		ORDER BY first_seen_ms, aloware_call_id`, Millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: outcome-unknown calls: %w", err)
+	}
+	defer rows.Close()
+	var out []Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

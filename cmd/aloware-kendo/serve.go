@@ -131,7 +131,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 			Pusher: svc, Mapper: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
-			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20, AllowedHosts: cfg.AllowedHostList(),
+			Operator:     svc, Ledger: svc, BodyMemory: cfg.BodyMemoryMB << 20, AllowedHosts: cfg.AllowedHostList(),
 		})),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,

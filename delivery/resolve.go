@@ -90,3 +90,56 @@ func (s *Service) sentAs(ctx context.Context, t *callTx, call store.Call, data k
 	sameAgent := strings.EqualFold(strings.TrimSpace(p.RepName), strings.TrimSpace(data.AgentName))
 	return sameAgent && float64(*p.Duration) == math.Round(data.Duration), nil
 }
+
+// resolveEvery is how often the engine tries the analyses that matched no call
+// against the calls whose outcome became unknown after those analyses arrived.
+const resolveEvery = 5 * time.Second
+
+// resolveEarlyAnalyses covers the other order: Kendo's call.uploaded arrived (and was
+// stored unmatched) while the call was still delivering — the process restarted and had
+// not yet re-run the cut-off job, say — and the call was flagged outcome unknown after.
+// Each unmatched analysis of the window is tried again, by the same rule. It does nothing
+// while no call sent within the window has an unknown outcome.
+func (s *Service) resolveEarlyAnalyses(ctx context.Context) {
+	now := s.now()
+	since := now.Add(-s.opts.AnalysisExpectedWithin)
+	unknown, err := s.db.OutcomeUnknownSentSince(ctx, s.db.SQL, since)
+	if err != nil || len(unknown) == 0 {
+		return
+	}
+	hooks, err := s.db.UnmatchedUploadsSince(ctx, s.db.SQL, since)
+	if err != nil {
+		s.log.Warn("could not read Kendo's unmatched analyses", "error", err)
+		return
+	}
+	for _, h := range hooks {
+		ev, err := kendo.ParseWebhook(nil, h.Raw)
+		if err != nil || ev.Test {
+			continue // its body was purged, or it is a test
+		}
+		if ev.Data.Timestamp.IsZero() || ev.Data.Timestamp.After(h.ReceivedAt) {
+			ev.Data.Timestamp = h.ReceivedAt
+		}
+		var resolved string
+		err = s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+			resolved = ""
+			if _, err := s.db.CallByKendoID(ctx, t.tx, ev.Data.KendoCallID); !errors.Is(err, store.ErrNoCall) {
+				return err // a call has that callId now (its 201 was committed since): not ours to resolve
+			}
+			id, err := s.resolveUnknown(ctx, t, ev.Data, now)
+			if err != nil || id == "" {
+				return err
+			}
+			resolved = id
+			return s.db.SetWebhookResult(ctx, t.tx, h.DeliveryID, string(WebhookResolved))
+		})
+		if err != nil {
+			s.log.Warn("could not try Kendo's unmatched analysis again", "kendoCallId", ev.Data.KendoCallID, "error", err)
+			continue
+		}
+		if resolved != "" {
+			s.callLog(resolved).Warn("outcome resolved by Kendo: an analysis that arrived earlier matches this call alone; delivered, not sent again",
+				"kendoCallId", ev.Data.KendoCallID)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -124,4 +125,39 @@ func callRecord(t *testing.T, svc *delivery.Service, id string) delivery.CallRec
 		t.Fatal(err)
 	}
 	return c
+}
+
+// The other order: Kendo's analysis arrives while the call is still delivering (stored
+// unmatched), and only then is the call's outcome unknown (Kendo's answer never came).
+// The engine tries the unmatched analysis again and resolves the call.
+func TestEarlyAnalysisResolvesALaterOutcomeUnknown(t *testing.T) {
+	for name, db := range databases() {
+		t.Run(name, func(t *testing.T) {
+			k := newKendo(t, kendo.Rate{Limit: 100, Period: time.Second})
+			arrived := make(chan kendo.Payload, 1)
+			analysed := make(chan struct{})
+			k.SetFault(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+				var p kendo.Payload
+				body, _ := io.ReadAll(r.Body)
+				_ = json.Unmarshal(body, &p)
+				arrived <- p
+				<-analysed
+				<-r.Context().Done() // no answer: our request times out
+				return true
+			})
+			svc := startEngine(t, db(t), k.URL(), engineOpts{kendoTimeout: 2 * time.Second})
+			for _, raw := range recorded(t, "inbound-940870001") {
+				accept(t, svc, raw)
+			}
+			p := <-arrived
+			record(t, svc, uploaded(t, "early", "kc-early-1", p.RepName, float64(*p.Duration)), delivery.WebhookUnmatched)
+			close(analysed)
+			c := waitCall(t, svc, "940870001", "resolved by the early analysis", 30*time.Second, func(c delivery.CallRecord) bool {
+				return c.Status == lifecycle.Analyzed
+			})
+			if c.KendoCallID != "kc-early-1" || !strings.Contains(c.Reason, "outcome resolved by Kendo") || k.Posts() != 1 {
+				t.Fatalf("call %s, callId %q, reason %q, %d POSTs", c.Status, c.KendoCallID, c.Reason, k.Posts())
+			}
+		})
+	}
 }

@@ -83,7 +83,8 @@ func (s *Service) sentAs(ctx context.Context, t *callTx, call store.Call, data k
 	if err != nil {
 		return false, err
 	}
-	p := s.outgoing(merged).Payload
+	res, _ := s.outgoing(merged, call.Shrunk)
+	p := res.Payload
 	if p == nil || p.Duration == nil {
 		return false, nil
 	}

@@ -66,6 +66,10 @@ type Config struct {
 	BodyMemoryMB     int64
 	Migrate          bool
 
+	// AnalysisExpectedWithin: a delivered call without Kendo's call.uploaded by then is
+	// flagged not_analyzed in the ledger (only while a webhook secret is set).
+	AnalysisExpectedWithin time.Duration
+
 	// Send rules: which finished calls are worth sending (mapping's rule S4).
 	MinTalkTime      time.Duration
 	SendDirections   string

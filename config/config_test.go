@@ -29,7 +29,7 @@ func TestParseDefaults(t *testing.T) {
 	want := Config{
 		Listen: ":8080", KendoURL: DefaultKendoURL, KendoRate: "30/min", DB: DefaultDB,
 		Settle: 60 * time.Second, AlowareAPIURL: "https://app.aloware.com",
-		ArtifactWait: 10 * time.Minute, RetryHorizon: 24 * time.Hour, KendoTimeout: 15 * time.Second,
+		ArtifactWait: 10 * time.Minute, AnalysisExpectedWithin: 2 * time.Hour, RetryHorizon: 24 * time.Hour, KendoTimeout: 15 * time.Second,
 		RescueAfter: 30 * time.Second, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
 		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100, BodyMemoryMB: 64,
 		MinTalkTime: 10 * time.Second, SendDirections: "inbound,outbound",
@@ -220,7 +220,7 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 	values := map[string]string{
 		"listen": "127.0.0.1:1", "kendo-url": "http://k/ingest", "kendo-api-key": "pk_x", "kendo-rate": "2/s",
 		"db": "sqlite:/tmp/x.db", "settle": "1s", "inbound-token": "t", "inbound-basic": "u:p",
-		"aloware-api-url": "http://a", "aloware-api-token": "at", "rep-email-map": "/m.csv", "artifact-wait": "2s",
+		"aloware-api-url": "http://a", "aloware-api-token": "at", "rep-email-map": "/m.csv", "artifact-wait": "2s", "analysis-expected-within": "90m",
 		"retry-horizon": "3s", "kendo-timeout": "4s", "rescue-after": "5s", "shutdown-timeout": "9s",
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
 		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p", "body-memory-mb": "128",

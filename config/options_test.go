@@ -57,14 +57,15 @@ func TestDefaultsAreTheEnginesOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, got := range map[string][2]time.Duration{
-		"settle":             {c.Settle, delivery.DefaultSettle},
-		"artifact-wait":      {c.ArtifactWait, delivery.DefaultArtifactWait},
-		"retry-horizon":      {c.RetryHorizon, delivery.DefaultRetryHorizon},
-		"kendo-timeout":      {c.KendoTimeout, delivery.DefaultKendoTimeout},
-		"rescue-after":       {c.RescueAfter, delivery.DefaultRescueAfter},
-		"retain":             {c.Retain, delivery.DefaultRetain},
-		"key-probe-interval": {c.KeyProbeInterval, delivery.DefaultProbeEvery},
-		"min-talk-time":      {c.MinTalkTime, mapping.DefaultMinTalkTime},
+		"settle":                   {c.Settle, delivery.DefaultSettle},
+		"artifact-wait":            {c.ArtifactWait, delivery.DefaultArtifactWait},
+		"analysis-expected-within": {c.AnalysisExpectedWithin, delivery.DefaultAnalysisExpectedWithin},
+		"retry-horizon":            {c.RetryHorizon, delivery.DefaultRetryHorizon},
+		"kendo-timeout":            {c.KendoTimeout, delivery.DefaultKendoTimeout},
+		"rescue-after":             {c.RescueAfter, delivery.DefaultRescueAfter},
+		"retain":                   {c.Retain, delivery.DefaultRetain},
+		"key-probe-interval":       {c.KeyProbeInterval, delivery.DefaultProbeEvery},
+		"min-talk-time":            {c.MinTalkTime, mapping.DefaultMinTalkTime},
 	} {
 		if got[0] != got[1] {
 			t.Errorf("--%s defaults to %s, the engine to %s", name, got[0], got[1])

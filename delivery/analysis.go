@@ -34,6 +34,13 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 			call, err := s.db.CallByKendoID(ctx, tx, ev.Data.KendoCallID)
 			switch {
 			case errors.Is(err, store.ErrNoCall):
+				resolved, err := s.resolveUnknown(ctx, t, ev.Data, now)
+				if err != nil {
+					return err
+				}
+				if resolved != "" {
+					result, alowareCallID = WebhookResolved, resolved
+				}
 			case err != nil:
 				return err
 			case call.Status == lifecycle.Erased || call.PurgedAt != nil:
@@ -82,8 +89,12 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 	if err != nil {
 		return "", err
 	}
-	if alowareCallID != "" && result == WebhookMatched {
+	switch {
+	case alowareCallID != "" && result == WebhookMatched:
 		s.callLog(alowareCallID).Info("Kendo's analysis is available", "kendoCallId", ev.Data.KendoCallID)
+	case result == WebhookResolved:
+		s.callLog(alowareCallID).Warn("outcome resolved by Kendo: its analysis of an unknown callId matches this call alone; delivered, not sent again",
+			"kendoCallId", ev.Data.KendoCallID)
 	}
 	return result, nil
 }
@@ -93,6 +104,7 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 // the delay from delivery to analysis is measured to it.
 func (s *Service) analyzed(ctx context.Context, t *callTx, call *store.Call, data kendo.WebhookCall, at, now time.Time) error {
 	call.AIScore, call.AgentName = store.Text(data.AIScore, 20), store.Text(data.AgentName, 200)
+	call.RepMismatch = lifecycle.AgentMismatch(data.AgentName, call.RepName)
 	_, err := t.apply(ctx, call, lifecycle.AnalysisReady{At: at}, now, nil)
 	return err
 }

@@ -268,7 +268,7 @@ func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) err
 	if p := result.Payload; p != nil {
 		call.Direction = p.Metadata["alowareDirection"]
 		if call.Attempts == 0 {
-			call.RepEmail = p.RepEmail
+			call.RepEmail, call.RepName = p.RepEmail, p.RepName
 		}
 	}
 	if t := merged.Comm.CreatedAt; !t.IsZero() {

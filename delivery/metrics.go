@@ -61,7 +61,7 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 		}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aloware_kendo_kendo_webhooks_total",
-			Help: "Kendo webhook deliveries received, by what they did (matched, unmatched, duplicate, test, ignored).",
+			Help: "Kendo webhook deliveries received, by what they did (matched, resolved, unmatched, duplicate, test, ignored).",
 		}, []string{"result"}),
 		analysisDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "aloware_kendo_analysis_delay_seconds",
@@ -88,7 +88,7 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 			m.deliveries.WithLabelValues(o, t.Name)
 		}
 	}
-	for _, r := range []WebhookResult{WebhookMatched, WebhookUnmatched, WebhookDuplicate, WebhookTest, WebhookIgnored} {
+	for _, r := range []WebhookResult{WebhookMatched, WebhookResolved, WebhookUnmatched, WebhookDuplicate, WebhookTest, WebhookIgnored} {
 		m.webhooks.WithLabelValues(string(r))
 	}
 	reg.MustRegister(m.eventsReceived, m.deliveries, m.kendoLatency, m.pacingWait, m.quarantined, m.lastEvent,

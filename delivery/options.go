@@ -36,6 +36,14 @@ type Options struct {
 	ProbeEvery   time.Duration // while Kendo refuses a key, one request per this tests it
 	Retain       time.Duration // content of finished calls is purged this long after they finished
 
+	// AnalysisExpectedWithin: Kendo's call.uploaded is expected this long after a
+	// delivery; later, the ledger flags the call not_analyzed (only when ExpectAnalysis).
+	// It is also the window in which a call.uploaded no call claims may resolve an
+	// outcome-unknown call sent within it.
+	AnalysisExpectedWithin time.Duration
+	// ExpectAnalysis: a Kendo webhook secret is set, so Kendo can tell us of its analyses.
+	ExpectAnalysis bool
+
 	// Send are the send rules of the flags (mapping's S4); a team's own replace them for
 	// its calls. The zero value sends every call.
 	Send mapping.SendRules
@@ -63,14 +71,17 @@ const (
 	DefaultSettle = 60 * time.Second
 	// DefaultGrace is how long a ready call waits once nothing more is expected (it has
 	// its recording, transcript and summary): room for a trailing Call-Disposed.
-	DefaultGrace            = 5 * time.Second
-	DefaultArtifactWait     = 10 * time.Minute
-	DefaultRetryHorizon     = 24 * time.Hour
-	DefaultKendoTimeout     = 15 * time.Second
-	DefaultRescueAfter      = 30 * time.Second
-	DefaultProbeEvery       = 5 * time.Minute
-	DefaultRetain           = 720 * time.Hour
-	DefaultQuarantineMaxMiB = 100
+	DefaultGrace        = 5 * time.Second
+	DefaultArtifactWait = 10 * time.Minute
+	DefaultRetryHorizon = 24 * time.Hour
+	DefaultKendoTimeout = 15 * time.Second
+	DefaultRescueAfter  = 30 * time.Second
+	DefaultProbeEvery   = 5 * time.Minute
+	DefaultRetain       = 720 * time.Hour
+	// DefaultAnalysisExpectedWithin: Kendo's call.uploaded usually follows a delivery
+	// within minutes; two hours without one is worth a person's look.
+	DefaultAnalysisExpectedWithin = 2 * time.Hour
+	DefaultQuarantineMaxMiB       = 100
 	// DefaultMaxCallRawBytes bounds what one call keeps: a real call is a few events of
 	// 4–10 KB plus a transcript of ~125 KB an hour.
 	DefaultMaxCallRawBytes = 16 << 20
@@ -86,6 +97,7 @@ func (o Options) withDefaults() Options {
 	o.KendoTimeout = cmp.Or(max(o.KendoTimeout, 0), DefaultKendoTimeout)
 	o.ProbeEvery = cmp.Or(max(o.ProbeEvery, 0), DefaultProbeEvery)
 	o.Retain = cmp.Or(max(o.Retain, 0), DefaultRetain)
+	o.AnalysisExpectedWithin = cmp.Or(max(o.AnalysisExpectedWithin, 0), DefaultAnalysisExpectedWithin)
 	// A rescued job must never overlap the run it replaces while that run can still send:
 	// rescue only after the job's timeout plus a margin.
 	o.RescueAfter = max(cmp.Or(o.RescueAfter, DefaultRescueAfter), o.minRescueAfter())

@@ -180,6 +180,7 @@ type WebhookResult string
 const (
 	WebhookMatched   WebhookResult = "matched"   // call.uploaded for a delivered call: it is analyzed now
 	WebhookUnmatched WebhookResult = "unmatched" // stored and counted; no delivered call has that Kendo callId
+	WebhookResolved  WebhookResult = "resolved"  // an unknown callId whose duration and agent match one outcome-unknown call alone: it is delivered and analyzed now
 	WebhookDuplicate WebhookResult = "duplicate" // a delivery id seen before: nothing changed
 	WebhookTest      WebhookResult = "test"      // Kendo's test delivery: nothing changed
 	WebhookIgnored   WebhookResult = "ignored"   // another event type (ai.training.completed …): stored, nothing changed

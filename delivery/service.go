@@ -201,6 +201,7 @@ func (s *Service) Start(ctx context.Context) error {
 	s.stopLoops = cancel
 	s.every(loopCtx, min(max(s.opts.ArtifactWait/4, 200*time.Millisecond), 30*time.Second), s.skipStale)
 	s.every(loopCtx, retentionEvery(s.opts.Retain), s.purgeExpired)
+	s.every(loopCtx, resolveEvery, s.resolveEarlyAnalyses)
 	if s.db.Dialect == store.Postgres {
 		s.every(loopCtx, rescueEvery, s.rescueStuck)
 	}

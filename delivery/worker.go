@@ -94,8 +94,9 @@ type sendPlan struct {
 	team teams.Team
 	call store.Call
 
-	// repEmail is the body's rep e-mail: the call's listing shows the one sent.
-	repEmail string
+	// repEmail is the body's rep e-mail: the call's listing shows the one sent; repName
+	// its rep name, which Kendo's analysis is compared with (rep_mismatch).
+	repEmail, repName string
 }
 
 // prepare reads the call, decides whether it is time to send, and builds the body.
@@ -159,7 +160,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 			return err
 		}
-		how, plan.repEmail = shrunkHow, result.Payload.RepEmail
+		how, plan.repEmail, plan.repName = shrunkHow, result.Payload.RepEmail, result.Payload.RepName
 		plan.body, err = json.Marshal(result.Payload)
 		return err
 	})
@@ -217,7 +218,7 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return errNotSent
 		}
-		call.RepEmail = plan.repEmail // saved by apply
+		call.RepEmail, call.RepName = plan.repEmail, plan.repName // saved by apply
 		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}

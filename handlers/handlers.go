@@ -33,6 +33,7 @@ type Deps struct {
 	Intake      Intake
 	Mapper      Mapper // POST /map with the service's rep lookup and teams; the pure mapping when nil
 	Operator    Operator
+	Ledger      LedgerReader // GET /ledger; 503 when nil
 	Auth        Authenticator
 	MetricsAuth bool                  // /metrics needs the inbound credentials too
 	Gatherer    prometheus.Gatherer   // what /metrics serves; prometheus.DefaultGatherer when nil
@@ -137,6 +138,7 @@ func Register(api huma.API, d Deps) {
 	registerOperatorRoutes(api, s)
 	registerOperations(api, s)
 	registerKendoWebhook(api, s)
+	registerLedger(api, s)
 	finishSpec(api.OpenAPI())
 }
 

@@ -40,7 +40,7 @@ type kendoWebhookInput struct {
 
 // KendoWebhookAnswer is what Kendo gets back for a verified delivery.
 type KendoWebhookAnswer struct {
-	Result delivery.WebhookResult `json:"result" enum:"matched,unmatched,duplicate,test,ignored" doc:"matched: the delivered call is analyzed now; unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored" example:"matched"`
+	Result delivery.WebhookResult `json:"result" enum:"matched,resolved,unmatched,duplicate,test,ignored" doc:"matched: the delivered call is analyzed now; resolved: no call had this callId, and its duration and agent matched one call whose outcome was unknown alone: that call is delivered and analyzed now (never sent again); unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored" example:"matched"`
 }
 
 type kendoWebhookOutput struct {

@@ -15,6 +15,7 @@ type State struct {
 	Shrunk         bool  // Kendo answered 413 once; the next request is shrunk
 	OutcomeUnknown bool  // a request may have reached Kendo without its answer being recorded
 	ByOperator     bool  // an operator skipped it: a later event does not bring it back
+	Unanswered     bool  // skipped because nobody talked (missed, abandoned, talk time 0): nothing to analyse
 	LastError      string
 	PausedKey      string // the key id whose pause (Kendo refused the key) holds the call
 

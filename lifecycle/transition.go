@@ -81,6 +81,15 @@ type Erase struct{ By string }
 // transcript.
 type ArtifactTimeout struct{}
 
+// KendoHasIt: Kendo's call.uploaded names a callId no call of ours has, and its duration
+// and agent match this outcome-unknown call and no other: the request whose answer was
+// lost did reach Kendo, which knows the call as KendoCallID. How says what matched, for
+// the operator reading the call's reason.
+type KendoHasIt struct {
+	KendoCallID string
+	How         string
+}
+
 // AnalysisReady: Kendo's webhook said the delivered call's analysis is available.
 type AnalysisReady struct{ At time.Time }
 
@@ -99,6 +108,7 @@ func (Redeliver) input()       {}
 func (Skip) input()            {}
 func (Erase) input()           {}
 func (ArtifactTimeout) input() {}
+func (KendoHasIt) input()      {}
 func (AnalysisReady) input()   {}
 func (Purged) input()          {}
 
@@ -118,6 +128,14 @@ var (
 // engine must do. It is pure: now and p are all it knows of the world. A returned error
 // leaves s unchanged and means "do nothing".
 func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
+	next, eff, err := apply(s, in, now, p)
+	if err == nil && next.Status != Skipped {
+		next.Unanswered = false // only a skipped call can be one nobody answered
+	}
+	return next, eff, err
+}
+
+func apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 	switch in := in.(type) {
 	case Observed:
 		return observed(s, in, now, p)
@@ -185,6 +203,8 @@ func Apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		s.Status = Skipped
 		s.Reason = fmt.Sprintf("no recording or transcript arrived within %s of the call's end", p.ArtifactWait)
 		return s, Effects{Outcome: "skipped"}, nil
+	case KendoHasIt:
+		return kendoHasIt(s, in, now)
 	case AnalysisReady:
 		switch s.Status {
 		case Delivered:
@@ -259,6 +279,7 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 	if in.Routed {
 		s.Team = in.Team
 	}
+	s.Unanswered = in.Verdict == mapping.StateUnanswered
 	switch in.Verdict {
 	case mapping.StateIgnored:
 		s.Status, s.Reason = Ignored, in.Reason
@@ -413,4 +434,19 @@ func redeliver(s State, in Redeliver, now time.Time) (State, Effects, error) {
 	s.DeliverAfter, s.FirstAttemptAt, s.PausedKey = at(now), nil, ""
 	s.Shrunk, s.OutcomeUnknown, s.ByOperator = false, false, false
 	return s, Effects{ScheduleJob: true}, nil
+}
+
+// kendoHasIt resolves an outcome-unknown call by what Kendo itself reported: the call is
+// delivered under the callId Kendo named. Nothing is sent; a call that is not waiting for
+// an operator because of an unknown outcome is left alone.
+func kendoHasIt(s State, in KendoHasIt, now time.Time) (State, Effects, error) {
+	if s.Status != Failed || !s.OutcomeUnknown || in.KendoCallID == "" {
+		return s, Effects{}, notApplicable(s, in)
+	}
+	s.Status, s.KendoCallID, s.OutcomeUnknown, s.LastError = Delivered, in.KendoCallID, false, ""
+	if s.DeliveredAt == nil {
+		s.DeliveredAt = at(now)
+	}
+	s.Reason = "outcome resolved by Kendo: " + in.How
+	return s, Effects{}, nil
 }

@@ -47,7 +47,12 @@ func TestApply(t *testing.T) {
 			want: Received, check: func(t *testing.T, s State) { notNil(t, s.CompleteAt) }},
 		{name: "sms is ignored", in: Observed{Verdict: mapping.StateIgnored, Reason: "SMS"}, want: Ignored},
 		{name: "missed call is skipped", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Reason: "missed"},
-			want: Skipped, effects: Effects{Outcome: "skipped"}},
+			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, s.Unanswered) }},
+		{name: "a missed call whose recording turns up is answered after all", from: State{Status: Skipped, Unanswered: true},
+			in: ready("s"), want: Scheduled, effects: Effects{ScheduleJob: true}, check: func(t *testing.T, s State) { truth(t, !s.Unanswered) }},
+		{name: "a call skipped by a rule was not unanswered", from: State{Status: Received},
+			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Reason: "inbound calls are not sent"},
+			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, !s.Unanswered) }},
 		{name: "a call that is not ready takes its route's team", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Team: "sales", Routed: true},
 			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { is(t, s.Team, "sales") }},
 		{name: "ready is scheduled after the settle", in: ready("sales"), want: Scheduled, effects: Effects{ScheduleJob: true},
@@ -205,6 +210,22 @@ func TestApply(t *testing.T) {
 			want: Received, err: ErrNotApplicable},
 		{name: "analysis of a delivered call", from: State{Status: Delivered}, in: AnalysisReady{At: t0}, want: Analyzed},
 		{name: "analysis of an unknown call does nothing", from: State{Status: Failed}, in: AnalysisReady{At: t0}, want: Failed, err: ErrNotApplicable},
+		// Kendo resolves an unknown outcome (its call.uploaded matched this call alone).
+		{name: "Kendo's word resolves an unknown outcome", from: State{Status: Failed, OutcomeUnknown: true, LastError: "no answer"},
+			in: KendoHasIt{KendoCallID: "k-9", How: "duration 63 s and agent Ann"}, want: Delivered,
+			check: func(t *testing.T, s State) {
+				is(t, s.KendoCallID, "k-9")
+				is(t, s.LastError, "")
+				contains(t, s.Reason, "outcome resolved by Kendo", "duration 63 s and agent Ann")
+				notNil(t, s.DeliveredAt)
+				truth(t, !s.OutcomeUnknown)
+			}},
+		{name: "Kendo's word leaves a call that failed for a known reason alone", from: State{Status: Failed},
+			in: KendoHasIt{KendoCallID: "k-9"}, want: Failed, err: ErrNotApplicable},
+		{name: "Kendo's word leaves a delivered call alone", from: State{Status: Delivered, KendoCallID: "k-1"},
+			in: KendoHasIt{KendoCallID: "k-9"}, want: Delivered, err: ErrNotApplicable},
+		{name: "a resolution needs a callId", from: State{Status: Failed, OutcomeUnknown: true},
+			in: KendoHasIt{}, want: Failed, err: ErrNotApplicable},
 		{name: "purge a finished call", from: State{Status: Delivered}, in: Purged{}, want: Delivered, check: func(t *testing.T, s State) { notNil(t, s.PurgedAt) }},
 		{name: "a waiting call is never purged", from: State{Status: Scheduled}, in: Purged{}, want: Scheduled, err: ErrNotApplicable},
 		{name: "an unrouted call waits for its team: never purged", from: State{Status: Unrouted}, in: Purged{}, want: Unrouted, err: ErrNotApplicable},
@@ -239,6 +260,7 @@ func TestApply(t *testing.T) {
 // an operator's redelivery: walk every input from every such state.
 func TestNothingResendsAfterKendoMayHaveIt(t *testing.T) {
 	inputs := []Input{ready("s"), Deferred{Until: t0}, SendStarted{}, Rerun{}, Restored{BackupAt: t0}, Skip{}, ArtifactTimeout{}, AnalysisReady{At: t0}, Purged{},
+		KendoHasIt{KendoCallID: "k-2", How: "duration and agent"},
 		answer(kendo.Accepted, 201, true), answer(kendo.Transient, 0, true)}
 	for _, from := range []State{
 		{Status: Delivered, KendoCallID: "k"}, {Status: Analyzed, KendoCallID: "k"},

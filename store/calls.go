@@ -31,11 +31,14 @@ type Call struct {
 	// Read off Merged when it changes, so listing never decodes it (and they survive a purge).
 	Direction string
 	RepEmail  string
+	RepName   string
 	CallDate  *time.Time
 
-	// From Kendo's call.uploaded webhook.
-	AIScore   string
-	AgentName string
+	// From Kendo's call.uploaded webhook. RepMismatch: the agent it names is not the rep
+	// sent, or it names none (lifecycle.AgentMismatch).
+	AIScore     string
+	AgentName   string
+	RepMismatch bool
 }
 
 // ErrNoCall is returned when no row exists for a call id.
@@ -44,7 +47,7 @@ var ErrNoCall = errors.New("store: no such call")
 const callColumns = `aloware_call_id, kind, status, reason, team, kendo_call_id, attempts, generation, shrunk,
 	outcome_unknown, by_operator, last_error, paused_key, first_seen_ms, updated_ms, complete_ms, ready_ms,
 	deliver_after_ms, first_attempt_ms, delivered_ms, analyzed_ms, purged_ms, job_id, merged, merged_version,
-	raw_bytes, direction, rep_email, call_date_ms, ai_score, agent_name`
+	raw_bytes, direction, rep_email, call_date_ms, ai_score, agent_name, unanswered, rep_name, rep_mismatch`
 
 // EnsureCall creates the call's row on its first event; later events find it there.
 const qEnsureCall = `INSERT INTO ak_calls (aloware_call_id, kind, status, first_seen_ms, updated_ms)
@@ -83,12 +86,12 @@ func scanCall(row scanner) (Call, error) {
 	var c Call
 	var status string
 	var firstSeen, updated int64
-	var shrunk, unknown, byOperator int64
+	var shrunk, unknown, byOperator, unanswered, repMismatch int64
 	var complete, ready, deliverAfter, firstAttempt, delivered, analyzed, purged, callDate sql.NullInt64
 	err := row.Scan(&c.AlowareCallID, &c.Kind, &status, &c.Reason, &c.Team, &c.KendoCallID, &c.Attempts, &c.Generation,
 		&shrunk, &unknown, &byOperator, &c.LastError, &c.PausedKey, &firstSeen, &updated, &complete, &ready,
 		&deliverAfter, &firstAttempt, &delivered, &analyzed, &purged, &c.JobID, &c.Merged, &c.MergedVersion,
-		&c.RawBytes, &c.Direction, &c.RepEmail, &callDate, &c.AIScore, &c.AgentName)
+		&c.RawBytes, &c.Direction, &c.RepEmail, &callDate, &c.AIScore, &c.AgentName, &unanswered, &c.RepName, &repMismatch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Call{}, ErrNoCall
 	}
@@ -96,11 +99,11 @@ func scanCall(row scanner) (Call, error) {
 		return Call{}, fmt.Errorf("store: read call: %w", err)
 	}
 	c.Status = lifecycle.Status(status)
-	c.Shrunk, c.OutcomeUnknown, c.ByOperator = shrunk != 0, unknown != 0, byOperator != 0
+	c.Shrunk, c.OutcomeUnknown, c.ByOperator, c.Unanswered = shrunk != 0, unknown != 0, byOperator != 0, unanswered != 0
 	c.FirstSeen, c.Updated = FromMillis(firstSeen), FromMillis(updated)
 	c.CompleteAt, c.ReadyAt, c.DeliverAfter = timePtr(complete), timePtr(ready), timePtr(deliverAfter)
 	c.FirstAttemptAt, c.DeliveredAt, c.AnalyzedAt = timePtr(firstAttempt), timePtr(delivered), timePtr(analyzed)
-	c.PurgedAt, c.CallDate = timePtr(purged), timePtr(callDate)
+	c.PurgedAt, c.CallDate, c.RepMismatch = timePtr(purged), timePtr(callDate), repMismatch != 0
 	return c, nil
 }
 
@@ -110,7 +113,7 @@ const qSaveCall = `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, team
 	paused_key = $13, updated_ms = $14, complete_ms = $15, ready_ms = $16, deliver_after_ms = $17,
 	first_attempt_ms = $18, delivered_ms = $19, analyzed_ms = $20, purged_ms = $21, job_id = $22, merged = $23,
 	merged_version = $24, raw_bytes = $25, direction = $26, rep_email = $27, call_date_ms = $28, ai_score = $29,
-	agent_name = $30
+	agent_name = $30, unanswered = $31, rep_name = $32, rep_mismatch = $33
 	WHERE aloware_call_id = $1`
 
 func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
@@ -120,7 +123,7 @@ func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
 		Millis(c.Updated), nullMillis(c.CompleteAt), nullMillis(c.ReadyAt), nullMillis(c.DeliverAfter),
 		nullMillis(c.FirstAttemptAt), nullMillis(c.DeliveredAt), nullMillis(c.AnalyzedAt), nullMillis(c.PurgedAt),
 		c.JobID, c.Merged, c.MergedVersion, c.RawBytes, c.Direction, c.RepEmail, nullMillis(c.CallDate), c.AIScore,
-		c.AgentName)
+		c.AgentName, boolInt(c.Unanswered), c.RepName, boolInt(c.RepMismatch))
 	if err != nil {
 		return fmt.Errorf("store: save call: %w", err)
 	}

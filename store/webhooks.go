@@ -81,3 +81,27 @@ func (db *DB) EraseWebhooks(ctx context.Context, q Querier, kendoCallID string) 
 	}
 	return nil
 }
+
+// UnmatchedUploadsSince lists the call.uploaded deliveries received at or after since
+// that matched no call, oldest first (at most 100): an analysis that arrived before its
+// call was flagged outcome unknown is among them.
+func (db *DB) UnmatchedUploadsSince(ctx context.Context, q Querier, since time.Time) ([]Webhook, error) {
+	rows, err := db.on(q).QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
+		FROM ak_kendo_webhooks WHERE received_ms >= $1 AND event = 'call.uploaded' AND result = 'unmatched'
+		ORDER BY received_ms, delivery_id LIMIT 100`, Millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: unmatched uploads: %w", err)
+	}
+	defer rows.Close()
+	var out []Webhook
+	for rows.Next() {
+		var w Webhook
+		var received int64
+		if err := rows.Scan(&w.DeliveryID, &w.Event, &w.KendoCallID, &w.Result, &received, &w.Raw); err != nil {
+			return nil, fmt.Errorf("store: unmatched uploads: %w", err)
+		}
+		w.ReceivedAt = FromMillis(received)
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}

@@ -31,6 +31,9 @@ type overviewPage struct {
 	First     string // link back to the newest page, when not on it
 	Here      string // this list's address, for the actions to come back to
 	BulkQuery url.Values
+
+	// Completeness is the ledger's panel; nil when the engine keeps no ledger.
+	Completeness *completenessView
 }
 
 func (s *server) overview(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +59,8 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Chart = buildChart(ov.PerMinute, limitPerMinute(ov.Keys))
 	}
+
+	p.Completeness = s.completeness(ctx, now)
 
 	here := form.values()
 	p.BulkQuery = here

@@ -87,6 +87,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 		Settle: cfg.Settle, ArtifactWait: cfg.ArtifactWait, RetryHorizon: cfg.RetryHorizon,
 		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter, ProbeEvery: cfg.KeyProbeInterval,
 		Retain: cfg.Retain, QuarantineMaxBytes: int64(cfg.QuarantineMaxMB) << 20, Send: cfg.SendRules(),
+		AnalysisExpectedWithin: cfg.AnalysisExpectedWithin, ExpectAnalysis: len(cfg.WebhookSecrets()) > 0,
 		Registerer: reg, Logger: log,
 	}
 	if dir, err := repDirectory(ctx, cfg, log); err != nil {
@@ -130,7 +131,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 			Intake: svc, Mapper: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
-			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20, AllowedHosts: cfg.AllowedHostList(),
+			Operator:     svc, Ledger: svc, BodyMemory: cfg.BodyMemoryMB << 20, AllowedHosts: cfg.AllowedHostList(),
 		})),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,

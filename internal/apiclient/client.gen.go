@@ -114,6 +114,36 @@ func (e CallSummaryDirection) Valid() bool {
 	}
 }
 
+// Defines values for FlaggedCallFlag.
+const (
+	FlaggedCallFlagFailed         FlaggedCallFlag = "failed"
+	FlaggedCallFlagNotAnalyzed    FlaggedCallFlag = "not_analyzed"
+	FlaggedCallFlagOutcomeUnknown FlaggedCallFlag = "outcome_unknown"
+	FlaggedCallFlagRepMismatch    FlaggedCallFlag = "rep_mismatch"
+	FlaggedCallFlagSentWithoutRep FlaggedCallFlag = "sent_without_rep"
+	FlaggedCallFlagUnrouted       FlaggedCallFlag = "unrouted"
+)
+
+// Valid indicates whether the value is a known member of the FlaggedCallFlag enum.
+func (e FlaggedCallFlag) Valid() bool {
+	switch e {
+	case FlaggedCallFlagFailed:
+		return true
+	case FlaggedCallFlagNotAnalyzed:
+		return true
+	case FlaggedCallFlagOutcomeUnknown:
+		return true
+	case FlaggedCallFlagRepMismatch:
+		return true
+	case FlaggedCallFlagSentWithoutRep:
+		return true
+	case FlaggedCallFlagUnrouted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk    HealthStatus = "ok"
@@ -137,6 +167,7 @@ const (
 	KendoWebhookAnswerResultDuplicate KendoWebhookAnswerResult = "duplicate"
 	KendoWebhookAnswerResultIgnored   KendoWebhookAnswerResult = "ignored"
 	KendoWebhookAnswerResultMatched   KendoWebhookAnswerResult = "matched"
+	KendoWebhookAnswerResultResolved  KendoWebhookAnswerResult = "resolved"
 	KendoWebhookAnswerResultTest      KendoWebhookAnswerResult = "test"
 	KendoWebhookAnswerResultUnmatched KendoWebhookAnswerResult = "unmatched"
 )
@@ -149,6 +180,8 @@ func (e KendoWebhookAnswerResult) Valid() bool {
 	case KendoWebhookAnswerResultIgnored:
 		return true
 	case KendoWebhookAnswerResultMatched:
+		return true
+	case KendoWebhookAnswerResultResolved:
 		return true
 	case KendoWebhookAnswerResultTest:
 		return true
@@ -543,6 +576,21 @@ type EventSeen struct {
 	ReceivedAt time.Time `json:"receivedAt"`
 }
 
+// FlaggedCall defines model for FlaggedCall.
+type FlaggedCall struct {
+	// AlowareCallId Example: 940870001
+	AlowareCallId string `json:"alowareCallId"`
+
+	// Flag failed: failed for a known reason; not_analyzed: delivered and no call.uploaded within --analysis-expected-within (only with a Kendo webhook secret); outcome_unknown: Kendo may have it, nobody knows; rep_mismatch: Kendo's analysis names no agent or another than the rep sent; sent_without_rep: in Kendo without a rep e-mail; unrouted: no team takes it
+	Flag FlaggedCallFlag `json:"flag"`
+
+	// Since since when the flag holds
+	Since time.Time `json:"since"`
+}
+
+// FlaggedCallFlag failed: failed for a known reason; not_analyzed: delivered and no call.uploaded within --analysis-expected-within (only with a Kendo webhook secret); outcome_unknown: Kendo may have it, nobody knows; rep_mismatch: Kendo's analysis names no agent or another than the rep sent; sent_without_rep: in Kendo without a rep e-mail; unrouted: no team takes it
+type FlaggedCallFlag string
+
 // Health defines model for Health.
 type Health struct {
 	// Status ok (alive) or ready (can take work)
@@ -681,13 +729,13 @@ type KendoPushPayload2 struct {
 
 // KendoWebhookAnswer defines model for KendoWebhookAnswer.
 type KendoWebhookAnswer struct {
-	// Result matched: the delivered call is analyzed now; unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored
+	// Result matched: the delivered call is analyzed now; resolved: no call had this callId, and its duration and agent matched one call whose outcome was unknown alone: that call is delivered and analyzed now (never sent again); unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored
 	//
 	// Example: matched
 	Result KendoWebhookAnswerResult `json:"result"`
 }
 
-// KendoWebhookAnswerResult matched: the delivered call is analyzed now; unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored
+// KendoWebhookAnswerResult matched: the delivered call is analyzed now; resolved: no call had this callId, and its duration and agent matched one call whose outcome was unknown alone: that call is delivered and analyzed now (never sent again); unmatched: stored, no delivered call has that Kendo callId; duplicate: this delivery id was seen before; test: Kendo's test delivery, nothing changed; ignored: another event, stored
 //
 // Example: matched
 type KendoWebhookAnswerResult string
@@ -713,6 +761,30 @@ type LateArtifact struct {
 	// Example: transcript arrived 40 s after delivery; Kendo has the recording only
 	Note       string    `json:"note"`
 	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// Ledger defines model for Ledger.
+type Ledger struct {
+	// ByState every call of the window in exactly one final state, every state present: analyzed (Kendo has it and analysed it), delivered (Kendo has it, no analysis reported yet), skipped (not sent: a send rule or an operator; or erased before it was sent), unanswered (not sent: nobody talked), ignored (not a phone call), failed (not in Kendo as far as we know, outcome unknown included), unrouted (no team takes it), waiting (still on its way)
+	ByState map[string]int64 `json:"byState"`
+
+	// Calls calls first seen in the window; byState adds up to it
+	Calls int64 `json:"calls"`
+
+	// FlagCounts flags in the whole window, by flag, every flag present (a call may carry several)
+	FlagCounts map[string]int64 `json:"flagCounts"`
+
+	// Flagged calls a person should look at, oldest first; one entry per flag
+	Flagged []FlaggedCall `json:"flagged"`
+
+	// Next pass as cursor for the next page of flagged; absent on the last page
+	Next *string `json:"next,omitempty"`
+
+	// Since the window's start (first seen at or after)
+	Since time.Time `json:"since"`
+
+	// Until the window's end (first seen before)
+	Until time.Time `json:"until"`
 }
 
 // MapResult defines model for MapResult.
@@ -909,6 +981,21 @@ type ReceiveKendoWebhookParams struct {
 
 	// XKendoDeliveryId One id per delivery; a repeat changes nothing.
 	XKendoDeliveryId *string `json:"X-Kendo-Delivery-Id,omitempty"`
+}
+
+// GetLedgerParams defines parameters for GetLedger.
+type GetLedgerParams struct {
+	// Since calls first seen at or after this time (RFC 3339); default: a day before until
+	Since *time.Time `form:"since,omitempty" json:"since,omitempty"`
+
+	// Until calls first seen before this time (RFC 3339); default: now
+	Until *time.Time `form:"until,omitempty" json:"until,omitempty"`
+
+	// Cursor the next value of the previous page: the same window, the flags after that page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Limit flagged entries per page
+	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // MapEventsJSONBody defines parameters for MapEvents.
@@ -1807,6 +1894,13 @@ type ClientInterface interface {
 	// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
 	ReceiveKendoWebhook(ctx context.Context, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetLedger Did every call make it into Kendo?
+	//
+	// The completeness ledger of a window: every call first seen in it counted in exactly one final state (the counts add up to `calls`), and the calls flagged for a person (`outcome_unknown`, `not_analyzed`, `rep_mismatch`, `sent_without_rep`, `unrouted`, `failed`) with since when, a page at a time: pass `next` as `cursor` for the following page (it keeps the window).
+	//
+	// Corresponds with GET /ledger (the `GetLedger` operationId).
+	GetLedger(ctx context.Context, params *GetLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// MapEventsWithBody Map Aloware events to a Kendo payload
 	//
 	// Parses one raw Aloware webhook delivery, or a JSON array of the deliveries of one call, merges them and answers the Kendo Push payload they make, whether it is ready to send and, if not, why. Nothing is stored or sent. A payload is shown as a preview even while the call is not ready. Input that is not an Aloware event at all gets a 400 (not JSON) or 422 problem.
@@ -2066,6 +2160,23 @@ func (c *Client) ReceiveKendoWebhookWithBody(ctx context.Context, params *Receiv
 // Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
 func (c *Client) ReceiveKendoWebhook(ctx context.Context, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewReceiveKendoWebhookRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetLedger Did every call make it into Kendo?
+//
+// The completeness ledger of a window: every call first seen in it counted in exactly one final state (the counts add up to `calls`), and the calls flagged for a person (`outcome_unknown`, `not_analyzed`, `rep_mismatch`, `sent_without_rep`, `unrouted`, `failed`) with since when, a page at a time: pass `next` as `cursor` for the following page (it keeps the window).
+//
+// Corresponds with GET /ledger (the `GetLedger` operationId).
+func (c *Client) GetLedger(ctx context.Context, params *GetLedgerParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLedgerRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2685,6 +2796,96 @@ func NewReceiveKendoWebhookRequestWithBody(server string, params *ReceiveKendoWe
 	return req, nil
 }
 
+// NewGetLedgerRequest constructs an http.Request for the GetLedger method
+func NewGetLedgerRequest(server string, params *GetLedgerParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/ledger")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Until != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "until", *params.Until, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewMapEventsRequest calls the generic MapEvents builder with application/json body
 func NewMapEventsRequest(server string, body MapEventsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3112,6 +3313,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /kendo/webhook (the `ReceiveKendoWebhook` operationId).
 	ReceiveKendoWebhookWithResponse(ctx context.Context, params *ReceiveKendoWebhookParams, body ReceiveKendoWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*ReceiveKendoWebhookResponse, error)
+
+	// GetLedgerWithResponse Did every call make it into Kendo?
+	//
+	// The completeness ledger of a window: every call first seen in it counted in exactly one final state (the counts add up to `calls`), and the calls flagged for a person (`outcome_unknown`, `not_analyzed`, `rep_mismatch`, `sent_without_rep`, `unrouted`, `failed`) with since when, a page at a time: pass `next` as `cursor` for the following page (it keeps the window).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /ledger (the `GetLedger` operationId).
+	GetLedgerWithResponse(ctx context.Context, params *GetLedgerParams, reqEditors ...RequestEditorFn) (*GetLedgerResponse, error)
 
 	// MapEventsWithBodyWithResponse Map Aloware events to a Kendo payload
 	//
@@ -3883,6 +4093,82 @@ func (r ReceiveKendoWebhookResponse) ContentType() string {
 	return ""
 }
 
+// GetLedgerResponse503Headers the declared response headers of an HTTP 503 response for GetLedger
+type GetLedgerResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetLedgerResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Ledger
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetLedgerResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLedgerResponse) GetJSON200() *Ledger {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetLedgerResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r GetLedgerResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetLedgerResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetLedgerResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLedgerResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLedgerResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLedgerResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLedgerResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // MapEventsResponse503Headers the declared response headers of an HTTP 503 response for MapEvents
 type MapEventsResponse503Headers struct {
 	RetryAfter *int
@@ -4584,6 +4870,21 @@ func (c *ClientWithResponses) ReceiveKendoWebhookWithResponse(ctx context.Contex
 		return nil, err
 	}
 	return ParseReceiveKendoWebhookResponse(rsp)
+}
+
+// GetLedgerWithResponse Did every call make it into Kendo?
+//
+// The completeness ledger of a window: every call first seen in it counted in exactly one final state (the counts add up to `calls`), and the calls flagged for a person (`outcome_unknown`, `not_analyzed`, `rep_mismatch`, `sent_without_rep`, `unrouted`, `failed`) with since when, a page at a time: pass `next` as `cursor` for the following page (it keeps the window).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /ledger (the `GetLedger` operationId).
+func (c *ClientWithResponses) GetLedgerWithResponse(ctx context.Context, params *GetLedgerParams, reqEditors ...RequestEditorFn) (*GetLedgerResponse, error) {
+	rsp, err := c.GetLedger(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLedgerResponse(rsp)
 }
 
 // MapEventsWithBodyWithResponse Map Aloware events to a Kendo payload
@@ -5324,6 +5625,73 @@ func ParseReceiveKendoWebhookResponse(rsp *http.Response) (*ReceiveKendoWebhookR
 	switch {
 	case rsp.StatusCode == 503:
 		var headers ReceiveKendoWebhookResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetLedgerResponse parses an HTTP response from a GetLedgerWithResponse call
+func ParseGetLedgerResponse(rsp *http.Response) (*GetLedgerResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLedgerResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Ledger
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetLedgerResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

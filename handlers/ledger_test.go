@@ -29,7 +29,7 @@ func TestLedgerRoute(t *testing.T) {
 		KendoURL: k.URL(), Teams: teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		ExpectAnalysis: true, AnalysisExpectedWithin: time.Millisecond, Logger: quiet,
 	})
-	srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Ledger: svc, Logger: quiet})
+	srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Ledger: svc, Logger: quiet})
 	start := time.Now().Add(-time.Minute).UTC()
 
 	files := lifecycleFiles(t, "inbound-940870001")

@@ -32,6 +32,10 @@ type Operator interface {
 	Quarantine(ctx context.Context, limit int, cursor string) (delivery.QuarantinePage, error)
 	// ReplayQuarantine re-reads every quarantined event with the current code; by names who asked.
 	ReplayQuarantine(ctx context.Context, by string) (delivery.ReplayResult, error)
+	// DiscardQuarantined deletes one quarantined event (delivery.ErrNotQuarantined when
+	// there is none); DiscardQuarantine those a filter selects. by names who asked.
+	DiscardQuarantined(ctx context.Context, id int64, by string) (delivery.DiscardResult, error)
+	DiscardQuarantine(ctx context.Context, f delivery.DiscardFilter, by string) (delivery.DiscardResult, error)
 }
 
 type listCallsInput struct {
@@ -170,6 +174,8 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		Errors:   []int{http.StatusUnauthorized, http.StatusServiceUnavailable},
 		Security: protected,
 	}, s.replayQuarantine)
+
+	registerQuarantineDiscard(api, s)
 }
 
 func statusesOf(ss []CallStatus) []lifecycle.Status {

@@ -413,3 +413,11 @@ func TestOperatorRoutesWithoutAnEngine(t *testing.T) {
 		}
 	}
 }
+
+func (f *fakeOperator) DiscardQuarantined(context.Context, int64, string) (delivery.DiscardResult, error) {
+	return delivery.DiscardResult{}, errDown
+}
+
+func (f *fakeOperator) DiscardQuarantine(context.Context, delivery.DiscardFilter, string) (delivery.DiscardResult, error) {
+	return delivery.DiscardResult{}, errDown
+}

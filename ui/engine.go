@@ -36,6 +36,10 @@ type Engine interface {
 	Quarantine(ctx context.Context, limit int, cursor string) (delivery.QuarantinePage, error)
 	// ReplayQuarantine re-reads every quarantined event with the current code; by names who asked.
 	ReplayQuarantine(ctx context.Context, by string) (delivery.ReplayResult, error)
+	// DiscardQuarantined deletes one quarantined event for good (delivery.ErrNotQuarantined
+	// when it is gone already); DiscardQuarantine those a filter selects. by names who asked.
+	DiscardQuarantined(ctx context.Context, id int64, by string) (delivery.DiscardResult, error)
+	DiscardQuarantine(ctx context.Context, f delivery.DiscardFilter, by string) (delivery.DiscardResult, error)
 	// Checks runs the preflight checks of the running engine: the database, the Kendo keys.
 	Checks(ctx context.Context) []preflight.Check
 }

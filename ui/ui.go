@@ -104,6 +104,8 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("GET /ui/progress", s.progress)
 	mux.HandleFunc("GET /ui/quarantine", s.quarantine)
 	mux.HandleFunc("POST /ui/quarantine/replay", s.replay)
+	mux.HandleFunc("POST /ui/quarantine/{id}/discard", s.discardOne)
+	mux.HandleFunc("POST /ui/quarantine/discard", s.discardAll)
 	mux.HandleFunc("GET /ui/checks", s.checks)
 	mux.HandleFunc("GET /ui/static/{file}", s.static)
 	mux.HandleFunc("/ui/", s.notFound)

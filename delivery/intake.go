@@ -155,6 +155,10 @@ func (s *Service) storeEvent(ctx context.Context, t *callTx, ev aloware.Event, r
 		return rc, err
 	}
 	rc.Status, rc.Reason, rc.KendoCallID = call.Status, call.Reason, call.KendoCallID
+	rc.RepState = call.RepState
+	if w := repWarning(call.Status, call.RepState, call.AgentID, call.AgentName); w != "" {
+		rc.Warnings = append(rc.Warnings, w)
+	}
 	if rc.Duplicate = call.Status.Sent() && !rc.Late; rc.Duplicate {
 		t.tally.outcome("duplicate", call.Team)
 	}
@@ -174,10 +178,15 @@ func (t *callTx) touch(ctx context.Context, call *store.Call, now time.Time) err
 // the send rules of the call's team (apply saves the call).
 func (s *Service) observe(ctx context.Context, t *callTx, call *store.Call, merged mapping.Call, now time.Time) error {
 	team, routed, unrouted := s.route(merged)
-	result := mapping.Map(merged)
+	result := s.outgoing(merged)
 	mapping.ApplySendRules(&result, merged, s.sendRules(team, routed))
 	if err := setMerged(call, merged, result); err != nil {
 		return err
+	}
+	// Until a request is made the row shows the rep outgoing would send; from then on the
+	// one the last request sent (startSend sets it), which a later event does not change.
+	if a, ok := s.attributionOf(merged, result); ok && call.Attempts == 0 {
+		a.setOn(call)
 	}
 	in := lifecycle.Observed{Verdict: result.State, Reason: result.Reason, Complete: merged.Complete,
 		NothingMoreExpected: result.NothingMoreExpected, Sendable: result.HasArtifacts,
@@ -256,7 +265,8 @@ func (s *Service) refold(ctx context.Context, q store.Querier, call store.Call) 
 	return c, nil
 }
 
-// setMerged keeps the merged call and what listings read off it on the row.
+// setMerged keeps the merged call and what listings read off it on the row (the rep:
+// attribution.setOn).
 func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) error {
 	b, err := json.Marshal(merged)
 	if err != nil {
@@ -264,7 +274,7 @@ func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) err
 	}
 	call.Merged, call.MergedVersion, call.Kind = b, mapping.RulesVersion, string(merged.Kind)
 	if p := result.Payload; p != nil {
-		call.Direction, call.RepEmail = p.Metadata["alowareDirection"], p.RepEmail
+		call.Direction = p.Metadata["alowareDirection"]
 	}
 	if t := merged.Comm.CreatedAt; !t.IsZero() {
 		call.CallDate = &t

@@ -25,6 +25,9 @@ type Receipt struct {
 	Warnings     []string  `json:"warnings,omitempty"`
 	Problems     []Problem `json:"problems,omitempty"`
 	QuarantineID int64     `json:"quarantineId,omitempty"`
+	// RepState is what became of the call's rep (reps.Mapped …); a rep that is not mapped
+	// also adds a warning, while the call is one that is (or will be) sent.
+	RepState string `json:"repState,omitempty"`
 
 	team          string   // for the metrics of the event's intake
 	lateArtifacts []string // … the artifacts a late event brought
@@ -55,6 +58,8 @@ type CallRecord struct {
 	Team           string     `json:"team,omitempty"`
 	Direction      string     `json:"direction,omitempty"`
 	RepEmail       string     `json:"repEmail,omitempty"`
+	AlowareUserID  string     `json:"alowareUserId,omitempty"` // the agent's Aloware user id
+	RepState       string     `json:"repState,omitempty"`      // reps.Mapped …; "" without a payload
 	CallDate       *time.Time `json:"callDate,omitempty"`
 	OutcomeUnknown bool       `json:"outcomeUnknown,omitempty"`
 	PurgedAt       *time.Time `json:"purgedAt,omitempty"`

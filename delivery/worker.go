@@ -62,7 +62,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
-	attempt, err := s.startSend(ctx, job, slot.id)
+	attempt, err := s.startSend(ctx, job, slot.id, plan.rep)
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -94,6 +94,9 @@ type sendPlan struct {
 	body []byte        // otherwise: send this
 	team teams.Team
 	call store.Call
+
+	// rep is the body's rep: the call's row shows the one sent.
+	rep attribution
 }
 
 // prepare reads the call, decides whether it is time to send, and builds the body.
@@ -157,6 +160,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 			return err
 		}
+		plan.rep, _ = s.attributionOf(merged, result)
 		payload := *result.Payload
 		if call.Shrunk {
 			how = mapping.ShrinkAfter413(&payload)
@@ -207,7 +211,7 @@ type attemptRef struct {
 // commit, the pacing slot is re-dated to now: the request leaves right after, while the
 // slot's first date (when it was granted) is this transaction and its lock waits earlier
 // — at N/s rates, enough for Kendo to count one request too many in a rolling second.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64) (attemptRef, error) {
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, rep attribution) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
@@ -218,6 +222,7 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return errNotSent
 		}
+		rep.setOn(&call) // saved by apply
 		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}

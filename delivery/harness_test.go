@@ -72,7 +72,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
-		Send:       o.send, Reps: o.reps,
+		Send: o.send, Reps: o.reps,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

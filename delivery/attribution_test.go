@@ -3,6 +3,7 @@ package delivery_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -133,4 +134,67 @@ func hasWarning(warnings []string, want string) bool {
 		}
 	}
 	return want == ""
+}
+
+// GET /reps's engine side: every agent seen, with the e-mail sent, its state and its
+// calls per state, on both databases.
+func TestReps(t *testing.T) {
+	const sam = "sam.carter@example.com"
+	calls := []struct {
+		id   string
+		edit func([]byte) []byte
+	}{
+		{"940869001", nil},                         // 120776, mapped
+		{"940869002", nil},                         // 120776, mapped, then Kendo credits another agent
+		{"940869003", replace("120776", "120779")}, // 120779 (Sam's e-mail)
+		{"940869004", both(replace(sam, "sam(at)x"), replace("120776", "120780"))}, // invalid
+		{"940869005", both(replace(sam, ""), replace("120776", "120781"))},         // missing, older
+		{"940869006", replace("120776", "120781")},                                 // … then mapped
+	}
+	for name, db := range databases() {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			k := newKendo(t, kendo.Rate{Limit: 1000, Period: time.Second})
+			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 10 * time.Millisecond})
+			for _, c := range calls {
+				for _, raw := range recorded(t, "outbound-940868616") {
+					raw = withID(raw, "940868616", c.id)
+					if c.edit != nil {
+						raw = c.edit(raw)
+					}
+					accept(t, svc, raw)
+				}
+				time.Sleep(2 * time.Millisecond) // first_seen_ms orders the calls
+			}
+			var mismatched delivery.CallRecord
+			for _, c := range calls {
+				rec := waitStatus(t, svc, c.id, lifecycle.Delivered, 30*time.Second)
+				if c.id == "940869002" {
+					mismatched = rec
+				}
+			}
+			if _, err := svc.RecordAnalysis(ctx, kendo.WebhookEvent{Event: "call.uploaded", ID: "evt_1",
+				Data: kendo.WebhookCall{KendoCallID: mismatched.KendoCallID, AgentName: "Alex Kim"}}, []byte(`{}`)); err != nil {
+				t.Fatal(err)
+			}
+			agents, err := svc.Reps(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range agents {
+				got = append(got, fmt.Sprintf("%s %q %s %s %d mapped=%d missing=%d invalid=%d mismatch=%d", a.AlowareUserID, a.Name, a.RepEmail, a.State, a.Calls,
+					a.ByState[reps.Mapped], a.ByState[reps.Missing], a.ByState[reps.Invalid], a.ByState[reps.Mismatch]))
+			}
+			want := []string{
+				`120776 "Sam Carter" sam.carter@example.com mismatch 2 mapped=1 missing=0 invalid=0 mismatch=1`,
+				`120779 "Sam Carter" sam.carter@example.com mapped 1 mapped=1 missing=0 invalid=0 mismatch=0`,
+				`120780 "Sam Carter"  invalid 1 mapped=0 missing=0 invalid=1 mismatch=0`,
+				`120781 "Sam Carter" sam.carter@example.com mapped 2 mapped=1 missing=1 invalid=0 mismatch=0`,
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("agents:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
 }

@@ -36,6 +36,8 @@ type Operator interface {
 	// there is none); DiscardQuarantine those a filter selects. by names who asked.
 	DiscardQuarantined(ctx context.Context, id int64, by string) (delivery.DiscardResult, error)
 	DiscardQuarantine(ctx context.Context, f delivery.DiscardFilter, by string) (delivery.DiscardResult, error)
+	// Reps lists every Aloware agent the calls name, with the e-mail sent and its state.
+	Reps(ctx context.Context) ([]delivery.Agent, error)
 }
 
 type listCallsInput struct {
@@ -43,6 +45,7 @@ type listCallsInput struct {
 	Since  time.Time    `query:"since" doc:"only calls first seen at or after this time (RFC 3339)" example:"2026-08-05T00:00:00Z"`
 	Until  time.Time    `query:"until" doc:"only calls first seen before this time (RFC 3339)"`
 	Q      string       `query:"q" maxLength:"128" doc:"an Aloware call id or a Kendo callId (exact match)"`
+	Rep    []string     `query:"rep,explode" enum:"mapped,missing,invalid,mismatch" doc:"only calls whose rep is in any of these states (repeat the parameter); sent without a rep: ?rep=missing&rep=invalid&status=delivered&status=analyzed"`
 	Limit  int          `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"page size"`
 	Cursor string       `query:"cursor" maxLength:"512" doc:"the next value of the previous page"`
 }
@@ -95,7 +98,8 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		Summary:     "List calls",
 		Description: "Calls newest first (by when their first event arrived), filtered by status, time and id, a page " +
 			"at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its " +
-			"rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.",
+			"rep e-mail and the rep's state (`repState`), direction, call date, attempts, last error and Kendo's callId. " +
+			"`rep` filters by the rep's state: `?rep=missing&rep=invalid&status=delivered&status=analyzed` lists the calls sent without a rep. No phone numbers.",
 		Tags:     []string{"calls"},
 		Errors:   []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
 		Security: protected,
@@ -176,6 +180,7 @@ func registerOperatorRoutes(api huma.API, s *server) {
 	}, s.replayQuarantine)
 
 	registerQuarantineDiscard(api, s)
+	registerReps(api, s)
 }
 
 func statusesOf(ss []CallStatus) []lifecycle.Status {
@@ -214,7 +219,7 @@ func (s *server) listCalls(ctx context.Context, in *listCallsInput) (*callPageOu
 		return nil, unavailable("delivery is not configured in this process")
 	}
 	page, err := s.deps.Operator.ListCalls(ctx, delivery.ListFilter{
-		Statuses: statusesOf(in.Status), Since: in.Since, Until: in.Until, Query: in.Q,
+		Statuses: statusesOf(in.Status), Since: in.Since, Until: in.Until, Query: in.Q, RepStates: repStatesOf(in.Rep),
 		Limit: in.Limit, Cursor: in.Cursor,
 	})
 	if errors.Is(err, delivery.ErrBadCursor) {

@@ -421,3 +421,5 @@ func (f *fakeOperator) DiscardQuarantined(context.Context, int64, string) (deliv
 func (f *fakeOperator) DiscardQuarantine(context.Context, delivery.DiscardFilter, string) (delivery.DiscardResult, error) {
 	return delivery.DiscardResult{}, errDown
 }
+
+func (f *fakeOperator) Reps(context.Context) ([]delivery.Agent, error) { return nil, errDown }

@@ -40,6 +40,8 @@ type Engine interface {
 	// when it is gone already); DiscardQuarantine those a filter selects. by names who asked.
 	DiscardQuarantined(ctx context.Context, id int64, by string) (delivery.DiscardResult, error)
 	DiscardQuarantine(ctx context.Context, f delivery.DiscardFilter, by string) (delivery.DiscardResult, error)
+	// Reps lists every Aloware agent the calls name, with the e-mail sent and its state.
+	Reps(ctx context.Context) ([]delivery.Agent, error)
 	// Checks runs the preflight checks of the running engine: the database, the Kendo keys.
 	Checks(ctx context.Context) []preflight.Check
 }

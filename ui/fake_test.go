@@ -460,3 +460,5 @@ func (f *fakeEngine) DiscardQuarantine(_ context.Context, df delivery.DiscardFil
 	f.quarantine = nil
 	return delivery.DiscardResult{Discarded: n}, nil
 }
+
+func (f *fakeEngine) Reps(context.Context) ([]delivery.Agent, error) { return nil, nil }

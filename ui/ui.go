@@ -106,6 +106,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /ui/quarantine/replay", s.replay)
 	mux.HandleFunc("POST /ui/quarantine/{id}/discard", s.discardOne)
 	mux.HandleFunc("POST /ui/quarantine/discard", s.discardAll)
+	mux.HandleFunc("GET /ui/reps", s.reps)
 	mux.HandleFunc("GET /ui/checks", s.checks)
 	mux.HandleFunc("GET /ui/static/{file}", s.static)
 	mux.HandleFunc("/ui/", s.notFound)

@@ -437,6 +437,7 @@ func (brokenEngine) DiscardQuarantined(context.Context, int64, string) (delivery
 func (brokenEngine) DiscardQuarantine(context.Context, delivery.DiscardFilter, string) (delivery.DiscardResult, error) {
 	return delivery.DiscardResult{}, errDown
 }
+func (brokenEngine) Reps(context.Context) ([]delivery.Agent, error) { return nil, errDown }
 func (brokenEngine) Checks(context.Context) []preflight.Check {
 	return []preflight.Check{{Name: "database", Detail: "cannot write: database is down"}}
 }

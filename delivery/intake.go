@@ -185,7 +185,8 @@ func (s *Service) observe(ctx context.Context, t *callTx, call *store.Call, merg
 	}
 	// Until a request is made the row shows the rep outgoing would send; from then on the
 	// one the last request sent (startSend sets it), which a later event does not change.
-	if a, ok := s.attributionOf(merged, result); ok && call.Attempts == 0 {
+	// A call still in progress has no rep state yet: its first events often name no agent.
+	if a, ok := s.attributionOf(merged, result); ok && call.Attempts == 0 && merged.Complete {
 		a.setOn(call)
 	}
 	in := lifecycle.Observed{Verdict: result.State, Reason: result.Reason, Complete: merged.Complete,

@@ -37,7 +37,7 @@ func TestAttributionAtTheEdge(t *testing.T) {
 				Reps: dir, Registerer: reg, Logger: slog.New(slog.DiscardHandler)})
 			srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg})
 
-			push := func(id string, edit func([]byte) []byte) delivery.Receipt {
+			push := func(id string, edit func([]byte) []byte) handlers.Receipt {
 				var last response
 				for _, f := range lifecycleFiles(t, "outbound-940868616") {
 					last = post(t, srv.URL+"/push", edit(bytes.ReplaceAll(readFile(t, f), []byte("940868616"), []byte(id))))

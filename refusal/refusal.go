@@ -47,7 +47,7 @@ var table = []Refusal{
 		Notice:  "Only a failed, skipped or unrouted call with something to send can be redelivered; this one is not."},
 	{Err: delivery.ErrNotSkippable, Code: "not-skippable", Status: http.StatusConflict,
 		Summary: "cannot be skipped",
-		Notice:  "Only a waiting call (received, scheduled or unrouted) can be skipped."},
+		Notice:  "Only a call not sent yet (received, scheduled or unrouted) can be skipped."},
 	{Err: delivery.ErrNotQuarantined, Code: "not-quarantined", Status: http.StatusNotFound,
 		Summary: "is not in the quarantine",
 		Notice:  "That event is no longer in the quarantine: it was discarded or replayed already."},

@@ -36,7 +36,7 @@ type engineOpts struct {
 	quarantineMax, maxCallRaw                              int64
 	send                                                   mapping.SendRules
 	skipMigrations                                         bool
-	reps                                                   delivery.RepResolver // the rep lookup; none when nil
+	reps                                                   delivery.RepResolver
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {

@@ -178,7 +178,7 @@ func (t *callTx) touch(ctx context.Context, call *store.Call, now time.Time) err
 // the send rules of the call's team (apply saves the call).
 func (s *Service) observe(ctx context.Context, t *callTx, call *store.Call, merged mapping.Call, now time.Time) error {
 	team, routed, unrouted := s.route(merged)
-	result := s.outgoing(merged)
+	result, _ := s.outgoing(merged, call.Shrunk)
 	mapping.ApplySendRules(&result, merged, s.sendRules(team, routed))
 	if err := setMerged(call, merged, result); err != nil {
 		return err

@@ -38,7 +38,7 @@ func TestDiscardQuarantineAtTheEdge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg, Auth: auth})
+			srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Gatherer: reg, Auth: auth})
 			basic := []string{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("ops:pa55"))}
 			var ids []int64
 			for _, ev := range []string{"A", "B", "B", "C"} {

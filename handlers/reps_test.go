@@ -35,7 +35,7 @@ func TestAttributionAtTheEdge(t *testing.T) {
 			dir := reps.NewDirectory(reps.Options{EmailMap: map[string]string{"120777": "sam@team.example"}})
 			svc := startService(t, delivery.Options{DB: db(t), KendoURL: k.URL(), Teams: teams.Single(testKey, rate),
 				Reps: dir, Registerer: reg, Logger: slog.New(slog.DiscardHandler)})
-			srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg})
+			srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Gatherer: reg})
 
 			push := func(id string, edit func([]byte) []byte) handlers.Receipt {
 				var last response

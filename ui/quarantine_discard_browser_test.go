@@ -47,7 +47,7 @@ func TestBrowserQuarantineDiscard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Pusher: svc, UI: page, Logger: logger}))
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, UI: page, Logger: logger}))
 	t.Cleanup(srv.Close)
 
 	do(t, browser, "the quarantine page", chromedp.Navigate(srv.URL+"/ui/quarantine"), chromedp.WaitVisible(chromedp.CSS("table.quarantine")))

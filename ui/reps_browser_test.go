@@ -55,7 +55,7 @@ func TestBrowserReps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Pusher: svc, UI: page, Logger: logger}))
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, UI: page, Logger: logger}))
 	t.Cleanup(srv.Close)
 	net := browsertest.OnlyOrigin(t, browser, srv.URL)
 

@@ -104,7 +104,7 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 // the delay from delivery to analysis is measured to it.
 func (s *Service) analyzed(ctx context.Context, t *callTx, call *store.Call, data kendo.WebhookCall, at, now time.Time) error {
 	call.AIScore, call.AgentName = store.Text(data.AIScore, 20), store.Text(data.AgentName, 200)
-	call.RepMismatch = lifecycle.AgentMismatch(data.AgentName, call.RepName)
+	creditedBy(call, data.AgentName)
 	_, err := t.apply(ctx, call, lifecycle.AnalysisReady{At: at}, now, nil)
 	return err
 }

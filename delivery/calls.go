@@ -44,6 +44,8 @@ func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, e
 		Team:           call.Team,
 		Direction:      call.Direction,
 		RepEmail:       call.RepEmail,
+		AlowareUserID:  call.AgentID,
+		RepState:       call.RepState,
 		CallDate:       call.CallDate,
 		OutcomeUnknown: call.OutcomeUnknown,
 		PurgedAt:       call.PurgedAt,
@@ -67,6 +69,9 @@ func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, e
 				rec.Warnings = append(rec.Warnings, w)
 			}
 		}
+	}
+	if w := repWarning(call.Status, call.RepState, call.AgentID, call.AgentName); w != "" {
+		rec.Warnings = append(rec.Warnings, w)
 	}
 	for _, a := range attempts {
 		rec.AttemptLog = append(rec.AttemptLog, Attempt{N: a.N, StartedAt: a.Started, FinishedAt: a.Finished, Outcome: a.Outcome,

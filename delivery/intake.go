@@ -155,6 +155,10 @@ func (s *Service) storeEvent(ctx context.Context, t *callTx, ev aloware.Event, r
 		return rc, err
 	}
 	rc.Status, rc.Reason, rc.KendoCallID = call.Status, call.Reason, call.KendoCallID
+	rc.RepState = call.RepState
+	if w := repWarning(call.Status, call.RepState, call.AgentID, call.AgentName); w != "" {
+		rc.Warnings = append(rc.Warnings, w)
+	}
 	if rc.Duplicate = call.Status.Sent() && !rc.Late; rc.Duplicate {
 		t.tally.outcome("duplicate", call.Team)
 	}
@@ -178,6 +182,12 @@ func (s *Service) observe(ctx context.Context, t *callTx, call *store.Call, merg
 	mapping.ApplySendRules(&result, merged, s.sendRules(team, routed))
 	if err := setMerged(call, merged, result); err != nil {
 		return err
+	}
+	// Until a request is made the row shows the rep outgoing would send; from then on the
+	// one the last request sent (startSend sets it), which a later event does not change.
+	// A call still in progress has no rep state yet: its first events often name no agent.
+	if a, ok := s.attributionOf(merged, result); ok && call.Attempts == 0 && merged.Complete {
+		a.setOn(call)
 	}
 	in := lifecycle.Observed{Verdict: result.State, Reason: result.Reason, Complete: merged.Complete,
 		NothingMoreExpected: result.NothingMoreExpected, Sendable: result.HasArtifacts,
@@ -256,9 +266,8 @@ func (s *Service) refold(ctx context.Context, q store.Querier, call store.Call) 
 	return c, nil
 }
 
-// setMerged keeps the merged call and what listings read off it on the row. The rep's
-// e-mail is the one outgoing would send until a request is made; from then on it is the
-// one the last request sent (startSend sets it), which a later event does not change.
+// setMerged keeps the merged call and what listings read off it on the row (the rep:
+// attribution.setOn).
 func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) error {
 	b, err := json.Marshal(merged)
 	if err != nil {
@@ -267,9 +276,6 @@ func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) err
 	call.Merged, call.MergedVersion, call.Kind = b, mapping.RulesVersion, string(merged.Kind)
 	if p := result.Payload; p != nil {
 		call.Direction = p.Metadata["alowareDirection"]
-		if call.Attempts == 0 {
-			call.RepEmail, call.RepName = p.RepEmail, p.RepName
-		}
 	}
 	if t := merged.Comm.CreatedAt; !t.IsZero() {
 		call.CallDate = &t

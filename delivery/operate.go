@@ -46,14 +46,19 @@ func (s *Service) ListCalls(ctx context.Context, f ListFilter) (CallPage, error)
 		}
 		page.Items = append(page.Items, CallSummary{AlowareCallID: r.AlowareCallID, Status: r.Status, Reason: r.Reason, Team: r.Team,
 			Direction: r.Direction, RepEmail: r.RepEmail, CallDate: r.CallDate, Attempts: r.Attempts, LastError: r.LastError,
-			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated, PurgedAt: r.PurgedAt})
+			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated, PurgedAt: r.PurgedAt,
+			RepState: r.RepState})
 	}
 	return page, nil
 }
 
 func storeFilter(f ListFilter) store.CallFilter {
-	return store.CallFilter{Statuses: f.Statuses, Since: f.Since, Until: f.Until, Query: strings.TrimSpace(f.Query), IDs: f.IDs,
+	sf := store.CallFilter{Statuses: f.Statuses, Since: f.Since, Until: f.Until, Query: strings.TrimSpace(f.Query), IDs: f.IDs,
 		UpdatedSince: f.UpdatedSince}
+	for _, st := range f.RepStates {
+		sf.RepStates = append(sf.RepStates, string(st))
+	}
+	return sf
 }
 
 func encodeCursor(c store.Cursor) string {

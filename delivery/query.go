@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/reps"
 )
 
 // The types below are what the operator-facing routes (GET /calls, bulk actions, the
@@ -18,6 +19,9 @@ type ListFilter struct {
 	Until    time.Time          // first seen before (zero = unbounded)
 	Query    string             // an Aloware call id or a Kendo callId (exact)
 	IDs      []string           // only these Aloware call ids
+	// RepStates: only calls whose rep is in any of these states ("sent without a rep":
+	// reps.WithoutRep with the statuses delivered and analyzed).
+	RepStates []reps.State
 	// UpdatedSince: only calls whose state changed at or after it, and whose content is
 	// kept (a bulk redelivery's progress: the calls it queued, sent or failed again).
 	UpdatedSince time.Time
@@ -46,6 +50,7 @@ type CallSummary struct {
 	FirstSeenAt    time.Time
 	UpdatedAt      time.Time
 	PurgedAt       *time.Time // its content was purged (retention) or erased
+	RepState       string     // what became of the rep (reps.Mapped …); "" without a payload
 }
 
 // Redeliverable reports whether an operator may ask for the call to be sent again: its

@@ -161,6 +161,8 @@ func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call)
 		return err
 	}
 	call.Merged, call.MergedVersion, call.RawBytes, call.LastError = nil, 0, 0, ""
-	call.RepEmail, call.AgentName = "", "" // the rep's name and e-mail are personal data too
+	// The rep's name and e-mail are personal data too; the agent's Aloware user id and the
+	// rep's state stay, so GET /reps still counts the call.
+	call.RepEmail, call.AgentName, call.RepName = "", "", ""
 	return nil
 }

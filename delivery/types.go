@@ -26,6 +26,9 @@ type Receipt struct {
 	Warnings     []string
 	Problems     []Problem
 	QuarantineID int64
+	// RepState is what became of the call's rep (reps.Mapped …); a rep that is not mapped
+	// also adds a warning, while the call is one that is (or will be) sent.
+	RepState string
 
 	team          string   // for the metrics of the event's intake
 	lateArtifacts []string // … the artifacts a late event brought
@@ -57,6 +60,8 @@ type CallRecord struct {
 	Team           string
 	Direction      string
 	RepEmail       string
+	AlowareUserID  string // the agent's Aloware user id
+	RepState       string // reps.Mapped …; "" without a payload
 	CallDate       *time.Time
 	OutcomeUnknown bool
 	PurgedAt       *time.Time

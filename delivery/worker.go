@@ -94,9 +94,8 @@ type sendPlan struct {
 	team teams.Team
 	call store.Call
 
-	// repEmail is the body's rep e-mail: the call's listing shows the one sent; repName
-	// its rep name, which Kendo's analysis is compared with (rep_mismatch).
-	repEmail, repName string
+	// rep is the body's rep: the call's row shows the one sent.
+	rep attribution
 }
 
 // prepare reads the call, decides whether it is time to send, and builds the body.
@@ -160,7 +159,8 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 			return err
 		}
-		how, plan.repEmail, plan.repName = shrunkHow, result.Payload.RepEmail, result.Payload.RepName
+		plan.rep, _ = s.attributionOf(merged, result)
+		how = shrunkHow
 		plan.body, err = json.Marshal(result.Payload)
 		return err
 	})
@@ -218,7 +218,7 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return errNotSent
 		}
-		call.RepEmail, call.RepName = plan.repEmail, plan.repName // saved by apply
+		plan.rep.setOn(&call) // saved by apply
 		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}

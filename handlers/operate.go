@@ -37,6 +37,12 @@ type Operator interface {
 	Quarantine(ctx context.Context, limit int, cursor string) (delivery.QuarantinePage, error)
 	// ReplayQuarantine re-reads every quarantined event with the current code; by names who asked.
 	ReplayQuarantine(ctx context.Context, by string) (delivery.ReplayResult, error)
+	// DiscardQuarantined deletes one quarantined event (delivery.ErrNotQuarantined when
+	// there is none); DiscardQuarantine those a filter selects. by names who asked.
+	DiscardQuarantined(ctx context.Context, id int64, by string) (delivery.DiscardResult, error)
+	DiscardQuarantine(ctx context.Context, f delivery.DiscardFilter, by string) (delivery.DiscardResult, error)
+	// Reps lists every Aloware agent the calls name, with the e-mail sent and its state.
+	Reps(ctx context.Context) ([]delivery.Agent, error)
 }
 
 type listCallsInput struct {
@@ -44,6 +50,7 @@ type listCallsInput struct {
 	Since  time.Time    `query:"since" doc:"only calls first seen at or after this time (RFC 3339)" example:"2026-08-05T00:00:00Z"`
 	Until  time.Time    `query:"until" doc:"only calls first seen before this time (RFC 3339)"`
 	Q      listQuery    `query:"q" doc:"an Aloware call id or a Kendo callId (exact match)"`
+	Rep    []string     `query:"rep,explode" enum:"mapped,missing,invalid,mismatch" doc:"only calls whose rep is in any of these states (repeat the parameter); sent without a rep: ?rep=missing&rep=invalid&status=delivered&status=analyzed"`
 	Limit  pageSize     `query:"limit" doc:"page size"`
 	Cursor listCursor   `query:"cursor" doc:"the next value of the previous page"`
 }
@@ -96,7 +103,8 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		Summary:     "List calls",
 		Description: "Calls newest first (by when their first event arrived), filtered by status, time and id, a page " +
 			"at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its " +
-			"rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.",
+			"rep e-mail and the rep's state (`repState`), direction, call date, attempts, last error and Kendo's callId. " +
+			"`rep` filters by the rep's state: `?rep=missing&rep=invalid&status=delivered&status=analyzed` lists the calls sent without a rep. No phone numbers.",
 		Tags:     []string{"calls"},
 		Errors:   []int{http.StatusUnauthorized, http.StatusUnprocessableEntity, http.StatusServiceUnavailable},
 		Security: protected,
@@ -175,6 +183,9 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		Errors:   []int{http.StatusUnauthorized, http.StatusServiceUnavailable},
 		Security: protected,
 	}, s.replayQuarantine)
+
+	registerQuarantineDiscard(api, s)
+	registerReps(api, s)
 }
 
 func statusesOf(ss []CallStatus) []lifecycle.Status {
@@ -213,7 +224,7 @@ func (s *server) listCalls(ctx context.Context, in *listCallsInput) (*callPageOu
 		return nil, unavailable("delivery is not configured in this process")
 	}
 	page, err := s.deps.Operator.ListCalls(ctx, delivery.ListFilter{
-		Statuses: statusesOf(in.Status), Since: in.Since, Until: in.Until, Query: string(in.Q),
+		Statuses: statusesOf(in.Status), Since: in.Since, Until: in.Until, Query: string(in.Q), RepStates: repStatesOf(in.Rep),
 		Limit: in.Limit.orDefault(), Cursor: string(in.Cursor),
 	})
 	if errors.Is(err, delivery.ErrBadCursor) {

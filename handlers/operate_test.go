@@ -434,3 +434,13 @@ func TestOperatorRoutesWithoutAnEngine(t *testing.T) {
 		}
 	}
 }
+
+func (f *fakeOperator) DiscardQuarantined(context.Context, int64, string) (delivery.DiscardResult, error) {
+	return delivery.DiscardResult{}, errDown
+}
+
+func (f *fakeOperator) DiscardQuarantine(context.Context, delivery.DiscardFilter, string) (delivery.DiscardResult, error) {
+	return delivery.DiscardResult{}, errDown
+}
+
+func (f *fakeOperator) Reps(context.Context) ([]delivery.Agent, error) { return nil, errDown }

@@ -72,9 +72,10 @@ type Receipt struct {
 	Duplicate     bool          `json:"duplicate,omitempty" doc:"true when the call had already been delivered and this event brings nothing Kendo lacks"`
 	Late          bool          `json:"late,omitempty" doc:"true when this event brings an artifact (recording, transcript, summary) after its call was sent: it is stored and listed on the call (lateArtifacts), never sent (Kendo has no update API); answered 200"`
 	DeliverAfter  *time.Time    `json:"deliverAfter,omitempty" doc:"earliest time the call will be sent to Kendo"`
-	Warnings      []string      `json:"warnings" doc:"fields of this event that could not be read: each was dropped and the rest of the event used"`
+	Warnings      []string      `json:"warnings" doc:"fields of this event that could not be read: each was dropped and the rest of the event used; and, unless the call is not to be sent, a rep Kendo cannot credit (repState missing, invalid or mismatch) with what to fix"`
 	Problems      []Problem     `json:"problems,omitempty" doc:"only for a quarantined event: why it could not be used"`
 	QuarantineID  int64         `json:"quarantineId,omitempty" doc:"only for a quarantined event: its id in GET /quarantine"`
+	RepState      string        `json:"repState,omitempty" enum:"mapped,missing,invalid,mismatch" doc:"what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call"`
 }
 
 func receiptOf(r delivery.Receipt) Receipt {
@@ -90,6 +91,7 @@ func receiptOf(r delivery.Receipt) Receipt {
 		Warnings:      nonNil(mask.Texts(r.Warnings)),
 		Problems:      problemsOf(r.Problems),
 		QuarantineID:  r.QuarantineID,
+		RepState:      r.RepState,
 	}
 }
 
@@ -147,12 +149,14 @@ type CallRecord struct {
 	Team           string         `json:"team,omitempty" doc:"the team whose Kendo key the call goes to (with --teams)"`
 	Direction      string         `json:"direction,omitempty" enum:"inbound,outbound"`
 	RepEmail       string         `json:"repEmail,omitempty" doc:"the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request"`
+	AlowareUserID  string         `json:"alowareUserId,omitempty" doc:"the agent's Aloware user id (the key for --rep-email-map)" example:"120776"`
+	RepState       string         `json:"repState,omitempty" enum:"mapped,missing,invalid,mismatch" doc:"what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call"`
 	CallDate       *time.Time     `json:"callDate,omitempty" doc:"when the call happened"`
 	OutcomeUnknown bool           `json:"outcomeUnknown,omitempty" doc:"a request may have reached Kendo without an answer: check Kendo before redelivering"`
 	PurgedAt       *time.Time     `json:"purgedAt,omitempty" doc:"when the call's content (raw events, payload) was purged (--retain) or erased; the record stays"`
 	Analysis       *Analysis      `json:"analysis,omitempty" doc:"once Kendo's webhook reported the call analysed"`
 	AttemptLog     []Attempt      `json:"attemptLog" doc:"each Kendo request and its answer, oldest first"`
-	Warnings       []string       `json:"warnings" doc:"fields of the call's events that could not be read and were dropped"`
+	Warnings       []string       `json:"warnings" doc:"fields of the call's events that could not be read and were dropped; and, unless the call is not to be sent, a rep Kendo cannot credit (repState missing, invalid or mismatch) with what to fix"`
 	LateArtifacts  []LateArtifact `json:"lateArtifacts" doc:"events that brought an artifact after the call was sent: Kendo never got it (it has no update API); a longer --settle trades delay for fewer of these"`
 	PayloadSource  PayloadSource  `json:"payloadSource,omitempty" doc:"which body payload is: sent (the exact body of the latest request, recorded with it) or would_send (no request recorded its body yet: what a delivery would send now); absent once the call's content is purged"`
 	Payload        *CallPayload   `json:"payload,omitempty" doc:"the body sent to Kendo, or that would be sent (see payloadSource), masked; absent once the call's content is purged, and for events that make no payload"`
@@ -252,6 +256,8 @@ func callRecordOf(r delivery.CallRecord) CallRecord {
 		Team:           r.Team,
 		Direction:      r.Direction,
 		RepEmail:       r.RepEmail,
+		AlowareUserID:  r.AlowareUserID,
+		RepState:       r.RepState,
 		CallDate:       r.CallDate,
 		OutcomeUnknown: r.OutcomeUnknown,
 		PurgedAt:       r.PurgedAt,
@@ -278,6 +284,7 @@ type CallSummary struct {
 	Team           string     `json:"team,omitempty"`
 	Direction      string     `json:"direction,omitempty" enum:"inbound,outbound"`
 	RepEmail       string     `json:"repEmail,omitempty" doc:"the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request"`
+	RepState       string     `json:"repState,omitempty" enum:"mapped,missing,invalid,mismatch" doc:"what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call"`
 	CallDate       *time.Time `json:"callDate,omitempty"`
 	Attempts       int        `json:"attempts"`
 	LastError      string     `json:"lastError,omitempty"`
@@ -298,7 +305,7 @@ func callPageOf(p delivery.CallPage) CallPage {
 	for i, c := range p.Items {
 		items[i] = CallSummary{
 			AlowareCallID: c.AlowareCallID, Status: CallStatus(c.Status), Reason: mask.Text(c.Reason), Team: c.Team,
-			Direction: c.Direction, RepEmail: c.RepEmail, CallDate: c.CallDate, Attempts: c.Attempts,
+			Direction: c.Direction, RepEmail: c.RepEmail, RepState: c.RepState, CallDate: c.CallDate, Attempts: c.Attempts,
 			LastError: mask.Text(c.LastError), KendoCallID: c.KendoCallID, OutcomeUnknown: c.OutcomeUnknown,
 			FirstSeenAt: c.FirstSeenAt, UpdatedAt: c.UpdatedAt,
 		}

@@ -1,7 +1,5 @@
 package lifecycle
 
-import "strings"
-
 // LedgerState is where a call ended up, as the completeness ledger counts it: every call
 // is in exactly one, so the counts of a window add up to the calls first seen in it.
 type LedgerState string
@@ -110,18 +108,4 @@ func Ledger(f LedgerFacts) LedgerState {
 		return LedgerSkipped
 	}
 	return LedgerWaiting // received, scheduled, delivering, and any status a newer version adds
-}
-
-// AgentMismatch reports whether the agent Kendo's analysis names differs from the rep
-// name we sent: no agent at all is a mismatch; a name that differs only in case or
-// surrounding space is not; without a rep name sent there is nothing to compare.
-func AgentMismatch(agentName, repNameSent string) bool {
-	agent, rep := strings.TrimSpace(agentName), strings.TrimSpace(repNameSent)
-	switch {
-	case agent == "":
-		return true
-	case rep == "":
-		return false
-	}
-	return !strings.EqualFold(agent, rep)
 }

@@ -70,22 +70,3 @@ func TestFlagsOf(t *testing.T) {
 		}
 	}
 }
-
-func TestAgentMismatch(t *testing.T) {
-	tests := []struct {
-		agent, rep string
-		want       bool
-	}{
-		{"Ann Lee", "Ann Lee", false},
-		{" ann lee ", "Ann Lee", false},
-		{"Bob Roe", "Ann Lee", true},
-		{"", "Ann Lee", true},
-		{"", "", true},
-		{"Ann Lee", "", false}, // no rep name was sent: nothing to compare with
-	}
-	for _, tt := range tests {
-		if got := AgentMismatch(tt.agent, tt.rep); got != tt.want {
-			t.Errorf("AgentMismatch(%q, %q) = %v, want %v", tt.agent, tt.rep, got, tt.want)
-		}
-	}
-}

@@ -15,7 +15,7 @@ import (
 // (4xx) and words for both the API and the page.
 func TestEveryEngineRefusalHasOneRow(t *testing.T) {
 	sentinels := []error{delivery.ErrNotFound, delivery.ErrPurged, delivery.ErrOutcomeUnknown,
-		delivery.ErrNotRedeliverable, delivery.ErrNotSkippable, delivery.ErrBadCursor}
+		delivery.ErrNotRedeliverable, delivery.ErrNotSkippable, delivery.ErrBadCursor, delivery.ErrNotQuarantined}
 	if got := len(refusal.All()); got != len(sentinels) {
 		t.Errorf("%d rows for %d sentinels", got, len(sentinels))
 	}

@@ -31,14 +31,18 @@ type Call struct {
 	// Read off Merged when it changes, so listing never decodes it (and they survive a purge).
 	Direction string
 	RepEmail  string
-	RepName   string
 	CallDate  *time.Time
 
-	// From Kendo's call.uploaded webhook. RepMismatch: the agent it names is not the rep
-	// sent, or it names none (lifecycle.AgentMismatch).
-	AIScore     string
-	AgentName   string
-	RepMismatch bool
+	// From Kendo's call.uploaded webhook.
+	AIScore   string
+	AgentName string
+
+	// Attribution, read off what is (or was) sent: the agent's Aloware user id, the rep's
+	// name sent and the rep's state (reps.Mapped …; "" while the call has no payload).
+	// Kendo's analysis crediting another agent, or none, makes it "mismatch".
+	AgentID  string
+	RepName  string
+	RepState string
 }
 
 // ErrNoCall is returned when no row exists for a call id.
@@ -47,7 +51,7 @@ var ErrNoCall = errors.New("store: no such call")
 const callColumns = `aloware_call_id, kind, status, reason, team, kendo_call_id, attempts, generation, shrunk,
 	outcome_unknown, by_operator, last_error, paused_key, first_seen_ms, updated_ms, complete_ms, ready_ms,
 	deliver_after_ms, first_attempt_ms, delivered_ms, analyzed_ms, purged_ms, job_id, merged, merged_version,
-	raw_bytes, direction, rep_email, call_date_ms, ai_score, agent_name, unanswered, rep_name, rep_mismatch`
+	raw_bytes, direction, rep_email, call_date_ms, ai_score, agent_name, unanswered, agent_id, rep_name, rep_state`
 
 // EnsureCall creates the call's row on its first event; later events find it there.
 const qEnsureCall = `INSERT INTO ak_calls (aloware_call_id, kind, status, first_seen_ms, updated_ms)
@@ -86,12 +90,12 @@ func scanCall(row scanner) (Call, error) {
 	var c Call
 	var status string
 	var firstSeen, updated int64
-	var shrunk, unknown, byOperator, unanswered, repMismatch int64
+	var shrunk, unknown, byOperator, unanswered int64
 	var complete, ready, deliverAfter, firstAttempt, delivered, analyzed, purged, callDate sql.NullInt64
 	err := row.Scan(&c.AlowareCallID, &c.Kind, &status, &c.Reason, &c.Team, &c.KendoCallID, &c.Attempts, &c.Generation,
 		&shrunk, &unknown, &byOperator, &c.LastError, &c.PausedKey, &firstSeen, &updated, &complete, &ready,
 		&deliverAfter, &firstAttempt, &delivered, &analyzed, &purged, &c.JobID, &c.Merged, &c.MergedVersion,
-		&c.RawBytes, &c.Direction, &c.RepEmail, &callDate, &c.AIScore, &c.AgentName, &unanswered, &c.RepName, &repMismatch)
+		&c.RawBytes, &c.Direction, &c.RepEmail, &callDate, &c.AIScore, &c.AgentName, &unanswered, &c.AgentID, &c.RepName, &c.RepState)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Call{}, ErrNoCall
 	}
@@ -103,7 +107,7 @@ func scanCall(row scanner) (Call, error) {
 	c.FirstSeen, c.Updated = FromMillis(firstSeen), FromMillis(updated)
 	c.CompleteAt, c.ReadyAt, c.DeliverAfter = timePtr(complete), timePtr(ready), timePtr(deliverAfter)
 	c.FirstAttemptAt, c.DeliveredAt, c.AnalyzedAt = timePtr(firstAttempt), timePtr(delivered), timePtr(analyzed)
-	c.PurgedAt, c.CallDate, c.RepMismatch = timePtr(purged), timePtr(callDate), repMismatch != 0
+	c.PurgedAt, c.CallDate = timePtr(purged), timePtr(callDate)
 	return c, nil
 }
 
@@ -113,7 +117,7 @@ const qSaveCall = `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, team
 	paused_key = $13, updated_ms = $14, complete_ms = $15, ready_ms = $16, deliver_after_ms = $17,
 	first_attempt_ms = $18, delivered_ms = $19, analyzed_ms = $20, purged_ms = $21, job_id = $22, merged = $23,
 	merged_version = $24, raw_bytes = $25, direction = $26, rep_email = $27, call_date_ms = $28, ai_score = $29,
-	agent_name = $30, unanswered = $31, rep_name = $32, rep_mismatch = $33
+	agent_name = $30, unanswered = $31, agent_id = $32, rep_name = $33, rep_state = $34
 	WHERE aloware_call_id = $1`
 
 func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
@@ -123,7 +127,7 @@ func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
 		Millis(c.Updated), nullMillis(c.CompleteAt), nullMillis(c.ReadyAt), nullMillis(c.DeliverAfter),
 		nullMillis(c.FirstAttemptAt), nullMillis(c.DeliveredAt), nullMillis(c.AnalyzedAt), nullMillis(c.PurgedAt),
 		c.JobID, c.Merged, c.MergedVersion, c.RawBytes, c.Direction, c.RepEmail, nullMillis(c.CallDate), c.AIScore,
-		c.AgentName, boolInt(c.Unanswered), c.RepName, boolInt(c.RepMismatch))
+		c.AgentName, boolInt(c.Unanswered), c.AgentID, c.RepName, c.RepState)
 	if err != nil {
 		return fmt.Errorf("store: save call: %w", err)
 	}
@@ -137,6 +141,8 @@ type CallFilter struct {
 	Until    time.Time // first seen before
 	Query    string    // an Aloware call id or a Kendo callId
 	IDs      []string
+	// RepStates: only calls whose rep is in one of these states (reps.Missing …).
+	RepStates []string
 	// UpdatedSince: updated at or after it and not purged (the partial index on
 	// updated_ms serves it).
 	UpdatedSince time.Time
@@ -173,6 +179,19 @@ func (f CallFilter) where(d Dialect) (string, []any) {
 		}
 		conds = append(conds, "status IN ("+strings.Join(ph, ", ")+")")
 	}
+	if len(f.RepStates) > 0 {
+		// Written into the SQL like statuses, so PostgreSQL's generic plan can still use
+		// the partial index of the states that need a human.
+		ph := make([]string, len(f.RepStates))
+		for i, s := range f.RepStates {
+			if knownRepStates[s] {
+				ph[i] = "'" + s + "'"
+			} else {
+				ph[i] = arg(s)
+			}
+		}
+		conds = append(conds, "rep_state IN ("+strings.Join(ph, ", ")+")")
+	}
 	if !f.Since.IsZero() {
 		conds = append(conds, "first_seen_ms >= "+arg(Millis(f.Since)))
 	}
@@ -207,7 +226,7 @@ func (f CallFilter) where(d Dialect) (string, []any) {
 }
 
 const summaryColumns = `aloware_call_id, status, reason, team, direction, rep_email, call_date_ms, attempts, last_error,
-	kendo_call_id, outcome_unknown, first_seen_ms, updated_ms, purged_ms`
+	kendo_call_id, outcome_unknown, first_seen_ms, updated_ms, purged_ms, rep_state`
 
 // Summary is the part of a call's row a listing shows.
 type Summary struct {
@@ -225,6 +244,7 @@ type Summary struct {
 	FirstSeen      time.Time
 	Updated        time.Time
 	PurgedAt       *time.Time // its content was purged or erased: nothing is left to send
+	RepState       string     // what became of the rep (reps.Mapped …), "" without a payload
 }
 
 // table is what a filtered query reads. SQLite, without statistics, picks the status
@@ -262,7 +282,7 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 		var unknown, firstSeen, updated int64
 		var callDate, purged sql.NullInt64
 		if err := rows.Scan(&s.AlowareCallID, &status, &s.Reason, &s.Team, &s.Direction, &s.RepEmail, &callDate,
-			&s.Attempts, &s.LastError, &s.KendoCallID, &unknown, &firstSeen, &updated, &purged); err != nil {
+			&s.Attempts, &s.LastError, &s.KendoCallID, &unknown, &firstSeen, &updated, &purged, &s.RepState); err != nil {
 			return nil, fmt.Errorf("store: list calls: %w", err)
 		}
 		s.Status, s.OutcomeUnknown, s.CallDate = lifecycle.Status(status), unknown != 0, timePtr(callDate)
@@ -358,3 +378,6 @@ func callIDs(ctx context.Context, q Querier, query string, args ...any) ([]strin
 	}
 	return ids, rows.Err()
 }
+
+// knownRepStates are the rep states a call row holds (package reps names them).
+var knownRepStates = map[string]bool{"mapped": true, "missing": true, "invalid": true, "mismatch": true}

@@ -28,7 +28,8 @@ type LedgerCount struct {
 // time before which a delivery is due its analysis). Everything the ledger reads is in
 // the ak_calls_ledger index, in first-seen order: neither query reads the table itself.
 const factColumns = `status, unanswered, outcome_unknown, CASE WHEN delivered_ms IS NULL THEN 0 ELSE 1 END,
-	CASE WHEN analyzed_ms IS NULL THEN 0 ELSE 1 END, CASE WHEN rep_email = '' THEN 1 ELSE 0 END, rep_mismatch,
+	CASE WHEN analyzed_ms IS NULL THEN 0 ELSE 1 END, CASE WHEN rep_email = '' THEN 1 ELSE 0 END,
+	CASE WHEN rep_state = 'mismatch' THEN 1 ELSE 0 END,
 	CASE WHEN delivered_ms <= $3 THEN 1 ELSE 0 END`
 
 // ledgerFrom is the table as the ledger reads it. SQLite, without statistics, would pick
@@ -96,7 +97,7 @@ type LedgerPosition struct {
 
 // mayBeFlagged preselects the rows lifecycle.FlagsOf can flag; it decides.
 const mayBeFlagged = `(status IN ('failed', 'unrouted') OR (status IN ('delivered', 'analyzed') AND rep_email = '')
-	OR (status = 'analyzed' AND rep_mismatch = 1) OR (status = 'delivered' AND delivered_ms <= $3))`
+	OR (status = 'analyzed' AND rep_state = 'mismatch') OR (status = 'delivered' AND delivered_ms <= $3))`
 
 // LedgerCandidates lists up to limit calls of the window that may carry flags, oldest
 // first, from the call at the position on (that call included) when there is one.

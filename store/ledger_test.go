@@ -20,8 +20,8 @@ func TestLedgerReads(t *testing.T) {
 	at := func(d time.Duration) *time.Time { v := t0.Add(d); return &v }
 	calls := []Call{
 		{AlowareCallID: "1", State: lifecycle.State{Status: lifecycle.Analyzed, DeliveredAt: at(time.Hour), AnalyzedAt: at(2 * time.Hour)}, RepEmail: "ann@x", RepName: "Ann Lee", AgentName: "ann lee"},
-		{AlowareCallID: "2", State: lifecycle.State{Status: lifecycle.Analyzed, DeliveredAt: at(time.Hour), AnalyzedAt: at(2 * time.Hour)}, RepEmail: "ann@x", RepName: "Ann Lee", AgentName: "Bob Roe", RepMismatch: true},
-		{AlowareCallID: "3", State: lifecycle.State{Status: lifecycle.Analyzed, DeliveredAt: at(time.Hour), AnalyzedAt: at(2 * time.Hour)}, RepEmail: "ann@x", RepName: "Ann Lee", RepMismatch: true},
+		{AlowareCallID: "2", State: lifecycle.State{Status: lifecycle.Analyzed, DeliveredAt: at(time.Hour), AnalyzedAt: at(2 * time.Hour)}, RepEmail: "ann@x", RepName: "Ann Lee", AgentName: "Bob Roe", RepState: "mismatch"},
+		{AlowareCallID: "3", State: lifecycle.State{Status: lifecycle.Analyzed, DeliveredAt: at(time.Hour), AnalyzedAt: at(2 * time.Hour)}, RepEmail: "ann@x", RepName: "Ann Lee", RepState: "mismatch"},
 		{AlowareCallID: "4", State: lifecycle.State{Status: lifecycle.Delivered, DeliveredAt: at(time.Hour)}, RepEmail: "ann@x"},
 		{AlowareCallID: "5", State: lifecycle.State{Status: lifecycle.Delivered, DeliveredAt: at(29 * time.Hour)}},
 		{AlowareCallID: "6", State: lifecycle.State{Status: lifecycle.Skipped, Unanswered: true}},

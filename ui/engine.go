@@ -33,6 +33,12 @@ type Engine interface {
 	Quarantine(ctx context.Context, limit int, cursor string) (delivery.QuarantinePage, error)
 	// ReplayQuarantine re-reads every quarantined event with the current code; by names who asked.
 	ReplayQuarantine(ctx context.Context, by string) (delivery.ReplayResult, error)
+	// DiscardQuarantined deletes one quarantined event for good (delivery.ErrNotQuarantined
+	// when it is gone already); DiscardQuarantine those a filter selects. by names who asked.
+	DiscardQuarantined(ctx context.Context, id int64, by string) (delivery.DiscardResult, error)
+	DiscardQuarantine(ctx context.Context, f delivery.DiscardFilter, by string) (delivery.DiscardResult, error)
+	// Reps lists every Aloware agent the calls name, with the e-mail sent and its state.
+	Reps(ctx context.Context) ([]delivery.Agent, error)
 	// Checks runs the preflight checks of the running engine: the database, the Kendo keys.
 	Checks(ctx context.Context) []preflight.Check
 }

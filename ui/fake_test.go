@@ -440,3 +440,26 @@ func shiftRecord(r *delivery.CallRecord, d time.Duration) {
 		r.Analysis = &a
 	}
 }
+
+func (f *fakeEngine) DiscardQuarantined(_ context.Context, id int64, by string) (delivery.DiscardResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.actions = append(f.actions, fmt.Sprintf("discard %d by %s", id, by))
+	i := slices.IndexFunc(f.quarantine, func(q delivery.QuarantinedEvent) bool { return q.ID == id })
+	if i < 0 {
+		return delivery.DiscardResult{Remaining: len(f.quarantine)}, delivery.ErrNotQuarantined
+	}
+	f.quarantine = slices.Delete(f.quarantine, i, i+1)
+	return delivery.DiscardResult{Discarded: 1, Remaining: len(f.quarantine)}, nil
+}
+
+func (f *fakeEngine) DiscardQuarantine(_ context.Context, df delivery.DiscardFilter, by string) (delivery.DiscardResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.actions = append(f.actions, fmt.Sprintf("discard all=%t by %s", df.All, by))
+	n := len(f.quarantine)
+	f.quarantine = nil
+	return delivery.DiscardResult{Discarded: n}, nil
+}
+
+func (f *fakeEngine) Reps(context.Context) ([]delivery.Agent, error) { return nil, nil }

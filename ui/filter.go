@@ -9,13 +9,15 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/reps"
 )
 
 // filterForm is the calls filter as the page's form (and its links) carry it: the
 // parameters of GET /calls.
 type filterForm struct {
 	Statuses     []string
-	Since, Until string // as typed: RFC 3339, or the datetime-local form in UTC
+	Reps         []string // rep states (reps.Missing …)
+	Since, Until string   // as typed: RFC 3339, or the datetime-local form in UTC
 	Q            string
 	Cursor       string
 	Errors       []string
@@ -43,6 +45,16 @@ func parseFilter(q url.Values) (filterForm, delivery.ListFilter) {
 		if !slices.Contains(form.Statuses, s) {
 			form.Statuses = append(form.Statuses, s)
 			f.Statuses = append(f.Statuses, st)
+		}
+	}
+	for _, s := range q["rep"] {
+		if !slices.Contains(reps.States, reps.State(s)) {
+			form.Errors = append(form.Errors, fmt.Sprintf("unknown rep state %q", s))
+			continue
+		}
+		if !slices.Contains(form.Reps, s) {
+			form.Reps = append(form.Reps, s)
+			f.RepStates = append(f.RepStates, reps.State(s))
 		}
 	}
 	form.Since, form.Until = strings.TrimSpace(q.Get("since")), strings.TrimSpace(q.Get("until"))
@@ -86,6 +98,9 @@ func (f filterForm) values() url.Values {
 	for _, s := range f.Statuses {
 		v.Add("status", s)
 	}
+	for _, s := range f.Reps {
+		v.Add("rep", s)
+	}
 	for k, val := range map[string]string{"since": f.Since, "until": f.Until, "q": f.Q} {
 		if val != "" {
 			v.Set(k, val)
@@ -97,9 +112,12 @@ func (f filterForm) values() url.Values {
 // Has reports whether a status box is ticked (for the form).
 func (f filterForm) Has(s string) bool { return slices.Contains(f.Statuses, s) }
 
+// HasRep reports whether a rep state box is ticked (for the form).
+func (f filterForm) HasRep(s reps.State) bool { return slices.Contains(f.Reps, string(s)) }
+
 // Active reports whether anything narrows the list.
 func (f filterForm) Active() bool {
-	return len(f.Statuses) > 0 || f.Since != "" || f.Until != "" || f.Q != ""
+	return len(f.Statuses) > 0 || len(f.Reps) > 0 || f.Since != "" || f.Until != "" || f.Q != ""
 }
 
 // SinceInput and UntilInput are the times in the form <input type="datetime-local"> shows.

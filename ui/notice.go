@@ -45,9 +45,10 @@ func withQuery(path string, v url.Values) string {
 // pageErrorTexts are the notices of what goes wrong on the page itself; what the engine
 // refuses reads as the refusal table says (refusal.ByCode), the same words the API answers.
 var pageErrorTexts = map[string]string{
-	"bad-filter":    "The filter is not valid; nothing was redelivered.",
-	"not-confirmed": "Nothing was redelivered: re-sending calls Kendo may already have needs the confirmation ticked.",
-	"engine":        "The engine could not do it; the service log says why.",
+	"bad-filter":            "The filter is not valid; nothing was redelivered.",
+	"not-confirmed":         "Nothing was redelivered: re-sending calls Kendo may already have needs the confirmation ticked.",
+	"engine":                "The engine could not do it; the service log says why.",
+	"discard-not-confirmed": "Nothing was discarded: discarding every quarantined event needs the box ticked.",
 }
 
 // noticeOf reads the notice a redirect carried; nil when there is none.
@@ -84,6 +85,8 @@ func noticeOf(q url.Values) *notice {
 			nt.Progress = "/ui/progress?" + p.Encode()
 		}
 		return nt
+	case "discarded":
+		return &notice{Text: fmt.Sprintf("Discarded %d quarantined event(s) for good; %d remain.", n(1), n(2))}
 	case "replayed":
 		return &notice{Text: fmt.Sprintf("Replayed %d quarantined event(s); %d remain.", n(1), n(2))}
 	}

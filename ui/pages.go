@@ -13,6 +13,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mask"
 	"github.com/aloware-kendo/aloware-kendo/refusal"
+	"github.com/aloware-kendo/aloware-kendo/reps"
 )
 
 type overviewPage struct {
@@ -25,6 +26,7 @@ type overviewPage struct {
 	Chart     *chartView
 	Filter    filterForm
 	Statuses  []string
+	RepStates []reps.State
 	Rows      []rowView
 	ListError string
 	Next      string // link to the next (older) page
@@ -41,7 +43,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	now := s.now().UTC()
 	form, filter := parseFilter(r.URL.Query())
-	p := overviewPage{layout: s.frame("Ops", "overview", r), Now: fmtTime(now), Filter: form}
+	p := overviewPage{layout: s.frame("Ops", "overview", r), Now: fmtTime(now), Filter: form, RepStates: reps.States}
 	for _, st := range lifecycle.CallStatuses() {
 		p.Statuses = append(p.Statuses, string(st))
 	}

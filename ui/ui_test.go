@@ -430,6 +430,13 @@ func (brokenEngine) Quarantine(context.Context, int, string) (delivery.Quarantin
 func (brokenEngine) ReplayQuarantine(context.Context, string) (delivery.ReplayResult, error) {
 	return delivery.ReplayResult{}, errDown
 }
+func (brokenEngine) DiscardQuarantined(context.Context, int64, string) (delivery.DiscardResult, error) {
+	return delivery.DiscardResult{}, errDown
+}
+func (brokenEngine) DiscardQuarantine(context.Context, delivery.DiscardFilter, string) (delivery.DiscardResult, error) {
+	return delivery.DiscardResult{}, errDown
+}
+func (brokenEngine) Reps(context.Context) ([]delivery.Agent, error) { return nil, errDown }
 func (brokenEngine) Checks(context.Context) []preflight.Check {
 	return []preflight.Check{{Name: "database", Detail: "cannot write: database is down"}}
 }

@@ -41,6 +41,7 @@ type rowView struct {
 	Team           string
 	Direction      string
 	RepEmail       string
+	RepFlag        string // "no rep" or "rep mismatch": Kendo cannot credit the call as sent
 	CallDate       string
 	Attempts       int
 	LastError      string
@@ -110,7 +111,7 @@ func rowViews(items []delivery.CallSummary, now time.Time) []rowView {
 			Team: c.Team, Direction: c.Direction, RepEmail: c.RepEmail, CallDate: fmtTimePtr(c.CallDate),
 			Attempts: c.Attempts, LastError: mask.Text(c.LastError), KendoCallID: c.KendoCallID,
 			OutcomeUnknown: c.OutcomeUnknown, Updated: fmtTime(c.UpdatedAt), UpdatedAgo: ago(c.UpdatedAt, now),
-			Redeliverable: c.Redeliverable(),
+			Redeliverable: c.Redeliverable(), RepFlag: repFlag(c.Status, c.RepState),
 		})
 	}
 	return out

@@ -18,6 +18,30 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AgentState.
+const (
+	AgentStateInvalid  AgentState = "invalid"
+	AgentStateMapped   AgentState = "mapped"
+	AgentStateMismatch AgentState = "mismatch"
+	AgentStateMissing  AgentState = "missing"
+)
+
+// Valid indicates whether the value is a known member of the AgentState enum.
+func (e AgentState) Valid() bool {
+	switch e {
+	case AgentStateInvalid:
+		return true
+	case AgentStateMapped:
+		return true
+	case AgentStateMismatch:
+		return true
+	case AgentStateMissing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallRecordDirection.
 const (
 	CallRecordDirectionInbound  CallRecordDirection = "inbound"
@@ -48,6 +72,30 @@ func (e CallRecordPayloadSource) Valid() bool {
 	case Sent:
 		return true
 	case WouldSend:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallRecordRepState.
+const (
+	CallRecordRepStateInvalid  CallRecordRepState = "invalid"
+	CallRecordRepStateMapped   CallRecordRepState = "mapped"
+	CallRecordRepStateMismatch CallRecordRepState = "mismatch"
+	CallRecordRepStateMissing  CallRecordRepState = "missing"
+)
+
+// Valid indicates whether the value is a known member of the CallRecordRepState enum.
+func (e CallRecordRepState) Valid() bool {
+	switch e {
+	case CallRecordRepStateInvalid:
+		return true
+	case CallRecordRepStateMapped:
+		return true
+	case CallRecordRepStateMismatch:
+		return true
+	case CallRecordRepStateMissing:
 		return true
 	default:
 		return false
@@ -108,6 +156,30 @@ func (e CallSummaryDirection) Valid() bool {
 	case CallSummaryDirectionInbound:
 		return true
 	case CallSummaryDirectionOutbound:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CallSummaryRepState.
+const (
+	CallSummaryRepStateInvalid  CallSummaryRepState = "invalid"
+	CallSummaryRepStateMapped   CallSummaryRepState = "mapped"
+	CallSummaryRepStateMismatch CallSummaryRepState = "mismatch"
+	CallSummaryRepStateMissing  CallSummaryRepState = "missing"
+)
+
+// Valid indicates whether the value is a known member of the CallSummaryRepState enum.
+func (e CallSummaryRepState) Valid() bool {
+	switch e {
+	case CallSummaryRepStateInvalid:
+		return true
+	case CallSummaryRepStateMapped:
+		return true
+	case CallSummaryRepStateMismatch:
+		return true
+	case CallSummaryRepStateMissing:
 		return true
 	default:
 		return false
@@ -243,6 +315,30 @@ func (e MapResultState) Valid() bool {
 	}
 }
 
+// Defines values for ReceiptRepState.
+const (
+	ReceiptRepStateInvalid  ReceiptRepState = "invalid"
+	ReceiptRepStateMapped   ReceiptRepState = "mapped"
+	ReceiptRepStateMismatch ReceiptRepState = "mismatch"
+	ReceiptRepStateMissing  ReceiptRepState = "missing"
+)
+
+// Valid indicates whether the value is a known member of the ReceiptRepState enum.
+func (e ReceiptRepState) Valid() bool {
+	switch e {
+	case ReceiptRepStateInvalid:
+		return true
+	case ReceiptRepStateMapped:
+		return true
+	case ReceiptRepStateMismatch:
+		return true
+	case ReceiptRepStateMissing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReceiptStatus.
 const (
 	ReceiptStatusAnalyzed    ReceiptStatus = "analyzed"
@@ -287,6 +383,63 @@ func (e ReceiptStatus) Valid() bool {
 		return false
 	}
 }
+
+// Defines values for ListCallsParamsRep.
+const (
+	ListCallsParamsRepInvalid  ListCallsParamsRep = "invalid"
+	ListCallsParamsRepMapped   ListCallsParamsRep = "mapped"
+	ListCallsParamsRepMismatch ListCallsParamsRep = "mismatch"
+	ListCallsParamsRepMissing  ListCallsParamsRep = "missing"
+)
+
+// Valid indicates whether the value is a known member of the ListCallsParamsRep enum.
+func (e ListCallsParamsRep) Valid() bool {
+	switch e {
+	case ListCallsParamsRepInvalid:
+		return true
+	case ListCallsParamsRepMapped:
+		return true
+	case ListCallsParamsRepMismatch:
+		return true
+	case ListCallsParamsRepMissing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Agent defines model for Agent.
+type Agent struct {
+	// AlowareUserId the agent's Aloware user id, the key for --rep-email-map; absent on the one row of calls whose events named no Aloware user
+	//
+	// Example: 120776
+	AlowareUserId *string `json:"alowareUserId,omitempty"`
+
+	// ByState the agent's calls per rep state
+	ByState map[string]int64 `json:"byState"`
+
+	// Calls the agent's calls
+	Calls int64 `json:"calls"`
+
+	// LastCallAt when the agent's newest call was first seen
+	LastCallAt time.Time `json:"lastCallAt"`
+
+	// Name the newest rep name sent for the agent
+	//
+	// Example: Sam Carter
+	Name *string `json:"name,omitempty"`
+
+	// RepEmail the e-mail the agent's newest call sends (or sent) as repEmail; absent when none
+	//
+	// Example: sam@example.com
+	RepEmail *string `json:"repEmail,omitempty"`
+
+	// State the newest call's rep state; mismatch when Kendo's newest analysis of the agent's calls credited another agent or none
+	State AgentState `json:"state"`
+}
+
+// AgentState the newest call's rep state; mismatch when Kendo's newest analysis of the agent's calls credited another agent or none
+type AgentState string
 
 // AlowareEvent One raw Aloware webhook delivery, in any of its shapes: the envelope `{"event": …, "body": {…}}`, a bare communication object, Zapier's flattened Title-Case form, or Aloware's test `{"test_payload": true}`. Fields are open-ended; unknown ones are ignored.
 type AlowareEvent struct {
@@ -408,6 +561,11 @@ type CallRecord struct {
 	// AlowareCallId Example: 940868616
 	AlowareCallId string `json:"alowareCallId"`
 
+	// AlowareUserId the agent's Aloware user id (the key for --rep-email-map)
+	//
+	// Example: 120776
+	AlowareUserId *string `json:"alowareUserId,omitempty"`
+
 	// Analysis once Kendo's webhook reported the call analysed
 	Analysis *Analysis `json:"analysis,omitempty"`
 
@@ -468,6 +626,9 @@ type CallRecord struct {
 	// RepEmail the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request
 	RepEmail *string `json:"repEmail,omitempty"`
 
+	// RepState what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call
+	RepState *CallRecordRepState `json:"repState,omitempty"`
+
 	// Status Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
 	Status CallStatus `json:"status"`
 
@@ -475,7 +636,7 @@ type CallRecord struct {
 	Team      *string   `json:"team,omitempty"`
 	UpdatedAt time.Time `json:"updatedAt"`
 
-	// Warnings fields of the call's events that could not be read and were dropped
+	// Warnings fields of the call's events that could not be read and were dropped; and, unless the call is not to be sent, a rep Kendo cannot credit (repState missing, invalid or mismatch) with what to fix
 	Warnings []string `json:"warnings"`
 }
 
@@ -484,6 +645,9 @@ type CallRecordDirection string
 
 // CallRecordPayloadSource which body payload is: sent (the exact body of the latest request, recorded with it) or would_send (no request recorded its body yet: what a delivery would send now); absent once the call's content is purged
 type CallRecordPayloadSource string
+
+// CallRecordRepState what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call
+type CallRecordRepState string
 
 // CallStatus Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
 type CallStatus string
@@ -510,6 +674,9 @@ type CallSummary struct {
 	// RepEmail the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request
 	RepEmail *string `json:"repEmail,omitempty"`
 
+	// RepState what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call
+	RepState *CallSummaryRepState `json:"repState,omitempty"`
+
 	// Status Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
 	Status    CallStatus `json:"status"`
 	Team      *string    `json:"team,omitempty"`
@@ -518,6 +685,33 @@ type CallSummary struct {
 
 // CallSummaryDirection defines model for CallSummary.Direction.
 type CallSummaryDirection string
+
+// CallSummaryRepState what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call
+type CallSummaryRepState string
+
+// DiscardRequest defines model for DiscardRequest.
+type DiscardRequest struct {
+	// All discard every quarantined event (the other fields must then be absent)
+	All *bool `json:"all,omitempty"`
+
+	// Event events of this name, exactly as GET /quarantine lists it
+	Event *string `json:"event,omitempty"`
+
+	// Ids these quarantined events (ids of GET /quarantine)
+	Ids *[]int64 `json:"ids,omitempty"`
+
+	// ReceivedBefore events received before this time
+	ReceivedBefore *time.Time `json:"receivedBefore,omitempty"`
+}
+
+// DiscardResult defines model for DiscardResult.
+type DiscardResult struct {
+	// Discarded events deleted from the quarantine for good
+	Discarded int64 `json:"discarded"`
+
+	// Remaining events left in the quarantine
+	Remaining int64 `json:"remaining"`
+}
 
 // ErrorDetail defines model for ErrorDetail.
 type ErrorDetail struct {
@@ -898,12 +1092,18 @@ type Receipt struct {
 	// Reason why the call is waiting, ignored, skipped or failed
 	Reason *string `json:"reason,omitempty"`
 
+	// RepState what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call
+	RepState *ReceiptRepState `json:"repState,omitempty"`
+
 	// Status The status of the event's call after this event (see CallStatus), or quarantined: the JSON object was stored but cannot be used (see problems); GET /quarantine lists it and POST /quarantine/replay re-reads it.
 	Status ReceiptStatus `json:"status"`
 
-	// Warnings fields of this event that could not be read: each was dropped and the rest of the event used
+	// Warnings fields of this event that could not be read: each was dropped and the rest of the event used; and, unless the call is not to be sent, a rep Kendo cannot credit (repState missing, invalid or mismatch) with what to fix
 	Warnings []string `json:"warnings"`
 }
+
+// ReceiptRepState what became of the call's rep (Kendo credits a call to a member only by repEmail): mapped (an e-mail is sent), missing (no e-mail known for the agent: sent without a rep), invalid (the e-mail known was dropped because Kendo refuses it: sent without a rep), mismatch (sent with a rep, and Kendo's call.uploaded credited another agent or none); absent for an event that is not a call
+type ReceiptRepState string
 
 // ReceiptStatus The status of the event's call after this event (see CallStatus), or quarantined: the JSON object was stored but cannot be used (see problems); GET /quarantine lists it and POST /quarantine/replay re-reads it.
 type ReceiptStatus string
@@ -915,6 +1115,12 @@ type ReplayResult struct {
 
 	// Replayed events that now parse: fed into their calls and removed from the quarantine
 	Replayed int64 `json:"replayed"`
+}
+
+// RepsPage defines model for RepsPage.
+type RepsPage struct {
+	// Items by Aloware user id; the calls that named no Aloware user last
+	Items []Agent `json:"items"`
 }
 
 // Validity defines model for Validity.
@@ -939,12 +1145,18 @@ type ListCallsParams struct {
 	// Q an Aloware call id or a Kendo callId (exact match)
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 
+	// Rep only calls whose rep is in any of these states (repeat the parameter); sent without a rep: ?rep=missing&rep=invalid&status=delivered&status=analyzed
+	Rep *[]ListCallsParamsRep `form:"rep,omitempty" json:"rep,omitempty"`
+
 	// Limit page size
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor the next value of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ListCallsParamsRep defines parameters for ListCalls.
+type ListCallsParamsRep string
 
 // RedeliverCallParams defines parameters for RedeliverCall.
 type RedeliverCallParams struct {
@@ -1032,6 +1244,9 @@ type MapEventsJSONRequestBody MapEventsJSONBody
 
 // PushEventJSONRequestBody defines body for PushEvent for application/json ContentType.
 type PushEventJSONRequestBody = AlowareEvent
+
+// DiscardQuarantineJSONRequestBody defines body for DiscardQuarantine for application/json ContentType.
+type DiscardQuarantineJSONRequestBody = DiscardRequest
 
 // ValidatePayloadJSONRequestBody defines body for ValidatePayload for application/json ContentType.
 type ValidatePayloadJSONRequestBody = KendoPushPayload
@@ -1818,7 +2033,7 @@ type ClientInterface interface {
 
 	// ListCalls List calls
 	//
-	// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+	// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail and the rep's state (`repState`), direction, call date, attempts, last error and Kendo's callId. `rep` filters by the rep's state: `?rep=missing&rep=invalid&status=delivered&status=analyzed` lists the calls sent without a rep. No phone numbers.
 	//
 	// Corresponds with GET /calls (the `ListCalls` operationId).
 	ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1955,6 +2170,24 @@ type ClientInterface interface {
 	// Corresponds with GET /quarantine (the `ListQuarantine` operationId).
 	ListQuarantine(ctx context.Context, params *ListQuarantineParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DiscardQuarantineWithBody Discard quarantined events
+	//
+	// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+	DiscardQuarantineWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DiscardQuarantine Discard quarantined events
+	//
+	// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+	DiscardQuarantine(ctx context.Context, body DiscardQuarantineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ReplayQuarantine Re-read the quarantine with the current code
 	//
 	// After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
@@ -1962,12 +2195,26 @@ type ClientInterface interface {
 	// Corresponds with POST /quarantine/replay (the `ReplayQuarantine` operationId).
 	ReplayQuarantine(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DiscardQuarantined Discard one quarantined event
+	//
+	// Deletes the event for good: it is never replayed. The service log names who discarded it. Answers how many were discarded (1) and how many remain; 404 when no quarantined event has this id.
+	//
+	// Corresponds with DELETE /quarantine/{id} (the `DiscardQuarantined` operationId).
+	DiscardQuarantined(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetReadiness Readiness
 	//
 	// 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListReps List the Aloware agents and what is sent for them
+	//
+	// Every Aloware agent the calls name: its user id, the rep name and e-mail sent to Kendo, the state of its newest call's rep (`mapped`, `missing`, `invalid`, `mismatch`) and its calls per state — so an agent Kendo cannot credit is fixed once in --rep-email-map (by user id) rather than found call by call.
+	//
+	// Corresponds with GET /reps (the `ListReps` operationId).
+	ListReps(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ValidatePayloadWithBody Check a payload against Kendo's Push API rules
 	//
@@ -1994,7 +2241,7 @@ type ClientInterface interface {
 
 // ListCalls List calls
 //
-// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail and the rep's state (`repState`), direction, call date, attempts, last error and Kendo's callId. `rep` filters by the rep's state: `?rep=missing&rep=invalid&status=delivered&status=analyzed` lists the calls sent without a rep. No phone numbers.
 //
 // Corresponds with GET /calls (the `ListCalls` operationId).
 func (c *Client) ListCalls(ctx context.Context, params *ListCallsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2301,6 +2548,44 @@ func (c *Client) ListQuarantine(ctx context.Context, params *ListQuarantineParam
 	return c.Client.Do(req)
 }
 
+// DiscardQuarantineWithBody Discard quarantined events
+//
+// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+func (c *Client) DiscardQuarantineWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDiscardQuarantineRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DiscardQuarantine Discard quarantined events
+//
+// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+func (c *Client) DiscardQuarantine(ctx context.Context, body DiscardQuarantineJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDiscardQuarantineRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ReplayQuarantine Re-read the quarantine with the current code
 //
 // After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
@@ -2318,6 +2603,23 @@ func (c *Client) ReplayQuarantine(ctx context.Context, reqEditors ...RequestEdit
 	return c.Client.Do(req)
 }
 
+// DiscardQuarantined Discard one quarantined event
+//
+// Deletes the event for good: it is never replayed. The service log names who discarded it. Answers how many were discarded (1) and how many remain; 404 when no quarantined event has this id.
+//
+// Corresponds with DELETE /quarantine/{id} (the `DiscardQuarantined` operationId).
+func (c *Client) DiscardQuarantined(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDiscardQuarantinedRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetReadiness Readiness
 //
 // 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
@@ -2325,6 +2627,23 @@ func (c *Client) ReplayQuarantine(ctx context.Context, reqEditors ...RequestEdit
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReadinessRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListReps List the Aloware agents and what is sent for them
+//
+// Every Aloware agent the calls name: its user id, the rep name and e-mail sent to Kendo, the state of its newest call's rep (`mapped`, `missing`, `invalid`, `mismatch`) and its calls per state — so an agent Kendo cannot credit is fixed once in --rep-email-map (by user id) rather than found call by call.
+//
+// Corresponds with GET /reps (the `ListReps` operationId).
+func (c *Client) ListReps(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRepsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2444,6 +2763,18 @@ func NewListCallsRequest(server string, params *ListCallsParams) (*http.Request,
 		if params.Q != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Rep != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "rep", *params.Rep, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -3086,6 +3417,46 @@ func NewListQuarantineRequest(server string, params *ListQuarantineParams) (*htt
 	return req, nil
 }
 
+// NewDiscardQuarantineRequest calls the generic DiscardQuarantine builder with application/json body
+func NewDiscardQuarantineRequest(server string, body DiscardQuarantineJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDiscardQuarantineRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewDiscardQuarantineRequestWithBody constructs an http.Request for the DiscardQuarantine method, with any body, and a specified content type
+func NewDiscardQuarantineRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/quarantine/discard")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewReplayQuarantineRequest constructs an http.Request for the ReplayQuarantine method
 func NewReplayQuarantineRequest(server string) (*http.Request, error) {
 	var err error
@@ -3113,6 +3484,40 @@ func NewReplayQuarantineRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewDiscardQuarantinedRequest constructs an http.Request for the DiscardQuarantined method
+func NewDiscardQuarantinedRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/quarantine/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReadinessRequest constructs an http.Request for the GetReadiness method
 func NewGetReadinessRequest(server string) (*http.Request, error) {
 	var err error
@@ -3123,6 +3528,33 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/readyz")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRepsRequest constructs an http.Request for the ListReps method
+func NewListRepsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/reps")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3226,7 +3658,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListCallsWithResponse List calls
 	//
-	// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+	// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail and the rep's state (`repState`), direction, call date, attempts, last error and Kendo's callId. `rep` filters by the rep's state: `?rep=missing&rep=invalid&status=delivered&status=analyzed` lists the calls sent without a rep. No phone numbers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3381,6 +3813,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /quarantine (the `ListQuarantine` operationId).
 	ListQuarantineWithResponse(ctx context.Context, params *ListQuarantineParams, reqEditors ...RequestEditorFn) (*ListQuarantineResponse, error)
 
+	// DiscardQuarantineWithBodyWithResponse Discard quarantined events
+	//
+	// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+	DiscardQuarantineWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DiscardQuarantineResponse, error)
+
+	// DiscardQuarantineWithResponse Discard quarantined events
+	//
+	// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+	DiscardQuarantineWithResponse(ctx context.Context, body DiscardQuarantineJSONRequestBody, reqEditors ...RequestEditorFn) (*DiscardQuarantineResponse, error)
+
 	// ReplayQuarantineWithResponse Re-read the quarantine with the current code
 	//
 	// After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
@@ -3390,6 +3840,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /quarantine/replay (the `ReplayQuarantine` operationId).
 	ReplayQuarantineWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ReplayQuarantineResponse, error)
 
+	// DiscardQuarantinedWithResponse Discard one quarantined event
+	//
+	// Deletes the event for good: it is never replayed. The service log names who discarded it. Answers how many were discarded (1) and how many remain; 404 when no quarantined event has this id.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /quarantine/{id} (the `DiscardQuarantined` operationId).
+	DiscardQuarantinedWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DiscardQuarantinedResponse, error)
+
 	// GetReadinessWithResponse Readiness
 	//
 	// 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
@@ -3398,6 +3857,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
+
+	// ListRepsWithResponse List the Aloware agents and what is sent for them
+	//
+	// Every Aloware agent the calls name: its user id, the rep name and e-mail sent to Kendo, the state of its newest call's rep (`mapped`, `missing`, `invalid`, `mismatch`) and its calls per state — so an agent Kendo cannot credit is fixed once in --rep-email-map (by user id) rather than found call by call.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /reps (the `ListReps` operationId).
+	ListRepsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRepsResponse, error)
 
 	// ValidatePayloadWithBodyWithResponse Check a payload against Kendo's Push API rules
 	//
@@ -4501,6 +4969,103 @@ func (r ListQuarantineResponse) ContentType() string {
 	return ""
 }
 
+// DiscardQuarantineResponse503Headers the declared response headers of an HTTP 503 response for DiscardQuarantine
+type DiscardQuarantineResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DiscardQuarantineResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DiscardResult
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ErrorModel
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON408 the response for an HTTP 408 `application/problem+json` response
+	ApplicationproblemJSON408 *ErrorModel
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DiscardQuarantineResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DiscardQuarantineResponse) GetJSON200() *DiscardResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DiscardQuarantineResponse) GetApplicationproblemJSON400() *ErrorModel {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DiscardQuarantineResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON408 returns the response for an HTTP 408 `application/problem+json` response
+func (r DiscardQuarantineResponse) GetApplicationproblemJSON408() *ErrorModel {
+	return r.ApplicationproblemJSON408
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r DiscardQuarantineResponse) GetApplicationproblemJSON413() *ErrorModel {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DiscardQuarantineResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DiscardQuarantineResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DiscardQuarantineResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DiscardQuarantineResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DiscardQuarantineResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DiscardQuarantineResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DiscardQuarantineResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ReplayQuarantineResponse503Headers the declared response headers of an HTTP 503 response for ReplayQuarantine
 type ReplayQuarantineResponse503Headers struct {
 	RetryAfter *int
@@ -4570,6 +5135,89 @@ func (r ReplayQuarantineResponse) ContentType() string {
 	return ""
 }
 
+// DiscardQuarantinedResponse503Headers the declared response headers of an HTTP 503 response for DiscardQuarantined
+type DiscardQuarantinedResponse503Headers struct {
+	RetryAfter *int
+}
+
+type DiscardQuarantinedResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DiscardResult
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ErrorModel
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DiscardQuarantinedResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DiscardQuarantinedResponse) GetJSON200() *DiscardResult {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DiscardQuarantinedResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DiscardQuarantinedResponse) GetApplicationproblemJSON404() *ErrorModel {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DiscardQuarantinedResponse) GetApplicationproblemJSON422() *ErrorModel {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DiscardQuarantinedResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DiscardQuarantinedResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DiscardQuarantinedResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DiscardQuarantinedResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DiscardQuarantinedResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DiscardQuarantinedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetReadinessResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4619,6 +5267,75 @@ func (r GetReadinessResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReadinessResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListRepsResponse503Headers the declared response headers of an HTTP 503 response for ListReps
+type ListRepsResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ListRepsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RepsPage
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ErrorModel
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *ErrorModel
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ErrorModel
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListRepsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRepsResponse) GetJSON200() *RepsPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListRepsResponse) GetApplicationproblemJSON401() *ErrorModel {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ListRepsResponse) GetApplicationproblemJSON500() *ErrorModel {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ListRepsResponse) GetApplicationproblemJSON503() *ErrorModel {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRepsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRepsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRepsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRepsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4724,7 +5441,7 @@ func (r ValidatePayloadResponse) ContentType() string {
 
 // ListCallsWithResponse List calls
 //
-// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail, direction, call date, attempts, last error and Kendo's callId. No phone numbers.
+// Calls newest first (by when their first event arrived), filtered by status, time and id, a page at a time: pass `next` as `cursor` for the following page. Each item says where the call stands, its rep e-mail and the rep's state (`repState`), direction, call date, attempts, last error and Kendo's callId. `rep` filters by the rep's state: `?rep=missing&rep=invalid&status=delivered&status=analyzed` lists the calls sent without a rep. No phone numbers.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4981,6 +5698,36 @@ func (c *ClientWithResponses) ListQuarantineWithResponse(ctx context.Context, pa
 	return ParseListQuarantineResponse(rsp)
 }
 
+// DiscardQuarantineWithBodyWithResponse Discard quarantined events
+//
+// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+func (c *ClientWithResponses) DiscardQuarantineWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DiscardQuarantineResponse, error) {
+	rsp, err := c.DiscardQuarantineWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDiscardQuarantineResponse(rsp)
+}
+
+// DiscardQuarantineWithResponse Discard quarantined events
+//
+// Deletes quarantined events for good: `{"all": true}` every one, or those matching every criterion given (`ids`, `event`, `receivedBefore`); a body that names none is refused. The service log names who discarded which. Answers how many were discarded and how many remain.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /quarantine/discard (the `DiscardQuarantine` operationId).
+func (c *ClientWithResponses) DiscardQuarantineWithResponse(ctx context.Context, body DiscardQuarantineJSONRequestBody, reqEditors ...RequestEditorFn) (*DiscardQuarantineResponse, error) {
+	rsp, err := c.DiscardQuarantine(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDiscardQuarantineResponse(rsp)
+}
+
 // ReplayQuarantineWithResponse Re-read the quarantine with the current code
 //
 // After an upgrade or a configuration fix: every quarantined event is read again; those that now parse are fed into their calls in arrival order (and delivered as usual) and leave the quarantine. Answers how many were replayed and how many remain. Safe to repeat.
@@ -4996,6 +5743,21 @@ func (c *ClientWithResponses) ReplayQuarantineWithResponse(ctx context.Context, 
 	return ParseReplayQuarantineResponse(rsp)
 }
 
+// DiscardQuarantinedWithResponse Discard one quarantined event
+//
+// Deletes the event for good: it is never replayed. The service log names who discarded it. Answers how many were discarded (1) and how many remain; 404 when no quarantined event has this id.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /quarantine/{id} (the `DiscardQuarantined` operationId).
+func (c *ClientWithResponses) DiscardQuarantinedWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*DiscardQuarantinedResponse, error) {
+	rsp, err := c.DiscardQuarantined(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDiscardQuarantinedResponse(rsp)
+}
+
 // GetReadinessWithResponse Readiness
 //
 // 200 when the service can take events now: a write to the database would succeed (a cheap write probe, its result cached for a few seconds, so a full disk, a read-only database or a dropped PostgreSQL database shows here and clears by itself when the fault does) and the service is not shutting down. 503 otherwise, from the moment a shutdown begins, so a load balancer stops sending events first. Never asks for credentials.
@@ -5009,6 +5771,21 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseGetReadinessResponse(rsp)
+}
+
+// ListRepsWithResponse List the Aloware agents and what is sent for them
+//
+// Every Aloware agent the calls name: its user id, the rep name and e-mail sent to Kendo, the state of its newest call's rep (`mapped`, `missing`, `invalid`, `mismatch`) and its calls per state — so an agent Kendo cannot credit is fixed once in --rep-email-map (by user id) rather than found call by call.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /reps (the `ListReps` operationId).
+func (c *ClientWithResponses) ListRepsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListRepsResponse, error) {
+	rsp, err := c.ListReps(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRepsResponse(rsp)
 }
 
 // ValidatePayloadWithBodyWithResponse Check a payload against Kendo's Push API rules
@@ -5995,6 +6772,94 @@ func ParseListQuarantineResponse(rsp *http.Response) (*ListQuarantineResponse, e
 	return response, nil
 }
 
+// ParseDiscardQuarantineResponse parses an HTTP response from a DiscardQuarantineWithResponse call
+func ParseDiscardQuarantineResponse(rsp *http.Response) (*DiscardQuarantineResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DiscardQuarantineResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DiscardResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 408:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON408 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DiscardQuarantineResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseReplayQuarantineResponse parses an HTTP response from a ReplayQuarantineWithResponse call
 func ParseReplayQuarantineResponse(rsp *http.Response) (*ReplayQuarantineResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6055,6 +6920,80 @@ func ParseReplayQuarantineResponse(rsp *http.Response) (*ReplayQuarantineRespons
 	return response, nil
 }
 
+// ParseDiscardQuarantinedResponse parses an HTTP response from a DiscardQuarantinedWithResponse call
+func ParseDiscardQuarantinedResponse(rsp *http.Response) (*DiscardQuarantinedResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DiscardQuarantinedResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DiscardResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DiscardQuarantinedResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetReadinessResponse parses an HTTP response from a GetReadinessWithResponse call
 func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6090,6 +7029,66 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListRepsResponse parses an HTTP response from a ListRepsWithResponse call
+func ParseListRepsResponse(rsp *http.Response) (*ListRepsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRepsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RepsPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ErrorModel
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers ListRepsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -22,6 +22,8 @@ type overviewPage struct {
 	Tiles     []tileView
 	Keys      []keyView
 	Paused    []keyView
+	Down      []keyView // keys whose requests do not reach Kendo
+	Unrouted  int       // calls no team takes: a banner names the fix and routes them again
 	Chart     *chartView
 	Filter    filterForm
 	Statuses  []string
@@ -53,7 +55,11 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 			if k.Paused {
 				p.Paused = append(p.Paused, k)
 			}
+			if k.Unreachable {
+				p.Down = append(p.Down, k)
+			}
 		}
+		p.Unrouted = ov.Unrouted
 		p.Chart = buildChart(ov.PerMinute, limitPerMinute(ov.Keys))
 	}
 

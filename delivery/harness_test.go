@@ -37,6 +37,7 @@ type engineOpts struct {
 	quarantineMax, maxCallRaw                              int64
 	send                                                   mapping.SendRules
 	skipMigrations                                         bool
+	reps                                                   delivery.RepResolver
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -72,7 +73,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, RetryHorizon: o.retryHorizon, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
-		Send:       o.send,
+		Send: o.send, Reps: o.reps,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

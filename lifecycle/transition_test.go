@@ -137,7 +137,7 @@ func TestApply(t *testing.T) {
 			effects: Effects{Snooze: 2 * time.Second, Attempt: "transient"}},
 		{name: "refused connection retries", from: delivering, in: answer(kendo.Unreachable, 0, false), want: Scheduled,
 			effects: Effects{Snooze: 2 * time.Second, Attempt: "unreachable"},
-			check: func(t *testing.T, s State) { contains(t, s.Reason, "could not reach Kendo") }},
+			check:   func(t *testing.T, s State) { contains(t, s.Reason, "could not reach Kendo") }},
 		{name: "unreachable past the horizon fails", from: delivering, in: answer(kendo.Unreachable, 0, false), now: t0.Add(25 * time.Hour),
 			want: Failed, effects: Effects{CompleteJob: true, Attempt: "unreachable", Ended: "failed"}},
 		{name: "no answer after sending: unknown, never resent", from: delivering, in: answer(kendo.Transient, 0, true), want: Failed,

@@ -31,7 +31,7 @@ func opsSite(t *testing.T, svc *delivery.Service) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Pusher: svc, UI: page, Logger: logger}))
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }

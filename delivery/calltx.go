@@ -24,7 +24,7 @@ import (
 // apply carries out the effects that belong in the transaction: the delivery job of a
 // new generation (collected here and inserted with the others of the commit in one
 // statement, just before it), the job to wake, cancel or complete. What must happen only
-// once the transaction has committed — counting outcomes in the metrics — is collected
+// once the transaction has committed — counting attempts and ends in the metrics — is collected
 // in tally, and the committer counts it after the commit: a transaction that is retried
 // or rolled back has counted nothing.
 type callTx struct {
@@ -69,8 +69,14 @@ func (t *callTx) apply(ctx context.Context, call *store.Call, in lifecycle.Input
 			return eff, err
 		}
 	}
-	if eff.Outcome != "" {
-		t.tally.outcome(eff.Outcome, call.Team)
+	if eff.Attempt != "" {
+		t.tally.attempt(eff.Attempt, call.Team)
+	}
+	if eff.Ended != "" {
+		if err := t.s.db.RecordCallEnd(ctx, t.tx, call.AlowareCallID, call.Team, eff.Ended, now); err != nil {
+			return eff, err
+		}
+		t.tally.ended(eff.Ended, call.Team)
 	}
 	return eff, nil
 }

@@ -28,6 +28,7 @@ func newKendo(t testing.TB, rate kendo.Rate) *kendotest.Server { return kendotes
 
 type engineOpts struct {
 	settle, artifactWait, kendoTimeout, probeEvery, retain time.Duration
+	retryHorizon                                           time.Duration
 	rate                                                   kendo.Rate
 	key                                                    string
 	teams                                                  *teams.Router // instead of key and rate: a teams file's router
@@ -71,7 +72,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 	svc, err := delivery.Open(context.Background(), delivery.Options{
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
-		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
+		Retain: o.retain, RetryHorizon: o.retryHorizon, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Send: o.send, Reps: o.reps,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

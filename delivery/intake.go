@@ -160,7 +160,7 @@ func (s *Service) storeEvent(ctx context.Context, t *callTx, ev aloware.Event, r
 		rc.Warnings = append(rc.Warnings, w)
 	}
 	if rc.Duplicate = call.Status.Sent() && !rc.Late; rc.Duplicate {
-		t.tally.outcome("duplicate", call.Team)
+		t.tally.duplicates = append(t.tally.duplicates, call.Team)
 	}
 	if call.Status == lifecycle.Scheduled {
 		rc.DeliverAfter = call.DeliverAfter

@@ -16,7 +16,9 @@ import (
 // phone number.
 type metrics struct {
 	eventsReceived *prometheus.CounterVec
-	deliveries     *prometheus.CounterVec
+	deliveries     *prometheus.CounterVec // one per Kendo request, by the class of its answer
+	callsFinished  *prometheus.CounterVec // one per call when its delivery ends, by result
+	duplicates     *prometheus.CounterVec
 	kendoLatency   *prometheus.HistogramVec
 	pacingWait     prometheus.Histogram
 	quarantined    prometheus.Counter
@@ -27,9 +29,14 @@ type metrics struct {
 	filtered       *prometheus.CounterVec
 }
 
-// outcomes are pre-created so dashboards see zeros rather than gaps.
-var outcomes = []string{"delivered", "duplicate", "rate_limited", "transient", "bad_request", "unauthorized",
-	"too_large", "rejected", "failed", "skipped", "unknown"}
+// attemptClasses and callResults are pre-created so dashboards see zeros rather than
+// gaps. An attempt's class is Kendo's answer to one request (lifecycle.Effects.Attempt);
+// a call's result is how its delivery ended (lifecycle.Effects.Ended).
+var (
+	attemptClasses = []string{"delivered", "rate_limited", "transient", "unreachable", "bad_request", "unauthorized",
+		"too_large", "rejected", "unknown"}
+	callResults = []string{lifecycle.EndedDelivered, lifecycle.EndedFailed, lifecycle.EndedSkipped}
+)
 
 func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 	m := &metrics{
@@ -39,8 +46,16 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 		}, []string{"kind"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aloware_kendo_deliveries_total",
-			Help: "Kendo delivery attempts and final outcomes, by outcome and team.",
+			Help: "Kendo requests (delivery attempts) by the class of Kendo's answer (outcome: delivered, rate_limited, transient, unreachable, too_large, …) and team. A call's final result is aloware_kendo_calls_finished_total.",
 		}, []string{"outcome", "team"}),
+		callsFinished: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aloware_kendo_calls_finished_total",
+			Help: "Calls whose delivery ended, once per call (and per redelivery), by result (delivered, failed, skipped) and team.",
+		}, []string{"result", "team"}),
+		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aloware_kendo_duplicate_events_total",
+			Help: "Aloware events of a call already sent to Kendo (answered as duplicates, never sent again), by team.",
+		}, []string{"team"}),
 		kendoLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "aloware_kendo_kendo_request_duration_seconds",
 			Help:    "Latency of Kendo Push API requests, by HTTP status class.",
@@ -84,41 +99,51 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 		m.filtered.WithLabelValues(r)
 	}
 	for _, t := range s.opts.Teams.Teams() {
-		for _, o := range outcomes {
-			m.deliveries.WithLabelValues(o, t.Name)
+		for _, c := range attemptClasses {
+			m.deliveries.WithLabelValues(c, t.Name)
+		}
+		for _, r := range callResults {
+			m.callsFinished.WithLabelValues(r, t.Name)
 		}
 	}
 	for _, r := range []WebhookResult{WebhookMatched, WebhookResolved, WebhookUnmatched, WebhookDuplicate, WebhookTest, WebhookIgnored} {
 		m.webhooks.WithLabelValues(string(r))
 	}
-	reg.MustRegister(m.eventsReceived, m.deliveries, m.kendoLatency, m.pacingWait, m.quarantined, m.lastEvent,
+	reg.MustRegister(m.eventsReceived, m.deliveries, m.callsFinished, m.duplicates, m.kendoLatency, m.pacingWait, m.quarantined, m.lastEvent,
 		m.webhooks, m.analysisDelay, m.lateArtifacts, m.filtered, &stateCollector{s: s})
 	return m
 }
 
 // tally is what one call transaction counts in the metrics once it has committed.
 type tally struct {
-	outcomes   []teamOutcome // one per transition that ended or retried a delivery (lifecycle.Effects.Outcome)
-	events     []string      // kinds of the events stored
-	eventAt    time.Time     // when the last of them was stored (zero when none was)
-	quarantine int           // JSON objects stored in the quarantine
-	late       []string      // artifacts that came after their call was sent
-	filtered   []string      // send rules that just skipped a call
+	attempts   []teamLabel // one per Kendo answer recorded (lifecycle.Effects.Attempt)
+	ends       []teamLabel // one per call whose delivery ended (lifecycle.Effects.Ended)
+	duplicates []string    // teams of calls a repeated event found already sent
+	events     []string    // kinds of the events stored
+	eventAt    time.Time   // when the last of them was stored (zero when none was)
+	quarantine int         // JSON objects stored in the quarantine
+	late       []string    // artifacts that came after their call was sent
+	filtered   []string    // send rules that just skipped a call
 	webhooks   []WebhookResult
 	analysis   []time.Duration // from a call's delivery to Kendo's first analysis of it
 }
 
-type teamOutcome struct{ outcome, team string }
+type teamLabel struct{ label, team string }
 
-func (t *tally) outcome(outcome, team string) {
-	t.outcomes = append(t.outcomes, teamOutcome{outcome, team})
-}
+func (t *tally) attempt(class, team string) { t.attempts = append(t.attempts, teamLabel{class, team}) }
+func (t *tally) ended(result, team string)  { t.ends = append(t.ends, teamLabel{result, team}) }
 
 // count adds what one committed transaction tallied: the one place the engine's
 // counters move.
 func (m *metrics) count(t tally) {
-	for _, o := range t.outcomes {
-		m.deliveries.WithLabelValues(o.outcome, o.team).Inc()
+	for _, a := range t.attempts {
+		m.deliveries.WithLabelValues(a.label, a.team).Inc()
+	}
+	for _, e := range t.ends {
+		m.callsFinished.WithLabelValues(e.label, e.team).Inc()
+	}
+	for _, team := range t.duplicates {
+		m.duplicates.WithLabelValues(team).Inc()
 	}
 	for _, k := range t.events {
 		m.eventsReceived.WithLabelValues(k).Inc()
@@ -162,12 +187,14 @@ var (
 		"Age of the oldest call in the delivery queue (scheduled or delivering), since it became ready (0 when the queue is empty).", nil, nil)
 	pausedDesc = prometheus.NewDesc("aloware_kendo_key_paused",
 		"1 while Kendo refuses a team's key (its deliveries wait), else 0; key is the key's hash id.", []string{"key", "team"}, nil)
+	unreachableDesc = prometheus.NewDesc("aloware_kendo_kendo_unreachable",
+		"1 while a team's requests do not reach Kendo (connection refused, DNS, TLS), else 0; key is the key's hash id.", []string{"key", "team"}, nil)
 	quarantineDesc = prometheus.NewDesc("aloware_kendo_quarantine_events",
 		"Events in the quarantine now.", nil, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{callsDesc, queueDesc, oldestDesc, pausedDesc, quarantineDesc} {
+	for _, d := range []*prometheus.Desc{callsDesc, queueDesc, oldestDesc, pausedDesc, unreachableDesc, quarantineDesc} {
 		ch <- d
 	}
 }
@@ -200,6 +227,19 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 				v = 1
 			}
 			ch <- prometheus.MustNewConstMetric(pausedDesc, prometheus.GaugeValue, v, t.KeyID(), t.Name)
+		}
+	}
+	if outages, err := db.UnreachableKeys(ctx); err == nil {
+		down := map[string]bool{}
+		for _, u := range outages {
+			down[u.KeyID] = true
+		}
+		for _, t := range c.s.opts.Teams.Teams() {
+			v := 0.0
+			if down[t.KeyID()] {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(unreachableDesc, prometheus.GaugeValue, v, t.KeyID(), t.Name)
 		}
 	}
 	if n, _, err := db.QuarantineStats(ctx); err == nil {

@@ -232,7 +232,8 @@ func (s *Service) Erase(ctx context.Context, alowareCallID, by string) (CallReco
 // chartHours is how far back the ops page's deliveries chart reaches.
 const chartHours = 6
 
-// Overview is the ops page's tiles, key windows and deliveries chart.
+// Overview is the ops page's tiles, key windows and the chart of calls delivered and
+// failed per minute.
 func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	now := s.now()
 	o := Overview{Now: now, Since: now.Add(-24 * time.Hour)}
@@ -245,7 +246,7 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	if err != nil {
 		return o, err
 	}
-	o.Queued, o.Failed = queued(counts), counts[lifecycle.Failed]
+	o.Queued, o.Failed, o.Unrouted = queued(counts), counts[lifecycle.Failed], counts[lifecycle.Unrouted]
 	if o.Quarantined, _, err = s.db.QuarantineStats(ctx); err != nil {
 		return o, err
 	}
@@ -257,6 +258,10 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 		return o, err
 	}
 	pauses, err := s.db.Pauses(ctx)
+	if err != nil {
+		return o, err
+	}
+	outages, err := s.db.UnreachableKeys(ctx)
 	if err != nil {
 		return o, err
 	}
@@ -275,9 +280,15 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 				k.PauseReason = fmt.Sprintf("Kendo refused the key (HTTP %d) since %s", p.HTTPStatus, p.Since.Format(time.RFC3339))
 			}
 		}
+		for _, u := range outages {
+			if u.KeyID == t.KeyID() {
+				since := u.Since
+				k.Unreachable, k.UnreachableSince, k.UnreachableError = true, &since, u.Message
+			}
+		}
 		o.Keys = append(o.Keys, k)
 	}
-	perMinute, err := s.db.AttemptsPerMinute(ctx, now.Add(-chartHours*time.Hour))
+	perMinute, err := s.db.CallsPerMinute(ctx, now.Add(-chartHours*time.Hour))
 	if err != nil {
 		return o, err
 	}

@@ -151,11 +151,12 @@ type Overview struct {
 	Delivered    int       // calls delivered since Since
 	Queued       int       // calls in the delivery queue now (scheduled or delivering)
 	Failed       int       // calls failed now
+	Unrouted     int       // calls no team takes now (never sent until routed)
 	Quarantined  int       // events in quarantine now
 	Analyzed     int       // calls analyzed since Since
 	OldestQueued *time.Time
 	Keys         []KeyUse
-	PerMinute    []MinuteCount // deliveries per minute, oldest first, over the chart's hours
+	PerMinute    []MinuteCount // calls that ended delivered or failed per minute, oldest first, over the chart's hours
 }
 
 // KeyUse is one Kendo key's pacing window as the ops page shows it.
@@ -170,6 +171,11 @@ type KeyUse struct {
 	Paused      bool
 	PausedSince *time.Time
 	PauseReason string
+	// Unreachable: the key's latest requests never reached Kendo (refused, DNS, TLS)
+	// since UnreachableSince; UnreachableError is the last error.
+	Unreachable      bool
+	UnreachableSince *time.Time
+	UnreachableError string
 }
 
 // MinuteCount is one minute of the deliveries chart.

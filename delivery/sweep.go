@@ -68,6 +68,8 @@ func (s *Service) purgeExpired(ctx context.Context) {
 	}
 	webhooks, _ := s.db.PurgeWebhooks(ctx, cutoff)
 	idless, _ := s.db.PurgeIDlessEvents(ctx, cutoff)
+	// The chart's call ends are needed for its hours only.
+	_ = s.db.PruneCallEnds(ctx, now.Add(-chartHours*time.Hour))
 	if purged+int(quarantined+webhooks+idless) > 0 || s.forgetPending.Load() {
 		s.forget(ctx, "retention")
 	}

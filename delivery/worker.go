@@ -274,7 +274,7 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 	res kendo.Result, finished time.Time) (eff lifecycle.Effects, pauseStarted bool, retryIn time.Duration, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		eff, pauseStarted, retryIn = lifecycle.Effects{}, false, 0
-		if err := s.db.MoveSlot(ctx, t.tx, slotID, finished); err != nil {
+		if err := s.recordReach(ctx, t, team, slotID, res, finished); err != nil {
 			return err
 		}
 		call, err := t.lock(ctx, job.Args.AlowareCallID)
@@ -322,7 +322,7 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 // retryIn is how long a retried answer waits: the backoff counts the earlier answers of
 // the same class in the call's current generation, read from its attempts.
 func (s *Service) retryIn(ctx context.Context, tx *sql.Tx, call store.Call, res kendo.Result) (time.Duration, error) {
-	if res.RetryAfter > 0 || (res.Outcome != kendo.Transient && res.Outcome != kendo.RateLimited) {
+	if res.RetryAfter > 0 || (res.Outcome != kendo.Transient && res.Outcome != kendo.RateLimited && res.Outcome != kendo.Unreachable) {
 		return retryDelay(res, nil), nil
 	}
 	var earlier []string
@@ -344,7 +344,7 @@ func (s *Service) logOutcome(log *slog.Logger, team teams.Team, res kendo.Result
 			s.opts.ProbeEvery.String()+"; fix the key and restart to resume at once", "keyId", team.KeyID(), "status", res.Status, "kendoMessage", res.Message)
 	case eff.PauseKey:
 		log.Warn("Kendo still refuses the API key; the deliveries stay paused", "keyId", team.KeyID(), "status", res.Status)
-	case eff.Outcome == "unknown":
+	case eff.Attempt == "unknown":
 		log.Error("DELIVERY OUTCOME UNKNOWN: Kendo did not answer after the request was sent; "+notSentAgainAdvice, "error", res.Message, "attempt", attempt)
 	case eff.CompleteJob:
 		log.Error("Kendo refused the call", "outcome", res.Outcome, "status", res.Status, "kendoMessage", res.Message)

@@ -77,7 +77,13 @@ func (c *Client) Send(ctx context.Context, apiKey string, body []byte) (res Resu
 	if err != nil {
 		// No status line arrived: refused, reset, timed out, cancelled, EOF. Sent tells
 		// whether Kendo may have the call all the same.
-		return Result{Outcome: Transient, Message: cleanText(err.Error(), 1024), Latency: time.Since(start), Sent: sent.Load()}
+		res := Result{Outcome: Transient, Message: cleanText(err.Error(), 1024), Latency: time.Since(start), Sent: sent.Load()}
+		if !res.Sent {
+			// Kendo never had the request (refused, no such host, TLS, cut off while
+			// writing): an outage of the way there, not an answer from Kendo.
+			res.Outcome = Unreachable
+		}
+		return res
 	}
 	defer resp.Body.Close()
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))

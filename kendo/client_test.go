@@ -250,15 +250,6 @@ func TestSendTimeoutsAndCancellation(t *testing.T) {
 			t.Fatalf("%+v", res)
 		}
 	})
-	t.Run("connection refused", func(t *testing.T) {
-		srv := httptest.NewServer(answer(201, `{"callId":"x"}`))
-		url := srv.URL
-		srv.Close()
-		res := NewClient(url, nil).Send(context.Background(), testKey, testBody)
-		if res.Outcome != Transient || res.Status != 0 || res.Message == "" || res.Sent {
-			t.Fatalf("%+v (a refused connection never reached Kendo: Sent must be false)", res)
-		}
-	})
 }
 
 func TestSendDoesNotFollowRedirects(t *testing.T) {
@@ -346,4 +337,27 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// A request that never reached Kendo — refused, no such host, a certificate Kendo's
+// address cannot prove — is Unreachable, not Transient: it says nothing about Kendo's
+// load, so it neither counts against pacing nor reads as a server error.
+func TestSendUnreachable(t *testing.T) {
+	closed := httptest.NewServer(answer(201, `{"callId":"x"}`))
+	closed.Close()
+	untrusted := httptest.NewTLSServer(answer(201, `{"callId":"x"}`))
+	defer untrusted.Close()
+	tests := []struct{ name, url string }{
+		{"connection refused", closed.URL},
+		{"no such host", "http://kendo.invalid/api"},
+		{"certificate not trusted", untrusted.URL},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := NewClient(tt.url, nil).Send(context.Background(), testKey, testBody)
+			if res.Outcome != Unreachable || res.Status != 0 || res.Message == "" || res.Sent {
+				t.Fatalf("%+v (never reached Kendo: Unreachable, Sent false)", res)
+			}
+		})
+	}
 }

@@ -14,7 +14,8 @@ const (
 	BadRequest   Outcome = "bad_request"  // 400: the payload is wrong; resending it won't help
 	Unauthorized Outcome = "unauthorized" // 401/403: the key is missing, wrong or revoked
 	TooLarge     Outcome = "too_large"    // 413 (or refused before sending): body over MaxBodyBytes
-	Transient    Outcome = "transient"    // 5xx, 408, 425, network errors, timeouts: retry with backoff
+	Transient    Outcome = "transient"    // 5xx, 408, 425, no answer after sending, timeouts: retry with backoff
+	Unreachable  Outcome = "unreachable"  // never reached Kendo (refused, DNS, TLS, cut off before sent): retry with backoff, no pacing slot used
 	Rejected     Outcome = "rejected"     // any other answer (other 4xx, 3xx): terminal
 )
 

@@ -45,8 +45,22 @@ type Effects struct {
 	Snooze      time.Duration // the running job runs again after this
 	PauseKey    bool          // Kendo refused the key: pause its deliveries
 	ResumeKey   bool          // Kendo accepted the key again: resume its deliveries
-	Outcome     string        // label for the deliveries metric ("" when none)
+	// Attempt is the class of Kendo's answer to one request (delivered, rate_limited,
+	// transient, unreachable, unknown, …), "" when the transition answered no request.
+	// Ended is the call's final result when the transition ends its delivery (delivered,
+	// failed, skipped), "" when it does not: a retry or a shrink-and-retry is an attempt,
+	// not an end. The metrics keep the two apart so that an alert on calls that failed
+	// counts calls, not requests.
+	Attempt string
+	Ended   string
 }
+
+// Final results of a call, the values of Effects.Ended.
+const (
+	EndedDelivered = "delivered"
+	EndedFailed    = "failed"
+	EndedSkipped   = "skipped"
+)
 
 func at(t time.Time) *time.Time { return &t }
 

@@ -168,7 +168,7 @@ func apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 			return s, Effects{}, notApplicable(s, in)
 		}
 		s.Status, s.Reason, s.DeliverAfter = Skipped, "no longer ready: "+in.Reason, nil
-		return s, Effects{CompleteJob: true, Outcome: "skipped"}, nil
+		return s, Effects{CompleteJob: true, Ended: EndedSkipped}, nil
 	case Rerun:
 		if s.Status != Delivering {
 			return s, Effects{}, notApplicable(s, in)
@@ -176,7 +176,7 @@ func apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		s.Status, s.OutcomeUnknown = Failed, true
 		s.Reason = "outcome unknown: an earlier attempt was cut off (the process stopped) while Kendo may have had the request; " + notSentAgain
 		s.LastError = "attempt " + fmt.Sprint(s.Attempts) + " has no recorded answer"
-		return s, Effects{CompleteJob: true, Outcome: "unknown"}, nil
+		return s, Effects{CompleteJob: true, Attempt: attemptUnknown, Ended: EndedFailed}, nil
 	case Restored:
 		return restored(s, in)
 	case Redeliver:
@@ -187,7 +187,7 @@ func apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		}
 		s.Status, s.ByOperator, s.DeliverAfter, s.PausedKey = Skipped, true, nil, ""
 		s.Reason = "skipped by " + orSomeone(in.By)
-		return s, Effects{CancelJob: true, Outcome: "skipped"}, nil
+		return s, Effects{CancelJob: true, Ended: EndedSkipped}, nil
 	case Erase:
 		if s.Status == Erased {
 			return s, Effects{}, nil
@@ -202,7 +202,7 @@ func apply(s State, in Input, now time.Time, p Policy) (State, Effects, error) {
 		}
 		s.Status = Skipped
 		s.Reason = fmt.Sprintf("no recording or transcript arrived within %s of the call's end", p.ArtifactWait)
-		return s, Effects{Outcome: "skipped"}, nil
+		return s, Effects{Ended: EndedSkipped}, nil
 	case KendoHasIt:
 		return kendoHasIt(s, in, now)
 	case AnalysisReady:
@@ -286,7 +286,7 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 		return s, Effects{}, nil
 	case mapping.StateUnanswered:
 		s.Status, s.Reason = Skipped, in.Reason
-		return s, Effects{Outcome: "skipped"}, nil
+		return s, Effects{Ended: EndedSkipped}, nil
 	case mapping.StateFiltered:
 		// A send rule says the call is not worth Kendo's quota (mapping's S4): skipped at
 		// once, not after --artifact-wait. With what Kendo needs it is ready all the same,
@@ -295,7 +295,7 @@ func observed(s State, in Observed, now time.Time, p Policy) (State, Effects, er
 			s.ReadyAt = at(now)
 		}
 		s.Status, s.Reason = Skipped, in.Reason
-		return s, Effects{Outcome: "skipped"}, nil
+		return s, Effects{Ended: EndedSkipped}, nil
 	case mapping.StateReady:
 		if s.ReadyAt == nil {
 			s.ReadyAt = at(now)
@@ -329,39 +329,40 @@ func answered(s State, in Answered, now time.Time, p Policy) (State, Effects, er
 			s.KendoCallID, s.DeliveredAt = res.KendoCallID, at(now)
 			if s.Status == Failed {
 				s.Status, s.Reason, s.OutcomeUnknown, s.LastError = Delivered, res.Message, false, ""
+				return s, Effects{CompleteJob: true, Attempt: attemptClass(res), Ended: EndedDelivered}, nil
 			}
-			return s, Effects{CompleteJob: true, Outcome: "delivered"}, nil
+			return s, Effects{CompleteJob: true, Attempt: attemptClass(res)}, nil
 		}
-		return s, Effects{CompleteJob: true}, nil
+		return s, Effects{CompleteJob: true, Attempt: attemptClass(res)}, nil
 	default:
 		return s, Effects{}, notApplicable(s, in)
 	}
 	fail := func(reason string, outcome kendo.Outcome) (State, Effects, error) {
 		s.Status, s.Reason, s.LastError = Failed, reason, describe(res)
-		return s, Effects{CompleteJob: true, Outcome: string(outcome)}, nil
+		return s, Effects{CompleteJob: true, Attempt: attemptClass(res), Ended: EndedFailed}, nil
 	}
-	retry := func(wait time.Duration, outcome kendo.Outcome) (State, Effects, error) {
+	retry := func(wait time.Duration, why string) (State, Effects, error) {
 		if s.FirstAttemptAt != nil && now.Sub(*s.FirstAttemptAt) > p.RetryHorizon {
 			s.Status, s.LastError = Failed, describe(res)
 			s.Reason = fmt.Sprintf("Kendo kept failing for %s", p.RetryHorizon)
-			return s, Effects{CompleteJob: true, Outcome: string(outcome)}, nil
+			return s, Effects{CompleteJob: true, Attempt: attemptClass(res), Ended: EndedFailed}, nil
 		}
 		s.Status, s.LastError, s.DeliverAfter = Scheduled, describe(res), at(now.Add(wait))
-		s.Reason = "Kendo did not take it (" + string(outcome) + "); retrying"
-		return s, Effects{Snooze: wait, Outcome: string(outcome)}, nil
+		s.Reason = why + "; retrying"
+		return s, Effects{Snooze: wait, Attempt: attemptClass(res)}, nil
 	}
 	switch res.Outcome {
 	case kendo.Accepted:
 		s.Status, s.KendoCallID, s.DeliveredAt, s.LastError, s.OutcomeUnknown = Delivered, res.KendoCallID, at(now), "", false
 		s.Reason = res.Message // e.g. "Kendo answered 201 without a callId"
-		return s, Effects{CompleteJob: true, ResumeKey: true, Outcome: "delivered"}, nil
+		return s, Effects{CompleteJob: true, ResumeKey: true, Attempt: attemptClass(res), Ended: EndedDelivered}, nil
 	case kendo.Unauthorized:
 		// A refused key pauses its deliveries; no call fails because of it.
 		s.Status, s.LastError, s.PausedKey = Scheduled, describe(res), in.KeyID
 		s.Reason = fmt.Sprintf("Kendo refused the API key (HTTP %d) since %s: deliveries with this key are paused; one request tests it every %s",
 			res.Status, in.PausedSince.UTC().Format(time.RFC3339), in.ProbeEvery)
 		s.DeliverAfter = at(now.Add(in.ProbeEvery))
-		return s, Effects{Snooze: in.ProbeEvery, PauseKey: true, Outcome: string(res.Outcome)}, nil
+		return s, Effects{Snooze: in.ProbeEvery, PauseKey: true, Attempt: attemptClass(res)}, nil
 	case kendo.BadRequest, kendo.Rejected:
 		return fail("Kendo refused the payload", res.Outcome)
 	case kendo.TooLarge:
@@ -370,19 +371,33 @@ func answered(s State, in Answered, now time.Time, p Policy) (State, Effects, er
 		}
 		s.Status, s.Shrunk, s.LastError, s.DeliverAfter = Scheduled, true, describe(res), at(now)
 		s.Reason = "Kendo answered 413; sending once more, shrunk"
-		return s, Effects{Outcome: string(res.Outcome)}, nil
+		return s, Effects{Attempt: attemptClass(res)}, nil
 	case kendo.RateLimited:
-		return retry(in.RetryIn, res.Outcome)
+		return retry(in.RetryIn, "Kendo did not take it (rate_limited)")
+	case kendo.Unreachable:
+		return retry(in.RetryIn, "could not reach Kendo (the request never arrived: "+res.Message+")")
 	case kendo.Transient:
 		if res.Sent && res.Status == 0 {
 			// The request was sent and no answer came: Kendo may have the call.
 			s.Status, s.OutcomeUnknown, s.LastError = Failed, true, describe(res)
 			s.Reason = "outcome unknown: Kendo did not answer after the request was sent; " + notSentAgain
-			return s, Effects{CompleteJob: true, Outcome: "unknown"}, nil
+			return s, Effects{CompleteJob: true, Attempt: attemptUnknown, Ended: EndedFailed}, nil
 		}
-		return retry(in.RetryIn, res.Outcome)
+		return retry(in.RetryIn, "Kendo did not take it (transient)")
 	}
 	return fail("Kendo answered something unexpected", res.Outcome)
+}
+
+// attemptUnknown is the attempt class of a request sent without an answer recorded.
+const attemptUnknown = "unknown"
+
+// attemptClass names the class of Kendo's answer for the attempts metric: the
+// kendo.Outcome, but a 2xx reads "delivered" (the label dashboards already use).
+func attemptClass(res kendo.Result) string {
+	if res.Outcome == kendo.Accepted {
+		return EndedDelivered
+	}
+	return string(res.Outcome)
 }
 
 func describe(res kendo.Result) string {

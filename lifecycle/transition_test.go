@@ -47,14 +47,14 @@ func TestApply(t *testing.T) {
 			want: Received, check: func(t *testing.T, s State) { notNil(t, s.CompleteAt) }},
 		{name: "sms is ignored", in: Observed{Verdict: mapping.StateIgnored, Reason: "SMS"}, want: Ignored},
 		{name: "missed call is skipped", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Reason: "missed"},
-			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, s.Unanswered) }},
+			want: Skipped, effects: Effects{Ended: EndedSkipped}, check: func(t *testing.T, s State) { truth(t, s.Unanswered) }},
 		{name: "a missed call whose recording turns up is answered after all", from: State{Status: Skipped, Unanswered: true},
 			in: ready("s"), want: Scheduled, effects: Effects{ScheduleJob: true}, check: func(t *testing.T, s State) { truth(t, !s.Unanswered) }},
 		{name: "a call skipped by a rule was not unanswered", from: State{Status: Received},
 			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Reason: "inbound calls are not sent"},
-			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, !s.Unanswered) }},
+			want: Skipped, effects: Effects{Ended: EndedSkipped}, check: func(t *testing.T, s State) { truth(t, !s.Unanswered) }},
 		{name: "a call that is not ready takes its route's team", in: Observed{Verdict: mapping.StateUnanswered, Complete: true, Team: "sales", Routed: true},
-			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) { is(t, s.Team, "sales") }},
+			want: Skipped, effects: Effects{Ended: "skipped"}, check: func(t *testing.T, s State) { is(t, s.Team, "sales") }},
 		{name: "ready is scheduled after the settle", in: ready("sales"), want: Scheduled, effects: Effects{ScheduleJob: true},
 			check: func(t *testing.T, s State) {
 				is(t, s.Team, "sales")
@@ -76,13 +76,13 @@ func TestApply(t *testing.T) {
 			want: Scheduled, effects: Effects{ScheduleJob: true}},
 		{name: "a filtered call is skipped with the rule's reason", from: State{Status: Received},
 			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Sendable: true, Reason: "talk time 4 s is under --min-talk-time 10s"},
-			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) {
+			want: Skipped, effects: Effects{Ended: "skipped"}, check: func(t *testing.T, s State) {
 				is(t, s.Reason, "talk time 4 s is under --min-talk-time 10s")
 				notNil(t, s.ReadyAt) // an operator can still send it
 			}},
 		{name: "a filtered call waiting for its recording is skipped at once", from: State{Status: Received},
 			in:   Observed{Verdict: mapping.StateFiltered, Complete: true, Reason: "talk time 4 s is under --min-talk-time 10s"},
-			want: Skipped, effects: Effects{Outcome: "skipped"}, check: func(t *testing.T, s State) {
+			want: Skipped, effects: Effects{Ended: "skipped"}, check: func(t *testing.T, s State) {
 				if s.ReadyAt != nil {
 					t.Errorf("ReadyAt %v for a call with nothing to send", s.ReadyAt)
 				}
@@ -122,39 +122,42 @@ func TestApply(t *testing.T) {
 			}},
 		{name: "send cannot start twice", from: delivering, in: SendStarted{}, want: Delivering, err: ErrNotApplicable},
 		{name: "201 delivers", from: delivering, in: answer(kendo.Accepted, 201, true), want: Delivered,
-			effects: Effects{CompleteJob: true, ResumeKey: true, Outcome: "delivered"},
+			effects: Effects{CompleteJob: true, ResumeKey: true, Attempt: "delivered", Ended: "delivered"},
 			check:   func(t *testing.T, s State) { is(t, s.KendoCallID, "k-1") }},
 		{name: "400 fails", from: delivering, in: answer(kendo.BadRequest, 400, true), want: Failed,
-			effects: Effects{CompleteJob: true, Outcome: "bad_request"}},
+			effects: Effects{CompleteJob: true, Attempt: "bad_request", Ended: "failed"}},
 		{name: "401 pauses instead of failing", from: delivering, in: answer(kendo.Unauthorized, 401, true), want: Scheduled,
-			effects: Effects{Snooze: 5 * time.Minute, PauseKey: true, Outcome: "unauthorized"},
+			effects: Effects{Snooze: 5 * time.Minute, PauseKey: true, Attempt: "unauthorized"},
 			check: func(t *testing.T, s State) {
 				is(t, s.PausedKey, "key_1")
 				contains(t, s.Reason, "HTTP 401", "2026-12-01T10:00:00Z")
 			}},
 		{name: "413 once more shrunk", from: delivering, in: answer(kendo.TooLarge, 413, true), want: Scheduled,
-			effects: Effects{Outcome: "too_large"}, check: func(t *testing.T, s State) { truth(t, s.Shrunk) }},
+			effects: Effects{Attempt: "too_large"}, check: func(t *testing.T, s State) { truth(t, s.Shrunk) }},
 		{name: "413 after shrinking fails", from: func() State { s := delivering; s.Shrunk = true; return s }(), in: answer(kendo.TooLarge, 413, true),
-			want: Failed, effects: Effects{CompleteJob: true, Outcome: "too_large"}},
+			want: Failed, effects: Effects{CompleteJob: true, Attempt: "too_large", Ended: "failed"}},
 		{name: "429 retries", from: delivering, in: answer(kendo.RateLimited, 429, true), want: Scheduled,
-			effects: Effects{Snooze: 2 * time.Second, Outcome: "rate_limited"}},
+			effects: Effects{Snooze: 2 * time.Second, Attempt: "rate_limited"}},
 		{name: "500 retries", from: delivering, in: answer(kendo.Transient, 500, true), want: Scheduled,
-			effects: Effects{Snooze: 2 * time.Second, Outcome: "transient"}},
-		{name: "refused connection retries", from: delivering, in: answer(kendo.Transient, 0, false), want: Scheduled,
-			effects: Effects{Snooze: 2 * time.Second, Outcome: "transient"}},
+			effects: Effects{Snooze: 2 * time.Second, Attempt: "transient"}},
+		{name: "refused connection retries", from: delivering, in: answer(kendo.Unreachable, 0, false), want: Scheduled,
+			effects: Effects{Snooze: 2 * time.Second, Attempt: "unreachable"},
+			check:   func(t *testing.T, s State) { contains(t, s.Reason, "could not reach Kendo") }},
+		{name: "unreachable past the horizon fails", from: delivering, in: answer(kendo.Unreachable, 0, false), now: t0.Add(25 * time.Hour),
+			want: Failed, effects: Effects{CompleteJob: true, Attempt: "unreachable", Ended: "failed"}},
 		{name: "no answer after sending: unknown, never resent", from: delivering, in: answer(kendo.Transient, 0, true), want: Failed,
-			effects: Effects{CompleteJob: true, Outcome: "unknown"}, check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
+			effects: Effects{CompleteJob: true, Attempt: "unknown", Ended: "failed"}, check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
 		{name: "retries end at the horizon", from: delivering, in: answer(kendo.Transient, 503, true), now: t0.Add(25 * time.Hour),
-			want: Failed, effects: Effects{CompleteJob: true, Outcome: "transient"}},
+			want: Failed, effects: Effects{CompleteJob: true, Attempt: "transient", Ended: "failed"}},
 		{name: "a late 201 clears an unknown outcome", from: State{Status: Failed, OutcomeUnknown: true}, in: answer(kendo.Accepted, 201, true),
-			want: Delivered, effects: Effects{CompleteJob: true, Outcome: "delivered"}},
+			want: Delivered, effects: Effects{CompleteJob: true, Attempt: "delivered", Ended: "delivered"}},
 		{name: "a 201 for an erased call is recorded, the call stays erased", from: State{Status: Erased}, in: answer(kendo.Accepted, 201, true),
-			want: Erased, effects: Effects{CompleteJob: true, Outcome: "delivered"}, check: func(t *testing.T, s State) { is(t, s.KendoCallID, "k-1") }},
+			want: Erased, effects: Effects{CompleteJob: true, Attempt: "delivered"}, check: func(t *testing.T, s State) { is(t, s.KendoCallID, "k-1") }},
 		{name: "a rerun of a cut-off attempt never sends again", from: delivering, in: Rerun{}, want: Failed,
-			effects: Effects{CompleteJob: true, Outcome: "unknown"}, check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
+			effects: Effects{CompleteJob: true, Attempt: "unknown", Ended: "failed"}, check: func(t *testing.T, s State) { truth(t, s.OutcomeUnknown) }},
 
 		{name: "a call no longer ready is not sent", from: State{Status: Scheduled}, in: NotReady{Reason: "no recording"}, want: Skipped,
-			effects: Effects{CompleteJob: true, Outcome: "skipped"}},
+			effects: Effects{CompleteJob: true, Ended: "skipped"}},
 
 		// Operators.
 		{name: "redeliver a failed call", from: State{Status: Failed, ReadyAt: ptr(t0), Generation: 2, OutcomeUnknown: true, Shrunk: true},
@@ -173,7 +176,7 @@ func TestApply(t *testing.T) {
 		{name: "an erased call has nothing to send", from: State{Status: Erased, ReadyAt: ptr(t0), PurgedAt: ptr(t0)}, in: Redeliver{Routed: true}, want: Erased, err: ErrPurged},
 		{name: "a missed call has nothing to send", from: State{Status: Skipped}, in: Redeliver{Routed: true}, want: Skipped, err: ErrNotRedeliverable},
 		{name: "skip a waiting call", from: State{Status: Scheduled}, in: Skip{By: "ops page"}, want: Skipped,
-			effects: Effects{CancelJob: true, Outcome: "skipped"}, check: func(t *testing.T, s State) { truth(t, s.ByOperator) }},
+			effects: Effects{CancelJob: true, Ended: "skipped"}, check: func(t *testing.T, s State) { truth(t, s.ByOperator) }},
 		{name: "a delivering call cannot be skipped", from: delivering, in: Skip{}, want: Delivering, err: ErrNotSkippable},
 		{name: "erase", from: State{Status: Scheduled}, in: Erase{By: "ops page (alice)"}, want: Erased, effects: Effects{CancelJob: true},
 			check: func(t *testing.T, s State) {
@@ -205,7 +208,7 @@ func TestApply(t *testing.T) {
 
 		// Sweeps and Kendo's webhook.
 		{name: "no artifacts in time", from: State{Status: Received, CompleteAt: ptr(t0)}, in: ArtifactTimeout{}, now: t0.Add(11 * time.Minute),
-			want: Skipped, effects: Effects{Outcome: "skipped"}},
+			want: Skipped, effects: Effects{Ended: "skipped"}},
 		{name: "not yet timed out", from: State{Status: Received, CompleteAt: ptr(t0)}, in: ArtifactTimeout{}, now: t0.Add(time.Minute),
 			want: Received, err: ErrNotApplicable},
 		{name: "analysis of a delivered call", from: State{Status: Delivered}, in: AnalysisReady{At: t0}, want: Analyzed},

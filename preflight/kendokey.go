@@ -71,7 +71,7 @@ func KendoKey(ctx context.Context, s Sender, t teams.Team) Check {
 			wait = " in " + res.RetryAfter.Round(time.Second).String()
 		}
 		return fail(name, "cannot tell: Kendo answered 429 (rate limit) for %s before judging it%s; run the check again%s", key, said, wait)
-	case kendo.Transient:
+	case kendo.Transient, kendo.Unreachable:
 		if res.Status == 0 {
 			return fail(name, "cannot tell: Kendo did not answer (%s); check --kendo-url and the network, then run the check again", res.Message)
 		}

@@ -75,32 +75,11 @@ func (db *DB) Attempts(ctx context.Context, q Querier, alowareCallID string) ([]
 	return out, rows.Err()
 }
 
-// MinuteCount is one minute of finished attempts by outcome class.
+// MinuteCount is one minute of the ops page's chart: calls delivered and failed.
 type MinuteCount struct {
 	Minute    time.Time
 	Delivered int
 	Failed    int
-}
-
-// AttemptsPerMinute counts finished attempts per minute since t: accepted ones as
-// delivered, the rest as failed.
-func (db *DB) AttemptsPerMinute(ctx context.Context, since time.Time) ([]MinuteCount, error) {
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT finished_ms / 60000, SUM(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END), COUNT(*)
-		FROM ak_attempts WHERE finished_ms >= $1 GROUP BY finished_ms / 60000 ORDER BY 1`, Millis(since))
-	if err != nil {
-		return nil, fmt.Errorf("store: attempts per minute: %w", err)
-	}
-	defer rows.Close()
-	var out []MinuteCount
-	for rows.Next() {
-		var minute int64
-		var ok, all int
-		if err := rows.Scan(&minute, &ok, &all); err != nil {
-			return nil, err
-		}
-		out = append(out, MinuteCount{Minute: FromMillis(minute * 60000), Delivered: ok, Failed: all - ok})
-	}
-	return out, rows.Err()
 }
 
 // PurgeAttempts drops the request bodies of a call's attempts and their messages (Kendo's

@@ -8,8 +8,8 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 )
 
-// The deliveries chart is an SVG drawn here: one bar per minute (delivered, with the
-// failed ones stacked on top) and a line at the combined limit of the keys, so an
+// The calls chart is an SVG drawn here: one bar per minute (calls delivered, with the
+// calls that ended failed stacked on top) and a line at the combined limit of the keys, so an
 // operator sees at a glance whether the service runs at Kendo's pace.
 
 const (
@@ -100,7 +100,7 @@ func buildChart(minutes []delivery.MinuteCount, limitPerMin float64) *chartView 
 		}
 	}
 	first, last := minutes[0].Minute.UTC(), minutes[len(minutes)-1].Minute.UTC()
-	c.Summary = fmt.Sprintf("Deliveries per minute from %s to %s UTC: %d delivered, %d failed", first.Format("15:04"), last.Format("15:04"), delivered, failed)
+	c.Summary = fmt.Sprintf("Calls per minute from %s to %s UTC: %d delivered, %d failed", first.Format("15:04"), last.Format("15:04"), delivered, failed)
 	if peak > 0 {
 		c.Summary += fmt.Sprintf("; busiest minute %s with %d", peakAt.UTC().Format("15:04"), peak)
 	}

@@ -87,6 +87,12 @@ func noticeOf(q url.Values) *notice {
 		return nt
 	case "discarded":
 		return &notice{Text: fmt.Sprintf("Discarded %d quarantined event(s) for good; %d remain.", n(1), n(2))}
+	case "routed":
+		nt := &notice{Text: fmt.Sprintf("Routed %d unrouted call(s) again: they go out at the normal pace.", n(1))}
+		if n(2) > 0 {
+			nt.Text += fmt.Sprintf(" %d still match no team: fix the teams file (a match, or a default team) and restart first.", n(2))
+		}
+		return nt
 	case "replayed":
 		return &notice{Text: fmt.Sprintf("Replayed %d quarantined event(s); %d remain.", n(1), n(2))}
 	}

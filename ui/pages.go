@@ -23,6 +23,8 @@ type overviewPage struct {
 	Tiles     []tileView
 	Keys      []keyView
 	Paused    []keyView
+	Down      []keyView // keys whose requests do not reach Kendo
+	Unrouted  int       // calls no team takes: a banner names the fix and routes them again
 	Chart     *chartView
 	Filter    filterForm
 	Statuses  []string
@@ -58,7 +60,11 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 			if k.Paused {
 				p.Paused = append(p.Paused, k)
 			}
+			if k.Unreachable {
+				p.Down = append(p.Down, k)
+			}
 		}
+		p.Unrouted = ov.Unrouted
 		p.Chart = buildChart(ov.PerMinute, limitPerMinute(ov.Keys))
 	}
 

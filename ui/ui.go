@@ -101,6 +101,7 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /ui/calls/{id}/erase", s.erase)
 	mux.HandleFunc("GET /ui/redeliver", s.bulkConfirm)
 	mux.HandleFunc("POST /ui/redeliver", s.redeliverMany)
+	mux.HandleFunc("POST /ui/route-again", s.routeAgain)
 	mux.HandleFunc("GET /ui/progress", s.progress)
 	mux.HandleFunc("GET /ui/quarantine", s.quarantine)
 	mux.HandleFunc("POST /ui/quarantine/replay", s.replay)
@@ -258,8 +259,8 @@ func (s *server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.Context(), engineTimeout)
 }
 
-// parsePages builds one template set per page: the shared layout and partials, and the
-// page's own "content".
+// parsePages builds one template set per page: the shared layout and partials, the
+// parts (part-*.html, one file per part of a page), and the page's own "content".
 func parsePages(a *assets) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"asset": a.url}
 	base, err := template.New("base").Funcs(funcs).ParseFS(a.fs, "templates/layout.html", "templates/partials.html", "templates/part-*.html")

@@ -31,6 +31,10 @@ type keyView struct {
 	PausedSince     string
 	PauseReason     string
 	Full            bool // the window is used up: new sends wait for it to roll
+	// Unreachable: requests do not reach Kendo (refused, DNS, TLS) since UnreachableSince.
+	Unreachable      bool
+	UnreachableSince string
+	UnreachableError string
 }
 
 type rowView struct {
@@ -72,6 +76,7 @@ func overviewTiles(ov delivery.Overview, now time.Time) []tileView {
 		{Label: "Delivered", Value: strconv.Itoa(ov.Delivered), Hint: "last 24 h", Link: "/ui?status=delivered&status=analyzed&" + since.Encode()},
 		{Label: "In queue", Value: strconv.Itoa(ov.Queued), Hint: "now", Link: "/ui?status=scheduled&status=delivering", Tone: tone(ov.Queued, "wait")},
 		{Label: "Failed", Value: strconv.Itoa(ov.Failed), Hint: "now, need an operator", Link: "/ui?status=failed", Tone: tone(ov.Failed, "bad")},
+		{Label: "Unrouted", Value: strconv.Itoa(ov.Unrouted), Hint: "now, match no team", Link: "/ui?status=unrouted", Tone: tone(ov.Unrouted, "bad")},
 		{Label: "Quarantined", Value: strconv.Itoa(ov.Quarantined), Hint: "events now", Link: "/ui/quarantine", Tone: tone(ov.Quarantined, "bad")},
 		{Label: "Analyzed", Value: strconv.Itoa(ov.Analyzed), Hint: "by Kendo, last 24 h", Link: "/ui?status=analyzed&" + since.Encode()},
 		oldest,
@@ -91,11 +96,19 @@ func keyViews(keys []delivery.KeyUse) []keyView {
 			v.Drain = "nothing waits"
 		case k.Paused:
 			v.Drain = "paused"
+		case k.Unreachable:
+			v.Drain = "Kendo unreachable"
 		default:
 			v.Drain = fmtDuration(k.DrainTime)
 		}
 		if k.PausedSince != nil {
 			v.PausedSince = fmtTime(*k.PausedSince)
+		}
+		if k.Unreachable {
+			v.Unreachable, v.UnreachableError = true, mask.Text(k.UnreachableError)
+			if k.UnreachableSince != nil {
+				v.UnreachableSince = fmtTime(*k.UnreachableSince)
+			}
 		}
 		out = append(out, v)
 	}

@@ -63,6 +63,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
 	attempt, err := s.startSend(ctx, job, slot.id)
+	attempt.hangUp = plan.hangUp
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -94,6 +95,7 @@ type sendPlan struct {
 	body []byte        // otherwise: send this
 	team teams.Team
 	call store.Call
+	hangUp *time.Time // when Aloware says the call ended (nil when it did not say)
 }
 
 // prepare reads the call, decides whether it is time to send, and builds the body.
@@ -151,6 +153,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		if err != nil {
 			return err
 		}
+		plan.hangUp = hangUp(merged)
 		result := s.outgoing(merged)
 		if !result.Ready || result.Payload == nil {
 			plan.done = true
@@ -198,8 +201,9 @@ func (s *Service) deferCall(ctx context.Context, job *river.Job[DeliverArgs], in
 var errNotSent = errors.New("delivery: not sent")
 
 type attemptRef struct {
-	id int64
-	n  int
+	id     int64
+	n      int
+	hangUp *time.Time // the call's, for the latency from hang-up to Kendo's 201
 }
 
 // startSend marks the call delivering and opens its attempt, in one commit: from it on,
@@ -225,7 +229,17 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now); err != nil {
 			return err
 		}
-		return s.db.MoveSlot(ctx, t.tx, slotID, s.now())
+		sent := s.now()
+		if call.Attempts == 1 { // the call's first request ever, redeliveries included
+			last, err := s.db.CallLastEventAt(ctx, t.tx, call.AlowareCallID)
+			if err != nil {
+				return err
+			}
+			if !last.IsZero() {
+				t.tally.toRequest = append(t.tally.toRequest, sinceOrZero(last, sent))
+			}
+		}
+		return s.db.MoveSlot(ctx, t.tx, slotID, sent)
 	})
 	return a, err
 }
@@ -291,8 +305,12 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 				in.PausedSince = p.Since
 			}
 		}
+		firstDelivery := call.DeliveredAt == nil
 		if eff, err = t.apply(ctx, &call, in, finished, job); err != nil {
 			return err
+		}
+		if firstDelivery && call.Status == lifecycle.Delivered && a.hangUp != nil {
+			t.tally.toAccepted = append(t.tally.toAccepted, sinceOrZero(*a.hangUp, finished))
 		}
 		if err := s.db.FinishAttempt(ctx, t.tx, store.Attempt{ID: a.id, Finished: &finished, Outcome: string(res.Outcome),
 			HTTPStatus: res.Status, Message: res.Message, KendoCallID: res.KendoCallID}); err != nil {

@@ -90,11 +90,11 @@ const notSentAgainAdvice = "the call is NOT sent again (it would be a duplicate 
 
 // sendPlan is what one run of a delivery job found to do.
 type sendPlan struct {
-	done bool          // nothing to send: the job was completed in prepare's transaction
-	wait time.Duration // not yet (settle, no key, a paused key): snooze this long
-	body []byte        // otherwise: send this
-	team teams.Team
-	call store.Call
+	done   bool          // nothing to send: the job was completed in prepare's transaction
+	wait   time.Duration // not yet (settle, no key, a paused key): snooze this long
+	body   []byte        // otherwise: send this
+	team   teams.Team
+	call   store.Call
 	hangUp *time.Time // when Aloware says the call ended (nil when it did not say)
 }
 

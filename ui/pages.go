@@ -23,6 +23,7 @@ type overviewPage struct {
 	Keys      []keyView
 	Paused    []keyView
 	Chart     *chartView
+	Latency   []latencyView
 	Filter    filterForm
 	Statuses  []string
 	Rows      []rowView
@@ -55,6 +56,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		p.Chart = buildChart(ov.PerMinute, limitPerMinute(ov.Keys))
+		p.Latency = latencyViews(ov.Latency)
 	}
 
 	here := form.values()

@@ -259,7 +259,7 @@ func (s *server) ctx(r *http.Request) (context.Context, context.CancelFunc) {
 // page's own "content".
 func parsePages(a *assets) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"asset": a.url}
-	base, err := template.New("base").Funcs(funcs).ParseFS(a.fs, "templates/layout.html", "templates/partials.html")
+	base, err := template.New("base").Funcs(funcs).ParseFS(a.fs, "templates/layout.html", "templates/partials.html", "templates/latency.html")
 	if err != nil {
 		return nil, err
 	}

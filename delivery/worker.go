@@ -62,7 +62,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
-	attempt, err := s.startSend(ctx, job, slot.id)
+	attempt, err := s.startSend(ctx, job, slot.id, plan.team.Rate)
 	attempt.hangUp = plan.hangUp
 	if errors.Is(err, errNotSent) {
 		return nil
@@ -208,10 +208,11 @@ type attemptRef struct {
 
 // startSend marks the call delivering and opens its attempt, in one commit: from it on,
 // a run that finds the call delivering knows Kendo may have the request. Last before the
-// commit, the pacing slot is re-dated to now: the request leaves right after, while the
-// slot's first date (when it was granted) is this transaction and its lock waits earlier
-// — at N/s rates, enough for Kendo to count one request too many in a rolling second.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64) (attemptRef, error) {
+// commit, the pacing slot is re-dated to when the request will have reached Kendo (see
+// inFlight): the request leaves right after, while the slot's first date (when it was
+// granted) is this transaction and its lock waits earlier — at N/s rates, enough for
+// Kendo to count one request too many in a rolling second.
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, rate kendo.Rate) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
@@ -239,7 +240,7 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 				t.tally.toRequest = append(t.tally.toRequest, sinceOrZero(last, sent))
 			}
 		}
-		return s.db.MoveSlot(ctx, t.tx, slotID, sent)
+		return s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, rate))
 	})
 	return a, err
 }

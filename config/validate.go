@@ -22,8 +22,6 @@ import (
 // concurrent use after setup.
 var validatorOnce = sync.OnceValue(func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	// Name fields by their flag, so messages read "--kendo-url: …".
-	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("flag") })
 	must(v.RegisterValidation("listen", func(fl validator.FieldLevel) bool { return checkListen(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("httpurl", func(fl validator.FieldLevel) bool { return checkHTTPURL(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("rate", func(fl validator.FieldLevel) bool {
@@ -58,18 +56,25 @@ func validate(c *Config) []string {
 	return out
 }
 
+// validateFields checks each option's value against its rule; messages read
+// "--kendo-url: …".
 func validateFields(c *Config) []string {
-	err := validatorOnce().Struct(c)
-	if err == nil {
-		return nil
-	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return []string{err.Error()}
-	}
-	out := make([]string, 0, len(verrs))
-	for _, fe := range verrs {
-		out = append(out, "--"+fe.Field()+": "+message(fe))
+	var out []string
+	for _, o := range options {
+		if o.rule == "" {
+			continue
+		}
+		err := validatorOnce().Var(reflect.ValueOf(o.field(c)).Elem().Interface(), o.rule)
+		var verrs validator.ValidationErrors
+		switch {
+		case err == nil:
+		case errors.As(err, &verrs):
+			for _, fe := range verrs {
+				out = append(out, "--"+o.name+": "+message(fe))
+			}
+		default:
+			out = append(out, "--"+o.name+": "+err.Error())
+		}
 	}
 	return out
 }

@@ -36,6 +36,7 @@ type engineOpts struct {
 	quarantineMax, maxCallRaw                              int64
 	send                                                   mapping.SendRules
 	skipMigrations                                         bool
+	reps                                                   delivery.RepResolver
 	now                                                    func() time.Time // the engine's clock (a fixed one pins dates)
 }
 
@@ -72,7 +73,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
-		Send:       o.send,
+		Send: o.send, Reps: o.reps,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations, Now: o.now,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

@@ -65,6 +65,9 @@ type CallRecord struct {
 	Warnings       []string
 	// LateArtifacts lists the events that brought an artifact after the call was sent.
 	LateArtifacts []LateArtifact
+	// Payload is the body the latest request sent, or what would be sent now; nil once
+	// the call's content is purged.
+	Payload *Payload
 }
 
 // LateArtifact is one event that brought an artifact Kendo never got: the call had been

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -62,8 +61,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
-	attempt, err := s.startSend(ctx, job, slot.id, plan.team.Rate)
-	attempt.hangUp = plan.hangUp
+	attempt, err := s.startSend(ctx, job, slot.id, plan)
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -96,6 +94,9 @@ type sendPlan struct {
 	team   teams.Team
 	call   store.Call
 	hangUp *time.Time // when Aloware says the call ended (nil when it did not say)
+
+	// repEmail is the body's rep e-mail: the call's listing shows the one sent.
+	repEmail string
 }
 
 // prepare reads the call, decides whether it is time to send, and builds the body.
@@ -154,17 +155,14 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			return err
 		}
 		plan.hangUp = hangUp(merged)
-		result := s.outgoing(merged)
+		result, shrunkHow := s.outgoing(merged, call.Shrunk)
 		if !result.Ready || result.Payload == nil {
 			plan.done = true
 			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 			return err
 		}
-		payload := *result.Payload
-		if call.Shrunk {
-			how = mapping.ShrinkAfter413(&payload)
-		}
-		plan.body, err = json.Marshal(payload)
+		how, plan.repEmail = shrunkHow, result.Payload.RepEmail
+		plan.body, err = json.Marshal(result.Payload)
 		return err
 	})
 	if err != nil {
@@ -206,15 +204,15 @@ type attemptRef struct {
 	hangUp *time.Time // the call's, for the latency from hang-up to Kendo's 201
 }
 
-// startSend marks the call delivering and opens its attempt, in one commit: from it on,
-// a run that finds the call delivering knows Kendo may have the request. Last before the
-// commit, the pacing slot is re-dated to when the request will have reached Kendo (see
-// inFlight): the request leaves right after, while the slot's first date (when it was
-// granted) is this transaction and its lock waits earlier — at N/s rates, enough for
-// Kendo to count one request too many in a rolling second.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, rate kendo.Rate) (attemptRef, error) {
+// startSend marks the call delivering and opens its attempt with the exact body it sends,
+// in one commit: from it on, a run that finds the call delivering knows Kendo may have
+// the request. Last before the commit, the pacing slot is re-dated to when the request
+// will have reached Kendo (see inFlight): the request leaves right after, while the
+// slot's first date (when it was granted) is this transaction and its lock waits earlier
+// — at N/s rates, enough for Kendo to count one request too many in a rolling second.
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, plan sendPlan) (attemptRef, error) {
 	now := s.now()
-	var a attemptRef
+	a := attemptRef{hangUp: plan.hangUp}
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if err != nil {
@@ -223,11 +221,12 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return errNotSent
 		}
+		call.RepEmail = plan.repEmail // saved by apply
 		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}
 		a.n = call.Attempts
-		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now); err != nil {
+		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, plan.body); err != nil {
 			return err
 		}
 		sent := s.now()
@@ -240,7 +239,7 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 				t.tally.toRequest = append(t.tally.toRequest, sinceOrZero(last, sent))
 			}
 		}
-		return s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, rate))
+		return s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, plan.team.Rate))
 	})
 	return a, err
 }

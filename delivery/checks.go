@@ -53,7 +53,7 @@ func (s *Service) keyCheck(ctx context.Context, t teams.Team) preflight.Check {
 		c.Name = name // the key's check may have been run for another team sharing the key
 		return c
 	}
-	slot, free, err := s.db.TrySlot(ctx, t.KeyID(), t.Rate.Limit, t.Rate.Period+pacingMargin(t.Rate), s.now)
+	slot, free, err := s.db.TrySlot(ctx, t.KeyID(), t.Rate.Limit, t.Rate.Period, s.now)
 	switch {
 	case err != nil:
 		return preflight.Check{Name: name, Detail: "cannot tell: the pacing state could not be read: " + err.Error()}
@@ -61,7 +61,7 @@ func (s *Service) keyCheck(ctx context.Context, t teams.Team) preflight.Check {
 		return preflight.Check{Name: name, OK: true, Detail: fmt.Sprintf("%s is delivering: its window (%s) is full and Kendo has not "+
 			"refused it; not probed now, so no call waits for the check", t.KeyID(), t.Rate)}
 	}
-	if err := s.db.MoveSlot(ctx, s.db.SQL, slot, s.now()); err != nil { // dated when the probe leaves
+	if err := s.db.MoveSlot(ctx, s.db.SQL, slot, inFlight(s.now(), t.Rate)); err != nil { // dated as the probe leaves
 		return preflight.Check{Name: name, Detail: "cannot tell: the pacing state could not be written: " + err.Error()}
 	}
 	c := preflight.KendoKey(ctx, s.kendo, t)

@@ -38,6 +38,7 @@ type engineOpts struct {
 	send                                                   mapping.SendRules
 	skipMigrations                                         bool
 	reps                                                   delivery.RepResolver
+	now                                                    func() time.Time // the engine's clock (a fixed one pins dates)
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -74,7 +75,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, RetryHorizon: o.retryHorizon, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Send: o.send, Reps: o.reps,
-		Registerer: o.reg, SkipMigrations: o.skipMigrations,
+		Registerer: o.reg, SkipMigrations: o.skipMigrations, Now: o.now,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -27,6 +27,7 @@ type metrics struct {
 	analysisDelay  prometheus.Histogram
 	lateArtifacts  *prometheus.CounterVec
 	filtered       *prometheus.CounterVec
+	latency        latencyHistograms
 }
 
 // attemptClasses and callResults are pre-created so dashboards see zeros rather than
@@ -109,8 +110,9 @@ func newMetrics(reg prometheus.Registerer, s *Service) *metrics {
 	for _, r := range []WebhookResult{WebhookMatched, WebhookResolved, WebhookUnmatched, WebhookDuplicate, WebhookTest, WebhookIgnored} {
 		m.webhooks.WithLabelValues(string(r))
 	}
+	m.latency = newLatencyHistograms(m.analysisDelay)
 	reg.MustRegister(m.eventsReceived, m.deliveries, m.callsFinished, m.duplicates, m.kendoLatency, m.pacingWait, m.quarantined, m.lastEvent,
-		m.webhooks, m.analysisDelay, m.lateArtifacts, m.filtered, &stateCollector{s: s})
+		m.webhooks, m.analysisDelay, m.lateArtifacts, m.filtered, m.latency.toRequest, m.latency.toAccepted, &stateCollector{s: s})
 	return m
 }
 
@@ -126,6 +128,8 @@ type tally struct {
 	filtered   []string    // send rules that just skipped a call
 	webhooks   []WebhookResult
 	analysis   []time.Duration // from a call's delivery to Kendo's first analysis of it
+	toRequest  []time.Duration // from a call's last event to its first Kendo request
+	toAccepted []time.Duration // from a call's hang-up to Kendo's first 201 for it
 }
 
 type teamLabel struct{ label, team string }
@@ -163,6 +167,12 @@ func (m *metrics) count(t tally) {
 	}
 	for _, d := range t.analysis {
 		m.analysisDelay.Observe(d.Seconds())
+	}
+	for _, d := range t.toRequest {
+		m.latency.toRequest.Observe(d.Seconds())
+	}
+	for _, d := range t.toAccepted {
+		m.latency.toAccepted.Observe(d.Seconds())
 	}
 }
 

@@ -236,7 +236,7 @@ const chartHours = 6
 // failed per minute.
 func (s *Service) Overview(ctx context.Context) (Overview, error) {
 	now := s.now()
-	o := Overview{Now: now, Since: now.Add(-24 * time.Hour)}
+	o := Overview{Now: now, Since: now.Add(-24 * time.Hour), Latency: s.metrics.latency.latencies()}
 	act, err := s.db.ActivitySince(ctx, o.Since)
 	if err != nil {
 		return o, err

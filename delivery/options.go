@@ -132,10 +132,11 @@ func (o *Options) jobTimeout() time.Duration { return o.KendoTimeout + 10*time.S
 
 func (o *Options) minRescueAfter() time.Duration { return o.jobTimeout() + 5*time.Second }
 
-// pacingMargin widens Kendo's window a little: Kendo counts arrivals, we count departures,
-// and the time from a slot's date to the request's arrival varies — the commit before
-// the send, the scheduling of a busy machine, the network. 2 % of the period, at least
-// minPacingMargin (the whole of it at N/s rates) and at most a second.
+// pacingMargin is how long after its send a request is taken to have reached Kendo until
+// Kendo answers (see inFlight): Kendo counts arrivals, we count departures, and the time
+// from the send to the arrival varies — the commit before the send, the scheduling of a
+// busy machine, the network. 2 % of the period, at least minPacingMargin (the whole of it
+// at N/s rates) and at most a second.
 func pacingMargin(r kendo.Rate) time.Duration {
 	return min(max(r.Period/50, minPacingMargin), time.Second)
 }

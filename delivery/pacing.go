@@ -27,13 +27,22 @@ type slotGrant struct {
 	wait time.Duration
 }
 
+// inFlight is the date a pacing slot carries while its request is on its way: the send
+// time plus the pacing margin, by when the request has reached Kendo. Once Kendo has
+// answered, the slot is dated at the answer (the request arrived before it). So a slot's
+// date is never earlier than the arrival Kendo counts, and the rolling window is Kendo's
+// own period: the margin is paid only for a request still unanswered when a later one's
+// turn comes (a slow Kendo), not by every window of a backlog (0.91 of Kendo's pace at
+// 20/s, when every window was widened by it).
+func inFlight(sent time.Time, r kendo.Rate) time.Time { return sent.Add(pacingMargin(r)) }
+
 // takeSlot claims a pacing slot of the team's key, sleeping through short waits and
 // reporting long ones. Only a key's share of the workers sleeps (keySleepers); the
 // others report their wait (and snooze, freeing the worker). A shutdown ends the sleep:
 // the job snoozes and is sent after the restart, as nothing has reached Kendo yet.
 func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID string) (slotGrant, error) {
 	start := s.now()
-	window := team.Rate.Period + pacingMargin(team.Rate)
+	window := team.Rate.Period // a slot's date is never before its request reached Kendo (see inFlight)
 	sleeping := false
 	defer func() {
 		if sleeping {

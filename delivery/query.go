@@ -157,6 +157,7 @@ type Overview struct {
 	OldestQueued *time.Time
 	Keys         []KeyUse
 	PerMinute    []MinuteCount // calls that ended delivered or failed per minute, oldest first, over the chart's hours
+	Latency      []Latency     // this process's latency histograms, leg by leg
 }
 
 // KeyUse is one Kendo key's pacing window as the ops page shows it.

@@ -88,11 +88,12 @@ const notSentAgainAdvice = "the call is NOT sent again (it would be a duplicate 
 
 // sendPlan is what one run of a delivery job found to do.
 type sendPlan struct {
-	done bool          // nothing to send: the job was completed in prepare's transaction
-	wait time.Duration // not yet (settle, no key, a paused key): snooze this long
-	body []byte        // otherwise: send this
-	team teams.Team
-	call store.Call
+	done   bool          // nothing to send: the job was completed in prepare's transaction
+	wait   time.Duration // not yet (settle, no key, a paused key): snooze this long
+	body   []byte        // otherwise: send this
+	team   teams.Team
+	call   store.Call
+	hangUp *time.Time // when Aloware says the call ended (nil when it did not say)
 
 	// rep is the body's rep: the call's row shows the one sent.
 	rep attribution
@@ -153,6 +154,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		if err != nil {
 			return err
 		}
+		plan.hangUp = hangUp(merged)
 		result, shrunkHow := s.outgoing(merged, call.Shrunk)
 		if !result.Ready || result.Payload == nil {
 			plan.done = true
@@ -198,18 +200,20 @@ func (s *Service) deferCall(ctx context.Context, job *river.Job[DeliverArgs], in
 var errNotSent = errors.New("delivery: not sent")
 
 type attemptRef struct {
-	id int64
-	n  int
+	id     int64
+	n      int
+	hangUp *time.Time // the call's, for the latency from hang-up to Kendo's 201
 }
 
 // startSend marks the call delivering and opens its attempt with the exact body it sends,
 // in one commit: from it on, a run that finds the call delivering knows Kendo may have
-// the request. Last before the commit, the pacing slot is re-dated to now: the request
-// leaves right after, while the slot's first date (when it was granted) is this transaction and its lock waits earlier
+// the request. Last before the commit, the pacing slot is re-dated to when the request
+// will have reached Kendo (see inFlight): the request leaves right after, while the
+// slot's first date (when it was granted) is this transaction and its lock waits earlier
 // — at N/s rates, enough for Kendo to count one request too many in a rolling second.
 func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, plan sendPlan) (attemptRef, error) {
 	now := s.now()
-	var a attemptRef
+	a := attemptRef{hangUp: plan.hangUp}
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if err != nil {
@@ -226,7 +230,17 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, plan.body); err != nil {
 			return err
 		}
-		return s.db.MoveSlot(ctx, t.tx, slotID, s.now())
+		sent := s.now()
+		if call.Attempts == 1 { // the call's first request ever, redeliveries included
+			last, err := s.db.CallLastEventAt(ctx, t.tx, call.AlowareCallID)
+			if err != nil {
+				return err
+			}
+			if !last.IsZero() {
+				t.tally.toRequest = append(t.tally.toRequest, sinceOrZero(last, sent))
+			}
+		}
+		return s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, plan.team.Rate))
 	})
 	return a, err
 }
@@ -292,8 +306,12 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 				in.PausedSince = p.Since
 			}
 		}
+		firstDelivery := call.DeliveredAt == nil
 		if eff, err = t.apply(ctx, &call, in, finished, job); err != nil {
 			return err
+		}
+		if firstDelivery && call.Status == lifecycle.Delivered && a.hangUp != nil {
+			t.tally.toAccepted = append(t.tally.toAccepted, sinceOrZero(*a.hangUp, finished))
 		}
 		if err := s.db.FinishAttempt(ctx, t.tx, store.Attempt{ID: a.id, Finished: &finished, Outcome: string(res.Outcome),
 			HTTPStatus: res.Status, Message: res.Message, KendoCallID: res.KendoCallID}); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -121,4 +122,15 @@ func Text(s string, max int) string {
 		s = strings.ToValidUTF8(s[:max], "")
 	}
 	return s
+}
+
+// CallLastEventAt is when the latest of a call's stored events arrived (zero when it has
+// none): where its latency to Kendo starts.
+func (db *DB) CallLastEventAt(ctx context.Context, q Querier, alowareCallID string) (time.Time, error) {
+	var ms sql.NullInt64
+	err := db.on(q).QueryRowContext(ctx, `SELECT MAX(received_ms) FROM ak_events WHERE aloware_call_id = $1`, alowareCallID).Scan(&ms)
+	if err != nil || !ms.Valid {
+		return time.Time{}, err
+	}
+	return FromMillis(ms.Int64), nil
 }

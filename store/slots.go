@@ -143,10 +143,12 @@ func latest(a, b time.Time) time.Time {
 
 const qMoveSlot = `UPDATE ak_rate_slots SET at_ms = $2 WHERE id = $1`
 
-// MoveSlot re-dates a slot: to the moment its request leaves (just before the send), and
-// to when it finished (Kendo saw the request somewhere between start and end, so counting
-// from the end keeps every window at Kendo's side safe). A slot only ever moves later,
-// which can only make a later window count more.
+// MoveSlot re-dates a slot: to when its request will have reached Kendo (just before the
+// send, the caller's estimate), and to when it finished (Kendo saw the request somewhere
+// between start and end, so counting from the end keeps every window at Kendo's side
+// safe). Either date is no earlier than the arrival Kendo counts; a later TakeSlot reads
+// the dates as they are then, so a call whose turn was computed from an earlier date
+// finds the window still full and waits again.
 func (db *DB) MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) error {
 	if id == 0 {
 		return nil

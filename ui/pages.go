@@ -26,6 +26,7 @@ type overviewPage struct {
 	Down      []keyView // keys whose requests do not reach Kendo
 	Unrouted  int       // calls no team takes: a banner names the fix and routes them again
 	Chart     *chartView
+	Latency   []latencyView
 	Filter    filterForm
 	Statuses  []string
 	RepStates []reps.State
@@ -66,6 +67,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Unrouted = ov.Unrouted
 		p.Chart = buildChart(ov.PerMinute, limitPerMinute(ov.Keys))
+		p.Latency = latencyViews(ov.Latency)
 	}
 
 	p.Completeness = s.completeness(ctx, now)

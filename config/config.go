@@ -44,6 +44,7 @@ const (
 	DefaultKeyProbeInterval = 5 * time.Minute
 	DefaultQuarantineMaxMB  = 100
 	DefaultBodyMemoryMB     = 64
+	DefaultNotifyInterval   = 5 * time.Minute
 	// DefaultGrace is how long a ready call waits once nothing more is expected (it has
 	// its recording, transcript and summary): room for a trailing Call-Disposed.
 	DefaultGrace = 5 * time.Second
@@ -90,6 +91,16 @@ type Config struct {
 	// Kendo's outbound webhook.
 	Teams              string `flag:"teams"`
 	KendoWebhookSecret string `flag:"kendo-webhook-secret" validate:"omitempty,printascii,excludes= "`
+
+	// Notifications: a Slack-compatible webhook, a JSON one signed per Standard Webhooks
+	// (the whsec_ secret), at most one message per type and team per interval, linking
+	// the ops page under the public URL. The URLs are credentials (whoever has them can
+	// post), so they are redacted like secrets.
+	NotifySlackURL string        `flag:"notify-slack-url" validate:"omitempty,httpurl"`
+	NotifyURL      string        `flag:"notify-url" validate:"omitempty,httpurl"`
+	NotifySecret   string        `flag:"notify-secret"`
+	NotifyInterval time.Duration `flag:"notify-interval" validate:"gt=0"`
+	PublicURL      string        `flag:"public-url" validate:"omitempty,httpurl"`
 
 	// Rate is KendoRate parsed; Parse fills it.
 	Rate kendo.Rate `flag:"-"`
@@ -152,6 +163,11 @@ var options = []option{
 		fs.BoolVar(&c.Migrate, name, true, usage)
 	}},
 	{name: "ui-basic", usage: "user:pass for the ops page /ui (else the inbound credentials; else loopback clients only)", secret: true, bind: str(func(c *Config) *string { return &c.UIBasic }, "")},
+	{name: "notify-slack-url", usage: "Slack-compatible incoming webhook (also Mattermost, Rocket.Chat) for grouped notifications; never logged", secret: true, bind: str(func(c *Config) *string { return &c.NotifySlackURL }, "")},
+	{name: "notify-url", usage: "JSON webhook for grouped notifications, signed per Standard Webhooks with --notify-secret; never logged", secret: true, bind: str(func(c *Config) *string { return &c.NotifyURL }, "")},
+	{name: "notify-secret", usage: "whsec_... secret that signs the --notify-url messages; never logged", secret: true, bind: str(func(c *Config) *string { return &c.NotifySecret }, "")},
+	{name: "notify-interval", usage: "at most one notification per type and team per this interval", bind: dur(func(c *Config) *time.Duration { return &c.NotifyInterval }, DefaultNotifyInterval)},
+	{name: "public-url", usage: "the service's external URL, for links to the ops page in notifications", bind: str(func(c *Config) *string { return &c.PublicURL }, "")},
 	{name: "allowed-hosts", usage: "comma-separated Host names (also *.suffix, addresses, CIDR ranges) answered besides loopback ones while no inbound credentials are set", bind: str(func(c *Config) *string { return &c.AllowedHosts }, "")},
 }
 
@@ -416,6 +432,11 @@ func (c Config) redactedAttrs() []slog.Attr {
 		slog.String("skip-dispositions", c.SkipDispositions),
 		slog.Bool("migrate", c.Migrate),
 		slog.String("allowed-hosts", c.AllowedHosts),
+		slog.String("notify-slack-url", redact(c.NotifySlackURL)),
+		slog.String("notify-url", redact(c.NotifyURL)),
+		slog.String("notify-secret", redact(c.NotifySecret)),
+		slog.String("notify-interval", c.NotifyInterval.String()),
+		slog.String("public-url", c.PublicURL),
 	}
 }
 

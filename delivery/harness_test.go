@@ -15,6 +15,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -36,6 +37,9 @@ type engineOpts struct {
 	quarantineMax, maxCallRaw                              int64
 	send                                                   mapping.SendRules
 	skipMigrations                                         bool
+	notify                                                 notify.Targets
+	notifyInterval                                         time.Duration
+	publicURL                                              string
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -72,6 +76,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Send:       o.send,
+		Notify:     o.notify, NotifyInterval: o.notifyInterval, PublicURL: o.publicURL,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/mask"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -48,6 +49,12 @@ type Options struct {
 	// lost schema instead of migrating it again.
 	SkipMigrations bool
 
+	// Notify are the receivers of notifications (none: nothing is raised); at most one
+	// message per type and team per NotifyInterval, linking calls under PublicURL.
+	Notify         notify.Targets
+	NotifyInterval time.Duration
+	PublicURL      string
+
 	Reps       RepResolver // optional
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -73,6 +80,7 @@ func (o *Options) applyDefaults() {
 	orDefault(&o.RescueAfter, config.DefaultRescueAfter)
 	orDefault(&o.ProbeEvery, config.DefaultKeyProbeInterval)
 	orDefault(&o.Retain, config.DefaultRetain)
+	orDefault(&o.NotifyInterval, config.DefaultNotifyInterval)
 	// A rescued job must never overlap the run it replaces while that run can still send:
 	// rescue only after the job's timeout plus a margin.
 	o.RescueAfter = max(o.RescueAfter, o.minRescueAfter())

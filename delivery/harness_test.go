@@ -75,8 +75,8 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
-		Send:       o.send,
-		Notify:     o.notify, NotifyInterval: o.notifyInterval, PublicURL: o.publicURL,
+		Send:   o.send,
+		Notify: o.notify, NotifyInterval: o.notifyInterval, PublicURL: o.publicURL,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

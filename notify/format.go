@@ -61,7 +61,7 @@ func issuesURL(publicURL string) string {
 	if publicURL == "" {
 		return ""
 	}
-	return strings.TrimRight(publicURL, "/") + "/ui#issues"
+	return strings.TrimRight(publicURL, "/") + "/ui/issues"
 }
 
 // WebhookBody is the JSON webhook's body: {"type", "timestamp", "data"}.

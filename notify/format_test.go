@@ -36,7 +36,7 @@ func TestGroupCountsTopCausesAndLinksTenCalls(t *testing.T) {
 	if !d.FirstSeen.Equal(at.Add(-time.Minute)) || !d.LastSeen.Equal(at.Add(37*time.Second)) {
 		t.Errorf("first %s last %s", d.FirstSeen, d.LastSeen)
 	}
-	if d.Summary != "41 calls failed (team sales)" || d.OpsURL != "https://kendo-sync.example.com/ui#issues" {
+	if d.Summary != "41 calls failed (team sales)" || d.OpsURL != "https://kendo-sync.example.com/ui/issues" {
 		t.Errorf("summary %q ops %q", d.Summary, d.OpsURL)
 	}
 

@@ -105,6 +105,8 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("GET /ui/quarantine", s.quarantine)
 	mux.HandleFunc("POST /ui/quarantine/replay", s.replay)
 	mux.HandleFunc("GET /ui/checks", s.checks)
+	mux.HandleFunc("GET /ui/issues", s.issues)
+	mux.HandleFunc("POST /ui/issues/redeliver", s.redeliverIssue)
 	mux.HandleFunc("GET /ui/static/{file}", s.static)
 	mux.HandleFunc("/ui/", s.notFound)
 

@@ -99,6 +99,9 @@ func message(fe validator.FieldError) string {
 	case "listen":
 		return checkListen(val).Error()
 	case "httpurl":
+		if secretFlag(fe.Field()) { // a webhook URL is its own credential
+			return "is not an http(s) URL"
+		}
 		return checkHTTPURL(val).Error()
 	case "rate":
 		_, err := kendo.ParseRate(val)
@@ -126,6 +129,16 @@ func message(fe validator.FieldError) string {
 		return "must be printable ASCII without spaces"
 	}
 	return "failed rule " + fe.Tag()
+}
+
+// secretFlag: the option is never shown (options marks it secret).
+func secretFlag(name string) bool {
+	for _, o := range options {
+		if o.name == name {
+			return o.secret
+		}
+	}
+	return false
 }
 
 func checkListen(s string) error {

@@ -47,7 +47,7 @@ var table = []Refusal{
 		Notice:  "Only a failed, skipped or unrouted call with something to send can be redelivered; this one is not."},
 	{Err: delivery.ErrNotSkippable, Code: "not-skippable", Status: http.StatusConflict,
 		Summary: "cannot be skipped",
-		Notice:  "Only a waiting call (received, scheduled or unrouted) can be skipped."},
+		Notice:  "Only a call not sent yet (received, scheduled or unrouted) can be skipped."},
 	{Err: delivery.ErrBadCursor, Code: "bad-cursor", Status: http.StatusUnprocessableEntity,
 		Summary: "is not on a page this listing gave out",
 		Notice:  "That page of calls does not exist (the link's cursor is not one this service gave out)."},

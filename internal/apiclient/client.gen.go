@@ -1707,7 +1707,7 @@ type ClientInterface interface {
 	// Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
 	RedeliverCall(ctx context.Context, alowareCallId string, params *RedeliverCallParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SkipCall Stop a waiting delivery
+	// SkipCall Stop a call that is not sent yet
 	//
 	// An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
 	//
@@ -1936,7 +1936,7 @@ func (c *Client) RedeliverCall(ctx context.Context, alowareCallId string, params
 	return c.Client.Do(req)
 }
 
-// SkipCall Stop a waiting delivery
+// SkipCall Stop a call that is not sent yet
 //
 // An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
 //
@@ -3009,7 +3009,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /calls/{alowareCallId}/redeliver (the `RedeliverCall` operationId).
 	RedeliverCallWithResponse(ctx context.Context, alowareCallId string, params *RedeliverCallParams, reqEditors ...RequestEditorFn) (*RedeliverCallResponse, error)
 
-	// SkipCallWithResponse Stop a waiting delivery
+	// SkipCallWithResponse Stop a call that is not sent yet
 	//
 	// An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
 	//
@@ -4458,7 +4458,7 @@ func (c *ClientWithResponses) RedeliverCallWithResponse(ctx context.Context, alo
 	return ParseRedeliverCallResponse(rsp)
 }
 
-// SkipCallWithResponse Stop a waiting delivery
+// SkipCallWithResponse Stop a call that is not sent yet
 //
 // An operator decides a call is not to be sent: a call that waits (received, scheduled, unrouted) becomes `skipped`, its pending delivery is cancelled and its reason names who asked. 409 for a call in any other status (a request already in flight to Kendo cannot be called back).
 //

@@ -2,6 +2,9 @@ package delivery
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
@@ -10,6 +13,7 @@ import (
 // Issue is one group of calls waiting for a person, by cause: what the ops page lists as
 // an open issue, with one action for all of its calls.
 type Issue struct {
+	ID        string // names the group in an action without carrying its cause (which may quote a call's content)
 	Kind      IssueKind
 	Key       IssueKey
 	Calls     int
@@ -52,16 +56,36 @@ func (s *Service) Issues(ctx context.Context) ([]Issue, error) {
 		case g.OutcomeUnknown:
 			kind = IssueFlagged
 		}
-		out[i] = Issue{Kind: kind, Key: IssueKey{Status: g.Status, OutcomeUnknown: g.OutcomeUnknown, Cause: g.Cause},
-			Calls: g.Calls, FirstSeen: g.FirstSeen, LastSeen: g.LastSeen}
+		key := IssueKey{Status: g.Status, OutcomeUnknown: g.OutcomeUnknown, Cause: g.Cause}
+		out[i] = Issue{ID: key.id(), Kind: kind, Key: key, Calls: g.Calls, FirstSeen: g.FirstSeen, LastSeen: g.LastSeen}
 	}
 	return out, nil
 }
 
-// RedeliverIssue redelivers the calls of one issue group under the rules of
-// RedeliverMany: each queued at most once, outcome-unknown calls only when opts says so,
-// unrouted ones routed again (and left unrouted while no team takes them).
-func (s *Service) RedeliverIssue(ctx context.Context, key IssueKey, opts BulkOptions, by string) (BulkResult, error) {
+// id is a digest of the key: stable while the group exists, and free of its cause.
+func (k IssueKey) id() string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%t\x00%s", k.Status, k.OutcomeUnknown, k.Cause)))
+	return hex.EncodeToString(sum[:12])
+}
+
+// RedeliverIssue redelivers the calls of the open issue with this id (Issue.ID) under the
+// rules of RedeliverMany: each queued at most once, outcome-unknown calls only when opts
+// says so, unrouted ones routed again (and left unrouted while no team takes them). An
+// issue that is gone (its calls were redelivered meanwhile) matches nothing.
+func (s *Service) RedeliverIssue(ctx context.Context, id string, opts BulkOptions, by string) (BulkResult, error) {
+	issues, err := s.Issues(ctx)
+	if err != nil {
+		return BulkResult{}, err
+	}
+	for _, is := range issues {
+		if is.ID == id {
+			return s.redeliverGroup(ctx, is.Key, opts, by)
+		}
+	}
+	return BulkResult{Excluded: map[string]int{}}, nil
+}
+
+func (s *Service) redeliverGroup(ctx context.Context, key IssueKey, opts BulkOptions, by string) (BulkResult, error) {
 	ids, err := s.db.IssueCallIDs(ctx, key.Status, key.OutcomeUnknown, key.Cause)
 	if err != nil {
 		return BulkResult{}, err

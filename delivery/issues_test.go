@@ -58,17 +58,17 @@ func TestIssuesGroupByCauseAndRedeliverTheGroup(t *testing.T) {
 			}
 
 			refuse.Store(false) // the operator fixed the rep map
-			res, err := svc.RedeliverIssue(ctx, failed.Key, delivery.BulkOptions{}, "a test")
+			res, err := svc.RedeliverIssue(ctx, failed.ID, delivery.BulkOptions{}, "a test")
 			if err != nil || res.Matched != 3 || res.Queued != 3 {
 				t.Fatalf("redeliver the group: %+v, %v", res, err)
 			}
 			for _, c := range calls {
 				waitStatus(t, svc, c.id, lifecycle.Delivered, 30*time.Second)
 			}
-			if again, err := svc.RedeliverIssue(ctx, failed.Key, delivery.BulkOptions{}, "a test"); err != nil || again.Queued != 0 {
+			if again, err := svc.RedeliverIssue(ctx, failed.ID, delivery.BulkOptions{}, "a test"); err != nil || again.Queued != 0 {
 				t.Fatalf("a second click queued %+v (%v)", again, err)
 			}
-			res, err = svc.RedeliverIssue(ctx, unrouted.Key, delivery.BulkOptions{}, "a test")
+			res, err = svc.RedeliverIssue(ctx, unrouted.ID, delivery.BulkOptions{}, "a test")
 			if err != nil || res.Matched != 1 || res.Queued != 0 || res.Excluded[delivery.ExcludedUnrouted] != 1 {
 				t.Fatalf("route the unrouted group again: %+v, %v", res, err)
 			}

@@ -7,7 +7,6 @@ import (
 	"net/url"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mask"
 )
 
@@ -18,7 +17,7 @@ type IssueEngine interface {
 	// Issues lists the open issues (failed, flagged, unrouted calls) grouped by cause.
 	Issues(ctx context.Context) ([]delivery.Issue, error)
 	// RedeliverIssue redelivers one group under the rules of a bulk redelivery.
-	RedeliverIssue(ctx context.Context, key delivery.IssueKey, opts delivery.BulkOptions, by string) (delivery.BulkResult, error)
+	RedeliverIssue(ctx context.Context, id string, opts delivery.BulkOptions, by string) (delivery.BulkResult, error)
 }
 
 var _ IssueEngine = (*delivery.Service)(nil)
@@ -62,7 +61,7 @@ func (s *server) issues(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now().UTC()
 	for _, is := range issues {
-		v := issueView{Kind: string(is.Kind), Cause: mask.Text(is.Key.Cause), Key: issueForm(is.Key), Calls: is.Calls,
+		v := issueView{Kind: string(is.Kind), Cause: mask.Text(is.Key.Cause), Key: issueForm(is), Calls: is.Calls,
 			FirstSeen: fmtTime(is.FirstSeen) + " (" + ago(is.FirstSeen, now) + ")", LastSeen: fmtTime(is.LastSeen) + " (" + ago(is.LastSeen, now) + ")",
 			CallsURL: "/ui?" + url.Values{"status": {string(is.Key.Status)}}.Encode() + "#calls"}
 		switch is.Kind {
@@ -79,10 +78,11 @@ func (s *server) issues(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "issues", p)
 }
 
-// issueForm is the group's key as the action's hidden fields.
-func issueForm(k delivery.IssueKey) url.Values {
-	v := url.Values{"status": {string(k.Status)}, "cause": {k.Cause}}
-	if k.OutcomeUnknown {
+// issueForm names the group in the action's hidden fields by its id, never by its cause
+// (a cause may quote a call's content; the page shows it masked).
+func issueForm(is delivery.Issue) url.Values {
+	v := url.Values{"issue": {is.ID}}
+	if is.Key.OutcomeUnknown {
 		v.Set(includeField, includeValue)
 	}
 	return v
@@ -94,25 +94,27 @@ func (s *server) redeliverIssue(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	_ = r.ParseForm()
 	eng, ok := s.engine.(IssueEngine)
-	status := lifecycle.Status(r.PostForm.Get("status"))
-	if !ok || (status != lifecycle.Failed && status != lifecycle.Unrouted) {
+	id := r.PostForm.Get("issue")
+	if !ok || id == "" {
 		http.Redirect(w, r, errorURL("/ui/issues", "engine"), http.StatusSeeOther)
 		return
 	}
-	key := delivery.IssueKey{Status: status, Cause: r.PostForm.Get("cause"), OutcomeUnknown: r.PostForm.Get(includeField) != ""}
-	if key.OutcomeUnknown && !confirmedOutcomeUnknown(r.PostForm) {
+	// The engine keeps outcome-unknown calls out unless asked (the bulk rules); the page
+	// asks only with the confirmation ticked.
+	include := r.PostForm.Get(includeField) != ""
+	if include && !confirmedOutcomeUnknown(r.PostForm) {
 		http.Redirect(w, r, errorURL("/ui/issues", "not-confirmed"), http.StatusSeeOther)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), actionTimeout)
 	defer cancel()
-	res, err := eng.RedeliverIssue(ctx, key, delivery.BulkOptions{IncludeOutcomeUnknown: key.OutcomeUnknown}, s.gate.actor(r))
+	res, err := eng.RedeliverIssue(ctx, id, delivery.BulkOptions{IncludeOutcomeUnknown: include}, s.gate.actor(r))
 	if err != nil {
 		s.log.Warn("ops page: the engine failed", "what", "issue redelivery", "error", err)
 		http.Redirect(w, r, errorURL("/ui/issues", "engine"), http.StatusSeeOther)
 		return
 	}
-	s.log.Info("ops page: issue redelivered", "status", key.Status, "outcomeUnknown", key.OutcomeUnknown,
+	s.log.Info("ops page: issue redelivered", "issue", id, "includeOutcomeUnknown", include,
 		"matched", res.Matched, "queued", res.Queued, "by", s.gate.actor(r))
 	http.Redirect(w, r, noticeURL("/ui/issues", "issue", res.Queued, res.Matched, res.Excluded[delivery.ExcludedUnrouted])+"#notice", http.StatusSeeOther)
 }

@@ -72,6 +72,16 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[NotifyArgs]) err
 // Timeout bounds one send (the request has its own, shorter timeout).
 func (w *notifyWorker) Timeout(*river.Job[NotifyArgs]) time.Duration { return 30 * time.Second }
 
+// queues are River's: the deliveries, and the notify jobs' own queue when a receiver is
+// configured (without one, nothing would poll an empty queue).
+func (s *Service) queues() map[string]river.QueueConfig {
+	q := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: deliveryWorkers}}
+	if s.notifying() {
+		q[notifyQueue] = river.QueueConfig{MaxWorkers: notifyWorkers}
+	}
+	return q
+}
+
 // notifying: a receiver is configured. Without one nothing is raised at all.
 func (s *Service) notifying() bool { return s.opts.Notify.Enabled() }
 

@@ -109,8 +109,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	river.AddWorker(workers, &deliverWorker{s: s})
 	river.AddWorker(workers, &notifyWorker{s: s})
 	s.river, err = river.NewClient(s.driver, &river.Config{
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: deliveryWorkers},
-			notifyQueue: {MaxWorkers: notifyWorkers}},
+		Queues:               s.queues(),
 		Workers:              workers,
 		JobTimeout:           opts.jobTimeout(),
 		RescueStuckJobsAfter: opts.RescueAfter,

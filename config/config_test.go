@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 )
 
@@ -72,7 +73,7 @@ func TestParse(t *testing.T) {
 		{"key flag wins over both", []string{"--kendo-api-key=pk_flag"}, env("KENDO_API_KEY", "pk_plain", "ALOWARE_KENDO_KENDO_API_KEY", "pk_prefixed"),
 			func(t *testing.T, c Config) { eq(t, c.KendoAPIKey, "pk_flag") }},
 		{"empty env keeps default", nil, env("ALOWARE_KENDO_SETTLE", ""),
-			func(t *testing.T, c Config) { eq(t, c.Settle, DefaultSettle) }},
+			func(t *testing.T, c Config) { eq(t, c.Settle, delivery.DefaultSettle) }},
 		{"bool from env", nil, env("ALOWARE_KENDO_METRICS_AUTH", "true"),
 			func(t *testing.T, c Config) { eq(t, c.MetricsAuth, true) }},
 		{"bool flag", []string{"--metrics-auth"}, nil,

@@ -23,8 +23,6 @@ import (
 // concurrent use after setup.
 var validatorOnce = sync.OnceValue(func() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	// Name fields by their flag, so messages read "--kendo-url: …".
-	v.RegisterTagNameFunc(func(f reflect.StructField) string { return f.Tag.Get("flag") })
 	must(v.RegisterValidation("listen", func(fl validator.FieldLevel) bool { return checkListen(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("httpurl", func(fl validator.FieldLevel) bool { return checkHTTPURL(fl.Field().String()) == nil }))
 	must(v.RegisterValidation("rate", func(fl validator.FieldLevel) bool {
@@ -73,18 +71,29 @@ func validateNotify(c *Config) []string {
 	return nil
 }
 
+// validateFields checks each option's value against its rule; messages read
+// "--kendo-url: …".
 func validateFields(c *Config) []string {
-	err := validatorOnce().Struct(c)
-	if err == nil {
-		return nil
-	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return []string{err.Error()}
-	}
-	out := make([]string, 0, len(verrs))
-	for _, fe := range verrs {
-		out = append(out, "--"+fe.Field()+": "+message(fe))
+	var out []string
+	for _, o := range options {
+		if o.rule == "" {
+			continue
+		}
+		err := validatorOnce().Var(reflect.ValueOf(o.field(c)).Elem().Interface(), o.rule)
+		var verrs validator.ValidationErrors
+		switch {
+		case err == nil:
+		case errors.As(err, &verrs):
+			for _, fe := range verrs {
+				msg := message(fe)
+				if o.secret && fe.Tag() == "httpurl" { // a webhook URL is its own credential: not echoed
+					msg = "is not an http(s) URL"
+				}
+				out = append(out, "--"+o.name+": "+msg)
+			}
+		default:
+			out = append(out, "--"+o.name+": "+err.Error())
+		}
 	}
 	return out
 }
@@ -99,9 +108,6 @@ func message(fe validator.FieldError) string {
 	case "listen":
 		return checkListen(val).Error()
 	case "httpurl":
-		if secretFlag(fe.Field()) { // a webhook URL is its own credential
-			return "is not an http(s) URL"
-		}
 		return checkHTTPURL(val).Error()
 	case "rate":
 		_, err := kendo.ParseRate(val)
@@ -129,16 +135,6 @@ func message(fe validator.FieldError) string {
 		return "must be printable ASCII without spaces"
 	}
 	return "failed rule " + fe.Tag()
-}
-
-// secretFlag: the option is never shown (options marks it secret).
-func secretFlag(name string) bool {
-	for _, o := range options {
-		if o.name == name {
-			return o.secret
-		}
-	}
-	return false
 }
 
 func checkListen(s string) error {

@@ -12,7 +12,8 @@ import (
 )
 
 // Call returns the state of one call: its events (names and times), its attempts and
-// Kendo's answers, and what Kendo's analysis said.
+// Kendo's answers, the body its latest request sent (or would send now), and what
+// Kendo's analysis said.
 func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, error) {
 	call, err := s.db.GetCall(ctx, alowareCallID)
 	if errors.Is(err, store.ErrNoCall) {
@@ -69,7 +70,10 @@ func (s *Service) Call(ctx context.Context, alowareCallID string) (CallRecord, e
 	}
 	for _, a := range attempts {
 		rec.AttemptLog = append(rec.AttemptLog, Attempt{N: a.N, StartedAt: a.Started, FinishedAt: a.Finished, Outcome: a.Outcome,
-			HTTPStatus: a.HTTPStatus, Message: a.Message, KendoCallID: a.KendoCallID})
+			HTTPStatus: a.HTTPStatus, Message: a.Message, KendoCallID: a.KendoCallID, BodySHA256: a.BodySHA256, BodyBytes: a.BodySize})
+	}
+	if rec.Payload, err = s.payloadOf(ctx, s.db.SQL, call); err != nil {
+		return CallRecord{}, err
 	}
 	return rec, nil
 }

@@ -140,10 +140,10 @@ func deadTuples(t *testing.T, loc string) map[string]int64 {
 		t.Skipf("pgstattuple is not available: %v", err)
 	}
 	rows, err := db.Query(`SELECT c.relname, s.dead_tuple_count FROM pg_class c, LATERAL pgstattuple(c.oid) s
-		WHERE c.relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_kendo_webhooks', 'ak_quarantine')
+		WHERE c.relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_sent_bodies', 'ak_kendo_webhooks', 'ak_quarantine')
 		UNION ALL
 		SELECT c.relname || '.toast', s.dead_tuple_count FROM pg_class c, LATERAL pgstattuple(c.reltoastrelid) s
-		WHERE c.relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_kendo_webhooks', 'ak_quarantine') AND c.reltoastrelid <> 0`)
+		WHERE c.relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_sent_bodies', 'ak_kendo_webhooks', 'ak_quarantine') AND c.reltoastrelid <> 0`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,9 +178,9 @@ func pageHits(t *testing.T, loc string, markers []string) (total, size int) {
 		return 0, 0
 	}
 	rows, err := db.Query(`SELECT get_raw_page(r.oid::regclass::text, b.n) FROM
-		(SELECT oid FROM pg_class WHERE relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_kendo_webhooks', 'ak_quarantine')
+		(SELECT oid FROM pg_class WHERE relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_sent_bodies', 'ak_kendo_webhooks', 'ak_quarantine')
 		 UNION ALL SELECT reltoastrelid FROM pg_class
-		 WHERE relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_kendo_webhooks', 'ak_quarantine') AND reltoastrelid <> 0) r,
+		 WHERE relname IN ('ak_events', 'ak_calls', 'ak_attempts', 'ak_sent_bodies', 'ak_kendo_webhooks', 'ak_quarantine') AND reltoastrelid <> 0) r,
 		LATERAL generate_series(0, pg_relation_size(r.oid) / current_setting('block_size')::int - 1) b(n)`)
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +197,21 @@ func pageHits(t *testing.T, loc string, markers []string) (total, size int) {
 		}
 	}
 	return total, size
+}
+
+// bodySentHolds fails the test unless the body kept with the marked call's request holds
+// its recording URL (the transcript may come after the call was sent): an erasure or a
+// purge must remove it.
+func bodySentHolds(t *testing.T, loc string, m markedCall) {
+	t.Helper()
+	db := inspect(t, loc)
+	sent, ok, err := db.LastSentBody(context.Background(), db.SQL, markedCallID)
+	if err != nil || !ok {
+		t.Fatalf("no body kept with the call's request: %v", err)
+	}
+	if !bytes.Contains(sent.Body, []byte(m.recording)) {
+		t.Fatalf("the body kept with the call's request lacks its recording URL %q", m.recording)
+	}
 }
 
 // noTrace checks that the database files hold nothing of the marked call any more: on
@@ -240,6 +255,7 @@ func TestErasedCallLeavesNoByteInTheDatabaseFiles(t *testing.T) {
 				t.Fatalf("want Kendo's first answer quoting the recording URL in the attempt log: %+v", rec.AttemptLog)
 			}
 			record(t, svc, m.webhook(t, "dlv-1", rec.KendoCallID, m.agent), delivery.WebhookMatched)
+			bodySentHolds(t, loc, m)
 			if engine == "sqlite" {
 				checkpoint(t, loc)
 				hits, total, size := fileHits(t, loc, m.markers())
@@ -292,6 +308,7 @@ func TestPurgedCallLeavesNoByteInTheDatabaseFiles(t *testing.T) {
 			}
 			rec := waitStatus(t, svc, markedCallID, lifecycle.Delivered, 30*time.Second)
 			record(t, svc, m.webhook(t, "dlv-1", rec.KendoCallID, m.agent), delivery.WebhookMatched)
+			bodySentHolds(t, loc, m)
 			if engine == "sqlite" {
 				checkpoint(t, loc) // the call's content in the database file's pages, not only in the WAL
 			}

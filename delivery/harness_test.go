@@ -37,6 +37,7 @@ type engineOpts struct {
 	quarantineMax, maxCallRaw                              int64
 	send                                                   mapping.SendRules
 	skipMigrations                                         bool
+	reps                                                   delivery.RepResolver
 	notify                                                 notify.Targets
 	notifyInterval                                         time.Duration
 	publicURL                                              string
@@ -75,7 +76,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		DB: db, KendoURL: kendoURL, Teams: o.teams,
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
-		Send:   o.send,
+		Send: o.send, Reps: o.reps,
 		Notify: o.notify, NotifyInterval: o.notifyInterval, PublicURL: o.publicURL,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

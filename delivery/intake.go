@@ -178,7 +178,7 @@ func (t *callTx) touch(ctx context.Context, call *store.Call, now time.Time) err
 // the send rules of the call's team (apply saves the call).
 func (s *Service) observe(ctx context.Context, t *callTx, call *store.Call, merged mapping.Call, now time.Time) error {
 	team, routed, unrouted := s.route(merged)
-	result := mapping.Map(merged)
+	result, _ := s.outgoing(merged, call.Shrunk)
 	mapping.ApplySendRules(&result, merged, s.sendRules(team, routed))
 	if err := setMerged(call, merged, result); err != nil {
 		return err
@@ -260,7 +260,9 @@ func (s *Service) refold(ctx context.Context, q store.Querier, call store.Call) 
 	return c, nil
 }
 
-// setMerged keeps the merged call and what listings read off it on the row.
+// setMerged keeps the merged call and what listings read off it on the row. The rep's
+// e-mail is the one outgoing would send until a request is made; from then on it is the
+// one the last request sent (startSend sets it), which a later event does not change.
 func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) error {
 	b, err := json.Marshal(merged)
 	if err != nil {
@@ -268,7 +270,10 @@ func setMerged(call *store.Call, merged mapping.Call, result mapping.Result) err
 	}
 	call.Merged, call.MergedVersion, call.Kind = b, mapping.RulesVersion, string(merged.Kind)
 	if p := result.Payload; p != nil {
-		call.Direction, call.RepEmail = p.Metadata["alowareDirection"], p.RepEmail
+		call.Direction = p.Metadata["alowareDirection"]
+		if call.Attempts == 0 {
+			call.RepEmail = p.RepEmail
+		}
 	}
 	if t := merged.Comm.CreatedAt; !t.IsZero() {
 		call.CallDate = &t

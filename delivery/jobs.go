@@ -12,7 +12,8 @@ import (
 )
 
 // DeliverArgs is the one delivery job of a call. Generation changes only when a call is
-// redelivered, so River's unique index allows exactly one live job per call.
+// redelivered, so River's unique index allows exactly one live job per call. River stores
+// the arguments as JSON in its jobs table: their names are a persisted format.
 type DeliverArgs struct {
 	AlowareCallID string `json:"aloware_call_id" river:"unique"`
 	Generation    int64  `json:"generation" river:"unique"`

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
@@ -223,27 +222,6 @@ func (s *Service) Erase(ctx context.Context, alowareCallID, by string) (CallReco
 	s.forget(context.WithoutCancel(ctx), "erasure") // before answering: erased means gone from the files too
 	s.callLog(alowareCallID).Info("call content erased on request", "by", by)
 	return s.Call(ctx, alowareCallID)
-}
-
-// Preview is the payload that was (delivered calls) or will be sent, with the verdict
-// and warnings, as /map shows it. It is not masked: the caller masks what it shows.
-// ErrNotFound, or ErrPurged once the call's content is gone.
-func (s *Service) Preview(ctx context.Context, alowareCallID string) (mapping.Result, error) {
-	call, err := s.db.GetCall(ctx, alowareCallID)
-	if errors.Is(err, store.ErrNoCall) {
-		return mapping.Result{}, ErrNotFound
-	}
-	if err != nil {
-		return mapping.Result{}, err
-	}
-	if call.PurgedAt != nil {
-		return mapping.Result{}, ErrPurged
-	}
-	merged, err := s.mergedCall(ctx, s.db.SQL, call)
-	if err != nil {
-		return mapping.Result{}, err
-	}
-	return s.outgoing(merged), nil
 }
 
 // chartHours is how far back the ops page's deliveries chart reaches.

@@ -1,12 +1,12 @@
 package delivery
 
 import (
+	"cmp"
 	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/aloware-kendo/aloware-kendo/config"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
@@ -21,8 +21,8 @@ type RepResolver interface {
 	Resolve(userID, name, email string) reps.Rep
 }
 
-// Options configure the delivery engine. A zero duration or size takes config's
-// default (config is the one source of every default).
+// Options configure the delivery engine. A zero duration or size takes its Default
+// below (the one place each default is written).
 type Options struct {
 	DB       string        // "sqlite:PATH" or "postgres://…"
 	KendoURL string        // Push API ingest URL
@@ -61,55 +61,62 @@ type Options struct {
 	Now        func() time.Time // tests only
 }
 
-func (o *Options) applyDefaults() {
-	orDefault := func(d *time.Duration, def time.Duration) {
-		if *d <= 0 {
-			*d = def
-		}
-	}
-	if o.Settle < 0 {
-		o.Settle = 0
-	}
-	if o.Grace <= 0 {
-		o.Grace = config.DefaultGrace
-	}
-	o.Grace = min(o.Grace, o.Settle)
-	orDefault(&o.ArtifactWait, config.DefaultArtifactWait)
-	orDefault(&o.RetryHorizon, config.DefaultRetryHorizon)
-	orDefault(&o.KendoTimeout, config.DefaultKendoTimeout)
-	orDefault(&o.RescueAfter, config.DefaultRescueAfter)
-	orDefault(&o.ProbeEvery, config.DefaultKeyProbeInterval)
-	orDefault(&o.Retain, config.DefaultRetain)
-	orDefault(&o.NotifyInterval, config.DefaultNotifyInterval)
+// The engine's defaults, used for an option left zero. The service's flags take these
+// as their defaults (package config reads them), so each is written here only.
+const (
+	// DefaultSettle is how long the service lets a ready call wait for more of its events.
+	// In Options a zero Settle is a valid choice (send at once), so it is config's
+	// default, not applied here.
+	DefaultSettle = 60 * time.Second
+	// DefaultGrace is how long a ready call waits once nothing more is expected (it has
+	// its recording, transcript and summary): room for a trailing Call-Disposed.
+	DefaultGrace            = 5 * time.Second
+	DefaultArtifactWait     = 10 * time.Minute
+	DefaultRetryHorizon     = 24 * time.Hour
+	DefaultKendoTimeout     = 15 * time.Second
+	DefaultRescueAfter      = 30 * time.Second
+	DefaultProbeEvery       = 5 * time.Minute
+	DefaultRetain           = 720 * time.Hour
+	DefaultNotifyInterval   = 5 * time.Minute // at most one notification per type and team per this
+	DefaultQuarantineMaxMiB = 100
+	// DefaultMaxCallRawBytes bounds what one call keeps: a real call is a few events of
+	// 4–10 KB plus a transcript of ~125 KB an hour.
+	DefaultMaxCallRawBytes = 16 << 20
+)
+
+// withDefaults fills every option left zero (or negative) with its default, as River's
+// Config.WithDefaults does, and then the bounds one option puts on another.
+func (o Options) withDefaults() Options {
+	o.Settle = max(o.Settle, 0)
+	o.Grace = min(cmp.Or(max(o.Grace, 0), DefaultGrace), o.Settle)
+	o.ArtifactWait = cmp.Or(max(o.ArtifactWait, 0), DefaultArtifactWait)
+	o.RetryHorizon = cmp.Or(max(o.RetryHorizon, 0), DefaultRetryHorizon)
+	o.KendoTimeout = cmp.Or(max(o.KendoTimeout, 0), DefaultKendoTimeout)
+	o.ProbeEvery = cmp.Or(max(o.ProbeEvery, 0), DefaultProbeEvery)
+	o.Retain = cmp.Or(max(o.Retain, 0), DefaultRetain)
+	o.NotifyInterval = cmp.Or(max(o.NotifyInterval, 0), DefaultNotifyInterval)
 	// A rescued job must never overlap the run it replaces while that run can still send:
 	// rescue only after the job's timeout plus a margin.
-	o.RescueAfter = max(o.RescueAfter, o.minRescueAfter())
-	if o.QuarantineMaxBytes <= 0 {
-		o.QuarantineMaxBytes = config.DefaultQuarantineMaxMB << 20
-	}
-	if o.MaxCallRawBytes <= 0 {
-		o.MaxCallRawBytes = defaultMaxCallRawBytes
-	}
+	o.RescueAfter = max(cmp.Or(o.RescueAfter, DefaultRescueAfter), o.minRescueAfter())
+	o.QuarantineMaxBytes = cmp.Or(max(o.QuarantineMaxBytes, 0), DefaultQuarantineMaxMiB<<20)
+	o.MaxCallRawBytes = cmp.Or(max(o.MaxCallRawBytes, 0), DefaultMaxCallRawBytes)
 	if o.Teams == nil {
 		o.Teams = teams.Single("", kendo.DefaultRate)
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
 	// The engine's lines quote Kendo's error texts, event names and warnings, which may
 	// carry a recording URL or a phone number: every line is masked on its way out.
-	o.Logger = slog.New(mask.Handler(o.Logger.Handler()))
+	o.Logger = slog.New(mask.Handler(cmp.Or(o.Logger, slog.Default()).Handler()))
 	if o.Registerer == nil {
 		o.Registerer = prometheus.NewRegistry()
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	return o
 }
 
-// defaultMaxCallRawBytes bounds what one call keeps: a real call is a few events of
-// 4–10 KB plus a transcript of ~125 KB an hour.
-const defaultMaxCallRawBytes = 16 << 20
+// applyDefaults is withDefaults in place, for Open.
+func (o *Options) applyDefaults() { *o = o.withDefaults() }
 
 func (o *Options) policy() lifecycle.Policy {
 	return lifecycle.Policy{Settle: o.Settle, Grace: o.Grace, ArtifactWait: o.ArtifactWait, RetryHorizon: o.RetryHorizon}

@@ -123,8 +123,8 @@ func TestRawBytesPerCallAreBounded(t *testing.T) {
 	if kept > bound {
 		t.Fatalf("%d raw bytes kept for one call, bound %d", kept, bound)
 	}
-	res, err := svc.Preview(context.Background(), "940876000")
-	if err != nil || res.Payload == nil || !strings.Contains(res.Payload.Transcript, last[:100]) {
+	rec, err := svc.Call(context.Background(), "940876000")
+	if err != nil || rec.Payload == nil || rec.Payload.Body == nil || !strings.Contains(rec.Payload.Body.Transcript, last[:100]) {
 		t.Fatal("the last event's transcript was not merged into the call")
 	}
 }

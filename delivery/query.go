@@ -37,7 +37,7 @@ type CallSummary struct {
 	Reason         string
 	Team           string
 	Direction      string     // "inbound", "outbound" or ""
-	RepEmail       string     // the agent's e-mail as it will be (or was) sent
+	RepEmail       string     // the rep's e-mail the last request sent, or else the one outgoing would send
 	CallDate       *time.Time // the call's created_at
 	Attempts       int
 	LastError      string
@@ -71,6 +71,8 @@ type Attempt struct {
 	HTTPStatus  int    // 0 when no answer arrived
 	Message     string // Kendo's error text (never the key)
 	KendoCallID string
+	BodySHA256  string // of the exact request body (hex); "" when not recorded or purged
+	BodyBytes   int    // the request body's size; 0 when not recorded
 }
 
 // Analysis is what Kendo's call.uploaded webhook said about a delivered call.

@@ -49,6 +49,7 @@ type stored struct {
 	call     store.Call
 	events   []store.Event
 	attempts []store.Attempt
+	sent     []byte // the body of its latest request, as kept with it
 }
 
 func storedCall(t *testing.T, db *store.DB, alowareCallID string) stored {
@@ -66,7 +67,11 @@ func storedCall(t *testing.T, db *store.DB, alowareCallID string) stored {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return stored{call: call, events: events, attempts: attempts}
+	sent, _, err := db.LastSentBody(ctx, db.SQL, alowareCallID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stored{call: call, events: events, attempts: attempts, sent: sent.Body}
 }
 
 // contentGone fails the test unless nothing of the call's content is left: no raw
@@ -96,9 +101,12 @@ func (s stored) contentGone(t *testing.T, wantStatus lifecycle.Status) {
 		}
 	}
 	for _, a := range s.attempts {
-		if a.Message != "" {
-			t.Errorf("call %s: attempt %d keeps Kendo's text %q", c.AlowareCallID, a.N, a.Message)
+		if a.Message != "" || a.BodySHA256 != "" {
+			t.Errorf("call %s: attempt %d keeps Kendo's text %q or its body's hash %q", c.AlowareCallID, a.N, a.Message, a.BodySHA256)
 		}
+	}
+	if len(s.sent) != 0 {
+		t.Errorf("call %s: the body sent (%d bytes) kept after the purge", c.AlowareCallID, len(s.sent))
 	}
 }
 
@@ -113,6 +121,9 @@ func (s stored) contentKept(t *testing.T, wantStatus lifecycle.Status) {
 		if len(e.Raw) == 0 {
 			t.Errorf("call %s: event %q lost its body while the call waits", c.AlowareCallID, e.Name)
 		}
+	}
+	if len(s.attempts) > 0 && len(s.sent) == 0 {
+		t.Errorf("call %s: its requests' body is gone while the call waits", c.AlowareCallID)
 	}
 }
 
@@ -225,8 +236,10 @@ func TestRetentionPurgesFinishedCallsOnly(t *testing.T) {
 			if res, err := svc.RedeliverMany(ctx, delivery.ListFilter{Statuses: []lifecycle.Status{lifecycle.Failed, lifecycle.Skipped}}, delivery.BulkOptions{}, "test"); err != nil || res.Queued != 0 {
 				t.Errorf("bulk redelivery of purged calls: %+v, %v; want none queued", res, err)
 			}
-			if _, err := svc.Preview(ctx, failedID); !errors.Is(err, delivery.ErrPurged) {
-				t.Errorf("preview of a purged call: %v, want ErrPurged", err)
+			for _, id := range []string{failedID, deliveredID} {
+				if rec, err := svc.Call(ctx, id); err != nil || rec.Payload != nil {
+					t.Errorf("the record of purged call %s shows a payload: %+v, %v", id, rec.Payload, err)
+				}
 			}
 			time.Sleep(500 * time.Millisecond)
 			if n := k.Posts(); n != posts {

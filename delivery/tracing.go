@@ -72,7 +72,7 @@ func jobMetadata(traceparent string) []byte {
 // startDeliverySpan starts the span of one send of a call: the root of a trace of its
 // own, linked to the intake (or the operator's redelivery) that scheduled the job.
 func startDeliverySpan(ctx context.Context, job *river.Job[DeliverArgs]) (context.Context, trace.Span) {
-	var meta struct {
+	var meta struct { // River stores the metadata as JSON: a persisted format
 		Traceparent string `json:"traceparent"`
 	}
 	_ = json.Unmarshal(job.Metadata, &meta) // no metadata or no traceparent: no link

@@ -7,24 +7,25 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
 
-// Receipt is what /push answers once an event is durably stored.
+// Receipt is what storing one event did to its call. Its JSON form, what /push answers,
+// is handlers.Receipt: the domain types here carry no wire names.
 type Receipt struct {
-	AlowareCallID string           `json:"alowareCallId,omitempty"`
-	Event         string           `json:"event,omitempty"`
-	Status        lifecycle.Status `json:"status"`
-	Reason        string           `json:"reason,omitempty"`
-	KendoCallID   string           `json:"callId,omitempty"`
-	Duplicate     bool             `json:"duplicate,omitempty"`
+	AlowareCallID string
+	Event         string
+	Status        lifecycle.Status
+	Reason        string
+	KendoCallID   string
+	Duplicate     bool
 	// Late: the call was sent before this artifact (recording, transcript, summary)
 	// came; it is stored and listed on the call, never sent.
-	Late         bool       `json:"late,omitempty"`
-	DeliverAfter *time.Time `json:"deliverAfter,omitempty"`
+	Late         bool
+	DeliverAfter *time.Time
 
 	// Warnings name the fields of this event that could not be read (dropped; the rest
 	// was used). Problems say why a quarantined event could not be used at all.
-	Warnings     []string  `json:"warnings,omitempty"`
-	Problems     []Problem `json:"problems,omitempty"`
-	QuarantineID int64     `json:"quarantineId,omitempty"`
+	Warnings     []string
+	Problems     []Problem
+	QuarantineID int64
 
 	team          string   // for the metrics of the event's intake
 	lateArtifacts []string // … the artifacts a late event brought
@@ -33,50 +34,61 @@ type Receipt struct {
 
 // EventSeen is one stored event of a call, without its content.
 type EventSeen struct {
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	ReceivedAt time.Time `json:"receivedAt"`
+	Name       string
+	Kind       string
+	ReceivedAt time.Time
 }
 
-// CallRecord is the state of one Aloware call as GET /calls/{id} shows it.
+// CallRecord is the state of one Aloware call (GET /calls/{id} shows it as
+// handlers.CallRecord).
 type CallRecord struct {
-	AlowareCallID string           `json:"alowareCallId"`
-	Status        lifecycle.Status `json:"status"`
-	Reason        string           `json:"reason,omitempty"`
-	KendoCallID   string           `json:"callId,omitempty"`
-	Attempts      int              `json:"attempts"`
-	NextAttemptAt *time.Time       `json:"nextAttemptAt,omitempty"`
-	LastError     string           `json:"lastError,omitempty"`
-	FirstSeenAt   time.Time        `json:"firstSeenAt"`
-	UpdatedAt     time.Time        `json:"updatedAt"`
-	DeliveredAt   *time.Time       `json:"deliveredAt,omitempty"`
-	Events        []EventSeen      `json:"events"`
+	AlowareCallID string
+	Status        lifecycle.Status
+	Reason        string
+	KendoCallID   string
+	Attempts      int
+	NextAttemptAt *time.Time
+	LastError     string
+	FirstSeenAt   time.Time
+	UpdatedAt     time.Time
+	DeliveredAt   *time.Time
+	Events        []EventSeen
 
-	Team           string     `json:"team,omitempty"`
-	Direction      string     `json:"direction,omitempty"`
-	RepEmail       string     `json:"repEmail,omitempty"`
-	CallDate       *time.Time `json:"callDate,omitempty"`
-	OutcomeUnknown bool       `json:"outcomeUnknown,omitempty"`
-	PurgedAt       *time.Time `json:"purgedAt,omitempty"`
-	Analysis       *Analysis  `json:"analysis,omitempty"`
-	AttemptLog     []Attempt  `json:"attemptLog,omitempty"`
-	Warnings       []string   `json:"warnings,omitempty"`
+	Team           string
+	Direction      string
+	RepEmail       string
+	CallDate       *time.Time
+	OutcomeUnknown bool
+	PurgedAt       *time.Time
+	Analysis       *Analysis
+	AttemptLog     []Attempt
+	Warnings       []string
 	// LateArtifacts lists the events that brought an artifact after the call was sent.
-	LateArtifacts []LateArtifact `json:"lateArtifacts,omitempty"`
+	LateArtifacts []LateArtifact
+	// Payload is the body the latest request sent, or what would be sent now; nil once
+	// the call's content is purged.
+	Payload *Payload
 }
 
 // LateArtifact is one event that brought an artifact Kendo never got: the call had been
 // sent already (Kendo has no update API).
 type LateArtifact struct {
-	Event         string    `json:"event"`
-	ReceivedAt    time.Time `json:"receivedAt"`
-	Artifacts     []string  `json:"artifacts"`     // what it brought: recording, transcript, summary
-	KendoHas      []string  `json:"kendoHas"`      // what the call had when it was sent
-	AfterDelivery int64     `json:"afterDelivery"` // seconds after the delivery (0 when it was in flight)
+	Event         string
+	ReceivedAt    time.Time
+	Artifacts     []string // what it brought: recording, transcript, summary
+	KendoHas      []string // what the call had when it was sent
+	AfterDelivery int64    // seconds after the delivery (0 when it was in flight)
 	// Note says it in words: "transcript arrived 40 s after delivery; Kendo has the
 	// recording only".
-	Note string `json:"note"`
+	Note string
 }
+
+// The bounds of a list query's free texts (ListFilter.Query, Cursor): the API and the
+// ops page refuse longer ones, so a crafted link cannot make the engine work hard.
+const (
+	MaxListQuery  = 128 // an Aloware call id or a Kendo callId
+	MaxListCursor = 512 // what CallPage.Next and QuarantinePage.Next give
+)
 
 var (
 	// ErrNotFound: no event of this call id was ever stored.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/teams"
@@ -63,7 +62,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
-	attempt, err := s.startSend(ctx, job, slot.id)
+	attempt, err := s.startSend(ctx, job, slot.id, plan)
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -95,6 +94,9 @@ type sendPlan struct {
 	body []byte        // otherwise: send this
 	team teams.Team
 	call store.Call
+
+	// repEmail is the body's rep e-mail: the call's listing shows the one sent.
+	repEmail string
 }
 
 // prepare reads the call, decides whether it is time to send, and builds the body.
@@ -152,17 +154,14 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 		if err != nil {
 			return err
 		}
-		result := s.outgoing(merged)
+		result, shrunkHow := s.outgoing(merged, call.Shrunk)
 		if !result.Ready || result.Payload == nil {
 			plan.done = true
 			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
 			return err
 		}
-		payload := *result.Payload
-		if call.Shrunk {
-			how = mapping.ShrinkAfter413(&payload)
-		}
-		plan.body, err = json.Marshal(payload)
+		how, plan.repEmail = shrunkHow, result.Payload.RepEmail
+		plan.body, err = json.Marshal(result.Payload)
 		return err
 	})
 	if err != nil {
@@ -203,12 +202,12 @@ type attemptRef struct {
 	n  int
 }
 
-// startSend marks the call delivering and opens its attempt, in one commit: from it on,
-// a run that finds the call delivering knows Kendo may have the request. Last before the
-// commit, the pacing slot is re-dated to now: the request leaves right after, while the
-// slot's first date (when it was granted) is this transaction and its lock waits earlier
+// startSend marks the call delivering and opens its attempt with the exact body it sends,
+// in one commit: from it on, a run that finds the call delivering knows Kendo may have
+// the request. Last before the commit, the pacing slot is re-dated to now: the request
+// leaves right after, while the slot's first date (when it was granted) is this transaction and its lock waits earlier
 // — at N/s rates, enough for Kendo to count one request too many in a rolling second.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64) (attemptRef, error) {
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, plan sendPlan) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
@@ -219,11 +218,12 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return errNotSent
 		}
+		call.RepEmail = plan.repEmail // saved by apply
 		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}
 		a.n = call.Attempts
-		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now); err != nil {
+		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, plan.body); err != nil {
 			return err
 		}
 		return s.db.MoveSlot(ctx, t.tx, slotID, s.now())

@@ -82,7 +82,9 @@ func registerCalls(api huma.API, s *server) {
 		Path:        "/calls/{alowareCallId}",
 		Summary:     "Show where a call stands",
 		Description: "The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), " +
-			"the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its " +
+			"the last error, the events seen (names and times, never content), warnings, `payload` — the exact body " +
+			"of the latest request to Kendo (`payloadSource: sent`, with its size and SHA-256), or before any request " +
+			"what a delivery would send now (`would_send`), masked — and `purgedAt` once its " +
 			"content was purged or erased. Every communication id the service has stored answers, ignored ones " +
 			"too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an " +
 			"Aloware call id (decimal digits, at most 20) without a database read.",

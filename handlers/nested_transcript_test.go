@@ -26,7 +26,7 @@ func TestPushNestedTranscriptDeliversOnce(t *testing.T) {
 		}
 	}
 	last := post(t, st.srv.URL+"/push?wait=20s", readFile(t, files[len(files)-1]))
-	if rec := receipt(t, last); rec.Status != lifecycle.Delivered {
+	if rec := receipt(t, last); lifecycle.Status(rec.Status) != lifecycle.Delivered {
 		t.Fatalf("not delivered: %d %s", last.status, last.body)
 	}
 	if got := get(t, st.srv.URL+"/calls/88457"); got.status != http.StatusNotFound {
@@ -53,7 +53,7 @@ func TestPushLateArtifactIsAnsweredLate(t *testing.T) {
 	for _, f := range files[:2] {
 		post(t, st.srv.URL+"/push", readFile(t, f))
 	}
-	if rec := receipt(t, post(t, st.srv.URL+"/push?wait=20s", readFile(t, files[2]))); rec.Status != lifecycle.Delivered {
+	if rec := receipt(t, post(t, st.srv.URL+"/push?wait=20s", readFile(t, files[2]))); lifecycle.Status(rec.Status) != lifecycle.Delivered {
 		t.Fatalf("not delivered: %+v", rec)
 	}
 	resp := post(t, st.srv.URL+"/push", readFile(t, files[4]))

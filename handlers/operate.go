@@ -38,9 +38,9 @@ type listCallsInput struct {
 	Status []CallStatus `query:"status,explode" doc:"only calls in any of these statuses (repeat the parameter: ?status=failed&status=unrouted)"`
 	Since  time.Time    `query:"since" doc:"only calls first seen at or after this time (RFC 3339)" example:"2026-08-05T00:00:00Z"`
 	Until  time.Time    `query:"until" doc:"only calls first seen before this time (RFC 3339)"`
-	Q      string       `query:"q" maxLength:"128" doc:"an Aloware call id or a Kendo callId (exact match)"`
-	Limit  int          `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"page size"`
-	Cursor string       `query:"cursor" maxLength:"512" doc:"the next value of the previous page"`
+	Q      listQuery    `query:"q" doc:"an Aloware call id or a Kendo callId (exact match)"`
+	Limit  pageSize     `query:"limit" doc:"page size"`
+	Cursor listCursor   `query:"cursor" doc:"the next value of the previous page"`
 }
 
 type callPageOutput struct {
@@ -68,8 +68,8 @@ type bulkOutput struct {
 }
 
 type quarantineInput struct {
-	Limit  int    `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"page size"`
-	Cursor string `query:"cursor" maxLength:"512" doc:"the next value of the previous page"`
+	Limit  pageSize   `query:"limit" doc:"page size"`
+	Cursor listCursor `query:"cursor" doc:"the next value of the previous page"`
 }
 
 type quarantineOutput struct {
@@ -208,11 +208,11 @@ func (s *server) listCalls(ctx context.Context, in *listCallsInput) (*callPageOu
 		return nil, unavailable("delivery is not configured in this process")
 	}
 	page, err := s.deps.Operator.ListCalls(ctx, delivery.ListFilter{
-		Statuses: statusesOf(in.Status), Since: in.Since, Until: in.Until, Query: in.Q,
-		Limit: in.Limit, Cursor: in.Cursor,
+		Statuses: statusesOf(in.Status), Since: in.Since, Until: in.Until, Query: string(in.Q),
+		Limit: in.Limit.orDefault(), Cursor: string(in.Cursor),
 	})
 	if errors.Is(err, delivery.ErrBadCursor) {
-		return nil, badCursor(in.Cursor)
+		return nil, badCursor(string(in.Cursor))
 	}
 	if err != nil {
 		s.log.Error("list-calls: database error", "error", err)
@@ -286,9 +286,9 @@ func (s *server) quarantine(ctx context.Context, in *quarantineInput) (*quaranti
 	if s.deps.Operator == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
-	page, err := s.deps.Operator.Quarantine(ctx, in.Limit, in.Cursor)
+	page, err := s.deps.Operator.Quarantine(ctx, in.Limit.orDefault(), string(in.Cursor))
 	if errors.Is(err, delivery.ErrBadCursor) {
-		return nil, badCursor(in.Cursor)
+		return nil, badCursor(string(in.Cursor))
 	}
 	if err != nil {
 		s.log.Error("list-quarantine: database error", "error", err)

@@ -157,6 +157,8 @@ func TestListCallsRefusesBadFilters(t *testing.T) {
 		{"since=2026-08-02T00:00:00Z&until=2026-08-01T00:00:00Z", "query.until"},
 		{"limit=0", "query.limit"},
 		{"limit=501", "query.limit"},
+		{"q=" + strings.Repeat("9", delivery.MaxListQuery+1), "query.q"},
+		{"cursor=" + strings.Repeat("c", delivery.MaxListCursor+1), "query.cursor"},
 	} {
 		resp := get(t, base+"/calls?"+tc.query)
 		if resp.status != http.StatusUnprocessableEntity {

@@ -83,9 +83,9 @@ func newStack(t *testing.T, o stackOptions) stack {
 	return stack{srv: srv, emu: emu, svc: svc, reg: reg}
 }
 
-func receipt(t *testing.T, r response) delivery.Receipt {
+func receipt(t *testing.T, r response) handlers.Receipt {
 	t.Helper()
-	var rec delivery.Receipt
+	var rec handlers.Receipt
 	if err := json.Unmarshal(r.body, &rec); err != nil {
 		t.Fatalf("not a receipt: %v: %s", err, r.body)
 	}
@@ -123,7 +123,7 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	default:
 		t.Fatalf("last event with wait: %d %s", last.status, last.body)
 	}
-	if rec.Status != lifecycle.Delivered || rec.KendoCallID == "" {
+	if lifecycle.Status(rec.Status) != lifecycle.Delivered || rec.KendoCallID == "" {
 		t.Fatalf("not delivered: %s", last.body)
 	}
 
@@ -139,11 +139,11 @@ func TestPushLifecycleDeliversOnce(t *testing.T) {
 	if got.status != http.StatusOK {
 		t.Fatalf("GET /calls: %d %s", got.status, got.body)
 	}
-	var cr delivery.CallRecord
+	var cr handlers.CallRecord
 	if err := json.Unmarshal(got.body, &cr); err != nil {
 		t.Fatal(err)
 	}
-	if cr.Status != lifecycle.Delivered || cr.KendoCallID != rec.KendoCallID || len(cr.Events) < len(files) {
+	if cr.Status != handlers.CallStatus(lifecycle.Delivered) || cr.KendoCallID != rec.KendoCallID || len(cr.Events) < len(files) {
 		t.Errorf("call record %+v", cr)
 	}
 	if calls := st.emu.Calls(); len(calls) != 1 || calls[0].KendoCallID != rec.KendoCallID {
@@ -161,7 +161,7 @@ func TestPushWaitAnswers201WhenDeliveredDuringTheWait(t *testing.T) {
 	if resp.status != http.StatusCreated {
 		t.Fatalf("status %d, want 201: %s", resp.status, resp.body)
 	}
-	if rec := receipt(t, resp); rec.KendoCallID == "" || rec.Status != lifecycle.Delivered || rec.Event == "" {
+	if rec := receipt(t, resp); rec.KendoCallID == "" || lifecycle.Status(rec.Status) != lifecycle.Delivered || rec.Event == "" {
 		t.Errorf("receipt %+v", rec)
 	}
 }
@@ -172,7 +172,7 @@ func TestPushTestPayloadGets2xx(t *testing.T) {
 	if resp.status/100 != 2 {
 		t.Fatalf("Save & Test Webhook got %d: %s", resp.status, resp.body)
 	}
-	if rec := receipt(t, resp); rec.Status != lifecycle.Ignored {
+	if rec := receipt(t, resp); lifecycle.Status(rec.Status) != lifecycle.Ignored {
 		t.Errorf("receipt %+v", rec)
 	}
 }
@@ -215,14 +215,14 @@ func TestRedeliverFailedCall(t *testing.T) {
 		post(t, st.srv.URL+"/push", readFile(t, f))
 	}
 	resp := post(t, st.srv.URL+"/push?wait=20s", readFile(t, files[len(files)-1]))
-	if rec := receipt(t, resp); resp.status != http.StatusAccepted || rec.Status != lifecycle.Failed {
+	if rec := receipt(t, resp); resp.status != http.StatusAccepted || lifecycle.Status(rec.Status) != lifecycle.Failed {
 		t.Fatalf("want 202 failed, got %d %s", resp.status, resp.body)
 	}
 	re := post(t, st.srv.URL+"/calls/940870001/redeliver", nil)
 	if re.status != http.StatusAccepted {
 		t.Fatalf("redeliver: %d %s", re.status, re.body)
 	}
-	var cr delivery.CallRecord
+	var cr handlers.CallRecord
 	if err := json.Unmarshal(re.body, &cr); err != nil || cr.AlowareCallID != "940870001" {
 		t.Errorf("record %s (%v)", re.body, err)
 	}

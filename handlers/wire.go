@@ -127,6 +127,8 @@ type Attempt struct {
 	HTTPStatus  int        `json:"httpStatus,omitempty" doc:"Kendo's HTTP status; absent when no answer arrived"`
 	Message     string     `json:"message,omitempty" doc:"Kendo's error text (phone numbers and URLs masked)"`
 	KendoCallID string     `json:"callId,omitempty" doc:"Kendo's callId, for the request that delivered the call"`
+	BodyBytes   int        `json:"bodyBytes,omitempty" doc:"size of the exact body the request sent; absent for requests made before bodies were recorded"`
+	BodySHA256  string     `json:"bodySha256,omitempty" doc:"SHA-256 (hex) of the exact body the request sent; absent before bodies were recorded and once the call's content is purged"`
 }
 
 // CallRecord is one call as GET /calls/{alowareCallId} shows it.
@@ -144,7 +146,7 @@ type CallRecord struct {
 	Events         []EventSeen    `json:"events" doc:"every stored event of the call, in arrival order (names and times, never content)"`
 	Team           string         `json:"team,omitempty" doc:"the team whose Kendo key the call goes to (with --teams)"`
 	Direction      string         `json:"direction,omitempty" enum:"inbound,outbound"`
-	RepEmail       string         `json:"repEmail,omitempty" doc:"the agent's e-mail as it will be (or was) sent"`
+	RepEmail       string         `json:"repEmail,omitempty" doc:"the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request"`
 	CallDate       *time.Time     `json:"callDate,omitempty" doc:"when the call happened"`
 	OutcomeUnknown bool           `json:"outcomeUnknown,omitempty" doc:"a request may have reached Kendo without an answer: check Kendo before redelivering"`
 	PurgedAt       *time.Time     `json:"purgedAt,omitempty" doc:"when the call's content (raw events, payload) was purged (--retain) or erased; the record stays"`
@@ -152,6 +154,66 @@ type CallRecord struct {
 	AttemptLog     []Attempt      `json:"attemptLog" doc:"each Kendo request and its answer, oldest first"`
 	Warnings       []string       `json:"warnings" doc:"fields of the call's events that could not be read and were dropped"`
 	LateArtifacts  []LateArtifact `json:"lateArtifacts" doc:"events that brought an artifact after the call was sent: Kendo never got it (it has no update API); a longer --settle trades delay for fewer of these"`
+	PayloadSource  PayloadSource  `json:"payloadSource,omitempty" doc:"which body payload is: sent (the exact body of the latest request, recorded with it) or would_send (no request recorded its body yet: what a delivery would send now); absent once the call's content is purged"`
+	Payload        *CallPayload   `json:"payload,omitempty" doc:"the body sent to Kendo, or that would be sent (see payloadSource), masked; absent once the call's content is purged, and for events that make no payload"`
+	PayloadAttempt int            `json:"payloadAttempt,omitempty" doc:"with payloadSource sent: the request (attemptLog's n) that sent it"`
+	PayloadBytes   int            `json:"payloadBytes,omitempty" doc:"with payloadSource sent: the exact body's size, before masking"`
+	PayloadSHA256  string         `json:"payloadSha256,omitempty" doc:"with payloadSource sent: SHA-256 (hex) of the exact body, before masking"`
+	PayloadNotes   []string       `json:"payloadNotes,omitempty" doc:"with payloadSource would_send: why it is not ready yet, the mapping's and the rep lookup's warnings"`
+}
+
+// PayloadSource says which body a call's payload is: sent or would_send.
+type PayloadSource string
+
+// Schema implements huma.SchemaProvider.
+func (PayloadSource) Schema(huma.Registry) *huma.Schema {
+	return &huma.Schema{Type: huma.TypeString, Enum: []any{string(delivery.PayloadSent), string(delivery.PayloadWouldSend)}}
+}
+
+// CallPayload is a Kendo Push body as a call's record shows it: what was (or would be)
+// sent, with the free texts masked as in every answer and the recording URL cut to its
+// scheme and host (the recording plays without a login).
+type CallPayload struct {
+	CallTitle  string            `json:"callTitle,omitempty"`
+	RepName    string            `json:"repName,omitempty"`
+	RepEmail   string            `json:"repEmail,omitempty"`
+	CallDate   string            `json:"callDate,omitempty"`
+	Duration   *int              `json:"duration,omitempty" doc:"seconds"`
+	AudioURL   string            `json:"audioUrl,omitempty" doc:"scheme and host only" example:"https://app.aloware.io/…"`
+	Transcript string            `json:"transcript,omitempty" doc:"phone numbers and URLs masked"`
+	Metadata   map[string]string `json:"metadata,omitempty" doc:"Aloware's ids as sent; other values masked"`
+}
+
+// payloadOf masks a call's payload for the record.
+func payloadOf(p *delivery.Payload, rec *CallRecord) {
+	if p == nil {
+		return
+	}
+	rec.PayloadSource = PayloadSource(p.Source)
+	if p.Source == delivery.PayloadSent {
+		rec.PayloadAttempt, rec.PayloadBytes, rec.PayloadSHA256 = p.Attempt, p.Bytes, p.SHA256
+	} else {
+		if !p.Ready && p.Reason != "" {
+			rec.PayloadNotes = append(rec.PayloadNotes, mask.Text("not ready to send ("+p.State+"): "+p.Reason))
+		}
+		rec.PayloadNotes = append(rec.PayloadNotes, mask.Texts(p.Warnings)...)
+	}
+	b := p.Body
+	if b == nil {
+		return
+	}
+	shown := &CallPayload{CallTitle: mask.Text(b.CallTitle), RepName: mask.Text(b.RepName), RepEmail: b.RepEmail, CallDate: b.CallDate,
+		Duration: b.Duration, Transcript: mask.Text(b.Transcript)}
+	if b.AudioURL != "" {
+		shown.AudioURL = mask.URL(b.AudioURL)
+	}
+	if len(b.Metadata) > 0 {
+		shown.Metadata = make(map[string]string, len(b.Metadata))
+		for k, v := range b.Metadata {
+			shown.Metadata[k] = mask.MetadataValue(k, v)
+		}
+	}
+	rec.Payload = shown
 }
 
 // LateArtifact is one event that brought an artifact after its call was sent.
@@ -172,7 +234,8 @@ func callRecordOf(r delivery.CallRecord) CallRecord {
 	attempts := make([]Attempt, len(r.AttemptLog))
 	for i, a := range r.AttemptLog {
 		attempts[i] = Attempt{N: a.N, StartedAt: a.StartedAt, FinishedAt: a.FinishedAt, Outcome: a.Outcome,
-			HTTPStatus: a.HTTPStatus, Message: mask.Text(a.Message), KendoCallID: a.KendoCallID}
+			HTTPStatus: a.HTTPStatus, Message: mask.Text(a.Message), KendoCallID: a.KendoCallID,
+			BodyBytes: a.BodyBytes, BodySHA256: a.BodySHA256}
 	}
 	rec := CallRecord{
 		AlowareCallID:  r.AlowareCallID,
@@ -203,6 +266,7 @@ func callRecordOf(r delivery.CallRecord) CallRecord {
 	if a := r.Analysis; a != nil {
 		rec.Analysis = &Analysis{AIScore: a.AIScore, AgentName: mask.Text(a.AgentName), ReceivedAt: a.ReceivedAt}
 	}
+	payloadOf(r.Payload, &rec)
 	return rec
 }
 
@@ -213,7 +277,7 @@ type CallSummary struct {
 	Reason         string     `json:"reason,omitempty"`
 	Team           string     `json:"team,omitempty"`
 	Direction      string     `json:"direction,omitempty" enum:"inbound,outbound"`
-	RepEmail       string     `json:"repEmail,omitempty"`
+	RepEmail       string     `json:"repEmail,omitempty" doc:"the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request"`
 	CallDate       *time.Time `json:"callDate,omitempty"`
 	Attempts       int        `json:"attempts"`
 	LastError      string     `json:"lastError,omitempty"`

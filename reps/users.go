@@ -20,7 +20,7 @@ const (
 	redacted     = "REDACTED"
 )
 
-// user is one entry of Aloware's Users API.
+// user is one entry of Aloware's Users API; its JSON names are Aloware's wire format.
 type user struct {
 	ID    flexID `json:"id"`
 	Name  string `json:"name"`

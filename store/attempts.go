@@ -18,14 +18,22 @@ type Attempt struct {
 	HTTPStatus    int
 	Message       string
 	KendoCallID   string
+	BodySHA256    string // of the request body (hex); "" before bodies were kept, and once purged
+	BodySize      int    // bytes of the request body; 0 before bodies were kept
 }
 
-const qStartAttempt = `INSERT INTO ak_attempts (aloware_call_id, n, started_ms) VALUES ($1, $2, $3) RETURNING id`
+const qStartAttempt = `INSERT INTO ak_attempts (aloware_call_id, n, started_ms, body_sha256, body_size)
+	VALUES ($1, $2, $3, $4, $5) RETURNING id`
 
-// StartAttempt records that request n of a call is about to be sent.
-func (db *DB) StartAttempt(ctx context.Context, q Querier, alowareCallID string, n int, at time.Time) (int64, error) {
+// StartAttempt records that request n of a call is about to be sent, with the exact body
+// it carries (kept once per call and content, see keepSentBody).
+func (db *DB) StartAttempt(ctx context.Context, q Querier, alowareCallID string, n int, at time.Time, body []byte) (int64, error) {
+	hash := BodyHash(body)
+	if err := db.keepSentBody(ctx, q, alowareCallID, hash, body); err != nil {
+		return 0, err
+	}
 	var id int64
-	err := db.on(q).QueryRowContext(ctx, qStartAttempt, alowareCallID, n, Millis(at)).Scan(&id)
+	err := db.on(q).QueryRowContext(ctx, qStartAttempt, alowareCallID, n, Millis(at), hash, len(body)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: start attempt: %w", err)
 	}
@@ -46,8 +54,8 @@ func (db *DB) FinishAttempt(ctx context.Context, q Querier, a Attempt) error {
 
 // Attempts lists a call's attempts in order.
 func (db *DB) Attempts(ctx context.Context, q Querier, alowareCallID string) ([]Attempt, error) {
-	rows, err := db.on(q).QueryContext(ctx, `SELECT id, aloware_call_id, n, started_ms, finished_ms, outcome, http_status, message, kendo_call_id
-		FROM ak_attempts WHERE aloware_call_id = $1 ORDER BY id`, alowareCallID)
+	rows, err := db.on(q).QueryContext(ctx, `SELECT id, aloware_call_id, n, started_ms, finished_ms, outcome, http_status, message, kendo_call_id,
+		body_sha256, body_size FROM ak_attempts WHERE aloware_call_id = $1 ORDER BY id`, alowareCallID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list attempts: %w", err)
 	}
@@ -57,7 +65,8 @@ func (db *DB) Attempts(ctx context.Context, q Querier, alowareCallID string) ([]
 		var a Attempt
 		var started int64
 		var finished sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.AlowareCallID, &a.N, &started, &finished, &a.Outcome, &a.HTTPStatus, &a.Message, &a.KendoCallID); err != nil {
+		if err := rows.Scan(&a.ID, &a.AlowareCallID, &a.N, &started, &finished, &a.Outcome, &a.HTTPStatus, &a.Message, &a.KendoCallID,
+			&a.BodySHA256, &a.BodySize); err != nil {
 			return nil, err
 		}
 		a.Started, a.Finished = FromMillis(started), timePtr(finished)
@@ -94,11 +103,14 @@ func (db *DB) AttemptsPerMinute(ctx context.Context, since time.Time) ([]MinuteC
 	return out, rows.Err()
 }
 
-// PurgeAttempts drops the messages of a call's attempts (Kendo's error text may quote
-// the payload); outcomes and times stay.
+// PurgeAttempts drops the request bodies of a call's attempts and their messages (Kendo's
+// error text may quote the payload), and the bodies' hashes (a hash confirms a guess at
+// the content); outcomes, times and body sizes stay.
 func (db *DB) PurgeAttempts(ctx context.Context, q Querier, alowareCallID string) error {
-	_, err := db.on(q).ExecContext(ctx, `UPDATE ak_attempts SET message = '' WHERE aloware_call_id = $1`, alowareCallID)
-	return err
+	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_attempts SET message = '', body_sha256 = '' WHERE aloware_call_id = $1`, alowareCallID); err != nil {
+		return fmt.Errorf("store: purge attempts: %w", err)
+	}
+	return db.purgeSentBodies(ctx, q, alowareCallID)
 }
 
 // AttemptOutcomes lists the outcomes of a call's attempts started at or after since

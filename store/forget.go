@@ -7,7 +7,7 @@ import (
 
 // ContentTables are the tables that hold a call's content, or its traces in Kendo's
 // texts: what an erasure or a retention purge rewrites.
-var ContentTables = []string{"ak_events", "ak_calls", "ak_attempts", "ak_kendo_webhooks", "ak_quarantine"}
+var ContentTables = []string{"ak_events", "ak_calls", "ak_attempts", "ak_sent_bodies", "ak_kendo_webhooks", "ak_quarantine"}
 
 // Forget makes the content an erasure or a purge just removed unrecoverable from the
 // database's files, not only from its queries. Call it after the transactions that

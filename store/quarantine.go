@@ -18,7 +18,8 @@ type Quarantined struct {
 	Raw        []byte // only when asked for
 }
 
-// Problem is one reason a quarantined event could not be used.
+// Problem is one reason a quarantined event could not be used. A row stores its problems
+// as JSON: the tags are that persisted format.
 type Problem struct {
 	Location string `json:"location"`
 	Message  string `json:"message"`

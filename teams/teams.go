@@ -5,6 +5,7 @@
 package teams
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -24,8 +25,8 @@ const SingleName = "default"
 // show the name and the key's id only.
 type Team struct {
 	Name          string
-	APIKey        string `json:"-"`
-	WebhookSecret string `json:"-"`
+	APIKey        string
+	WebhookSecret string
 	Rate          kendo.Rate
 	Match
 	Send *Send // the team's own send rules; nil: the flags'
@@ -72,6 +73,10 @@ func (t Team) String() string {
 
 // GoString keeps %#v from printing the key.
 func (t Team) GoString() string { return "teams.Team{" + t.String() + "}" }
+
+// MarshalJSON gives the String form: a team has no JSON shape of its own (it is read
+// from YAML and never answered), and a team that ends up in JSON must not carry its key.
+func (t Team) MarshalJSON() ([]byte, error) { return json.Marshal(t.String()) }
 
 // LogValue makes slog print the name, key id and rate only.
 func (t Team) LogValue() slog.Value {

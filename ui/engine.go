@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 )
 
@@ -16,11 +15,9 @@ type Engine interface {
 	Overview(ctx context.Context) (delivery.Overview, error)
 	// ListCalls lists calls newest first, filtered and paged.
 	ListCalls(ctx context.Context, f delivery.ListFilter) (delivery.CallPage, error)
-	// Call is one call's record, or delivery.ErrNotFound.
+	// Call is one call's record, or delivery.ErrNotFound. Its Payload (the body sent, or
+	// that would be sent) is not masked: the page masks.
 	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
-	// Preview is the payload that was or will be sent. It is not masked: the page masks.
-	// delivery.ErrPurged once the call's content is gone.
-	Preview(ctx context.Context, alowareCallID string) (mapping.Result, error)
 	// Redeliver schedules a failed call again (delivery.ErrNotRedeliverable, ErrPurged,
 	// ErrOutcomeUnknown otherwise); by is named in the reason.
 	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error)

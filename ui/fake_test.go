@@ -34,9 +34,8 @@ type fakeEngine struct {
 }
 
 type fakeCall struct {
-	rec     delivery.CallRecord
-	preview mapping.Result
-	dueAt   time.Time // queued by a redelivery: delivered once this passes
+	rec   delivery.CallRecord
+	dueAt time.Time // queued by a redelivery: delivered once this passes
 }
 
 var _ ui.Engine = (*fakeEngine)(nil)
@@ -45,10 +44,20 @@ func newFakeEngine(now func() time.Time) *fakeEngine {
 	return &fakeEngine{now: now, calls: map[string]*fakeCall{}, deliverAfter: 500 * time.Millisecond}
 }
 
-func (f *fakeEngine) add(rec delivery.CallRecord, preview mapping.Result) {
+// add keeps a call whose payload is res's: the body its last request sent when it made
+// one, else what would be sent (as the engine's record has it).
+func (f *fakeEngine) add(rec delivery.CallRecord, res mapping.Result) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls[rec.AlowareCallID] = &fakeCall{rec: rec, preview: preview}
+	if rec.Payload == nil && rec.PurgedAt == nil {
+		rec.Payload = &delivery.Payload{Source: delivery.PayloadWouldSend, Body: res.Payload, Ready: res.Ready, State: string(res.State),
+			Reason: res.Reason, Warnings: res.Warnings}
+		if n := len(rec.AttemptLog); n > 0 {
+			rec.Payload = &delivery.Payload{Source: delivery.PayloadSent, Body: res.Payload, Attempt: rec.AttemptLog[n-1].N, Bytes: 1234,
+				SHA256: "9f2c4e1a7b3d5f6e8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f", Ready: true}
+		}
+	}
+	f.calls[rec.AlowareCallID] = &fakeCall{rec: rec}
 	f.order = append([]string{rec.AlowareCallID}, f.order...)
 }
 
@@ -66,6 +75,11 @@ func (f *fakeEngine) advance() {
 		c.rec.KendoCallID = "kc_" + c.rec.AlowareCallID
 		c.rec.DeliveredAt, c.rec.UpdatedAt, c.rec.Attempts = &fin, now, n
 		c.rec.AttemptLog = append(c.rec.AttemptLog, delivery.Attempt{N: n, StartedAt: now, FinishedAt: &fin, Outcome: "accepted", HTTPStatus: 201, KendoCallID: c.rec.KendoCallID})
+		if p := c.rec.Payload; p != nil {
+			sent := *p
+			sent.Source, sent.Attempt, sent.Ready = delivery.PayloadSent, n, true
+			c.rec.Payload = &sent
+		}
 	}
 }
 
@@ -164,19 +178,6 @@ func (f *fakeEngine) Call(_ context.Context, id string) (delivery.CallRecord, er
 	return c.rec, nil
 }
 
-func (f *fakeEngine) Preview(_ context.Context, id string) (mapping.Result, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, err := f.get(id)
-	if err != nil {
-		return mapping.Result{}, err
-	}
-	if c.rec.Status == lifecycle.Erased || c.rec.PurgedAt != nil {
-		return mapping.Result{}, delivery.ErrPurged
-	}
-	return c.preview, nil
-}
-
 func (f *fakeEngine) queue(c *fakeCall, reason string) {
 	now := f.now()
 	c.rec.Status, c.rec.Reason, c.rec.UpdatedAt = lifecycle.Scheduled, reason, now
@@ -256,7 +257,7 @@ func (f *fakeEngine) Erase(_ context.Context, id, by string) (delivery.CallRecor
 	}
 	now := f.now()
 	c.rec.Status, c.rec.Reason, c.rec.UpdatedAt, c.rec.PurgedAt, c.dueAt = lifecycle.Erased, "erased on request of "+by, now, &now, time.Time{}
-	c.preview = mapping.Result{}
+	c.rec.Payload = nil
 	return c.rec, nil
 }
 

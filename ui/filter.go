@@ -21,10 +21,10 @@ type filterForm struct {
 	Errors       []string
 }
 
-// Limits on what a query may carry, so a crafted link cannot make the engine work hard.
+// Limits on what a query may carry: the engine's, as the API applies them.
 const (
-	maxQuery  = 128
-	maxCursor = 512
+	maxQuery  = delivery.MaxListQuery
+	maxCursor = delivery.MaxListCursor
 )
 
 // timeLayouts are what the filter reads: RFC 3339, and what <input type="datetime-local">

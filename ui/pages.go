@@ -119,14 +119,10 @@ func (s *server) call(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := callPage{layout: s.frame("Call "+id, "call", r), Link: callPath(id), Rec: recordViewOf(rec), Timeline: timeline(rec), Attempts: attemptViews(rec.AttemptLog)}
-	switch res, err := s.engine.Preview(ctx, id); {
-	case err == nil:
-		p.Payload = payloadViewOf(res, rec.Status)
-	case errors.Is(err, delivery.ErrPurged) || rec.Status == lifecycle.Erased:
+	if rec.Payload != nil {
+		p.Payload = payloadViewOf(*rec.Payload, rec.Status)
+	} else {
 		p.PayloadNote = "The call's content is no longer stored (purged after the retention time, or erased); its ids, status and history stay."
-	default:
-		s.log.Warn("ops page: the engine failed", "what", "payload preview", "alowareCallId", id, "error", err)
-		p.PayloadNote = "The payload could not be built; the service log says why."
 	}
 	s.render(w, r, http.StatusOK, "call", p)
 }

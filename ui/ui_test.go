@@ -15,7 +15,6 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/ui"
 )
@@ -89,11 +88,14 @@ func TestCallPageShowsTimelineAttemptsPayloadMasked(t *testing.T) {
 		"Kendo may already have this call", "Look for it in Kendo before you redeliver",
 		`<span class="badge bad">bad_request (HTTP 400)</span>`, "repEmail is not a valid email",
 		"body.wait_time: not a number; ignored", `action="/ui/calls/940868004/redeliver"`,
-		"The payload that will be sent",
+		"The payload sent to Kendo", "Exactly the body of request 1: 1234 bytes", // the body Kendo refused
 	)
-	if a := s.get(t, "/ui/calls/940868003"); !strings.Contains(a.body, `data-watch="/ui/calls/940868003/status"`) || !strings.Contains(a.body, `/skip"`) {
+	a = s.get(t, "/ui/calls/940868003") // scheduled, no request yet
+	if !strings.Contains(a.body, `data-watch="/ui/calls/940868003/status"`) || !strings.Contains(a.body, `/skip"`) {
 		t.Error("a scheduled call's page neither watches its status nor offers skip")
 	}
+	mustContain(t, "scheduled call page", a.body, "The payload that will be sent")
+	mustNotContain(t, "scheduled call page", a.body, "The payload sent to Kendo", "Exactly the body of request")
 	if a := s.get(t, "/ui/calls/nope"); a.status != http.StatusNotFound || !strings.Contains(a.body, "No such call") {
 		t.Errorf("unknown call: %d", a.status)
 	}
@@ -409,9 +411,6 @@ func (brokenEngine) ListCalls(context.Context, delivery.ListFilter) (delivery.Ca
 }
 func (brokenEngine) Call(context.Context, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown
-}
-func (brokenEngine) Preview(context.Context, string) (mapping.Result, error) {
-	return mapping.Result{}, errDown
 }
 func (brokenEngine) Redeliver(context.Context, string, delivery.RedeliverOptions, string) (delivery.CallRecord, error) {
 	return delivery.CallRecord{}, errDown

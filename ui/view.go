@@ -9,7 +9,6 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
-	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/mask"
 )
 
@@ -154,7 +153,11 @@ type attemptView struct {
 }
 
 type payloadView struct {
-	Sent               bool // Kendo has it: this is what was sent
+	Sent               bool // the exact body of the call's latest request, as recorded with it
+	SentBefore         bool // not recorded (sent by an earlier version): what would be sent now is shown
+	Attempt            int  // Sent: the request that carried it
+	Bytes              int
+	SHA256             string
 	Ready              bool
 	State, Reason      string
 	Title, RepName     string
@@ -255,12 +258,19 @@ func attemptViews(log []delivery.Attempt) []attemptView {
 	return out
 }
 
-func payloadViewOf(res mapping.Result, status lifecycle.Status) *payloadView {
-	v := &payloadView{Sent: status.Sent(), Ready: res.Ready, State: string(res.State), Reason: mask.Text(res.Reason)}
-	for _, w := range res.Warnings {
+// payloadViewOf shows the body a call's latest request sent, or, before any, what would
+// be sent; status says whether a request was made before bodies were recorded.
+func payloadViewOf(pl delivery.Payload, status lifecycle.Status) *payloadView {
+	v := &payloadView{Sent: pl.Source == delivery.PayloadSent, Ready: pl.Ready, State: pl.State, Reason: mask.Text(pl.Reason)}
+	if v.Sent {
+		v.Attempt, v.Bytes, v.SHA256 = pl.Attempt, pl.Bytes, pl.SHA256
+	} else {
+		v.SentBefore = status.Sent()
+	}
+	for _, w := range pl.Warnings {
 		v.Warnings = append(v.Warnings, mask.Text(w))
 	}
-	p := res.Payload
+	p := pl.Body
 	if p == nil {
 		return v
 	}

@@ -18,7 +18,7 @@ import (
 func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("aloware-kendo backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", envOr(getenv, "db", config.DefaultDB), "the database to back up (as serve's --db)")
+	db := config.BindDB(fs, getenv, "the database to back up (as serve's --db)")
 	out := fs.String("out", envOr(getenv, "out", ""), "the backup file to write (must not exist)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: aloware-kendo backup --out FILE [--db sqlite:PATH]\n\n"+

@@ -22,7 +22,7 @@ func restoreCmd(ctx context.Context, args []string, getenv func(string) string, 
 	fs := flag.NewFlagSet("aloware-kendo restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	from := fs.String("from", envOr(getenv, "from", ""), "the backup file (written by aloware-kendo backup)")
-	db := fs.String("db", envOr(getenv, "db", config.DefaultDB), "where to restore to (as serve's --db); no database may exist there")
+	db := config.BindDB(fs, getenv, "where to restore to (as serve's --db); no database may exist there")
 	resend := fs.Bool("resend-waiting", envOr(getenv, "resend-waiting", "") == "true",
 		"send the calls that were waiting at backup time after all (Kendo may then get some of them twice)")
 	takenAt := fs.String("backup-taken-at", envOr(getenv, "backup-taken-at", ""),

@@ -36,6 +36,24 @@ func (e CallRecordDirection) Valid() bool {
 	}
 }
 
+// Defines values for CallRecordPayloadSource.
+const (
+	Sent      CallRecordPayloadSource = "sent"
+	WouldSend CallRecordPayloadSource = "would_send"
+)
+
+// Valid indicates whether the value is a known member of the CallRecordPayloadSource enum.
+func (e CallRecordPayloadSource) Valid() bool {
+	switch e {
+	case Sent:
+		return true
+	case WouldSend:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallStatus.
 const (
 	CallStatusAnalyzed   CallStatus = "analyzed"
@@ -263,6 +281,12 @@ type Analysis struct {
 
 // Attempt defines model for Attempt.
 type Attempt struct {
+	// BodyBytes size of the exact body the request sent; absent for requests made before bodies were recorded
+	BodyBytes *int64 `json:"bodyBytes,omitempty"`
+
+	// BodySha256 SHA-256 (hex) of the exact body the request sent; absent before bodies were recorded and once the call's content is purged
+	BodySha256 *string `json:"bodySha256,omitempty"`
+
 	// CallId Kendo's callId, for the request that delivered the call
 	CallId *string `json:"callId,omitempty"`
 
@@ -325,6 +349,27 @@ type CallPage struct {
 	Next *string `json:"next,omitempty"`
 }
 
+// CallPayload defines model for CallPayload.
+type CallPayload struct {
+	// AudioUrl scheme and host only
+	//
+	// Example: https://app.aloware.io/…
+	AudioUrl  *string `json:"audioUrl,omitempty"`
+	CallDate  *string `json:"callDate,omitempty"`
+	CallTitle *string `json:"callTitle,omitempty"`
+
+	// Duration seconds
+	Duration *int64 `json:"duration,omitempty"`
+
+	// Metadata Aloware's ids as sent; other values masked
+	Metadata *map[string]string `json:"metadata,omitempty"`
+	RepEmail *string            `json:"repEmail,omitempty"`
+	RepName  *string            `json:"repName,omitempty"`
+
+	// Transcript phone numbers and URLs masked
+	Transcript *string `json:"transcript,omitempty"`
+}
+
 // CallRecord defines model for CallRecord.
 type CallRecord struct {
 	// AlowareCallId Example: 940868616
@@ -363,13 +408,31 @@ type CallRecord struct {
 	// OutcomeUnknown a request may have reached Kendo without an answer: check Kendo before redelivering
 	OutcomeUnknown *bool `json:"outcomeUnknown,omitempty"`
 
+	// Payload the body sent to Kendo, or that would be sent (see payloadSource), masked; absent once the call's content is purged, and for events that make no payload
+	Payload *CallPayload `json:"payload,omitempty"`
+
+	// PayloadAttempt with payloadSource sent: the request (attemptLog's n) that sent it
+	PayloadAttempt *int64 `json:"payloadAttempt,omitempty"`
+
+	// PayloadBytes with payloadSource sent: the exact body's size, before masking
+	PayloadBytes *int64 `json:"payloadBytes,omitempty"`
+
+	// PayloadNotes with payloadSource would_send: why it is not ready yet, the mapping's and the rep lookup's warnings
+	PayloadNotes *[]string `json:"payloadNotes,omitempty"`
+
+	// PayloadSha256 with payloadSource sent: SHA-256 (hex) of the exact body, before masking
+	PayloadSha256 *string `json:"payloadSha256,omitempty"`
+
+	// PayloadSource which body payload is: sent (the exact body of the latest request, recorded with it) or would_send (no request recorded its body yet: what a delivery would send now); absent once the call's content is purged
+	PayloadSource *CallRecordPayloadSource `json:"payloadSource,omitempty"`
+
 	// PurgedAt when the call's content (raw events, payload) was purged (--retain) or erased; the record stays
 	PurgedAt *time.Time `json:"purgedAt,omitempty"`
 
 	// Reason why the call is waiting, ignored, skipped or failed, and who asked for an operator action
 	Reason *string `json:"reason,omitempty"`
 
-	// RepEmail the agent's e-mail as it will be (or was) sent
+	// RepEmail the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request
 	RepEmail *string `json:"repEmail,omitempty"`
 
 	// Status Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
@@ -385,6 +448,9 @@ type CallRecord struct {
 
 // CallRecordDirection defines model for CallRecord.Direction.
 type CallRecordDirection string
+
+// CallRecordPayloadSource which body payload is: sent (the exact body of the latest request, recorded with it) or would_send (no request recorded its body yet: what a delivery would send now); absent once the call's content is purged
+type CallRecordPayloadSource string
 
 // CallStatus Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
 type CallStatus string
@@ -407,7 +473,9 @@ type CallSummary struct {
 	// OutcomeUnknown a request may have reached Kendo without an answer: check Kendo before redelivering
 	OutcomeUnknown *bool   `json:"outcomeUnknown,omitempty"`
 	Reason         *string `json:"reason,omitempty"`
-	RepEmail       *string `json:"repEmail,omitempty"`
+
+	// RepEmail the rep's e-mail the latest request sent to Kendo (rep e-mail map applied), or the one it would send before any request
+	RepEmail *string `json:"repEmail,omitempty"`
 
 	// Status Where a call stands: received (events stored, not complete yet), scheduled (ready; waits for its settle time, a pacing slot, a retry or a paused key), delivering (a Kendo request is in flight), delivered (Kendo answered 201), analyzed (delivered, and Kendo's webhook said its analysis is ready), ignored (not a phone call), skipped (nothing Kendo could analyse, or an operator stopped it), failed (needs an operator), unrouted (no team matches), erased (its content was erased on request).
 	Status    CallStatus `json:"status"`
@@ -1695,7 +1763,7 @@ type ClientInterface interface {
 
 	// GetCall Show where a call stands
 	//
-	// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
+	// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, `payload` — the exact body of the latest request to Kendo (`payloadSource: sent`, with its size and SHA-256), or before any request what a delivery would send now (`would_send`), masked — and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 	//
 	// Corresponds with GET /calls/{alowareCallId} (the `GetCall` operationId).
 	GetCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1904,7 +1972,7 @@ func (c *Client) EraseCall(ctx context.Context, alowareCallId string, reqEditors
 
 // GetCall Show where a call stands
 //
-// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
+// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, `payload` — the exact body of the latest request to Kendo (`payloadSource: sent`, with its size and SHA-256), or before any request what a delivery would send now (`would_send`), masked — and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 //
 // Corresponds with GET /calls/{alowareCallId} (the `GetCall` operationId).
 func (c *Client) GetCall(ctx context.Context, alowareCallId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2993,7 +3061,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetCallWithResponse Show where a call stands
 	//
-	// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
+	// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, `payload` — the exact body of the latest request to Kendo (`payloadSource: sent`, with its size and SHA-256), or before any request what a delivery would send now (`would_send`), masked — and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4430,7 +4498,7 @@ func (c *ClientWithResponses) EraseCallWithResponse(ctx context.Context, aloware
 
 // GetCallWithResponse Show where a call stands
 //
-// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
+// The call's record: status, Kendo's `callId` once delivered, attempts (each with Kendo's answer), the last error, the events seen (names and times, never content), warnings, `payload` — the exact body of the latest request to Kendo (`payloadSource: sent`, with its size and SHA-256), or before any request what a delivery would send now (`would_send`), masked — and `purgedAt` once its content was purged or erased. Every communication id the service has stored answers, ignored ones too (status `ignored` and the reason); 404 for ids never seen, and for anything that is not an Aloware call id (decimal digits, at most 20) without a database read.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
@@ -70,8 +71,9 @@ func (s *Service) purgeExpired(ctx context.Context) {
 	if purged+int(quarantined+webhooks+idless) > 0 || s.forgetPending.Load() {
 		s.forget(ctx, "retention")
 	}
-	if purged > 0 {
-		s.log.Info("retention: content of finished calls purged", "calls", purged, "olderThan", s.opts.Retain)
+	if purged > 0 { // how long it took tells an operator whether a backlog's purge held the intake up
+		s.log.Info("retention: content of finished calls purged", "calls", purged, "olderThan", s.opts.Retain,
+			"took", s.now().Sub(now).Round(time.Millisecond))
 	}
 }
 
@@ -90,30 +92,59 @@ func (s *Service) forget(ctx context.Context, after string) {
 	s.forgetPending.Store(false)
 }
 
-// purgeCalls purges each call in a transaction of its own (an event of another call
-// waits for one call's purge, not for a batch's) and returns how many it purged.
+// purgePerTx is how many calls one transaction purges. A commit per call (an fsync on
+// SQLite) held a backlog's purge to a few hundred calls a second; 20 a commit keep each
+// transaction to milliseconds, so an event of another call still waits little for it.
+const purgePerTx = 20
+
+// purgeCalls purges the calls, purgePerTx to a transaction, and returns how many it
+// purged. A call whose purge does not apply (erased, or purged meanwhile) is passed
+// over; a transaction that fails loses only its own calls until the next run.
 func (s *Service) purgeCalls(ctx context.Context, ids []string, now time.Time) int {
 	purged := 0
-	for _, id := range ids {
+	for len(ids) > 0 && ctx.Err() == nil {
+		chunk := ids[:min(purgePerTx, len(ids))]
+		ids = ids[len(chunk):]
+		n := 0
 		err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
-			call, err := t.lock(ctx, id)
-			if err != nil {
-				return err
+			n = 0 // a retried transaction counts again
+			for _, id := range chunk {
+				done, err := s.purgeCall(ctx, t, id, now)
+				if err != nil {
+					return fmt.Errorf("call %s: %w", id, err)
+				}
+				if done {
+					n++
+				}
 			}
-			if err := s.dropContent(ctx, t.tx, &call); err != nil {
-				return err
-			}
-			_, err = t.apply(ctx, &call, lifecycle.Purged{}, now, nil) // saves the call
-			return err
+			return nil
 		})
-		switch {
-		case err == nil:
-			purged++
-		case !errors.Is(err, lifecycle.ErrNotApplicable) && ctx.Err() == nil:
-			s.callLog(id).Warn("retention: purge failed", "error", err)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("retention: purge failed", "error", err)
+			}
+			continue
 		}
+		purged += n
 	}
 	return purged
+}
+
+// purgeCall drops one locked call's content and records the purge; false when the purge
+// does not apply to the call (checked first, so that nothing is dropped then).
+func (s *Service) purgeCall(ctx context.Context, t *callTx, id string, now time.Time) (bool, error) {
+	call, err := t.lock(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if _, _, err := lifecycle.Apply(call.State, lifecycle.Purged{}, now, s.policy); errors.Is(err, lifecycle.ErrNotApplicable) {
+		return false, nil
+	}
+	if err := s.dropContent(ctx, t.tx, &call); err != nil {
+		return false, err
+	}
+	_, err = t.apply(ctx, &call, lifecycle.Purged{}, now, nil) // saves the call
+	return err == nil, err
 }
 
 // dropContent deletes a call's stored content (raw events, Kendo's error texts) and

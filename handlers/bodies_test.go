@@ -24,17 +24,17 @@ func eventOfSize(n int) []byte {
 	return []byte(prefix + strings.Repeat("a", n-len(prefix)-len(suffix)) + suffix)
 }
 
-// holdingPusher's first Accept holds its body (and so its share of the budget) until
+// holdingEngine's first Accept holds its body (and so its share of the budget) until
 // release is closed.
-type holdingPusher struct {
-	fakePusher
+type holdingEngine struct {
+	fakeEngine
 	accepted atomic.Int32
 	entered  chan struct{}
 	release  chan struct{}
 }
 
-func newHoldingPusher() *holdingPusher {
-	h := &holdingPusher{entered: make(chan struct{}), release: make(chan struct{})}
+func newHoldingEngine() *holdingEngine {
+	h := &holdingEngine{entered: make(chan struct{}), release: make(chan struct{})}
 	h.accept = func([]byte) (delivery.Receipt, error) {
 		if h.accepted.Add(1) == 1 {
 			close(h.entered)
@@ -45,7 +45,7 @@ func newHoldingPusher() *holdingPusher {
 	return h
 }
 
-func (h *holdingPusher) Accept(ctx context.Context, raw []byte) (delivery.Receipt, error) {
+func (h *holdingEngine) Accept(ctx context.Context, raw []byte) (delivery.Receipt, error) {
 	return h.accept(raw)
 }
 
@@ -71,8 +71,8 @@ func postUnsized(t *testing.T, url string, body []byte) response {
 // Bodies in flight share a budget: one that does not fit is a 503 with Retry-After and
 // never reaches the engine; once the budget is free again, it goes through.
 func TestBodyBudget(t *testing.T) {
-	p := newHoldingPusher()
-	srv := newServer(t, handlers.Deps{Pusher: p, BodyMemory: 6 << 20, Logger: slog.New(slog.DiscardHandler)})
+	p := newHoldingEngine()
+	srv := newServer(t, handlers.Deps{Intake: p, Operator: p, BodyMemory: 6 << 20, Logger: slog.New(slog.DiscardHandler)})
 	first := make(chan response, 1)
 	go func() { first <- post(t, srv.URL+"/push", eventOfSize(4<<20)) }()
 	released := false
@@ -151,7 +151,7 @@ func rawRequest(t *testing.T, addr, path string, contentLength int, body string)
 // A Content-Length over the route's limit is answered 413 before any of the body is
 // sent, to a client that waits for the go-ahead (it never sends it here).
 func TestOversizedContentLengthIsRefusedUnread(t *testing.T) {
-	srv := newServer(t, handlers.Deps{Pusher: newHoldingPusher()})
+	srv := newServer(t, handlers.Deps{Intake: newHoldingEngine()})
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	for _, path := range []string{"/push", "/map", "/validate"} {
 		if status, _ := rawRequest(t, addr, path, 5<<20+1, ""); status != http.StatusRequestEntityTooLarge {

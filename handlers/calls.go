@@ -119,11 +119,11 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 		return nil, huma.Error422UnprocessableEntity("invalid wait", &huma.ErrorDetail{Location: "query.wait", Message: err.Error(), Value: in.Wait})
 	}
 	raw := requestBody(ctx)
-	if s.deps.Pusher == nil {
+	if s.deps.Intake == nil {
 		return nil, unavailable("delivery is not configured in this process")
 	}
 	var rec delivery.Receipt
-	if werr := s.bodies.working(ctx, raw, func() { rec, err = s.deps.Pusher.Accept(ctx, raw) }); werr != nil {
+	if werr := s.bodies.working(ctx, raw, func() { rec, err = s.deps.Intake.Accept(ctx, raw) }); werr != nil {
 		// The client went away while its event waited its turn.
 		return nil, unavailable("the request ended before its event could be read; nothing was kept, send it again")
 	}
@@ -144,7 +144,7 @@ func (s *server) push(ctx context.Context, in *pushInput) (*receiptOutput, error
 	}
 	if wait > 0 && rec.AlowareCallID != "" && !rec.Status.Final() {
 		waitCtx, cancel := s.untilStopping(ctx)
-		waited, err := s.deps.Pusher.Wait(waitCtx, rec.AlowareCallID, wait)
+		waited, err := s.deps.Intake.Wait(waitCtx, rec.AlowareCallID, wait)
 		cancel()
 		switch {
 		case err == nil:
@@ -230,14 +230,14 @@ func parseWait(s string) (time.Duration, error) {
 }
 
 func (s *server) getCall(ctx context.Context, in *callInput) (*callOutput, error) {
-	return s.onCall("get-call", in.AlowareCallID, http.StatusOK, s.deps.Pusher != nil, func() (delivery.CallRecord, error) {
-		return s.deps.Pusher.Call(ctx, in.AlowareCallID)
+	return s.onCall("get-call", in.AlowareCallID, http.StatusOK, s.deps.Operator != nil, func() (delivery.CallRecord, error) {
+		return s.deps.Operator.Call(ctx, in.AlowareCallID)
 	})
 }
 
 func (s *server) redeliver(ctx context.Context, in *redeliverInput) (*callOutput, error) {
-	return s.onCall("redeliver-call", in.AlowareCallID, http.StatusAccepted, s.deps.Pusher != nil, func() (delivery.CallRecord, error) {
-		return s.deps.Pusher.Redeliver(ctx, in.AlowareCallID, delivery.RedeliverOptions{IncludeOutcomeUnknown: in.IncludeOutcomeUnknown}, requester(ctx))
+	return s.onCall("redeliver-call", in.AlowareCallID, http.StatusAccepted, s.deps.Operator != nil, func() (delivery.CallRecord, error) {
+		return s.deps.Operator.Redeliver(ctx, in.AlowareCallID, delivery.RedeliverOptions{IncludeOutcomeUnknown: in.IncludeOutcomeUnknown}, requester(ctx))
 	})
 }
 

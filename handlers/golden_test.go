@@ -76,7 +76,7 @@ func apiAnswers(t *testing.T, db string) []byte {
 		KendoURL: kendoSrv.URL, Teams: teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		Registerer: reg, Logger: quiet, Now: clock.Now,
 	})
-	srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg, Logger: quiet})
+	srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Gatherer: reg, Logger: quiet})
 
 	type answer struct {
 		name   string

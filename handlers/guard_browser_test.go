@@ -60,7 +60,7 @@ func TestBrowserCannotActFromAnotherSite(t *testing.T) {
 	ctx := browsertest.New(t, "rebind.attacker.test")
 	st := newStack(t, stackOptions{settle: time.Hour})
 	rec := &seen{}
-	service := httptest.NewServer(rec.wrap(handlers.New(handlers.Deps{Pusher: st.svc, Operator: st.svc, Logger: slog.New(slog.DiscardHandler)})))
+	service := httptest.NewServer(rec.wrap(handlers.New(handlers.Deps{Intake: st.svc, Operator: st.svc, Logger: slog.New(slog.DiscardHandler)})))
 	t.Cleanup(service.Close)
 	const waiting, forged = "940868616", "940868699"
 	if resp := post(t, service.URL+"/push", []byte(call(`"talk_time":60`))); resp.status != http.StatusAccepted {

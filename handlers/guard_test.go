@@ -97,7 +97,7 @@ func TestHostIsFreeWithCredentials(t *testing.T) {
 func TestCrossOriginRequestsAreRefused(t *testing.T) {
 	st := newStack(t, stackOptions{})
 	quiet := slog.New(slog.DiscardHandler)
-	srv := newServer(t, handlers.Deps{Pusher: st.svc, Operator: st.svc, Logger: quiet})
+	srv := newServer(t, handlers.Deps{Intake: st.svc, Operator: st.svc, Logger: quiet})
 	const id = "940868616"
 	if resp := post(t, srv.URL+"/push", []byte(call(`"talk_time":60`))); resp.status != http.StatusAccepted {
 		t.Fatalf("push: %d %s", resp.status, clip(resp.body))

@@ -26,11 +26,11 @@ type Authenticator interface {
 	Middleware(next http.Handler, open func(path string) bool) http.Handler
 }
 
-// Deps is what the edge is built from. Every field may be left zero: a nil Pusher makes
-// /push and /calls/{id} answer 503, a nil Operator the operator routes (GET /calls, bulk
-// redelivery, skip, erase, the quarantine), a nil Auth leaves every route open.
+// Deps is what the edge is built from. Every field may be left zero: a nil Intake makes
+// /push and /readyz answer 503, a nil Operator the operator routes (GET /calls and
+// /calls/{id}, redelivery, skip, erase, the quarantine), a nil Auth leaves every route open.
 type Deps struct {
-	Pusher      Pusher
+	Intake      Intake
 	Mapper      Mapper // POST /map with the service's rep lookup and teams; the pure mapping when nil
 	Operator    Operator
 	Auth        Authenticator

@@ -41,7 +41,7 @@ func TestAnswersAndLogsMaskPhoneNumbersAndRecordingURLs(t *testing.T) {
 		KendoURL: kendoSrv.URL, Teams: teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		Registerer: reg, Logger: log,
 	})
-	srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg, Logger: log})
+	srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Gatherer: reg, Logger: log})
 
 	var answers []response
 	files := lifecycleFiles(t, "inbound-940870001")

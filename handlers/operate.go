@@ -17,6 +17,11 @@ import (
 // Operator is what the operator routes (the calls list, bulk and single-call actions,
 // the quarantine) need from the delivery service; *delivery.Service implements it.
 type Operator interface {
+	// Call returns the call's record, or delivery.ErrNotFound.
+	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
+	// Redeliver schedules a failed call again, by naming who asked; delivery.ErrNotFound,
+	// delivery.ErrNotRedeliverable, delivery.ErrOutcomeUnknown or delivery.ErrPurged otherwise.
+	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error)
 	// ListCalls lists calls newest first (by first-seen time), filtered.
 	ListCalls(ctx context.Context, f delivery.ListFilter) (delivery.CallPage, error)
 	// RedeliverMany queues every redeliverable call the filter matches, each at most

@@ -21,19 +21,21 @@ import (
 // fakeOperator records what the routes asked and answers as scripted; a nil func is a
 // database that is down.
 type fakeOperator struct {
-	mu       sync.Mutex
-	calls    []string // method names, in order
-	filter   delivery.ListFilter
-	by       string
-	bulkOpts delivery.BulkOptions
-	list     func(delivery.ListFilter) (delivery.CallPage, error)
-	bulk     func(delivery.ListFilter) (delivery.BulkResult, error)
-	skip     func(id string) (delivery.CallRecord, error)
-	erase    func(id string) (delivery.CallRecord, error)
-	quar     func(limit int, cursor string) (delivery.QuarantinePage, error)
-	replay   func() (delivery.ReplayResult, error)
-	lastID   string
-	lastPage struct {
+	mu        sync.Mutex
+	calls     []string // method names, in order
+	filter    delivery.ListFilter
+	by        string
+	bulkOpts  delivery.BulkOptions
+	call      func(id string) (delivery.CallRecord, error)
+	redeliver func(id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
+	list      func(delivery.ListFilter) (delivery.CallPage, error)
+	bulk      func(delivery.ListFilter) (delivery.BulkResult, error)
+	skip      func(id string) (delivery.CallRecord, error)
+	erase     func(id string) (delivery.CallRecord, error)
+	quar      func(limit int, cursor string) (delivery.QuarantinePage, error)
+	replay    func() (delivery.ReplayResult, error)
+	lastID    string
+	lastPage  struct {
 		limit  int
 		cursor string
 	}
@@ -98,6 +100,23 @@ func (f *fakeOperator) Quarantine(_ context.Context, limit int, cursor string) (
 	return f.quar(limit, cursor)
 }
 
+func (f *fakeOperator) Call(_ context.Context, id string) (delivery.CallRecord, error) {
+	f.record("Call")
+	if f.call == nil {
+		return delivery.CallRecord{}, errDown
+	}
+	return f.call(id)
+}
+
+func (f *fakeOperator) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error) {
+	f.record("Redeliver")
+	f.by = by
+	if f.redeliver == nil {
+		return delivery.CallRecord{}, errDown
+	}
+	return f.redeliver(id, opts)
+}
+
 func (f *fakeOperator) ReplayQuarantine(_ context.Context, by string) (delivery.ReplayResult, error) {
 	f.record("ReplayQuarantine")
 	f.by = by
@@ -107,9 +126,9 @@ func (f *fakeOperator) ReplayQuarantine(_ context.Context, by string) (delivery.
 	return f.replay()
 }
 
-func operatorServer(t *testing.T, op *fakeOperator, p handlers.Pusher) string {
+func operatorServer(t *testing.T, op *fakeOperator, p handlers.Intake) string {
 	t.Helper()
-	return newServer(t, handlers.Deps{Operator: op, Pusher: p, Logger: slog.New(slog.DiscardHandler)}).URL
+	return newServer(t, handlers.Deps{Operator: op, Intake: p, Logger: slog.New(slog.DiscardHandler)}).URL
 }
 
 func TestListCallsPassesTheFilterAndAnswersThePage(t *testing.T) {
@@ -288,7 +307,7 @@ func TestSingleCallActionsTranslateTheEngine(t *testing.T) {
 	tests := []struct {
 		name         string
 		op           *fakeOperator
-		p            *fakePusher
+		p            *fakeEngine
 		method, path string
 		want         int
 		status       string
@@ -299,13 +318,13 @@ func TestSingleCallActionsTranslateTheEngine(t *testing.T) {
 		{"skip, database down", &fakeOperator{}, nil, "POST", "/calls/7/skip", 503, ""},
 		{"erase", &fakeOperator{erase: rec(lifecycle.Erased)}, nil, "DELETE", "/calls/7", 200, "erased"},
 		{"erase an unknown call", &fakeOperator{erase: fails(delivery.ErrNotFound)}, nil, "DELETE", "/calls/7", 404, ""},
-		{"redeliver a purged call", &fakeOperator{}, &fakePusher{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+		{"redeliver a purged call", &fakeOperator{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
 			return delivery.CallRecord{}, delivery.ErrPurged
-		}}, "POST", "/calls/7/redeliver", 410, ""},
+		}}, nil, "POST", "/calls/7/redeliver", 410, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var p handlers.Pusher
+			var p handlers.Intake
 			if tt.p != nil {
 				p = tt.p
 			}
@@ -331,7 +350,7 @@ func TestSingleCallActionsTranslateTheEngine(t *testing.T) {
 // without a database read (the engines would be "down" here: a read would be a 503).
 func TestImpossibleCallIDsAre404WithoutTheDatabase(t *testing.T) {
 	op := &fakeOperator{}
-	p := &fakePusher{
+	p := &fakeEngine{
 		call: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, errDown },
 		redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
 			return delivery.CallRecord{}, errDown

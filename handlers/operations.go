@@ -73,12 +73,12 @@ func (s *server) ready(ctx context.Context, _ *struct{}) (*statusOutput, error) 
 	if s.deps.stopping() {
 		return nil, huma.Error503ServiceUnavailable("shutting down")
 	}
-	if s.deps.Pusher == nil {
+	if s.deps.Intake == nil {
 		return nil, huma.Error503ServiceUnavailable("delivery is not configured in this process")
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	if err := s.deps.Pusher.Ready(ctx); err != nil {
+	if err := s.deps.Intake.Ready(ctx); err != nil {
 		s.log.Warn("readyz: not ready", "error", err)
 		return nil, huma.Error503ServiceUnavailable("the database cannot take a write now")
 	}

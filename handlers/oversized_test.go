@@ -14,7 +14,7 @@ import (
 // must read the 413, not a connection reset: the edge reads and discards the rest of an
 // over-limit body before it answers.
 func TestOversizedBodyAnswerReachesClientsThatSendItAll(t *testing.T) {
-	srv := newServer(t, handlers.Deps{Pusher: newHoldingPusher()})
+	srv := newServer(t, handlers.Deps{Intake: newHoldingEngine()})
 	body := bytes.Repeat([]byte("a"), 5<<20+10)
 	for _, path := range []string{"/validate", "/map", "/push"} {
 		for try := range 6 { // a reset is a race: one lucky answer proves nothing

@@ -49,7 +49,7 @@ func TestCallRecordShowsTheBodySentToKendo(t *testing.T) {
 		Reps:   reps.NewDirectory(reps.Options{EmailMap: map[string]string{"120776": mapped}}),
 		Logger: slog.New(slog.DiscardHandler),
 	})
-	srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Logger: slog.New(slog.DiscardHandler)})
+	srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Logger: slog.New(slog.DiscardHandler)})
 	for _, f := range lifecycleFiles(t, "outbound-"+id) {
 		post(t, srv.URL+"/push", readFile(t, f))
 	}

@@ -78,7 +78,7 @@ func newStack(t *testing.T, o stackOptions) stack {
 		_ = svc.Stop(stopCtx)
 		_ = svc.Close()
 	})
-	srv := newServer(t, handlers.Deps{Pusher: svc, Gatherer: reg, Registerer: reg, Logger: quiet,
+	srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Gatherer: reg, Registerer: reg, Logger: quiet,
 		BodyMemory: o.bodyMemory, Stopping: o.stopping})
 	return stack{srv: srv, emu: emu, svc: svc, reg: reg}
 }
@@ -246,30 +246,32 @@ func TestReadyAndMetrics(t *testing.T) {
 	}
 }
 
-// The translation of the service's answers and failures, with a scripted Pusher.
-type fakePusher struct {
-	accept    func(raw []byte) (delivery.Receipt, error)
-	wait      func(ctx context.Context) (delivery.Receipt, error)
-	call      func(id string) (delivery.CallRecord, error)
-	redeliver func(id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
-	ready     error
-	by        string // who the last redelivery named
+// The translation of the service's answers and failures, with a scripted engine (the
+// Intake, and the Operator's Call and Redeliver; any other operator method is not scripted).
+type fakeEngine struct {
+	handlers.Operator // nil: only Call and Redeliver below are scripted
+	accept            func(raw []byte) (delivery.Receipt, error)
+	wait              func(ctx context.Context) (delivery.Receipt, error)
+	call              func(id string) (delivery.CallRecord, error)
+	redeliver         func(id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error)
+	ready             error
+	by                string // who the last redelivery named
 }
 
-func (f *fakePusher) Accept(_ context.Context, raw []byte) (delivery.Receipt, error) {
+func (f *fakeEngine) Accept(_ context.Context, raw []byte) (delivery.Receipt, error) {
 	return f.accept(raw)
 }
-func (f *fakePusher) Wait(ctx context.Context, _ string, _ time.Duration) (delivery.Receipt, error) {
+func (f *fakeEngine) Wait(ctx context.Context, _ string, _ time.Duration) (delivery.Receipt, error) {
 	return f.wait(ctx)
 }
-func (f *fakePusher) Call(_ context.Context, id string) (delivery.CallRecord, error) {
+func (f *fakeEngine) Call(_ context.Context, id string) (delivery.CallRecord, error) {
 	return f.call(id)
 }
-func (f *fakePusher) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error) {
+func (f *fakeEngine) Redeliver(_ context.Context, id string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error) {
 	f.by = by
 	return f.redeliver(id, opts)
 }
-func (f *fakePusher) Ready(context.Context) error { return f.ready }
+func (f *fakeEngine) Ready(context.Context) error { return f.ready }
 
 // mayBeAtKendo redelivers an outcome-unknown call only when the operator accepted the risk.
 func mayBeAtKendo(id string, opts delivery.RedeliverOptions) (delivery.CallRecord, error) {
@@ -284,46 +286,46 @@ func TestStatusTranslation(t *testing.T) {
 	dbDown := io.ErrUnexpectedEOF
 	tests := []struct {
 		name       string
-		p          *fakePusher
+		p          *fakeEngine
 		method     string
 		path       string
 		want       int
 		retryAfter bool
 	}{
-		{"accept fails before commit: 503", &fakePusher{accept: func([]byte) (delivery.Receipt, error) { return delivery.Receipt{}, dbDown }},
+		{"accept fails before commit: 503", &fakeEngine{accept: func([]byte) (delivery.Receipt, error) { return delivery.Receipt{}, dbDown }},
 			"POST", "/push", 503, true},
-		{"stored: 202", &fakePusher{accept: func([]byte) (delivery.Receipt, error) { return stored, nil }},
+		{"stored: 202", &fakeEngine{accept: func([]byte) (delivery.Receipt, error) { return stored, nil }},
 			"POST", "/push", 202, false},
-		{"duplicate: 200", &fakePusher{accept: func([]byte) (delivery.Receipt, error) {
+		{"duplicate: 200", &fakeEngine{accept: func([]byte) (delivery.Receipt, error) {
 			return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Delivered, KendoCallID: "k1", Duplicate: true}, nil
 		}}, "POST", "/push?wait=1s", 200, false},
-		{"delivered within the wait: 201", &fakePusher{
+		{"delivered within the wait: 201", &fakeEngine{
 			accept: func([]byte) (delivery.Receipt, error) { return stored, nil },
 			wait: func(context.Context) (delivery.Receipt, error) {
 				return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Delivered, KendoCallID: "k1"}, nil
 			}}, "POST", "/push?wait=2s", 201, false},
-		{"not delivered within the wait: 202", &fakePusher{
+		{"not delivered within the wait: 202", &fakeEngine{
 			accept: func([]byte) (delivery.Receipt, error) { return stored, nil },
 			wait:   func(context.Context) (delivery.Receipt, error) { return stored, nil }}, "POST", "/push?wait=45", 202, false},
-		{"wait fails after the event was stored: still 202", &fakePusher{
+		{"wait fails after the event was stored: still 202", &fakeEngine{
 			accept: func([]byte) (delivery.Receipt, error) { return stored, nil },
 			wait:   func(context.Context) (delivery.Receipt, error) { return delivery.Receipt{}, dbDown }}, "POST", "/push?wait=1s", 202, false},
-		{"panic in the service: 500 problem", &fakePusher{accept: func([]byte) (delivery.Receipt, error) { panic("boom") }},
+		{"panic in the service: 500 problem", &fakeEngine{accept: func([]byte) (delivery.Receipt, error) { panic("boom") }},
 			"POST", "/push", 500, false},
-		{"call read fails: 503", &fakePusher{call: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, dbDown }},
+		{"call read fails: 503", &fakeEngine{call: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, dbDown }},
 			"GET", "/calls/7", 503, true},
-		{"not found: 404", &fakePusher{call: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, delivery.ErrNotFound }},
+		{"not found: 404", &fakeEngine{call: func(string) (delivery.CallRecord, error) { return delivery.CallRecord{}, delivery.ErrNotFound }},
 			"GET", "/calls/7", 404, false},
-		{"not redeliverable: 409", &fakePusher{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+		{"not redeliverable: 409", &fakeEngine{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
 			return delivery.CallRecord{}, delivery.ErrNotRedeliverable
 		}}, "POST", "/calls/7/redeliver", 409, false},
-		{"Kendo may have it, not confirmed: 409", &fakePusher{redeliver: mayBeAtKendo}, "POST", "/calls/7/redeliver", 409, false},
-		{"Kendo may have it, confirmed: 202", &fakePusher{redeliver: mayBeAtKendo}, "POST", "/calls/7/redeliver?includeOutcomeUnknown=true", 202, false},
-		{"database down: readyz 503", &fakePusher{ready: dbDown}, "GET", "/readyz", 503, false},
+		{"Kendo may have it, not confirmed: 409", &fakeEngine{redeliver: mayBeAtKendo}, "POST", "/calls/7/redeliver", 409, false},
+		{"Kendo may have it, confirmed: 202", &fakeEngine{redeliver: mayBeAtKendo}, "POST", "/calls/7/redeliver?includeOutcomeUnknown=true", 202, false},
+		{"database down: readyz 503", &fakeEngine{ready: dbDown}, "GET", "/readyz", 503, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newServer(t, handlers.Deps{Pusher: tt.p, Logger: slog.New(slog.DiscardHandler)})
+			srv := newServer(t, handlers.Deps{Intake: tt.p, Operator: tt.p, Logger: slog.New(slog.DiscardHandler)})
 			var body []byte
 			if tt.method == "POST" && strings.HasPrefix(tt.path, "/push") {
 				body = readFile(t, filepath.Join(repoRoot, "testdata/aloware/example-b-recording-saved.json"))
@@ -346,7 +348,7 @@ func TestStatusTranslation(t *testing.T) {
 // stored status instead of holding the shutdown up.
 func TestStoppingEndsWaitsAndReadiness(t *testing.T) {
 	stopping := make(chan struct{})
-	p := &fakePusher{
+	p := &fakeEngine{
 		accept: func([]byte) (delivery.Receipt, error) {
 			return delivery.Receipt{AlowareCallID: "7", Status: lifecycle.Scheduled}, nil
 		},
@@ -356,7 +358,7 @@ func TestStoppingEndsWaitsAndReadiness(t *testing.T) {
 		},
 		ready: nil,
 	}
-	srv := newServer(t, handlers.Deps{Pusher: p, Stopping: stopping})
+	srv := newServer(t, handlers.Deps{Intake: p, Operator: p, Stopping: stopping})
 	if resp := get(t, srv.URL+"/readyz"); resp.status != http.StatusOK {
 		t.Fatalf("readyz before shutdown: %d", resp.status)
 	}

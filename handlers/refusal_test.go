@@ -18,10 +18,10 @@ import (
 func TestEveryRefusalIsAnsweredAsTheTableSays(t *testing.T) {
 	for _, r := range refusal.All() {
 		t.Run(r.Code, func(t *testing.T) {
-			p := &fakePusher{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+			p := &fakeEngine{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
 				return delivery.CallRecord{}, r.Err
 			}}
-			srv := newServer(t, handlers.Deps{Pusher: p, Logger: slog.New(slog.DiscardHandler)})
+			srv := newServer(t, handlers.Deps{Intake: p, Operator: p, Logger: slog.New(slog.DiscardHandler)})
 			resp := post(t, srv.URL+"/calls/940868616/redeliver", nil)
 			var problem struct {
 				Status int    `json:"status"`
@@ -51,10 +51,10 @@ func TestEveryRefusalIsAnsweredAsTheTableSays(t *testing.T) {
 
 // What is no refusal is the engine failing: a 503 the client may retry.
 func TestAnEngineFailureIsNoRefusal(t *testing.T) {
-	p := &fakePusher{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
+	p := &fakeEngine{redeliver: func(string, delivery.RedeliverOptions) (delivery.CallRecord, error) {
 		return delivery.CallRecord{}, errDown
 	}}
-	srv := newServer(t, handlers.Deps{Pusher: p, Logger: slog.New(slog.DiscardHandler)})
+	srv := newServer(t, handlers.Deps{Intake: p, Operator: p, Logger: slog.New(slog.DiscardHandler)})
 	if resp := post(t, srv.URL+"/calls/940868616/redeliver", nil); resp.status != http.StatusServiceUnavailable || resp.header.Get("Retry-After") == "" {
 		t.Errorf("%d %s, want 503 with Retry-After", resp.status, resp.body)
 	}

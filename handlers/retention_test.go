@@ -31,7 +31,7 @@ func TestRetentionAndErasureAtTheEdge(t *testing.T) {
 		KendoURL: k.URL(), Teams: teams.Single(testKey, kendo.Rate{Limit: 100, Period: time.Second}),
 		Retain: 2 * time.Second, Registerer: reg, Logger: quiet,
 	})
-	srv := newServer(t, handlers.Deps{Pusher: svc, Operator: svc, Gatherer: reg, Logger: quiet})
+	srv := newServer(t, handlers.Deps{Intake: svc, Operator: svc, Gatherer: reg, Logger: quiet})
 
 	files := lifecycleFiles(t, "inbound-940870001")
 	for _, f := range files[:len(files)-1] {

@@ -60,8 +60,8 @@ func TestCallRecordOnTheWire(t *testing.T) {
 		LateArtifacts: []delivery.LateArtifact{{Event: "Transcription-Saved", ReceivedAt: at(5), Artifacts: []string{"transcript"},
 			KendoHas: []string{"recording"}, AfterDelivery: 60, Note: "transcript arrived 60 s after delivery; Kendo has the recording only"}},
 	}
-	p := &fakePusher{call: func(string) (delivery.CallRecord, error) { return full, nil }}
-	srv := newServer(t, handlers.Deps{Pusher: p})
+	p := &fakeEngine{call: func(string) (delivery.CallRecord, error) { return full, nil }}
+	srv := newServer(t, handlers.Deps{Intake: p, Operator: p})
 	golden(t, "call-record.json", get(t, srv.URL+"/calls/940868616").body)
 
 	// A bare record: every list is [] rather than null, optional fields are absent.
@@ -83,8 +83,8 @@ func TestReceiptOnTheWire(t *testing.T) {
 		QuarantineID: 42,
 	}
 	scheduled := delivery.Receipt{AlowareCallID: "940868616", Event: "Recording-Saved", Status: lifecycle.Scheduled, DeliverAfter: ptr(at(1))}
-	p := &fakePusher{}
-	srv := newServer(t, handlers.Deps{Pusher: p})
+	p := &fakeEngine{}
+	srv := newServer(t, handlers.Deps{Intake: p, Operator: p})
 	for name, rec := range map[string]delivery.Receipt{"receipt-quarantined.json": quarantined, "receipt-scheduled.json": scheduled} {
 		p.accept = func([]byte) (delivery.Receipt, error) { return rec, nil }
 		resp := post(t, srv.URL+"/push", []byte(`{"event":"Recording-Saved","body":{}}`))

@@ -176,10 +176,7 @@ func applyMigrations(ctx context.Context, q interface {
 			continue
 		}
 		// Comments go first: they may hold a semicolon.
-		for _, stmt := range strings.Split(stripComments(m.sql), ";") {
-			if strings.TrimSpace(stmt) == "" {
-				continue
-			}
+		for _, stmt := range statements(stripComments(m.sql)) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
@@ -190,6 +187,30 @@ func applyMigrations(ctx context.Context, q interface {
 		}
 	}
 	return tx.Commit()
+}
+
+// statements splits a migration at its semicolons, except those inside a body that
+// ends with its own: a SQLite trigger's BEGIN … END and a PostgreSQL function's $$ … $$.
+func statements(sql string) []string {
+	var out []string
+	var cur strings.Builder
+	inDollar := false
+	for _, part := range strings.SplitAfter(sql, ";") {
+		cur.WriteString(part)
+		if strings.Count(part, "$$")%2 == 1 {
+			inDollar = !inDollar
+		}
+		stmt := strings.TrimSpace(cur.String())
+		upper := strings.ToUpper(stmt)
+		if inDollar || strings.HasPrefix(upper, "CREATE TRIGGER") && strings.Contains(upper, " BEGIN") && !strings.HasSuffix(upper, "END;") {
+			continue
+		}
+		cur.Reset()
+		if stmt = strings.TrimSpace(strings.TrimSuffix(stmt, ";")); stmt != "" {
+			out = append(out, stmt)
+		}
+	}
+	return out
 }
 
 func stripComments(s string) string {

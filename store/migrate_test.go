@@ -73,6 +73,9 @@ func TestMigrateUpgradesFirstReleaseDatabase(t *testing.T) {
 			if c.Status != lifecycle.Scheduled || c.Attempts != 1 || c.DeliverAfter == nil || c.DeliverAfter.UnixMilli() != 9000 {
 				t.Fatalf("upgraded call %+v", c)
 			}
+			if counts, err := db.CountByStatus(ctx); err != nil || len(counts) != 1 || counts[lifecycle.Scheduled] != 1 {
+				t.Fatalf("upgraded counts per status %v, %v; want the one scheduled call", counts, err)
+			}
 			evs, err := db.Events(ctx, db.SQL, "940868616", true)
 			if err != nil || len(evs) != 1 || string(evs[0].Raw) != `{"event":"Recording-Saved"}` || evs[0].Size != len(evs[0].Raw) {
 				t.Fatalf("upgraded events %+v, %v", evs, err)

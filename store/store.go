@@ -15,7 +15,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
-	_ "modernc.org/sqlite"             // database/sql driver "sqlite", pure Go
+	"modernc.org/sqlite"               // pure Go; its "sqlite" driver also serves the tools that open a file aside
 
 	"github.com/aloware-kendo/aloware-kendo/store/location"
 )
@@ -102,11 +102,10 @@ func open(loc string) (*DB, error) {
 		// another process (a CLI, a backup) holds the file. secure_delete zeroes what a
 		// delete or an update removes, so an erased call's bytes do not linger in the
 		// file's free space (Forget empties the WAL of their older copies).
-		sqlDB, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"+
-			"&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate")
-		if err != nil {
-			return nil, fmt.Errorf("db: open sqlite: %w", err)
-		}
+		// Its connection keeps the statements it runs prepared (stmtcache.go).
+		sqlDB := sql.OpenDB(sqliteConnector{driver: &sqlite.Driver{}, dsn: "file:" + path +
+			"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+			"&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_txlock=immediate"})
 		sqlDB.SetMaxOpenConns(1)
 		sqlDB.SetConnMaxLifetime(0)
 		sqlDB.SetConnMaxIdleTime(0)

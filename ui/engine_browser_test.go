@@ -72,7 +72,7 @@ func TestBrowserOpsPageWithRealEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Pusher: svc, UI: page, Logger: logger}))
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
 	t.Cleanup(srv.Close)
 	net := browsertest.OnlyOrigin(t, browser, srv.URL)
 

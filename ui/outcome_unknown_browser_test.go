@@ -97,7 +97,7 @@ func TestBrowserOutcomeUnknownNeedsConfirmation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Pusher: svc, UI: page, Logger: logger}))
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
 	t.Cleanup(srv.Close)
 	browsertest.OnlyOrigin(t, browser, srv.URL)
 	stillFailed := func(when string, ids ...string) {

@@ -60,7 +60,7 @@ func engineSiteOn(t *testing.T, db string, k *kendotest.Server, retain time.Dura
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Pusher: svc, Operator: svc, UI: page, Auth: auth, Logger: logger}))
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Auth: auth, Logger: logger}))
 	t.Cleanup(srv.Close)
 	return engineSite{site: site{Server: srv, log: &logs}, svc: svc}
 }

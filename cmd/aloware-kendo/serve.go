@@ -130,7 +130,7 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 	stopping := make(chan struct{})
 	srv := &http.Server{
 		Handler: tracing.Handler(handlers.New(handlers.Deps{
-			Pusher: svc, Mapper: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
+			Intake: svc, Mapper: svc, Auth: auth, MetricsAuth: cfg.MetricsAuth, UI: opsPage,
 			Gatherer: reg, Registerer: reg, Logger: log, Stopping: stopping,
 			KendoWebhook: handlers.KendoWebhook{Recorder: svc, Secrets: cfg.WebhookSecrets()},
 			Operator:     svc, BodyMemory: cfg.BodyMemoryMB << 20, AllowedHosts: cfg.AllowedHostList(),

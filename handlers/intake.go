@@ -7,10 +7,10 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/delivery"
 )
 
-// Pusher is what the HTTP edge needs from the delivery service (*delivery.Service
-// implements it). It is declared here, by its consumer, so tests can substitute it and
+// Intake is what /push and /readyz need from the delivery service (*delivery.Service
+// implements it; one call's record and its redelivery are the Operator's). It is declared here, by its consumer, so tests can substitute it and
 // the edge depends on behaviour, not on the engine's construction.
-type Pusher interface {
+type Intake interface {
 	// Accept parses one raw event, stores it durably and decides what happens to its
 	// call. A JSON object it stored but cannot use is a receipt with status quarantined
 	// and its problems. An *aloware.InputError means the body is not a JSON object (or
@@ -21,11 +21,6 @@ type Pusher interface {
 	// Wait blocks until the call reaches a final status or max elapses, and returns
 	// the receipt as it stands then.
 	Wait(ctx context.Context, alowareCallID string, max time.Duration) (delivery.Receipt, error)
-	// Call returns the call's record, or delivery.ErrNotFound.
-	Call(ctx context.Context, alowareCallID string) (delivery.CallRecord, error)
-	// Redeliver schedules a failed call again, by naming who asked; delivery.ErrNotFound,
-	// delivery.ErrNotRedeliverable, delivery.ErrOutcomeUnknown or delivery.ErrPurged otherwise.
-	Redeliver(ctx context.Context, alowareCallID string, opts delivery.RedeliverOptions, by string) (delivery.CallRecord, error)
 	// Ready reports whether the service can take work: a write to the database would
 	// succeed now (the engine caches a write probe for a few seconds).
 	Ready(ctx context.Context) error

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The service's footprint: the binary's size (as the Dockerfile builds it), the image's
+# size (when a Docker daemon answers), and the resident memory of `serve` on SQLite —
+# idle, and while /push takes 50 events/s with 100 calls waiting for delivery (100 whole
+# lifecycles pushed first; run without a Kendo API key, ready calls wait for one).
+#
+#   scripts/footprint.sh        Environment: LOAD (60s), TMPDIR
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+load=${LOAD:-60s}
+lifecycle=$root/testdata/lifecycle/outbound-940868616
+
+. "$root/scripts/lib/processes.sh"
+
+echo "== building"
+(cd "$root" && go build -ldflags "-s -w" -o "$tmp/aloware-kendo" ./cmd/aloware-kendo &&
+  go build -o "$tmp/benchscale" ./internal/benchscale)
+echo "binary: $(($(stat -c %s "$tmp/aloware-kendo") / 1024 / 1024)) MB (stripped as the Dockerfile builds it; its CGO_ENABLED=0 and -trimpath would rebuild every dependency)"
+if docker info >/dev/null 2>&1; then
+  (cd "$root" && docker build -q -t aloware-kendo:footprint . >/dev/null)
+  echo "image: $(($(docker image inspect -f '{{.Size}}' aloware-kendo:footprint) / 1024 / 1024)) MB"
+else
+  echo "image: not measured (no Docker daemon answers)"
+fi
+
+kendo_port=$(free_port)
+"$tmp/aloware-kendo" kendo-emulator --listen "127.0.0.1:$kendo_port" >"$tmp/kendo.log" 2>&1 &
+pids+=($!)
+port=$(free_port)
+"$tmp/aloware-kendo" serve --listen "127.0.0.1:$port" --db "sqlite:$tmp/ak.db" \
+  --kendo-url "http://127.0.0.1:$kendo_port/ingest" --log-level warn >"$tmp/serve.log" 2>&1 &
+pid=$!
+pids+=("$pid")
+wait_http "http://127.0.0.1:$port/readyz" 30
+rss() { awk -v f="$1:" '$1 == f {printf "%.0f MB", $2 / 1024}' "/proc/$pid/status"; }
+sleep 10
+echo "idle: RSS $(rss VmRSS)"
+
+# 100 whole lifecycles (600 events), each a call due for delivery.
+for i in $(seq 1 100); do
+  for f in "$lifecycle"/*.json; do
+    sed "s/940868616/$((700000000 + i))/g" "$f" | curl -fsS -o /dev/null -H 'Content-Type: application/json' --data-binary @- "http://127.0.0.1:$port/push"
+  done
+done
+waiting=$(curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^aloware_kendo_queue_depth /{print $2}')
+echo "calls waiting for delivery: $waiting"
+"$tmp/benchscale" push -url "http://127.0.0.1:$port/push" -rate 50 -for "$load" "$lifecycle" >"$tmp/push.txt"
+echo "at 50 events/s for $load: RSS $(rss VmRSS), peak $(rss VmHWM); $(cat "$tmp/push.txt")"

@@ -68,7 +68,7 @@ func TestBrowserIssuesGroupedByCauseWithOneAction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Pusher: svc, UI: page, Logger: logger}))
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
 	t.Cleanup(srv.Close)
 	net := browsertest.OnlyOrigin(t, browser, srv.URL)
 

@@ -80,6 +80,16 @@ type Config struct {
 	Teams              string
 	KendoWebhookSecret string
 
+	// Notifications: a Slack-compatible webhook, a JSON one signed per Standard Webhooks
+	// (the whsec_ secret), at most one message per type and team per interval, linking
+	// the ops page under the public URL. The URLs are credentials (whoever has them can
+	// post), so they are redacted like secrets.
+	NotifySlackURL string
+	NotifyURL      string
+	NotifySecret   string
+	NotifyInterval time.Duration
+	PublicURL      string
+
 	// Rate is KendoRate parsed.
 	Rate kendo.Rate
 	// Router is the teams file loaded, or the single --kendo-api-key as the one team

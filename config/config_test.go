@@ -33,7 +33,7 @@ func TestParseDefaults(t *testing.T) {
 		RescueAfter: 30 * time.Second, ShutdownTimeout: 20 * time.Second, LogLevel: "info",
 		Retain: 720 * time.Hour, KeyProbeInterval: 5 * time.Minute, QuarantineMaxMB: 100, BodyMemoryMB: 64,
 		MinTalkTime: 10 * time.Second, SendDirections: "inbound,outbound",
-		Migrate: true, Rate: kendo.Rate{Limit: 30, Period: time.Minute},
+		Migrate: true, NotifyInterval: 5 * time.Minute, Rate: kendo.Rate{Limit: 30, Period: time.Minute},
 	}
 	if got := c.Router.String(); got != "default (no key, 30/min); default default" {
 		t.Errorf("router without --teams: %s", got)
@@ -153,6 +153,10 @@ func TestParseErrors(t *testing.T) {
 		{"default shutdown with a long Kendo timeout", []string{"--kendo-timeout", "30s"}, nil, []string{"--shutdown-timeout: 20s is too short"}},
 		{"quarantine bound", []string{"--quarantine-max-mb", "0"}, nil, []string{"--quarantine-max-mb:", "at least 1"}},
 		{"zero retention", []string{"--retain", "0s"}, nil, []string{"--retain:", "positive"}},
+		{"signed webhook without its secret", []string{"--notify-url", "https://n8n.example/webhook/alerts"}, nil, []string{"--notify-secret: must be set with --notify-url"}},
+		{"secret not whsec_", []string{"--notify-url", "https://n8n.example/w", "--notify-secret", "hunter2"}, nil, []string{"--notify-secret:", "whsec_"}},
+		{"notify url not http", []string{"--notify-slack-url", "hooks.slack.com/hunter2"}, nil, []string{"--notify-slack-url:", "http(s) URL"}},
+		{"zero notify interval", []string{"--notify-interval", "0s"}, nil, []string{"--notify-interval:", "positive"}},
 		{"several at once", []string{"--kendo-rate", "x", "--db", "nope:"}, nil, []string{"--kendo-rate:", "--db:"}},
 	}
 	for _, tt := range tests {
@@ -225,8 +229,10 @@ func TestEveryFlagHasWorkingEnv(t *testing.T) {
 		"log-level": "warn", "metrics-auth": "true", "retain": "10h", "key-probe-interval": "11s", "quarantine-max-mb": "12",
 		"teams": writeTeams(t, "teams: [{name: sales, apiKeyEnv: KENDO_KEY_SALES}]\ndefault: sales\n"), "kendo-webhook-secret": "whs", "ui-basic": "ops:p", "body-memory-mb": "128",
 		"min-talk-time": "0", "send-directions": "inbound", "skip-dispositions": "Voicemail,Wrong number",
-		"migrate":       "false",
-		"allowed-hosts": "ak.example.com",
+		"migrate":          "false",
+		"allowed-hosts":    "ak.example.com",
+		"notify-slack-url": "https://hooks.slack.example/services/x", "notify-url": "https://n8n.example/webhook/alerts",
+		"notify-secret": "whsec_c2VjcmV0", "notify-interval": "1m", "public-url": "https://sync.example.com",
 	}
 	flags := Flags()
 	if len(flags) != len(values) {

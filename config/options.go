@@ -92,6 +92,16 @@ var options = []option{
 		field: func(c *Config) any { return &c.UIBasic }, secret: true, show: redactBasic},
 	{name: "allowed-hosts", usage: "comma-separated Host names (also *.suffix, addresses, CIDR ranges) answered besides loopback ones while no inbound credentials are set", rule: "omitempty,hostlist",
 		field: func(c *Config) any { return &c.AllowedHosts }},
+	{name: "notify-slack-url", usage: "Slack-compatible incoming webhook (also Mattermost, Rocket.Chat) for grouped notifications; never logged", rule: "omitempty,httpurl",
+		field: func(c *Config) any { return &c.NotifySlackURL }, secret: true, show: redact},
+	{name: "notify-url", usage: "JSON webhook for grouped notifications, signed per Standard Webhooks with --notify-secret; never logged", rule: "omitempty,httpurl",
+		field: func(c *Config) any { return &c.NotifyURL }, secret: true, show: redact},
+	{name: "notify-secret", usage: "whsec_... secret that signs the --notify-url messages; never logged",
+		field: func(c *Config) any { return &c.NotifySecret }, secret: true, show: redact},
+	{name: "notify-interval", def: delivery.DefaultNotifyInterval.String(), usage: "at most one notification per type and team per this interval", rule: "gt=0",
+		field: func(c *Config) any { return &c.NotifyInterval }},
+	{name: "public-url", usage: "the service's external URL, for links to the ops page in notifications", rule: "omitempty,httpurl",
+		field: func(c *Config) any { return &c.PublicURL }},
 }
 
 // bind adds the option's flag to fs, writing to its field of c, and sets its default.

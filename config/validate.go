@@ -15,6 +15,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
 )
 
@@ -53,7 +54,21 @@ func validate(c *Config) []string {
 		out = append(out, fmt.Sprintf("--shutdown-timeout: %s is too short: it must be at least --kendo-timeout (%s) plus %s, so that a Kendo request in flight at shutdown can finish",
 			c.ShutdownTimeout, c.KendoTimeout, ShutdownMargin))
 	}
-	return out
+	return append(out, validateNotify(c)...)
+}
+
+// validateNotify: a JSON webhook is always signed, so it needs its secret, and the
+// secret must be one a Standard Webhooks verifier can read.
+func validateNotify(c *Config) []string {
+	switch {
+	case c.NotifyURL != "" && c.NotifySecret == "":
+		return []string{"--notify-secret: must be set with --notify-url (its messages are signed; generate one with: echo whsec_$(head -c 32 /dev/urandom | base64))"}
+	case c.NotifySecret != "":
+		if _, err := notify.SecretKey(c.NotifySecret); err != nil {
+			return []string{"--notify-secret: must be whsec_ followed by base64 (Standard Webhooks)"}
+		}
+	}
+	return nil
 }
 
 // validateFields checks each option's value against its rule; messages read
@@ -70,7 +85,11 @@ func validateFields(c *Config) []string {
 		case err == nil:
 		case errors.As(err, &verrs):
 			for _, fe := range verrs {
-				out = append(out, "--"+o.name+": "+message(fe))
+				msg := message(fe)
+				if o.secret && fe.Tag() == "httpurl" { // a webhook URL is its own credential: not echoed
+					msg = "is not an http(s) URL"
+				}
+				out = append(out, "--"+o.name+": "+msg)
 			}
 		default:
 			out = append(out, "--"+o.name+": "+err.Error())

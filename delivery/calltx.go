@@ -57,6 +57,9 @@ func (t *callTx) apply(ctx context.Context, call *store.Call, in lifecycle.Input
 	if err != nil {
 		return eff, err
 	}
+	if err := t.raiseForTransition(ctx, call.State, next, call.AlowareCallID, now); err != nil {
+		return eff, err
+	}
 	call.State, call.Updated = next, now
 	if err := t.carryOut(ctx, call, eff, tracing.Traceparent(ctx)); err != nil {
 		return eff, err

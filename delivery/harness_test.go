@@ -15,6 +15,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -39,6 +40,9 @@ type engineOpts struct {
 	skipMigrations                                         bool
 	reps                                                   delivery.RepResolver
 	now                                                    func() time.Time // the engine's clock (a fixed one pins dates)
+	notify                                                 notify.Targets
+	notifyInterval                                         time.Duration
+	publicURL                                              string
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -75,6 +79,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		Settle: o.settle, ArtifactWait: o.artifactWait, KendoTimeout: o.kendoTimeout, ProbeEvery: o.probeEvery,
 		Retain: o.retain, RetryHorizon: o.retryHorizon, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Send: o.send, Reps: o.reps,
+		Notify: o.notify, NotifyInterval: o.notifyInterval, PublicURL: o.publicURL,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations, Now: o.now,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/aloware"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/tracing"
 )
@@ -89,6 +90,9 @@ func (s *Service) quarantine(ctx context.Context, t *callTx, raw []byte, ie *alo
 	}
 	if id == 0 {
 		return Receipt{}, errQuarantineFull
+	}
+	if err := t.raise(ctx, notify.Event{Type: notify.QuarantineGrowing, Cause: quarantineCause(q), At: now}); err != nil {
+		return Receipt{}, err
 	}
 	t.tally.quarantine++
 	t.tally.eventAt = now

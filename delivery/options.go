@@ -11,6 +11,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mapping"
 	"github.com/aloware-kendo/aloware-kendo/mask"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -56,6 +57,12 @@ type Options struct {
 	// lost schema instead of migrating it again.
 	SkipMigrations bool
 
+	// Notify are the receivers of notifications (none: nothing is raised); at most one
+	// message per type and team per NotifyInterval, linking calls under PublicURL.
+	Notify         notify.Targets
+	NotifyInterval time.Duration
+	PublicURL      string
+
 	Reps       RepResolver // optional
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
@@ -81,6 +88,7 @@ const (
 	// DefaultAnalysisExpectedWithin: Kendo's call.uploaded usually follows a delivery
 	// within minutes; two hours without one is worth a person's look.
 	DefaultAnalysisExpectedWithin = 2 * time.Hour
+	DefaultNotifyInterval         = 5 * time.Minute // at most one notification per type and team per this
 	DefaultQuarantineMaxMiB       = 100
 	// DefaultMaxCallRawBytes bounds what one call keeps: a real call is a few events of
 	// 4–10 KB plus a transcript of ~125 KB an hour.
@@ -98,6 +106,7 @@ func (o Options) withDefaults() Options {
 	o.ProbeEvery = cmp.Or(max(o.ProbeEvery, 0), DefaultProbeEvery)
 	o.Retain = cmp.Or(max(o.Retain, 0), DefaultRetain)
 	o.AnalysisExpectedWithin = cmp.Or(max(o.AnalysisExpectedWithin, 0), DefaultAnalysisExpectedWithin)
+	o.NotifyInterval = cmp.Or(max(o.NotifyInterval, 0), DefaultNotifyInterval)
 	// A rescued job must never overlap the run it replaces while that run can still send:
 	// rescue only after the job's timeout plus a margin.
 	o.RescueAfter = max(cmp.Or(o.RescueAfter, DefaultRescueAfter), o.minRescueAfter())

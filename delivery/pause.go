@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -44,11 +45,25 @@ func (s *Service) resumeKey(ctx context.Context, t *callTx, keyID string) error 
 		return err
 	}
 	s.log.Info("Kendo accepts the API key again: deliveries resume", "keyId", keyID)
+	if err := t.raise(ctx, notify.Event{Type: notify.KeyResumed, Team: s.teamOfKey(keyID),
+		Cause: "Kendo accepted a request with the key again"}); err != nil {
+		return err
+	}
 	ids, err := s.db.HeldCalls(ctx, t.tx, keyID)
 	if err != nil {
 		return err
 	}
 	return s.resume(ctx, t, ids)
+}
+
+// teamOfKey names the team a key belongs to ("" for a key no team has any more).
+func (s *Service) teamOfKey(keyID string) string {
+	for _, t := range s.opts.Teams.Teams() {
+		if t.KeyID() == keyID {
+			return t.Name
+		}
+	}
+	return ""
 }
 
 // resume makes held calls due now and wakes their jobs.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/tracing"
 )
@@ -40,6 +41,9 @@ type Service struct {
 	metrics *metrics
 	commit  committer
 	ready   readiness
+
+	notifier notify.Sender // posts grouped notifications (notify.go)
+	outbox   notify.Outbox // groups the raised events into messages
 
 	sleepers  *keySleepers // which workers may wait in-process for a key's next pacing slot
 	keyChecks keyCheckCache
@@ -73,6 +77,8 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		stopping: make(chan struct{}),
 		giveUp:   make(chan struct{}),
 		sleepers: newKeySleepers(deliveryWorkers, len(opts.Teams.Teams())),
+		notifier: newNotifier(opts),
+		outbox:   notify.Outbox{Interval: opts.NotifyInterval, PublicURL: opts.PublicURL},
 	}
 	open := OpenStore
 	if opts.SkipMigrations {
@@ -101,8 +107,9 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliverWorker{s: s})
+	river.AddWorker(workers, &notifyWorker{s: s})
 	s.river, err = river.NewClient(s.driver, &river.Config{
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: deliveryWorkers}},
+		Queues:               s.queues(),
 		Workers:              workers,
 		JobTimeout:           opts.jobTimeout(),
 		RescueStuckJobsAfter: opts.RescueAfter,
@@ -204,6 +211,9 @@ func (s *Service) Start(ctx context.Context) error {
 	s.every(loopCtx, resolveEvery, s.resolveEarlyAnalyses)
 	if s.db.Dialect == store.Postgres {
 		s.every(loopCtx, rescueEvery, s.rescueStuck)
+	}
+	if s.notifying() {
+		s.every(loopCtx, notifyEvery(s.outbox), s.collectNotifications)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
@@ -322,6 +323,12 @@ func (s *Service) commitOutcome(ctx context.Context, job *river.Job[DeliverArgs]
 				HTTPStatus: res.Status, Message: res.Message, ProbeAfter: finished.Add(s.opts.ProbeEvery)})
 			if err != nil {
 				return err
+			}
+			if pauseStarted {
+				if err := t.raise(ctx, notify.Event{Type: notify.KeyPaused, Team: team.Name, At: finished,
+					Cause: fmt.Sprintf("Kendo refused the API key (HTTP %d): %s", res.Status, res.Message)}); err != nil {
+					return err
+				}
 			}
 		}
 		if eff.ResumeKey {

@@ -18,6 +18,7 @@ TOKEN=e2e-inbound-token-not-secret
 OUTBOUND_ID=940868616
 INBOUND_ID=940870001
 FLAT_ID=940880001 # the call of testdata/aloware/n8n-trigger-flat-lifecycle.json
+NOTIFY_SECRET=whsec_ZTJlLW5vdGlmeS1zZWNyZXQtbm90LXNlY3JldCE= # signs the service's notifications to the alerts workflow
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null || (cd "$(dirname "$0")/.." && pwd))
 cache=${ALOWARE_KENDO_CACHE:-$HOME/.cache/aloware-kendo}
@@ -143,13 +144,21 @@ say "building aloware-kendo"
 
 emu_port=$(free_port)
 svc_port=$(free_port)
+n8n_port=$(free_port) # known before the service starts: its notifications go to n8n's alerts workflow
+slack_port=$(free_port)
+slack=http://127.0.0.1:$slack_port
 emu=http://127.0.0.1:$emu_port
 svc=http://127.0.0.1:$svc_port
 start emulator "$tmp/aloware-kendo" kendo-emulator --listen "127.0.0.1:$emu_port" --kendo-rate 30/min
 wait_http "$emu/calls" 30 || { tail -n 30 "$tmp/emulator.log" >&2; abort "kendo-emulator answers GET /calls"; }
 start service "$tmp/aloware-kendo" serve --listen "127.0.0.1:$svc_port" --db "sqlite:$tmp/db" \
   --kendo-url "$emu/api/integrations/push-api/ingest" --kendo-api-key pk_e2e_test \
-  --settle 2s --inbound-token "$TOKEN"
+  --settle 2s --inbound-token "$TOKEN" \
+  --notify-url "http://127.0.0.1:$n8n_port/webhook/aloware-kendo-alerts" --notify-secret "$NOTIFY_SECRET" --notify-interval 2s
+# A Slack-compatible receiver: keeps every body the alerts workflow forwards, one a line.
+start slack node -e 'require("http").createServer((q, s) => { let b = ""; q.on("data", (d) => (b += d)).on("end", () => {
+  if (q.method === "POST") require("fs").appendFileSync(process.argv[1], b.replace(/\n/g, " ") + "\n"); s.writeHead(q.method === "POST" ? 200 : 204); s.end(); }); }).listen(Number(process.argv[2]), "127.0.0.1")' \
+  "$tmp/slack.jsonl" "$slack_port"
 wait_http "$svc/readyz" 30 || { tail -n 30 "$tmp/service.log" >&2; abort "aloware-kendo serve answers GET /readyz"; }
 say "service on $svc, emulator on $emu"
 
@@ -194,6 +203,22 @@ fs.writeFileSync(outFile, JSON.stringify(out));
 for (const wf of out) console.log(wf.id, only(wf, 'n8n-nodes-base.webhook').parameters.path);
 EOF
   abort "prepare the workflows for import"
+# The alerts workflow, edited as a user would: the secret in its Code node, Slack's URL.
+node - "$root/workflows/n8n/aloware-kendo-alerts.json" "$NOTIFY_SECRET" "$slack/hooks/e2e" "$tmp/workflows.json" >>"$tmp/workflows.txt" <<'EOF' ||
+const fs = require('fs');
+const [file, secret, slackUrl, outFile] = process.argv.slice(2);
+const wf = JSON.parse(fs.readFileSync(file, 'utf8'));
+const one = (type) => wf.nodes.find((n) => n.type === type);
+const code = one('n8n-nodes-base.code');
+if (!code.parameters.jsCode.includes('whsec_REPLACE-WITH-NOTIFY-SECRET')) throw new Error('no SECRET placeholder in the Code node');
+code.parameters.jsCode = code.parameters.jsCode.replace('whsec_REPLACE-WITH-NOTIFY-SECRET', secret);
+one('n8n-nodes-base.httpRequest').parameters.url = slackUrl;
+const all = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+all.push(wf);
+fs.writeFileSync(outFile, JSON.stringify(all));
+console.log(wf.id, one('n8n-nodes-base.webhook').parameters.path);
+EOF
+  abort "prepare the alerts workflow for import"
 ids=$(cut -d' ' -f1 "$tmp/workflows.txt")
 path_of() { awk -v id="$1" '$1 == id { print $2 }' "$tmp/workflows.txt"; }
 plain_path=$(path_of AlowareKendo0001)
@@ -201,7 +226,6 @@ wait_path=$(path_of AlowareKendoWait01)
 bad_path=$(path_of AlowareKendoE2EBad)
 dead_path=$(path_of AlowareKendoE2EDead)
 
-n8n_port=$(free_port)
 export N8N_USER_FOLDER=$tmp/n8n N8N_PORT=$n8n_port N8N_LISTEN_ADDRESS=127.0.0.1 \
   N8N_RUNNERS_BROKER_PORT=$(free_port) N8N_RUNNERS_BROKER_LISTEN_ADDRESS=127.0.0.1 \
   N8N_DIAGNOSTICS_ENABLED=false N8N_VERSION_NOTIFICATIONS_ENABLED=false N8N_TEMPLATES_ENABLED=false \
@@ -414,11 +438,33 @@ if [[ ${r%% *} == 4?? && $outcome == refused ]]; then pass "wait workflow, a JSO
 n=$(quarantined)
 if [[ $n == 2 ]]; then pass "quarantine holds exactly the 2 unusable objects (the arrays were not kept)"; else fail "quarantine holds $n events (want the 2 unusable objects)"; fi
 
+# --- notifications: the service → the alerts workflow (signature checked) → Slack -----------------
+# The unusable objects above were quarantined: the service tells it (quarantine.growing), signed;
+# n8n verifies the signature and forwards the text to the Slack-compatible receiver.
+deadline=$(($(date +%s) + 90))
+until grep -q 'stored in the quarantine' "$tmp/slack.jsonl" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.5; done
+if grep -q 'stored in the quarantine' "$tmp/slack.jsonl" 2>/dev/null; then
+  pass "notification: service → n8n alerts (signature verified) → Slack: $(grep -m1 'stored in the quarantine' "$tmp/slack.jsonl" | head -c 300)"
+else
+  fail "notification: no quarantine.growing message reached Slack through the alerts workflow within 90 s; $(grep -i notif "$tmp/service.log" | tail -n 3)"
+fi
+forwarded=$(wc -l <"$tmp/slack.jsonl" 2>/dev/null || echo 0)
+printf '{"type":"calls.failed","timestamp":"2026-10-15T09:30:00Z","data":{"summary":"forged"}}' >"$tmp/forged.json"
+r=$(curl -sS --max-time 30 -o "$tmp/body" -w '%{http_code}' -H 'Content-Type: application/json' -H 'webhook-id: msg_forged' \
+  -H "webhook-timestamp: $(date +%s)" -H 'webhook-signature: v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' \
+  --data-binary "@$tmp/forged.json" "$hook/aloware-kendo-alerts" 2>"$tmp/curl.err" || true)
+sleep 1
+if [[ $r == 401 && $(wc -l <"$tmp/slack.jsonl") == "$forwarded" ]] && ! grep -q forged "$tmp/slack.jsonl"; then
+  pass "notification with a forged signature: 401, nothing forwarded"
+else
+  fail "notification with a forged signature (want 401, nothing forwarded): $r $(cat "$tmp/body")"
+fi
+
 curl -fsS --max-time 5 "$emu/calls" >"$tmp/calls.json" 2>/dev/null || echo '[]' >"$tmp/calls.json"
 if assert_calls >"$tmp/assert.out" 2>&1; then pass "emulator still holds exactly the 3 calls (no double delivery)"; else fail "emulator after the repeats:"$'\n'"$(sed 's/^/     /' "$tmp/assert.out")"; fi
 
 if [ "$failed" -gt 0 ]; then
-  for log in service emulator n8n; do
+  for log in service emulator n8n slack; do
     echo "--- last lines of $log.log" >&2
     tail -n 25 "$tmp/$log.log" >&2
   done

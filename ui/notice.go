@@ -70,6 +70,12 @@ func noticeOf(q url.Values) *notice {
 		return &notice{Text: "Skipped: the call will not be sent."}
 	case "erased":
 		return &notice{Text: "Erased: the call's stored content is gone; its tombstone stays, so later events of it are dropped."}
+	case "issue":
+		nt := &notice{Text: fmt.Sprintf("Queued %d of the %d calls of this issue; they go out at the normal pace.", n(1), n(2))}
+		if n(3) > 0 {
+			nt.Text += fmt.Sprintf(" %d call(s) still match no team and stay unrouted: fix the teams file first.", n(3))
+		}
+		return nt
 	case "bulk":
 		nt := &notice{Text: fmt.Sprintf("Queued %d of the %d failed calls of this filter for redelivery; they go out at the normal pace.", n(1), n(2)), Queued: n(1)}
 		if n(3) > 0 {

@@ -109,6 +109,8 @@ func New(o Options) (http.Handler, error) {
 	mux.HandleFunc("POST /ui/quarantine/discard", s.discardAll)
 	mux.HandleFunc("GET /ui/reps", s.reps)
 	mux.HandleFunc("GET /ui/checks", s.checks)
+	mux.HandleFunc("GET /ui/issues", s.issues)
+	mux.HandleFunc("POST /ui/issues/redeliver", s.redeliverIssue)
 	mux.HandleFunc("GET /ui/static/{file}", s.static)
 	mux.HandleFunc("/ui/", s.notFound)
 

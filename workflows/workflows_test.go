@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,11 @@ var typeVersions = map[string]float64{
 	"n8n-nodes-base.if":               2.2,
 	"n8n-nodes-base.respondToWebhook": 1.1,
 	"n8n-nodes-base.stickyNote":       1,
+	"n8n-nodes-base.code":             2,
 }
+
+// alertsWorkflow receives the service's signed notifications; the others forward Aloware.
+const alertsWorkflow = "n8n/aloware-kendo-alerts.json"
 
 // alowareWaits is how long Aloware was seen to wait for an answer; it never retries.
 const alowareWaits = 110 * time.Second
@@ -75,6 +80,7 @@ func get(m map[string]any, keys ...string) any {
 
 func TestN8nWorkflows(t *testing.T) {
 	files, _ := filepath.Glob("n8n/*.json")
+	files = slices.DeleteFunc(files, func(f string) bool { return f == alertsWorkflow })
 	if len(files) != 2 {
 		t.Fatalf("want the plain and the wait workflow under n8n/, got %v", files)
 	}
@@ -312,5 +318,50 @@ func TestWaitWorkflowOutcomes(t *testing.T) {
 	}
 	for outcome, node := range got {
 		t.Errorf("%s answers with an undocumented outcome %q", node, outcome)
+	}
+}
+
+// TestN8nAlertsWorkflow pins what makes the alerts workflow safe: it answers only through
+// its Respond nodes (a 2xx means forwarded, so the service retries anything else), it reads
+// the raw body (the signature covers the exact bytes), it checks a v1 HMAC-SHA256 signature
+// and the timestamp, and a bad signature is answered 401 without forwarding.
+// scripts/e2e-n8n.sh runs it in a real n8n against the real service.
+func TestN8nAlertsWorkflow(t *testing.T) {
+	var wf n8nWorkflow
+	readJSON(t, alertsWorkflow, &wf)
+	if wf.ID != "AlowareKendoAlerts" || wf.Active == nil || *wf.Active {
+		t.Errorf("id %q active %v: want AlowareKendoAlerts, inactive until the user publishes", wf.ID, wf.Active)
+	}
+	byType := map[string][]n8nNode{}
+	for _, n := range wf.Nodes {
+		if want, ok := typeVersions[n.Type]; !ok || n.TypeVersion != want {
+			t.Errorf("%s: %s@%v, want one of the pinned versions %v", n.Name, n.Type, n.TypeVersion, typeVersions)
+		}
+		byType[n.Type] = append(byType[n.Type], n)
+	}
+	hook, code := byType["n8n-nodes-base.webhook"], byType["n8n-nodes-base.code"]
+	if len(hook) != 1 || len(code) != 1 || len(byType["n8n-nodes-base.httpRequest"]) != 1 {
+		t.Fatalf("want one Webhook, one Code and one HTTP Request node: %v", byType)
+	}
+	if get(hook[0].Parameters, "httpMethod") != "POST" || get(hook[0].Parameters, "responseMode") != "responseNode" ||
+		get(hook[0].Parameters, "options", "rawBody") != true {
+		t.Errorf("webhook: want POST, responseNode and the raw body: %v", hook[0].Parameters)
+	}
+	js, _ := get(code[0].Parameters, "jsCode").(string)
+	for _, want := range []string{"whsec_REPLACE-WITH-NOTIFY-SECRET", "webhook-signature", "webhook-timestamp", "webhook-id", "v1", "TOLERANCE_SECONDS = 300"} {
+		if !strings.Contains(js, want) {
+			t.Errorf("Verify signature: the code lacks %q", want)
+		}
+	}
+	codes := map[float64]bool{}
+	for _, n := range byType["n8n-nodes-base.respondToWebhook"] {
+		c, _ := get(n.Parameters, "options", "responseCode").(float64)
+		codes[c] = true
+	}
+	if !codes[204] || !codes[401] || !codes[502] {
+		t.Errorf("respond codes %v: want 204 forwarded, 401 bad signature, 502 not forwarded", codes)
+	}
+	if next := wf.Connections["Signature valid?"]["main"]; len(next) != 2 || next[1][0]["node"] != "Respond: bad signature" {
+		t.Errorf("a bad signature must go straight to its 401: %v", next)
 	}
 }

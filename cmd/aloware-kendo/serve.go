@@ -20,6 +20,7 @@ import (
 	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/handover"
 	"github.com/aloware-kendo/aloware-kendo/inbound"
+	"github.com/aloware-kendo/aloware-kendo/notify"
 	"github.com/aloware-kendo/aloware-kendo/preflight"
 	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store/location"
@@ -88,6 +89,8 @@ func runService(ctx context.Context, cfg config.Config, getenv func(string) stri
 		KendoTimeout: cfg.KendoTimeout, RescueAfter: cfg.RescueAfter, ProbeEvery: cfg.KeyProbeInterval,
 		Retain: cfg.Retain, QuarantineMaxBytes: int64(cfg.QuarantineMaxMB) << 20, Send: cfg.SendRules(),
 		AnalysisExpectedWithin: cfg.AnalysisExpectedWithin, ExpectAnalysis: len(cfg.WebhookSecrets()) > 0,
+		Notify:         notify.Targets{SlackURL: cfg.NotifySlackURL, WebhookURL: cfg.NotifyURL, Secret: cfg.NotifySecret},
+		NotifyInterval: cfg.NotifyInterval, PublicURL: cfg.PublicURL,
 		Registerer: reg, Logger: log,
 	}
 	if dir, err := repDirectory(ctx, cfg, log); err != nil {

@@ -135,7 +135,8 @@ type tally struct {
 type teamLabel struct{ label, team string }
 
 func (t *tally) attempt(class, team string) { t.attempts = append(t.attempts, teamLabel{class, team}) }
-func (t *tally) ended(result, team string)  { t.ends = append(t.ends, teamLabel{result, team}) }
+
+func (t *tally) ended(result, team string) { t.ends = append(t.ends, teamLabel{result, team}) }
 
 // count adds what one committed transaction tallied: the one place the engine's
 // counters move.

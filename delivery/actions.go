@@ -2,80 +2,77 @@ package delivery
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
-// ErrBadCursor: a cursor this service did not hand out.
-var ErrBadCursor = errors.New("invalid cursor")
+// RedeliverOptions is what an operator says with a redelivery of one call.
+type RedeliverOptions struct {
+	// IncludeOutcomeUnknown: the operator checked Kendo and accepts sending a call whose
+	// earlier request may have reached it; without it such a call is ErrOutcomeUnknown.
+	IncludeOutcomeUnknown bool
+}
 
-// ListCalls lists calls newest first (by first-seen time), filtered.
-func (s *Service) ListCalls(ctx context.Context, f ListFilter) (CallPage, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultListLimit
+// Redeliver queues a failed, skipped or unrouted call again (routing it again under the
+// current teams file): a new generation, so River accepts a new job for it. by names who
+// asked, in the log and in the call's reason.
+func (s *Service) Redeliver(ctx context.Context, alowareCallID string, opts RedeliverOptions, by string) (CallRecord, error) {
+	if _, err := s.redeliver(ctx, alowareCallID, by, opts.IncludeOutcomeUnknown); err != nil {
+		return CallRecord{}, err
 	}
-	limit = min(limit, MaxListLimit)
-	sf := storeFilter(f)
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor)
+	return s.Call(ctx, alowareCallID)
+}
+
+// redeliver routes the call again and queues it; queued is false when it stays
+// unrouted (no team of the current file takes it).
+func (s *Service) redeliver(ctx context.Context, alowareCallID, by string, outcomeUnknownOK bool) (queued bool, err error) {
+	now := s.now()
+	err = s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		queued, err = s.redeliverIn(ctx, t, alowareCallID, by, now, outcomeUnknownOK)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNoCall):
+		return false, ErrNotFound
+	case err == nil && queued:
+		s.callLog(alowareCallID).Info("redelivery requested", "by", by)
+	case err == nil:
+		s.callLog(alowareCallID).Warn("redelivery requested, but no team takes the call: it stays unrouted", "by", by)
+	}
+	return queued, err
+}
+
+// ErrOutcomeUnknown: the call may already be at Kendo (a request reached it and no answer
+// was recorded), and the redelivery did not say that this risk is accepted.
+var ErrOutcomeUnknown = errors.New("delivery: Kendo may already have this call: an earlier request reached it and no answer was recorded")
+
+// redeliverIn queues one call again inside tx: its row is locked, so however many ask at
+// once, one of them queues it and the others find it no longer redeliverable. queued is
+// false when the call stays unrouted. A call Kendo may already have is queued only with
+// outcomeUnknownOK (ErrOutcomeUnknown otherwise), decided under the same lock; a purged
+// call cannot be sent at all, and says so first (ErrPurged).
+func (s *Service) redeliverIn(ctx context.Context, t *callTx, alowareCallID, by string, now time.Time, outcomeUnknownOK bool) (queued bool, err error) {
+	call, err := t.lock(ctx, alowareCallID)
+	if err != nil {
+		return false, err
+	}
+	if call.OutcomeUnknown && call.Status.Redeliverable() && call.PurgedAt == nil && !outcomeUnknownOK {
+		return false, ErrOutcomeUnknown
+	}
+	in := lifecycle.Redeliver{By: by}
+	if call.PurgedAt == nil {
+		merged, err := s.mergedCall(ctx, t.tx, call)
 		if err != nil {
-			return CallPage{}, err
+			return false, err
 		}
-		sf.Before = &c
+		in.Team, in.Routed, in.Unrouted = s.route(merged)
 	}
-	sf.Limit = limit + 1
-	rows, err := s.db.ListCalls(ctx, sf)
-	if err != nil {
-		return CallPage{}, err
-	}
-	page := CallPage{Items: make([]CallSummary, 0, min(len(rows), limit))}
-	for i, r := range rows {
-		if i == limit {
-			last := rows[limit-1]
-			page.Next = encodeCursor(store.Cursor{FirstSeenMs: store.Millis(last.FirstSeen), AlowareCallID: last.AlowareCallID})
-			break
-		}
-		page.Items = append(page.Items, CallSummary{AlowareCallID: r.AlowareCallID, Status: r.Status, Reason: r.Reason, Team: r.Team,
-			Direction: r.Direction, RepEmail: r.RepEmail, CallDate: r.CallDate, Attempts: r.Attempts, LastError: r.LastError,
-			KendoCallID: r.KendoCallID, OutcomeUnknown: r.OutcomeUnknown, FirstSeenAt: r.FirstSeen, UpdatedAt: r.Updated, PurgedAt: r.PurgedAt,
-			RepState: r.RepState})
-	}
-	return page, nil
-}
-
-func storeFilter(f ListFilter) store.CallFilter {
-	sf := store.CallFilter{Statuses: f.Statuses, Since: f.Since, Until: f.Until, Query: strings.TrimSpace(f.Query), IDs: f.IDs,
-		UpdatedSince: f.UpdatedSince}
-	for _, st := range f.RepStates {
-		sf.RepStates = append(sf.RepStates, string(st))
-	}
-	return sf
-}
-
-func encodeCursor(c store.Cursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.FirstSeenMs, 10) + ":" + c.AlowareCallID))
-}
-
-func decodeCursor(s string) (store.Cursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return store.Cursor{}, ErrBadCursor
-	}
-	ms, id, ok := strings.Cut(string(b), ":")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || id == "" {
-		return store.Cursor{}, ErrBadCursor
-	}
-	return store.Cursor{FirstSeenMs: n, AlowareCallID: id}, nil
+	_, err = t.apply(ctx, &call, in, now, nil)
+	return in.Routed, err
 }
 
 // RedeliverMany queues every redeliverable call the filter matches (failed, skipped
@@ -227,73 +224,4 @@ func (s *Service) Erase(ctx context.Context, alowareCallID, by string) (CallReco
 	s.forget(context.WithoutCancel(ctx), "erasure") // before answering: erased means gone from the files too
 	s.callLog(alowareCallID).Info("call content erased on request", "by", by)
 	return s.Call(ctx, alowareCallID)
-}
-
-// chartHours is how far back the ops page's deliveries chart reaches.
-const chartHours = 6
-
-// Overview is the ops page's tiles, key windows and the chart of calls delivered and
-// failed per minute.
-func (s *Service) Overview(ctx context.Context) (Overview, error) {
-	now := s.now()
-	o := Overview{Now: now, Since: now.Add(-24 * time.Hour), Latency: s.metrics.latency.latencies()}
-	act, err := s.db.ActivitySince(ctx, o.Since)
-	if err != nil {
-		return o, err
-	}
-	o.Received, o.Delivered, o.Analyzed = act.Received, act.Delivered, act.Analyzed
-	counts, err := s.db.CountByStatus(ctx)
-	if err != nil {
-		return o, err
-	}
-	o.Queued, o.Failed, o.Unrouted = queued(counts), counts[lifecycle.Failed], counts[lifecycle.Unrouted]
-	if o.Quarantined, _, err = s.db.QuarantineStats(ctx); err != nil {
-		return o, err
-	}
-	if o.OldestQueued, err = s.db.OldestQueued(ctx); err != nil {
-		return o, err
-	}
-	backlog, err := s.db.Backlog(ctx)
-	if err != nil {
-		return o, err
-	}
-	pauses, err := s.db.Pauses(ctx)
-	if err != nil {
-		return o, err
-	}
-	outages, err := s.db.UnreachableKeys(ctx)
-	if err != nil {
-		return o, err
-	}
-	for _, t := range s.opts.Teams.Teams() {
-		k := KeyUse{Team: t.Name, KeyID: t.KeyID(), Limit: t.Rate.Limit, Period: t.Rate.Period, Backlog: backlog[t.Name]}
-		if k.InWindow, err = s.db.SlotsInWindow(ctx, t.KeyID(), t.Rate.Period, now); err != nil {
-			return o, err
-		}
-		if t.Rate.Limit > 0 {
-			k.DrainTime = time.Duration(k.Backlog) * t.Rate.Period / time.Duration(t.Rate.Limit)
-		}
-		for _, p := range pauses {
-			if p.KeyID == t.KeyID() {
-				since := p.Since
-				k.Paused, k.PausedSince = true, &since
-				k.PauseReason = fmt.Sprintf("Kendo refused the key (HTTP %d) since %s", p.HTTPStatus, p.Since.Format(time.RFC3339))
-			}
-		}
-		for _, u := range outages {
-			if u.KeyID == t.KeyID() {
-				since := u.Since
-				k.Unreachable, k.UnreachableSince, k.UnreachableError = true, &since, u.Message
-			}
-		}
-		o.Keys = append(o.Keys, k)
-	}
-	perMinute, err := s.db.CallsPerMinute(ctx, now.Add(-chartHours*time.Hour))
-	if err != nil {
-		return o, err
-	}
-	for _, m := range perMinute {
-		o.PerMinute = append(o.PerMinute, MinuteCount(m))
-	}
-	return o, nil
 }

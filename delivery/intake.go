@@ -131,8 +131,8 @@ func (s *Service) storeEvent(ctx context.Context, t *callTx, ev aloware.Event, r
 		// the record (retention purges it) but not folded in. One that brings an artifact
 		// Kendo lacks is late (mapping's S5): said so, listed and counted.
 		stored.Raw = s.keepRaw(&call, raw, &rc)
-		sent, err := s.mergedCall(ctx, t.tx, call)
-		if err != nil {
+		var sent mapping.Call
+		if sent, err = s.mergedCall(ctx, t.tx, call); err != nil {
 			return rc, err
 		}
 		if late := mapping.LateArtifacts(sent, ev); len(late) > 0 {

@@ -29,10 +29,6 @@ type Receipt struct {
 	// RepState is what became of the call's rep (reps.Mapped …); a rep that is not mapped
 	// also adds a warning, while the call is one that is (or will be) sent.
 	RepState string
-
-	team          string   // for the metrics of the event's intake
-	lateArtifacts []string // … the artifacts a late event brought
-	filteredBy    string   // … the send rule that just skipped the call
 }
 
 // EventSeen is one stored event of a call, without its content.

@@ -46,7 +46,7 @@ func (s *Service) Wait(ctx context.Context, alowareCallID string, max time.Durat
 }
 
 func receiptOf(c store.Call) Receipt {
-	rc := Receipt{AlowareCallID: c.AlowareCallID, Status: c.Status, Reason: c.Reason, KendoCallID: c.KendoCallID, team: c.Team}
+	rc := Receipt{AlowareCallID: c.AlowareCallID, Status: c.Status, Reason: c.Reason, KendoCallID: c.KendoCallID}
 	if c.Status == lifecycle.Scheduled {
 		rc.DeliverAfter = c.DeliverAfter
 	}

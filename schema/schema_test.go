@@ -51,7 +51,8 @@ func TestIsAudioURL(t *testing.T) {
 }
 
 func TestTeamsFileSchemaCompiles(t *testing.T) {
-	if TeamsFileSchema() == nil || TeamsFileSchema() != TeamsFileSchema() {
+	first, again := TeamsFileSchema(), TeamsFileSchema()
+	if first == nil || first != again {
 		t.Fatal("teams file schema not compiled exactly once")
 	}
 }

@@ -11,7 +11,8 @@ import (
 func TestOptionsWithDefaults(t *testing.T) {
 	defaults := Options{Settle: 0, Grace: 0, ArtifactWait: DefaultArtifactWait, RetryHorizon: DefaultRetryHorizon,
 		KendoTimeout: DefaultKendoTimeout, RescueAfter: DefaultRescueAfter, ProbeEvery: DefaultProbeEvery, Retain: DefaultRetain,
-		QuarantineMaxBytes: DefaultQuarantineMaxMiB << 20, MaxCallRawBytes: DefaultMaxCallRawBytes}
+		QuarantineMaxBytes: DefaultQuarantineMaxMiB << 20, MaxCallRawBytes: DefaultMaxCallRawBytes,
+		AnalysisExpectedWithin: DefaultAnalysisExpectedWithin, NotifyInterval: DefaultNotifyInterval}
 	for _, tc := range []struct {
 		name string
 		in   Options
@@ -27,7 +28,8 @@ func TestOptionsWithDefaults(t *testing.T) {
 		{"given values kept", Options{Settle: time.Hour, Grace: time.Minute, ArtifactWait: 1, RetryHorizon: 2, KendoTimeout: time.Second,
 			RescueAfter: time.Hour, ProbeEvery: 3, Retain: 4, QuarantineMaxBytes: 5, MaxCallRawBytes: 6},
 			Options{Settle: time.Hour, Grace: time.Minute, ArtifactWait: 1, RetryHorizon: 2, KendoTimeout: time.Second,
-				RescueAfter: time.Hour, ProbeEvery: 3, Retain: 4, QuarantineMaxBytes: 5, MaxCallRawBytes: 6}},
+				RescueAfter: time.Hour, ProbeEvery: 3, Retain: 4, QuarantineMaxBytes: 5, MaxCallRawBytes: 6,
+				AnalysisExpectedWithin: DefaultAnalysisExpectedWithin, NotifyInterval: DefaultNotifyInterval}},
 		{"a rescue never before the job's timeout and a margin", Options{KendoTimeout: time.Minute, RescueAfter: time.Second},
 			with(defaults, func(o *Options) { o.KendoTimeout, o.RescueAfter = time.Minute, time.Minute+15*time.Second })},
 	} {

@@ -1,7 +1,6 @@
 package delivery_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 )
@@ -52,7 +52,7 @@ func TestDiscardQuarantine(t *testing.T) {
 	for name, db := range databases() {
 		for _, tt := range tests {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
-				var logs bytes.Buffer
+				var logs testenv.LogBuffer
 				k := newKendo(t, kendo.Rate{Limit: 30, Period: time.Minute})
 				svc := startEngine(t, db(t), k.URL(), engineOpts{logs: &logs})
 				var ids []int64

@@ -58,8 +58,10 @@ func TestKendoResolvesACallKilledAfterIts201(t *testing.T) {
 	}))
 	t.Cleanup(cut.Close)
 
+	// A settle longer than pushing a lifecycle takes: a call sent before its last event
+	// would answer that event 200 late rather than 202.
 	flags := []string{"serve", "--listen", addr, "--log-level", "debug", "--db", "sqlite:" + filepath.Join(t.TempDir(), "ak.db"),
-		"--kendo-url", cut.URL + emulator.IngestPath, "--kendo-api-key", key, "--settle", "0s",
+		"--kendo-url", cut.URL + emulator.IngestPath, "--kendo-api-key", key, "--settle", "2s",
 		"--kendo-webhook-secret", webhookSecret, "--kendo-timeout", "5s", "--shutdown-timeout", "10s"}
 	mu.Lock()
 	service = start(t, "serve", addr, "/readyz", nil, flags...)

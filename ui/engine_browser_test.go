@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -16,14 +15,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/internal/browsertest"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
-	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // The ops page on the real engine (SQLite) and a real HTTP Kendo: a recorded call goes
@@ -68,22 +65,17 @@ func TestBrowserOpsPageWithRealEngine(t *testing.T) {
 		}
 	}
 
-	page, err := ui.New(ui.Options{Engine: svc, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
-	t.Cleanup(srv.Close)
-	net := browsertest.OnlyOrigin(t, browser, srv.URL)
+	site := opsSite(t, svc)
+	net := browsertest.OnlyOrigin(t, browser, site)
 
-	do(t, browser, "loading /ui", chromedp.Navigate(srv.URL+"/ui"), chromedp.WaitVisible(chromedp.CSS("table.calls")))
+	do(t, browser, "loading /ui", chromedp.Navigate(site+"/ui"), chromedp.WaitVisible(chromedp.CSS("table.calls")))
 	rows := text(t, browser, "table.calls tbody")
 	for _, want := range []string{good, bad, "delivered", "failed"} {
 		if !strings.Contains(rows, want) {
 			t.Errorf("calls table lacks %q:\n%s", want, rows)
 		}
 	}
-	do(t, browser, "the failed call's page", chromedp.Navigate(srv.URL+"/ui/calls/"+bad), chromedp.WaitVisible(chromedp.CSS("#call-status")))
+	do(t, browser, "the failed call's page", chromedp.Navigate(site+"/ui/calls/"+bad), chromedp.WaitVisible(chromedp.CSS("#call-status")))
 	html, err := chromedp.Run(browser, chromedp.OuterHTML(chromedp.CSS("main")))
 	if err != nil {
 		t.Fatal(err)

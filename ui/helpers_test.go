@@ -165,3 +165,16 @@ func startEngine(t *testing.T, svc *delivery.Service) {
 		_ = svc.Stop(stop)
 	})
 }
+
+// opsSite serves the ops page (and the API) of a real engine, as serve does.
+func opsSite(t *testing.T, svc *delivery.Service) string {
+	t.Helper()
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	page, err := ui.New(ui.Options{Engine: svc, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

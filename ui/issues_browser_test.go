@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -15,14 +14,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/internal/browsertest"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
-	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // The issues page on the real engine: three calls Kendo refuses for one cause are one
@@ -64,15 +61,10 @@ func TestBrowserIssuesGroupedByCauseWithOneAction(t *testing.T) {
 		}
 	}
 
-	page, err := ui.New(ui.Options{Engine: svc, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
-	t.Cleanup(srv.Close)
-	net := browsertest.OnlyOrigin(t, browser, srv.URL)
+	site := opsSite(t, svc)
+	net := browsertest.OnlyOrigin(t, browser, site)
 
-	do(t, browser, "the ops page's Issues link", chromedp.Navigate(srv.URL+"/ui"), chromedp.Click(chromedp.CSS(`nav a[href="/ui/issues"]`)),
+	do(t, browser, "the ops page's Issues link", chromedp.Navigate(site+"/ui"), chromedp.Click(chromedp.CSS(`nav a[href="/ui/issues"]`)),
 		chromedp.WaitVisible(chromedp.CSS("table.issues")))
 	row := text(t, browser, "table.issues tbody tr.issue-failed")
 	for _, want := range []string{"failed", "repEmail is not a member of team sales", "3", "ago", "Redeliver these 3"} {
@@ -92,7 +84,7 @@ func TestBrowserIssuesGroupedByCauseWithOneAction(t *testing.T) {
 			t.Fatalf("call %s after the action: %s, %v; want delivered", id, rec.Status, err)
 		}
 	}
-	do(t, browser, "the issues page again", chromedp.Navigate(srv.URL+"/ui/issues"), chromedp.WaitVisible(chromedp.CSS("p.empty")))
+	do(t, browser, "the issues page again", chromedp.Navigate(site+"/ui/issues"), chromedp.WaitVisible(chromedp.CSS("p.empty")))
 	if got := len(k.Payloads(t)); got != 3 {
 		t.Errorf("Kendo accepted %d calls, want 3", got)
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,14 +15,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/internal/browsertest"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
-	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // The ops page never re-sends a call Kendo may already have without a confirmation
@@ -93,13 +90,8 @@ func TestBrowserOutcomeUnknownNeedsConfirmation(t *testing.T) {
 			t.Fatalf("call %s failed without an unknown outcome: %+v", id, status(id))
 		}
 	}
-	page, err := ui.New(ui.Options{Engine: svc, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
-	t.Cleanup(srv.Close)
-	browsertest.OnlyOrigin(t, browser, srv.URL)
+	site := opsSite(t, svc)
+	browsertest.OnlyOrigin(t, browser, site)
 	stillFailed := func(when string, ids ...string) {
 		t.Helper()
 		for _, id := range ids {
@@ -111,7 +103,7 @@ func TestBrowserOutcomeUnknownNeedsConfirmation(t *testing.T) {
 	posts := k.Posts()
 
 	// The bulk action shows its count first and queues nothing.
-	do(t, browser, "the bulk action", chromedp.Navigate(srv.URL+"/ui?status=failed"), chromedp.WaitVisible(chromedp.CSS("form.bulk button")),
+	do(t, browser, "the bulk action", chromedp.Navigate(site+"/ui?status=failed"), chromedp.WaitVisible(chromedp.CSS("form.bulk button")),
 		chromedp.Click(chromedp.CSS("form.bulk button")), chromedp.Sleep(time.Second))
 	stillFailed("after the bulk button, before any confirmation", append(append([]string{}, refused...), unknown...)...)
 	do(t, browser, "the preview", chromedp.WaitVisible(chromedp.CSS("#bulk-confirm button")))
@@ -131,7 +123,7 @@ func TestBrowserOutcomeUnknownNeedsConfirmation(t *testing.T) {
 	stillFailed("after the bulk redelivery", unknown...)
 
 	// One call, from its page: the confirmation is required, and names the risk.
-	do(t, browser, "the call page", chromedp.Navigate(srv.URL+"/ui/calls/"+unknown[0]), chromedp.WaitVisible(chromedp.CSS(".actions form button")),
+	do(t, browser, "the call page", chromedp.Navigate(site+"/ui/calls/"+unknown[0]), chromedp.WaitVisible(chromedp.CSS(".actions form button")),
 		chromedp.Click(chromedp.CSS(".actions form button")), chromedp.WaitVisible(chromedp.CSS("#redeliver-unknown button")))
 	do(t, browser, "redeliver without ticking the box", chromedp.Click(chromedp.CSS("#redeliver-unknown button")), chromedp.Sleep(time.Second))
 	stillFailed("without the confirmation ticked", unknown...)
@@ -141,7 +133,7 @@ func TestBrowserOutcomeUnknownNeedsConfirmation(t *testing.T) {
 	stillFailed("after one confirmed redelivery", unknown[1])
 
 	// The last one by the bulk action that includes outcome-unknown calls, confirmed.
-	do(t, browser, "the bulk preview again", chromedp.Navigate(srv.URL+"/ui/redeliver?status=failed"), chromedp.WaitVisible(chromedp.CSS("#bulk-unknown button")))
+	do(t, browser, "the bulk preview again", chromedp.Navigate(site+"/ui/redeliver?status=failed"), chromedp.WaitVisible(chromedp.CSS("#bulk-unknown button")))
 	if p := text(t, browser, "#bulk-preview"); !strings.Contains(p, "1 failed call(s) match this filter. 0 would be queued") {
 		t.Errorf("preview: %q", p)
 	}

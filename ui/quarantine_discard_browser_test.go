@@ -3,7 +3,6 @@ package ui_test
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,13 +12,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/internal/browsertest"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/teams"
-	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // The quarantine page's buttons on the real engine (SQLite), in Chromium: Discard on one
@@ -43,14 +40,9 @@ func TestBrowserQuarantineDiscard(t *testing.T) {
 		}
 		ids = append(ids, rc.QuarantineID)
 	}
-	page, err := ui.New(ui.Options{Engine: svc, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, UI: page, Logger: logger}))
-	t.Cleanup(srv.Close)
+	site := opsSite(t, svc)
 
-	do(t, browser, "the quarantine page", chromedp.Navigate(srv.URL+"/ui/quarantine"), chromedp.WaitVisible(chromedp.CSS("table.quarantine")))
+	do(t, browser, "the quarantine page", chromedp.Navigate(site+"/ui/quarantine"), chromedp.WaitVisible(chromedp.CSS("table.quarantine")))
 	do(t, browser, "discard the second event",
 		chromedp.Click(chromedp.CSS(`form[action="/ui/quarantine/`+strconv.FormatInt(ids[1], 10)+`/discard"] button`)), chromedp.WaitVisible(chromedp.CSS("#notice")))
 	if got := text(t, browser, "#notice"); !strings.Contains(got, "Discarded 1 quarantined event(s) for good; 2 remain.") {
@@ -59,12 +51,12 @@ func TestBrowserQuarantineDiscard(t *testing.T) {
 	if rows := text(t, browser, "table.quarantine tbody"); strings.Contains(rows, "Second") || !strings.Contains(rows, "First") {
 		t.Errorf("rows after discarding Second:\n%s", rows)
 	}
-	do(t, browser, "the overview", chromedp.Navigate(srv.URL+"/ui"), chromedp.WaitVisible(chromedp.CSS(`li.tile a[href="/ui/quarantine"]`)))
+	do(t, browser, "the overview", chromedp.Navigate(site+"/ui"), chromedp.WaitVisible(chromedp.CSS(`li.tile a[href="/ui/quarantine"]`)))
 	if tile := text(t, browser, `li.tile a[href="/ui/quarantine"] .value`); tile != "2" {
 		t.Errorf("the Quarantined tile reads %q, want 2", tile)
 	}
 
-	do(t, browser, "discard all, box ticked", chromedp.Navigate(srv.URL+"/ui/quarantine"), chromedp.WaitVisible(chromedp.CSS("form.discard-all")),
+	do(t, browser, "discard all, box ticked", chromedp.Navigate(site+"/ui/quarantine"), chromedp.WaitVisible(chromedp.CSS("form.discard-all")),
 		chromedp.Click(chromedp.CSS(`form.discard-all input[name="confirm"]`)),
 		chromedp.Click(chromedp.CSS(`form.discard-all button`)), chromedp.WaitVisible(chromedp.CSS("#notice")))
 	if got := text(t, browser, "#notice"); !strings.Contains(got, "Discarded 2 quarantined event(s) for good; 0 remain.") {

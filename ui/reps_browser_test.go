@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,14 +12,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/internal/browsertest"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
-	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // Attribution on the ops page, real engine (SQLite) and Chromium: the reps page lists
@@ -51,15 +48,10 @@ func TestBrowserReps(t *testing.T) {
 			t.Fatalf("call %s: %s, %v", id, rec.Status, err)
 		}
 	}
-	page, err := ui.New(ui.Options{Engine: svc, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, UI: page, Logger: logger}))
-	t.Cleanup(srv.Close)
-	net := browsertest.OnlyOrigin(t, browser, srv.URL)
+	site := opsSite(t, svc)
+	net := browsertest.OnlyOrigin(t, browser, site)
 
-	do(t, browser, "the reps page", chromedp.Navigate(srv.URL+"/ui/reps"), chromedp.WaitVisible(chromedp.CSS("table.reps")))
+	do(t, browser, "the reps page", chromedp.Navigate(site+"/ui/reps"), chromedp.WaitVisible(chromedp.CSS("table.reps")))
 	rows := text(t, browser, "table.reps tbody")
 	for _, want := range []string{"120776", "sam.carter@example.com", "mapped", "120780", "invalid",
 		"Add 120780 to --rep-email-map with the rep's Kendo e-mail."} {
@@ -67,7 +59,7 @@ func TestBrowserReps(t *testing.T) {
 			t.Errorf("the reps table lacks %q:\n%s", want, rows)
 		}
 	}
-	do(t, browser, "sent without a rep", chromedp.Navigate(srv.URL+"/ui"),
+	do(t, browser, "sent without a rep", chromedp.Navigate(site+"/ui"),
 		chromedp.Click(chromedp.CSS(`a[href*="rep=missing"]`)), chromedp.WaitVisible(chromedp.CSS("table.calls")))
 	list := text(t, browser, "table.calls tbody")
 	if !strings.Contains(list, noRep) || !strings.Contains(list, "no rep") || strings.Contains(list, withRep) {

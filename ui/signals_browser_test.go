@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,28 +12,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
-	"github.com/aloware-kendo/aloware-kendo/handlers"
 	"github.com/aloware-kendo/aloware-kendo/internal/browsertest"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
-	"github.com/aloware-kendo/aloware-kendo/ui"
 )
-
-// opsSite serves the ops page of a real engine.
-func opsSite(t *testing.T, svc *delivery.Service) string {
-	t.Helper()
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	page, err := ui.New(ui.Options{Engine: svc, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handlers.New(handlers.Deps{Intake: svc, Operator: svc, UI: page, Logger: logger}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // During a Kendo outage (nothing listens at its address) the page says "unreachable
 // since …" with the error — not "waiting for a pacing slot, 2 of 2 sent" — and the

@@ -33,7 +33,7 @@ func (db *DB) StartAttempt(ctx context.Context, q Querier, alowareCallID string,
 		return 0, err
 	}
 	var id int64
-	err := db.on(q).QueryRowContext(ctx, qStartAttempt, alowareCallID, n, Millis(at), hash, len(body)).Scan(&id)
+	err := q.QueryRowContext(ctx, qStartAttempt, alowareCallID, n, Millis(at), hash, len(body)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: start attempt: %w", err)
 	}
@@ -45,7 +45,7 @@ const qFinishAttempt = `UPDATE ak_attempts SET finished_ms = $2, outcome = $3, h
 
 // FinishAttempt records Kendo's answer to an attempt.
 func (db *DB) FinishAttempt(ctx context.Context, q Querier, a Attempt) error {
-	_, err := db.on(q).ExecContext(ctx, qFinishAttempt, a.ID, nullMillis(a.Finished), a.Outcome, a.HTTPStatus, Text(a.Message, 1000), a.KendoCallID)
+	_, err := q.ExecContext(ctx, qFinishAttempt, a.ID, nullMillis(a.Finished), a.Outcome, a.HTTPStatus, Text(a.Message, 1000), a.KendoCallID)
 	if err != nil {
 		return fmt.Errorf("store: finish attempt: %w", err)
 	}
@@ -54,7 +54,7 @@ func (db *DB) FinishAttempt(ctx context.Context, q Querier, a Attempt) error {
 
 // Attempts lists a call's attempts in order.
 func (db *DB) Attempts(ctx context.Context, q Querier, alowareCallID string) ([]Attempt, error) {
-	rows, err := db.on(q).QueryContext(ctx, `SELECT id, aloware_call_id, n, started_ms, finished_ms, outcome, http_status, message, kendo_call_id,
+	rows, err := q.QueryContext(ctx, `SELECT id, aloware_call_id, n, started_ms, finished_ms, outcome, http_status, message, kendo_call_id,
 		body_sha256, body_size FROM ak_attempts WHERE aloware_call_id = $1 ORDER BY id`, alowareCallID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list attempts: %w", err)
@@ -86,7 +86,7 @@ type MinuteCount struct {
 // error text may quote the payload), and the bodies' hashes (a hash confirms a guess at
 // the content); outcomes, times and body sizes stay.
 func (db *DB) PurgeAttempts(ctx context.Context, q Querier, alowareCallID string) error {
-	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_attempts SET message = '', body_sha256 = '' WHERE aloware_call_id = $1`, alowareCallID); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE ak_attempts SET message = '', body_sha256 = '' WHERE aloware_call_id = $1`, alowareCallID); err != nil {
 		return fmt.Errorf("store: purge attempts: %w", err)
 	}
 	return db.purgeSentBodies(ctx, q, alowareCallID)
@@ -96,7 +96,7 @@ func (db *DB) PurgeAttempts(ctx context.Context, q Querier, alowareCallID string
 // (the current generation's first attempt), in order; an attempt without an answer yet
 // reads "unknown".
 func (db *DB) AttemptOutcomes(ctx context.Context, q Querier, alowareCallID string, since time.Time) ([]string, error) {
-	rows, err := db.on(q).QueryContext(ctx, `SELECT outcome FROM ak_attempts WHERE aloware_call_id = $1 AND started_ms >= $2 ORDER BY id`,
+	rows, err := q.QueryContext(ctx, `SELECT outcome FROM ak_attempts WHERE aloware_call_id = $1 AND started_ms >= $2 ORDER BY id`,
 		alowareCallID, Millis(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: attempt outcomes: %w", err)

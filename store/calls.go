@@ -59,7 +59,7 @@ const qEnsureCall = `INSERT INTO ak_calls (aloware_call_id, kind, status, first_
 
 // It reports whether the row is new (a new call has no events to fold yet).
 func (db *DB) EnsureCall(ctx context.Context, q Querier, alowareCallID, kind string, now time.Time) (created bool, err error) {
-	res, err := db.on(q).ExecContext(ctx, qEnsureCall, alowareCallID, kind, string(lifecycle.Received), Millis(now))
+	res, err := q.ExecContext(ctx, qEnsureCall, alowareCallID, kind, string(lifecycle.Received), Millis(now))
 	if err != nil {
 		return false, fmt.Errorf("store: ensure call: %w", err)
 	}
@@ -69,19 +69,19 @@ func (db *DB) EnsureCall(ctx context.Context, q Querier, alowareCallID, kind str
 
 // LockCall reads a call's row inside tx, locking it against other writers until commit.
 func (db *DB) LockCall(ctx context.Context, tx *sql.Tx, alowareCallID string) (Call, error) {
-	return scanCall(db.on(tx).QueryRowContext(ctx, qGetCall+db.ForUpdate(), alowareCallID))
+	return scanCall(tx.QueryRowContext(ctx, qGetCall+db.ForUpdate(), alowareCallID))
 }
 
 const qGetCall = `SELECT ` + callColumns + ` FROM ak_calls WHERE aloware_call_id = $1`
 
 // GetCall reads a call's row without locking it.
 func (db *DB) GetCall(ctx context.Context, alowareCallID string) (Call, error) {
-	return scanCall(db.on(db.SQL).QueryRowContext(ctx, qGetCall, alowareCallID))
+	return scanCall(db.SQL.QueryRowContext(ctx, qGetCall, alowareCallID))
 }
 
 // CallByKendoID finds the call Kendo knows by kendoCallID.
 func (db *DB) CallByKendoID(ctx context.Context, tx *sql.Tx, kendoCallID string) (Call, error) {
-	return scanCall(db.on(tx).QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE kendo_call_id = $1 AND kendo_call_id <> ''`+db.ForUpdate(), kendoCallID))
+	return scanCall(tx.QueryRowContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE kendo_call_id = $1 AND kendo_call_id <> ''`+db.ForUpdate(), kendoCallID))
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -121,7 +121,7 @@ const qSaveCall = `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, team
 	WHERE aloware_call_id = $1`
 
 func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
-	_, err := db.on(q).ExecContext(ctx, qSaveCall,
+	_, err := q.ExecContext(ctx, qSaveCall,
 		c.AlowareCallID, c.Kind, string(c.Status), c.Reason, c.Team, c.KendoCallID, c.Attempts, c.Generation,
 		boolInt(c.Shrunk), boolInt(c.OutcomeUnknown), boolInt(c.ByOperator), c.LastError, c.PausedKey,
 		Millis(c.Updated), nullMillis(c.CompleteAt), nullMillis(c.ReadyAt), nullMillis(c.DeliverAfter),
@@ -270,7 +270,7 @@ func (f CallFilter) listQuery(d Dialect) (string, []any) {
 // ListCalls lists calls newest first (by first-seen time, then id), at most f.Limit.
 func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 	query, args := f.listQuery(db.Dialect)
-	rows, err := db.on(db.SQL).QueryContext(ctx, query, args...)
+	rows, err := db.SQL.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list calls: %w", err)
 	}
@@ -295,7 +295,7 @@ func (db *DB) ListCalls(ctx context.Context, f CallFilter) ([]Summary, error) {
 // CallIDs lists the ids of the calls a filter selects, in no particular order.
 func (db *DB) CallIDs(ctx context.Context, f CallFilter) ([]string, error) {
 	where, args := f.where(db.Dialect)
-	ids, err := callIDs(ctx, db.on(db.SQL), `SELECT aloware_call_id FROM `+f.table(db.Dialect)+where, args...)
+	ids, err := callIDs(ctx, db.SQL, `SELECT aloware_call_id FROM `+f.table(db.Dialect)+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: select calls: %w", err)
 	}
@@ -309,7 +309,7 @@ const qCountByStatus = `SELECT status, CAST(SUM(calls) AS BIGINT) FROM ak_status
 // the counters that triggers keep in each call's own transaction (migration 0013), not
 // the calls: the same numbers in a few rows.
 func (db *DB) CountByStatus(ctx context.Context) (map[lifecycle.Status]int, error) {
-	return countBy[lifecycle.Status](ctx, db.on(db.SQL), qCountByStatus)
+	return countBy[lifecycle.Status](ctx, db.SQL, qCountByStatus)
 }
 
 // StaleCalls lists finished calls still waiting for a recording or transcript since
@@ -329,7 +329,7 @@ func (db *DB) ExpiredCalls(ctx context.Context, updatedBefore time.Time, limit i
 // PurgeIDlessEvents drops the raw bodies of stored events that belong to no call (test
 // payloads, contact events) received before t, and says how many.
 func (db *DB) PurgeIDlessEvents(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_events SET raw = $2 WHERE aloware_call_id = '' AND received_ms < $1 AND size > 0 AND raw <> $2`,
+	res, err := db.SQL.ExecContext(ctx, `UPDATE ak_events SET raw = $2 WHERE aloware_call_id = '' AND received_ms < $1 AND size > 0 AND raw <> $2`,
 		Millis(before), []byte{})
 	if err != nil {
 		return 0, err
@@ -343,7 +343,7 @@ func (db *DB) ids(ctx context.Context, query string, args ...any) ([]string, err
 
 // SetJob records the delivery job of a call's generation (unless the call moved on).
 func (db *DB) SetJob(ctx context.Context, tx *sql.Tx, alowareCallID string, generation, jobID int64) error {
-	_, err := db.on(tx).ExecContext(ctx, qSetJob, alowareCallID, generation, jobID)
+	_, err := tx.ExecContext(ctx, qSetJob, alowareCallID, generation, jobID)
 	if err != nil {
 		return fmt.Errorf("store: set job: %w", err)
 	}

@@ -61,7 +61,7 @@ func (db *DB) InsertEvent(ctx context.Context, q Querier, e Event) error {
 	if raw == nil {
 		raw = []byte{}
 	}
-	_, err := db.on(q).ExecContext(ctx, qInsertEvent,
+	_, err := q.ExecContext(ctx, qInsertEvent,
 		e.AlowareCallID, Text(e.Name, 200), e.Kind, Millis(e.ReceivedAt), raw, e.Size, Text(e.Warnings, 4000), e.Late.column())
 	if err != nil {
 		return fmt.Errorf("store: insert event: %w", err)
@@ -76,7 +76,7 @@ func (db *DB) Events(ctx context.Context, q Querier, alowareCallID string, withR
 	if withRaw {
 		cols += `, raw`
 	}
-	rows, err := db.on(q).QueryContext(ctx, `SELECT `+cols+` FROM ak_events WHERE aloware_call_id = $1 ORDER BY received_ms, id`, alowareCallID)
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM ak_events WHERE aloware_call_id = $1 ORDER BY received_ms, id`, alowareCallID)
 	if err != nil {
 		return nil, fmt.Errorf("store: list events: %w", err)
 	}
@@ -101,7 +101,7 @@ func (db *DB) Events(ctx context.Context, q Querier, alowareCallID string, withR
 
 // PurgeEvents drops the raw bodies of a call's events; their names, times and sizes stay.
 func (db *DB) PurgeEvents(ctx context.Context, q Querier, alowareCallID string) error {
-	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_events SET raw = $2, warnings = '' WHERE aloware_call_id = $1`, alowareCallID, []byte{}); err != nil {
+	if _, err := q.ExecContext(ctx, `UPDATE ak_events SET raw = $2, warnings = '' WHERE aloware_call_id = $1`, alowareCallID, []byte{}); err != nil {
 		return fmt.Errorf("store: purge events: %w", err)
 	}
 	return nil
@@ -128,7 +128,7 @@ func Text(s string, max int) string {
 // none): where its latency to Kendo starts.
 func (db *DB) CallLastEventAt(ctx context.Context, q Querier, alowareCallID string) (time.Time, error) {
 	var ms sql.NullInt64
-	err := db.on(q).QueryRowContext(ctx, `SELECT MAX(received_ms) FROM ak_events WHERE aloware_call_id = $1`, alowareCallID).Scan(&ms)
+	err := q.QueryRowContext(ctx, `SELECT MAX(received_ms) FROM ak_events WHERE aloware_call_id = $1`, alowareCallID).Scan(&ms)
 	if err != nil || !ms.Valid {
 		return time.Time{}, err
 	}

@@ -12,7 +12,7 @@ const qProbeWrite = `UPDATE ak_health SET at_ms = $1 WHERE id = 1`
 // ProbeWrite makes the smallest real write, so readiness reports whether a write would
 // succeed now (a full disk, a read-only file, a dropped database all fail it).
 func (db *DB) ProbeWrite(ctx context.Context, q Querier, now time.Time) error {
-	res, err := db.on(q).ExecContext(ctx, qProbeWrite, Millis(now))
+	res, err := q.ExecContext(ctx, qProbeWrite, Millis(now))
 	if err != nil {
 		return err
 	}

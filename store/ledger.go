@@ -52,7 +52,7 @@ func (w LedgerWindow) args() []any {
 // LedgerCounts counts the window's calls by the facts of their ledger state and flags:
 // one pass over the window, a few dozen groups at most.
 func (db *DB) LedgerCounts(ctx context.Context, w LedgerWindow) ([]LedgerCount, error) {
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT `+factColumns+`, COUNT(*) FROM `+db.ledgerFrom()+`
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+factColumns+`, COUNT(*) FROM `+db.ledgerFrom()+`
 		WHERE first_seen_ms >= $1 AND first_seen_ms < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`, w.args()...)
 	if err != nil {
 		return nil, fmt.Errorf("store: ledger counts: %w", err)
@@ -108,7 +108,7 @@ func (db *DB) LedgerCandidates(ctx context.Context, w LedgerWindow, from *Ledger
 		args = append(args, from.FirstSeenMs, from.AlowareCallID)
 		cond = " AND (first_seen_ms, aloware_call_id) >= ($4, $5)"
 	}
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT `+factColumns+`, aloware_call_id, first_seen_ms, updated_ms, delivered_ms, analyzed_ms
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+factColumns+`, aloware_call_id, first_seen_ms, updated_ms, delivered_ms, analyzed_ms
 		FROM `+db.ledgerFrom()+` WHERE first_seen_ms >= $1 AND first_seen_ms < $2 AND `+mayBeFlagged+cond+
 		fmt.Sprintf(` ORDER BY first_seen_ms, aloware_call_id LIMIT %d`, limit), args...)
 	if err != nil {
@@ -134,7 +134,7 @@ func (db *DB) LedgerCandidates(ctx context.Context, w LedgerWindow, from *Ledger
 // stored, with a Kendo request started at or after since: the calls a call.uploaded that
 // no call claims may be the lost answer of. There are few; the status index finds them.
 func (db *DB) OutcomeUnknownSentSince(ctx context.Context, q Querier, since time.Time) ([]Call, error) {
-	rows, err := db.on(q).QueryContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE status = 'failed' AND outcome_unknown = 1
+	rows, err := q.QueryContext(ctx, `SELECT `+callColumns+` FROM ak_calls WHERE status = 'failed' AND outcome_unknown = 1
 		AND purged_ms IS NULL AND EXISTS (SELECT 1 FROM ak_attempts a WHERE a.aloware_call_id = ak_calls.aloware_call_id AND a.started_ms >= $1)
 		ORDER BY first_seen_ms, aloware_call_id`, Millis(since))
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 // LastEventAt is when the newest stored event arrived (zero when none).
 func (db *DB) LastEventAt(ctx context.Context) (time.Time, error) {
 	var ms sql.NullInt64
-	if err := db.on(db.SQL).QueryRowContext(ctx, `SELECT MAX(received_ms) FROM ak_events`).Scan(&ms); err != nil || !ms.Valid {
+	if err := db.SQL.QueryRowContext(ctx, `SELECT MAX(received_ms) FROM ak_events`).Scan(&ms); err != nil || !ms.Valid {
 		return time.Time{}, err
 	}
 	return FromMillis(ms.Int64), nil
@@ -21,7 +21,7 @@ func (db *DB) LastEventAt(ctx context.Context) (time.Time, error) {
 // the queue is empty).
 func (db *DB) OldestQueued(ctx context.Context) (*time.Time, error) {
 	var ms sql.NullInt64
-	err := db.on(db.SQL).QueryRowContext(ctx, qOldestQueued).Scan(&ms)
+	err := db.SQL.QueryRowContext(ctx, qOldestQueued).Scan(&ms)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ const activityQuery = `SELECT
 // ActivitySince counts the calls first seen, delivered and analyzed since t.
 func (db *DB) ActivitySince(ctx context.Context, t time.Time) (Activity, error) {
 	var a Activity
-	err := db.on(db.SQL).QueryRowContext(ctx, activityQuery, Millis(t)).Scan(&a.Received, &a.Delivered, &a.Analyzed)
+	err := db.SQL.QueryRowContext(ctx, activityQuery, Millis(t)).Scan(&a.Received, &a.Delivered, &a.Analyzed)
 	return a, err
 }
 
@@ -55,7 +55,7 @@ var (
 
 // Backlog counts the calls waiting for delivery per team.
 func (db *DB) Backlog(ctx context.Context) (map[string]int, error) {
-	return countBy[string](ctx, db.on(db.SQL), qBacklog)
+	return countBy[string](ctx, db.SQL, qBacklog)
 }
 
 // countBy reads the rows (key, count) of a GROUP BY query into a map.

@@ -36,7 +36,7 @@ func scanPause(row scanner) (Pause, error) {
 
 // GetPause reads a key's pause; ok is false when the key is not paused.
 func (db *DB) GetPause(ctx context.Context, q Querier, keyID string) (Pause, bool, error) {
-	p, err := scanPause(db.on(q).QueryRowContext(ctx, qGetPause, keyID))
+	p, err := scanPause(q.QueryRowContext(ctx, qGetPause, keyID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Pause{}, false, nil
 	}
@@ -48,7 +48,7 @@ func (db *DB) GetPause(ctx context.Context, q Querier, keyID string) (Pause, boo
 
 // Pauses lists every paused key.
 func (db *DB) Pauses(ctx context.Context) ([]Pause, error) {
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT `+pauseColumns+` FROM ak_key_pauses ORDER BY since_ms`)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+pauseColumns+` FROM ak_key_pauses ORDER BY since_ms`)
 	if err != nil {
 		return nil, fmt.Errorf("store: list pauses: %w", err)
 	}
@@ -67,7 +67,7 @@ func (db *DB) Pauses(ctx context.Context) ([]Pause, error) {
 // PauseKey records that Kendo refused a key, keeping the time the pause began when it
 // was already paused; it reports whether the pause is new.
 func (db *DB) PauseKey(ctx context.Context, q Querier, p Pause) (started bool, err error) {
-	res, err := db.on(q).ExecContext(ctx, `INSERT INTO ak_key_pauses (key_id, team, since_ms, http_status, message, probe_after_ms)
+	res, err := q.ExecContext(ctx, `INSERT INTO ak_key_pauses (key_id, team, since_ms, http_status, message, probe_after_ms)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id) DO NOTHING`,
 		p.KeyID, p.Team, Millis(p.Since), p.HTTPStatus, Text(p.Message, 500), Millis(p.ProbeAfter))
 	if err != nil {
@@ -76,7 +76,7 @@ func (db *DB) PauseKey(ctx context.Context, q Querier, p Pause) (started bool, e
 	if n, _ := res.RowsAffected(); n == 1 {
 		return true, nil
 	}
-	_, err = db.on(q).ExecContext(ctx, `UPDATE ak_key_pauses SET http_status = $2, message = $3, probe_after_ms = $4 WHERE key_id = $1`,
+	_, err = q.ExecContext(ctx, `UPDATE ak_key_pauses SET http_status = $2, message = $3, probe_after_ms = $4 WHERE key_id = $1`,
 		p.KeyID, p.HTTPStatus, Text(p.Message, 500), Millis(p.ProbeAfter))
 	return false, err
 }
@@ -84,7 +84,7 @@ func (db *DB) PauseKey(ctx context.Context, q Querier, p Pause) (started bool, e
 // TakeProbe lets one request test a paused key: it succeeds for exactly one caller per
 // probe interval (the update is conditional on the probe time having come).
 func (db *DB) TakeProbe(ctx context.Context, q Querier, keyID string, now time.Time, every time.Duration) (bool, error) {
-	res, err := db.on(q).ExecContext(ctx, `UPDATE ak_key_pauses SET probe_after_ms = $3 WHERE key_id = $1 AND probe_after_ms <= $2`,
+	res, err := q.ExecContext(ctx, `UPDATE ak_key_pauses SET probe_after_ms = $3 WHERE key_id = $1 AND probe_after_ms <= $2`,
 		keyID, Millis(now), Millis(now.Add(every)))
 	if err != nil {
 		return false, fmt.Errorf("store: probe: %w", err)
@@ -95,7 +95,7 @@ func (db *DB) TakeProbe(ctx context.Context, q Querier, keyID string, now time.T
 
 // ResumeKey ends a key's pause; it reports whether there was one.
 func (db *DB) ResumeKey(ctx context.Context, q Querier, keyID string) (bool, error) {
-	res, err := db.on(q).ExecContext(ctx, `DELETE FROM ak_key_pauses WHERE key_id = $1`, keyID)
+	res, err := q.ExecContext(ctx, `DELETE FROM ak_key_pauses WHERE key_id = $1`, keyID)
 	if err != nil {
 		return false, fmt.Errorf("store: resume key: %w", err)
 	}

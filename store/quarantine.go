@@ -55,7 +55,7 @@ func (db *DB) rowCost(raw []byte, name, problems string) int64 {
 // id, or 0 when the quarantine is full.
 func (db *DB) Quarantine(ctx context.Context, tx *sql.Tx, q Quarantined, maxBytes int64) (int64, error) {
 	var used int64
-	if err := db.on(tx).QueryRowContext(ctx, `SELECT COALESCE(SUM(`+db.costSQL()+`), 0) FROM ak_quarantine`).Scan(&used); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(`+db.costSQL()+`), 0) FROM ak_quarantine`).Scan(&used); err != nil {
 		return 0, fmt.Errorf("store: quarantine: %w", err)
 	}
 	encoded, err := json.Marshal(q.Problems)
@@ -67,7 +67,7 @@ func (db *DB) Quarantine(ctx context.Context, tx *sql.Tx, q Quarantined, maxByte
 		return 0, nil
 	}
 	var id int64
-	err = db.on(tx).QueryRowContext(ctx, `INSERT INTO ak_quarantine (received_ms, name, problems, size, raw) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+	err = tx.QueryRowContext(ctx, `INSERT INTO ak_quarantine (received_ms, name, problems, size, raw) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		Millis(q.ReceivedAt), name, problems, len(q.Raw), q.Raw).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: quarantine: %w", err)
@@ -78,7 +78,7 @@ func (db *DB) Quarantine(ctx context.Context, tx *sql.Tx, q Quarantined, maxByte
 // QuarantineStats counts the quarantine's events and the bytes they take (what the bound
 // counts).
 func (db *DB) QuarantineStats(ctx context.Context) (count int, bytes int64, err error) {
-	err = db.on(db.SQL).QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(`+db.costSQL()+`), 0) FROM ak_quarantine`).Scan(&count, &bytes)
+	err = db.SQL.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(`+db.costSQL()+`), 0) FROM ak_quarantine`).Scan(&count, &bytes)
 	return count, bytes, err
 }
 
@@ -91,7 +91,7 @@ func (db *DB) ListQuarantine(ctx context.Context, limit int, before int64) ([]Qu
 		q += ` WHERE id < $1`
 		args = append(args, before)
 	}
-	rows, err := db.on(db.SQL).QueryContext(ctx, q+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit), args...)
+	rows, err := db.SQL.QueryContext(ctx, q+fmt.Sprintf(` ORDER BY id DESC LIMIT %d`, limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list quarantine: %w", err)
 	}
@@ -115,7 +115,7 @@ func (db *DB) ListQuarantine(ctx context.Context, limit int, before int64) ([]Qu
 // its body, or ok=false when there is none.
 func (db *DB) QuarantinedAfter(ctx context.Context, id int64) (e Quarantined, ok bool, err error) {
 	var ms int64
-	err = db.on(db.SQL).QueryRowContext(ctx, `SELECT id, received_ms, name, size, raw FROM ak_quarantine WHERE id > $1 ORDER BY id LIMIT 1`, id).
+	err = db.SQL.QueryRowContext(ctx, `SELECT id, received_ms, name, size, raw FROM ak_quarantine WHERE id > $1 ORDER BY id LIMIT 1`, id).
 		Scan(&e.ID, &ms, &e.Name, &e.Size, &e.Raw)
 	if err == sql.ErrNoRows {
 		return e, false, nil
@@ -129,13 +129,13 @@ func (db *DB) QuarantinedAfter(ctx context.Context, id int64) (e Quarantined, ok
 
 // Release removes an event from the quarantine (it was replayed into its call).
 func (db *DB) Release(ctx context.Context, q Querier, id int64) error {
-	_, err := db.on(q).ExecContext(ctx, `DELETE FROM ak_quarantine WHERE id = $1`, id)
+	_, err := q.ExecContext(ctx, `DELETE FROM ak_quarantine WHERE id = $1`, id)
 	return err
 }
 
 // PurgeQuarantine removes quarantined events received before t (retention).
 func (db *DB) PurgeQuarantine(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.on(db.SQL).ExecContext(ctx, `DELETE FROM ak_quarantine WHERE received_ms < $1`, Millis(before))
+	res, err := db.SQL.ExecContext(ctx, `DELETE FROM ak_quarantine WHERE received_ms < $1`, Millis(before))
 	if err != nil {
 		return 0, err
 	}

@@ -45,7 +45,7 @@ func (f QuarantineFilter) where() (string, []any) {
 // their ids and names (for the log that names who discarded them).
 func (db *DB) DiscardQuarantined(ctx context.Context, q Querier, f QuarantineFilter) ([]Quarantined, error) {
 	where, args := f.where()
-	rows, err := db.on(q).QueryContext(ctx, `DELETE FROM ak_quarantine`+where+` RETURNING id, name`, args...)
+	rows, err := q.QueryContext(ctx, `DELETE FROM ak_quarantine`+where+` RETURNING id, name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: discard from quarantine: %w", err)
 	}

@@ -59,7 +59,7 @@ const (
 func (db *DB) Agents(ctx context.Context) ([]Agent, error) {
 	byID := map[string]*Agent{}
 	var order []string
-	rows, err := db.on(db.SQL).QueryContext(ctx, qAgentCounts)
+	rows, err := db.SQL.QueryContext(ctx, qAgentCounts)
 	if err != nil {
 		return nil, fmt.Errorf("store: agents: %w", err)
 	}
@@ -88,7 +88,7 @@ func (db *DB) Agents(ctx context.Context) ([]Agent, error) {
 		return nil, fmt.Errorf("store: agents: %w", err)
 	}
 	read := func(query string, set func(a *Agent, v1, v2 string)) error {
-		rows, err := db.on(db.SQL).QueryContext(ctx, query)
+		rows, err := db.SQL.QueryContext(ctx, query)
 		if err != nil {
 			return fmt.Errorf("store: agents: %w", err)
 		}

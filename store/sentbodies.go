@@ -38,13 +38,13 @@ func (db *DB) keepSentBody(ctx context.Context, q Querier, alowareCallID, hash s
 		return nil
 	}
 	var one int
-	switch err := db.on(q).QueryRowContext(ctx, qHasSentBody, alowareCallID, hash).Scan(&one); {
+	switch err := q.QueryRowContext(ctx, qHasSentBody, alowareCallID, hash).Scan(&one); {
 	case err == nil:
 		return nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("store: keep sent body: %w", err)
 	}
-	_, err := db.on(q).ExecContext(ctx, `INSERT INTO ak_sent_bodies (aloware_call_id, sha256, body) VALUES ($1, $2, $3)
+	_, err := q.ExecContext(ctx, `INSERT INTO ak_sent_bodies (aloware_call_id, sha256, body) VALUES ($1, $2, $3)
 		ON CONFLICT (aloware_call_id, sha256) DO NOTHING`, alowareCallID, hash, body)
 	if err != nil {
 		return fmt.Errorf("store: keep sent body: %w", err)
@@ -55,7 +55,7 @@ func (db *DB) keepSentBody(ctx context.Context, q Querier, alowareCallID, hash s
 // LastSentBody is the body of the call's latest attempt whose body is kept; ok is false
 // when no attempt has one (none made yet, made before bodies were kept, or purged).
 func (db *DB) LastSentBody(ctx context.Context, q Querier, alowareCallID string) (b SentBody, ok bool, err error) {
-	err = db.on(q).QueryRowContext(ctx, `SELECT a.n, a.body_sha256, b.body FROM ak_attempts a
+	err = q.QueryRowContext(ctx, `SELECT a.n, a.body_sha256, b.body FROM ak_attempts a
 		JOIN ak_sent_bodies b ON b.aloware_call_id = a.aloware_call_id AND b.sha256 = a.body_sha256
 		WHERE a.aloware_call_id = $1 ORDER BY a.id DESC LIMIT 1`, alowareCallID).Scan(&b.Attempt, &b.SHA256, &b.Body)
 	switch {
@@ -70,7 +70,7 @@ func (db *DB) LastSentBody(ctx context.Context, q Querier, alowareCallID string)
 // purgeSentBodies deletes a call's kept request bodies: they hold its content (the
 // transcript, the recording URL, the contact's number in the metadata).
 func (db *DB) purgeSentBodies(ctx context.Context, q Querier, alowareCallID string) error {
-	if _, err := db.on(q).ExecContext(ctx, `DELETE FROM ak_sent_bodies WHERE aloware_call_id = $1`, alowareCallID); err != nil {
+	if _, err := q.ExecContext(ctx, `DELETE FROM ak_sent_bodies WHERE aloware_call_id = $1`, alowareCallID); err != nil {
 		return fmt.Errorf("store: purge sent bodies: %w", err)
 	}
 	return nil

@@ -28,7 +28,7 @@ func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit i
 		return 0, 0, fmt.Errorf("store: pacing: %w", err)
 	}
 	defer tx.Rollback()
-	q := db.on(tx)
+	q := tx
 	now, err := db.lockWindow(ctx, q, keyID, window, clock)
 	if err != nil {
 		return 0, 0, err
@@ -97,7 +97,7 @@ func (db *DB) TrySlot(ctx context.Context, keyID string, limit int, window time.
 		return 0, false, fmt.Errorf("store: pacing: %w", err)
 	}
 	defer tx.Rollback()
-	q := db.on(tx)
+	q := tx
 	now, err := db.lockWindow(ctx, q, keyID, window, clock)
 	if err != nil {
 		return 0, false, err
@@ -153,7 +153,7 @@ func (db *DB) MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) e
 	if id == 0 {
 		return nil
 	}
-	_, err := db.on(q).ExecContext(ctx, qMoveSlot, id, Millis(at))
+	_, err := q.ExecContext(ctx, qMoveSlot, id, Millis(at))
 	if err != nil {
 		return fmt.Errorf("store: pacing: %w", err)
 	}
@@ -163,7 +163,7 @@ func (db *DB) MoveSlot(ctx context.Context, q Querier, id int64, at time.Time) e
 // SlotsInWindow counts the sends of keyID in the window ending now (for the ops page).
 func (db *DB) SlotsInWindow(ctx context.Context, keyID string, window time.Duration, now time.Time) (int, error) {
 	var n int
-	err := db.on(db.SQL).QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2`,
+	err := db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2`,
 		keyID, Millis(now.Add(-window))).Scan(&n)
 	return n, err
 }

@@ -11,10 +11,10 @@ import (
 
 // modernc's SQLite parses a statement's text again on every Exec or Query that is not
 // run through a prepared statement. River's SQLite driver runs all of its statements
-// that way (fetching, completing and rescheduling jobs), and so does every query of ours
-// outside prepared.go's list: in the intake benchmark with deliveries due, parsing was
-// about a quarter of the CPU. The connection therefore keeps the statements it has run
-// with arguments prepared, by their text, and runs them again without parsing.
+// that way (fetching, completing and rescheduling jobs), and so do our queries: in the
+// intake benchmark with deliveries due, parsing was about a quarter of the CPU. The
+// connection therefore keeps the statements it has run with arguments prepared, by their
+// text, and runs them again without parsing: River's and ours alike, with no list to keep.
 // Statements without arguments (migrations, pragmas, scripts) are left alone: they are
 // rare, and a script of several statements cannot be kept prepared.
 

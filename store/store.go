@@ -33,8 +33,7 @@ const (
 type DB struct {
 	SQL      *sql.DB
 	Dialect  Dialect
-	location string               // for scrubbing credentials out of driver errors
-	prepared map[string]*sql.Stmt // the hot statements, prepared once (SQLite; see on)
+	location string // for scrubbing credentials out of driver errors
 }
 
 // Migrator runs more migrations under the same lock as ours (River's, for the engine).
@@ -49,10 +48,6 @@ func Open(ctx context.Context, loc string, more Migrator) (*DB, error) {
 		return nil, err
 	}
 	if err := db.Migrate(ctx, more); err != nil {
-		db.SQL.Close()
-		return nil, err
-	}
-	if err := db.prepare(ctx); err != nil {
 		db.SQL.Close()
 		return nil, err
 	}
@@ -74,9 +69,6 @@ func OpenMigrated(ctx context.Context, loc string, check func(context.Context, *
 	}
 	if err == nil && check != nil {
 		err = check(ctx, db)
-	}
-	if err == nil {
-		err = db.prepare(ctx)
 	}
 	if err != nil {
 		db.SQL.Close()

@@ -19,7 +19,7 @@ type Unreachable struct {
 // MarkUnreachable records a request of keyID that never reached Kendo, keeping the
 // time the outage began.
 func (db *DB) MarkUnreachable(ctx context.Context, q Querier, u Unreachable) error {
-	_, err := db.on(q).ExecContext(ctx, `INSERT INTO ak_key_unreachable (key_id, team, since_ms, last_ms, message)
+	_, err := q.ExecContext(ctx, `INSERT INTO ak_key_unreachable (key_id, team, since_ms, last_ms, message)
 		VALUES ($1, $2, $3, $3, $4)
 		ON CONFLICT (key_id) DO UPDATE SET last_ms = excluded.last_ms, message = excluded.message`,
 		u.KeyID, u.Team, Millis(u.Since), Text(u.Message, 500))
@@ -32,7 +32,7 @@ func (db *DB) MarkUnreachable(ctx context.Context, q Querier, u Unreachable) err
 // MarkReachable ends keyID's outage (Kendo answered a request); it reports whether
 // there was one.
 func (db *DB) MarkReachable(ctx context.Context, q Querier, keyID string) (bool, error) {
-	res, err := db.on(q).ExecContext(ctx, `DELETE FROM ak_key_unreachable WHERE key_id = $1`, keyID)
+	res, err := q.ExecContext(ctx, `DELETE FROM ak_key_unreachable WHERE key_id = $1`, keyID)
 	if err != nil {
 		return false, fmt.Errorf("store: mark reachable: %w", err)
 	}
@@ -42,7 +42,7 @@ func (db *DB) MarkReachable(ctx context.Context, q Querier, keyID string) (bool,
 
 // UnreachableKeys lists the keys whose requests do not reach Kendo now.
 func (db *DB) UnreachableKeys(ctx context.Context) ([]Unreachable, error) {
-	rows, err := db.on(db.SQL).QueryContext(ctx, `SELECT key_id, team, since_ms, last_ms, message FROM ak_key_unreachable ORDER BY since_ms`)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT key_id, team, since_ms, last_ms, message FROM ak_key_unreachable ORDER BY since_ms`)
 	if err != nil {
 		return nil, fmt.Errorf("store: unreachable keys: %w", err)
 	}
@@ -66,7 +66,7 @@ func (db *DB) DropSlot(ctx context.Context, q Querier, id int64) error {
 	if id == 0 {
 		return nil
 	}
-	if _, err := db.on(q).ExecContext(ctx, `DELETE FROM ak_rate_slots WHERE id = $1`, id); err != nil {
+	if _, err := q.ExecContext(ctx, `DELETE FROM ak_rate_slots WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("store: pacing: %w", err)
 	}
 	return nil

@@ -18,7 +18,7 @@ type Webhook struct {
 
 // InsertWebhook stores a delivery once; a repeat of its delivery id reports false.
 func (db *DB) InsertWebhook(ctx context.Context, q Querier, w Webhook) (bool, error) {
-	res, err := db.on(q).ExecContext(ctx, `INSERT INTO ak_kendo_webhooks (delivery_id, event, kendo_call_id, result, received_ms, raw)
+	res, err := q.ExecContext(ctx, `INSERT INTO ak_kendo_webhooks (delivery_id, event, kendo_call_id, result, received_ms, raw)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id) DO NOTHING`,
 		Text(w.DeliveryID, 200), Text(w.Event, 100), Text(w.KendoCallID, 200), w.Result, Millis(w.ReceivedAt), w.Raw)
 	if err != nil {
@@ -31,7 +31,7 @@ func (db *DB) InsertWebhook(ctx context.Context, q Querier, w Webhook) (bool, er
 // PurgeWebhooks drops webhook bodies received before t (retention) and says how many;
 // ids stay for dedupe. A body already dropped is not rewritten.
 func (db *DB) PurgeWebhooks(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.on(db.SQL).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE received_ms < $1 AND length(raw) > 0`,
+	res, err := db.SQL.ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE received_ms < $1 AND length(raw) > 0`,
 		Millis(before), []byte{})
 	if err != nil {
 		return 0, err
@@ -43,7 +43,7 @@ func (db *DB) PurgeWebhooks(ctx context.Context, before time.Time) (int64, error
 // unmatched, oldest first: Kendo's analysis arrived before the 201 naming that callId
 // was committed.
 func (db *DB) UnmatchedAnalyses(ctx context.Context, q Querier, kendoCallID string) ([]Webhook, error) {
-	rows, err := db.on(q).QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
+	rows, err := q.QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
 		FROM ak_kendo_webhooks WHERE kendo_call_id = $1 AND event = 'call.uploaded' AND result = 'unmatched'
 		ORDER BY received_ms, delivery_id`, kendoCallID)
 	if err != nil {
@@ -65,7 +65,7 @@ func (db *DB) UnmatchedAnalyses(ctx context.Context, q Querier, kendoCallID stri
 
 // SetWebhookResult re-records what a stored delivery came to (an early analysis matched).
 func (db *DB) SetWebhookResult(ctx context.Context, q Querier, deliveryID, result string) error {
-	_, err := db.on(q).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET result = $2 WHERE delivery_id = $1`, deliveryID, result)
+	_, err := q.ExecContext(ctx, `UPDATE ak_kendo_webhooks SET result = $2 WHERE delivery_id = $1`, deliveryID, result)
 	if err != nil {
 		return fmt.Errorf("store: set webhook result: %w", err)
 	}
@@ -75,7 +75,7 @@ func (db *DB) SetWebhookResult(ctx context.Context, q Querier, deliveryID, resul
 // EraseWebhooks drops the bodies of the deliveries naming kendoCallID (a call's erasure:
 // they carry the agent's name); ids stay for dedupe.
 func (db *DB) EraseWebhooks(ctx context.Context, q Querier, kendoCallID string) error {
-	_, err := db.on(q).ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE kendo_call_id = $1`, kendoCallID, []byte{})
+	_, err := q.ExecContext(ctx, `UPDATE ak_kendo_webhooks SET raw = $2 WHERE kendo_call_id = $1`, kendoCallID, []byte{})
 	if err != nil {
 		return fmt.Errorf("store: erase webhooks: %w", err)
 	}
@@ -86,7 +86,7 @@ func (db *DB) EraseWebhooks(ctx context.Context, q Querier, kendoCallID string) 
 // that matched no call, oldest first (at most 100): an analysis that arrived before its
 // call was flagged outcome unknown is among them.
 func (db *DB) UnmatchedUploadsSince(ctx context.Context, q Querier, since time.Time) ([]Webhook, error) {
-	rows, err := db.on(q).QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
+	rows, err := q.QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
 		FROM ak_kendo_webhooks WHERE received_ms >= $1 AND event = 'call.uploaded' AND result = 'unmatched'
 		ORDER BY received_ms, delivery_id LIMIT 100`, Millis(since))
 	if err != nil {

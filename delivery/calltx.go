@@ -61,7 +61,7 @@ func (t *callTx) apply(ctx context.Context, call *store.Call, in lifecycle.Input
 		return eff, err
 	}
 	call.State, call.Updated = next, now
-	if err := t.carryOut(ctx, call, eff, tracing.Traceparent(ctx)); err != nil {
+	if err := t.carryOut(ctx, call, eff, now, tracing.Traceparent(ctx)); err != nil {
 		return eff, err
 	}
 	if err := t.save(ctx, *call); err != nil {
@@ -90,20 +90,37 @@ func (t *callTx) save(ctx context.Context, call store.Call) error {
 }
 
 // carryOut does the job effects of a transition inside the transaction.
-func (t *callTx) carryOut(ctx context.Context, call *store.Call, eff lifecycle.Effects, traceparent string) error {
+func (t *callTx) carryOut(ctx context.Context, call *store.Call, eff lifecycle.Effects, now time.Time, traceparent string) error {
 	switch {
 	case eff.ScheduleJob:
 		call.JobID = 0 // set when the job is inserted, before the commit
 		t.jobs = append(t.jobs, newJob{alowareCallID: call.AlowareCallID, generation: call.Generation,
 			deliverAfter: call.DeliverAfter, traceparent: traceparent})
 	case eff.WakeJob && call.JobID != 0:
-		if _, err := t.s.river.JobRetryTx(ctx, t.tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
-			return fmt.Errorf("delivery: wake job: %w", err)
-		}
+		return t.wake(ctx, *call, now)
 	case eff.CancelJob && call.JobID != 0:
 		if _, err := t.s.river.JobCancelTx(ctx, t.tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
 			return fmt.Errorf("delivery: cancel job: %w", err)
 		}
+	}
+	return nil
+}
+
+// wake makes a call's job run at the call's new DeliverAfter, earlier than the job was
+// to run. A job that has not started is moved to that time: woken now it would only run
+// to snooze until then, which for a burst of calls that became due early (nothing more
+// expected) was a fetch, a transaction and a snooze each. Any other job River's retry
+// wakes now, as it does a call due now (it leaves a running job alone: the run reads the
+// call row).
+func (t *callTx) wake(ctx context.Context, call store.Call, now time.Time) error {
+	if call.DeliverAfter != nil && call.DeliverAfter.After(now) {
+		moved, err := t.s.db.MoveJob(ctx, t.tx, call.JobID, *call.DeliverAfter, call.DeliverAfter.Sub(now) <= riverLag)
+		if err != nil || moved {
+			return err
+		}
+	}
+	if _, err := t.s.river.JobRetryTx(ctx, t.tx, call.JobID); err != nil && !errors.Is(err, rivertype.ErrNotFound) {
+		return fmt.Errorf("delivery: wake job: %w", err)
 	}
 	return nil
 }

@@ -2,11 +2,15 @@ package delivery
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/aloware-kendo/aloware-kendo/kendo"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -23,8 +27,9 @@ const (
 )
 
 type slotGrant struct {
-	id   int64
-	wait time.Duration
+	id       int64
+	wait     time.Duration
+	deferred bool // the wait is recorded on the call already (in the commit that queued it)
 }
 
 // inFlight is the date a pacing slot carries while its request is on its way: the send
@@ -36,11 +41,13 @@ type slotGrant struct {
 // 20/s, when every window was widened by it).
 func inFlight(sent time.Time, r kendo.Rate) time.Time { return sent.Add(pacingMargin(r)) }
 
-// takeSlot claims a pacing slot of the team's key, sleeping through short waits and
-// reporting long ones. Only a key's share of the workers sleeps (keySleepers); the
-// others report their wait (and snooze, freeing the worker). A shutdown ends the sleep:
-// the job snoozes and is sent after the restart, as nothing has reached Kendo yet.
-func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID string) (slotGrant, error) {
+// takeSlot claims a pacing slot of the team's key for the job's call, sleeping through
+// short waits and reporting long ones. Only a key's share of the workers sleeps
+// (keySleepers); the others report their wait (and snooze, freeing the worker). A long
+// wait is recorded on the call in the transaction that queued it: one commit, not two,
+// for every call of a backlog. A shutdown ends the sleep: the job snoozes and is sent
+// after the restart, as nothing has reached Kendo yet.
+func (s *Service) takeSlot(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team) (slotGrant, error) {
 	start := s.now()
 	window := team.Rate.Period // a slot's date is never before its request reached Kendo (see inFlight)
 	sleeping := false
@@ -50,19 +57,29 @@ func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID s
 		}
 	}()
 	for {
-		id, wait, err := s.db.TakeSlot(ctx, team.KeyID(), alowareCallID, team.Rate.Limit, window, s.now)
-		if err != nil {
+		var g slotGrant
+		err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+			var err error
+			g = slotGrant{}
+			if g.id, g.wait, err = s.db.TakeSlot(ctx, t.tx, team.KeyID(), job.Args.AlowareCallID, team.Rate.Limit, window, s.now); err != nil {
+				return err
+			}
+			if g.wait > shortWait || (g.wait > 0 && s.now().Sub(start)+g.wait > maxSleep) {
+				g.deferred = true
+				return s.deferIn(ctx, t, job, slotDeferral(team, s.now().Add(g.wait)))
+			}
+			return nil
+		})
+		switch {
+		case err != nil:
 			return slotGrant{}, err
+		case g.wait == 0 || g.deferred:
+			return g, nil
 		}
-		if wait == 0 {
-			return slotGrant{id: id}, nil
-		}
-		if wait > shortWait || s.now().Sub(start)+wait > maxSleep {
-			return slotGrant{wait: wait}, nil
-		}
+		wait := g.wait
 		if !sleeping && wait > turnLead {
 			if sleeping = s.sleepers.claim(team.KeyID()); !sleeping {
-				return slotGrant{wait: wait}, nil
+				return g, nil
 			}
 		}
 		timer := time.NewTimer(wait)
@@ -76,6 +93,11 @@ func (s *Service) takeSlot(ctx context.Context, team teams.Team, alowareCallID s
 		case <-timer.C:
 		}
 	}
+}
+
+// slotDeferral is what a call waiting for a pacing slot until until shows.
+func slotDeferral(team teams.Team, until time.Time) lifecycle.Deferred {
+	return lifecycle.Deferred{Until: until, Reason: fmt.Sprintf("waiting for a pacing slot: at most %s per key", team.Rate)}
 }
 
 // keySleepers bounds the workers asleep waiting for a pacing slot. The workers are

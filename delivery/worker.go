@@ -44,15 +44,15 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	case plan.wait > 0:
 		return river.JobSnooze(plan.wait)
 	}
-	slot, err := s.takeSlot(ctx, plan.team, job.Args.AlowareCallID)
+	slot, err := s.takeSlot(ctx, job, plan.team)
 	if err != nil {
 		return err
 	}
 	if slot.wait > 0 {
-		until := s.now().Add(slot.wait)
-		reason := fmt.Sprintf("waiting for a pacing slot: at most %s per key", plan.team.Rate)
-		if err := s.deferCall(ctx, job, lifecycle.Deferred{Until: until, Reason: reason}); err != nil {
-			return err
+		if !slot.deferred {
+			if err := s.deferCall(ctx, job, slotDeferral(plan.team, s.now().Add(slot.wait))); err != nil {
+				return err
+			}
 		}
 		return snoozeForTurn(slot.wait)
 	}
@@ -176,18 +176,20 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 
 // deferCall records that the call waits (for a pacing slot) until in.Until.
 func (s *Service) deferCall(ctx context.Context, job *river.Job[DeliverArgs], in lifecycle.Deferred) error {
-	now := s.now()
-	return s.inTx(ctx, func(ctx context.Context, t *callTx) error {
-		call, err := t.lock(ctx, job.Args.AlowareCallID)
-		if err != nil {
-			return err
-		}
-		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
-			return nil // skipped or erased meanwhile; the next run completes the job
-		}
-		_, err = t.apply(ctx, &call, in, now, nil)
+	return s.inTx(ctx, func(ctx context.Context, t *callTx) error { return s.deferIn(ctx, t, job, in) })
+}
+
+// deferIn is deferCall inside a transaction.
+func (s *Service) deferIn(ctx context.Context, t *callTx, job *river.Job[DeliverArgs], in lifecycle.Deferred) error {
+	call, err := t.lock(ctx, job.Args.AlowareCallID)
+	if err != nil {
 		return err
-	})
+	}
+	if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
+		return nil // skipped or erased meanwhile; the next run completes the job
+	}
+	_, err = t.apply(ctx, &call, in, s.now(), nil)
+	return err
 }
 
 // errNotSent: the call changed (skipped, erased) between prepare and the send.

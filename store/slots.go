@@ -22,12 +22,11 @@ import (
 // "Now" is read from clock once the key's lock is held, not before: a replica may wait
 // tens of milliseconds for the lock, and a slot dated before that wait makes the window
 // end early for the request it paces (Kendo counts arrivals).
-func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit int, window time.Duration, clock func() time.Time) (int64, time.Duration, error) {
-	tx, err := db.SQL.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, 0, fmt.Errorf("store: pacing: %w", err)
-	}
-	defer tx.Rollback()
+//
+// It runs in the caller's transaction, which holds the key's lock until it ends: the
+// slot or the wait stands once that commits, and a caller that records the wait on its
+// call does so in the same commit.
+func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID string, limit int, window time.Duration, clock func() time.Time) (int64, time.Duration, error) {
 	q := tx
 	now, err := db.lockWindow(ctx, q, keyID, window, clock)
 	if err != nil {
@@ -38,7 +37,7 @@ func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit i
 	var myTurn int64
 	switch err := q.QueryRowContext(ctx, qMyWait, keyID, alowareCallID).Scan(&myTurn); {
 	case err == nil && myTurn > Millis(now):
-		return 0, FromMillis(myTurn).Sub(now), tx.Commit()
+		return 0, FromMillis(myTurn).Sub(now), nil
 	case err == nil:
 		if _, err := q.ExecContext(ctx, qDropWait, keyID, alowareCallID); err != nil {
 			return 0, 0, fmt.Errorf("store: pacing: %w", err)
@@ -60,13 +59,13 @@ func (db *DB) TakeSlot(ctx context.Context, keyID, alowareCallID string, limit i
 		if _, err := q.ExecContext(ctx, qAddWait, keyID, alowareCallID, Millis(turn)); err != nil {
 			return 0, 0, fmt.Errorf("store: pacing wait: %w", err)
 		}
-		return 0, turn.Sub(now), tx.Commit()
+		return 0, turn.Sub(now), nil
 	}
 	var id int64
 	if err := q.QueryRowContext(ctx, qTakeSlot, keyID, Millis(now)).Scan(&id); err != nil {
 		return 0, 0, fmt.Errorf("store: pacing take: %w", err)
 	}
-	return id, 0, tx.Commit()
+	return id, 0, nil
 }
 
 // lockWindow takes the key's lock row (serialising replicas), reads now from clock and

@@ -53,7 +53,7 @@ func TestTakeSlotRollingWindow(t *testing.T) {
 	for name, db := range openDBs(t) {
 		t.Run(name, func(t *testing.T) {
 			for i, s := range steps {
-				id, wait, err := db.TakeSlot(ctx, s.key, s.call, 3, window, at(t0.Add(s.at)))
+				id, wait, err := takeSlot(ctx, db, s.key, s.call, 3, window, at(t0.Add(s.at)))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -75,7 +75,7 @@ func TestTakeSlotQueuesABacklogInTurns(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			turns := map[time.Duration]int{}
 			for c := range 9 {
-				id, wait, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, at(t0))
+				id, wait, err := takeSlot(ctx, db, "key_a", fmt.Sprint("c", c), limit, window, at(t0))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -89,7 +89,7 @@ func TestTakeSlotQueuesABacklogInTurns(t *testing.T) {
 				t.Fatalf("turns %v, want %v", turns, want)
 			}
 			for c := 3; c < 6; c++ { // the second three come back at their turn, all get a slot
-				if _, wait, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, at(t0.Add(window+time.Millisecond))); err != nil || wait != 0 {
+				if _, wait, err := takeSlot(ctx, db, "key_a", fmt.Sprint("c", c), limit, window, at(t0.Add(window+time.Millisecond))); err != nil || wait != 0 {
 					t.Fatalf("c%d at its turn: wait %s, %v", c, wait, err)
 				}
 			}
@@ -103,14 +103,14 @@ func TestMoveSlot(t *testing.T) {
 	t0 := time.Date(2026, 8, 5, 20, 0, 0, 0, time.UTC)
 	for name, db := range openDBs(t) {
 		t.Run(name, func(t *testing.T) {
-			id, _, err := db.TakeSlot(ctx, "key_a", "c1", 1, time.Minute, at(t0))
+			id, _, err := takeSlot(ctx, db, "key_a", "c1", 1, time.Minute, at(t0))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := db.MoveSlot(ctx, db.SQL, id, t0.Add(10*time.Second)); err != nil {
 				t.Fatal(err)
 			}
-			_, wait, err := db.TakeSlot(ctx, "key_a", "c2", 1, time.Minute, at(t0.Add(time.Minute)))
+			_, wait, err := takeSlot(ctx, db, "key_a", "c2", 1, time.Minute, at(t0.Add(time.Minute)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +131,7 @@ func TestTrySlotNeverQueues(t *testing.T) {
 			if _, ok, err := db.TrySlot(ctx, "key_a", 2, time.Minute, at(t0)); err != nil || !ok {
 				t.Fatalf("a free window: ok %v, err %v", ok, err)
 			}
-			if _, wait, err := db.TakeSlot(ctx, "key_a", "c1", 2, time.Minute, at(t0.Add(time.Second))); err != nil || wait != 0 {
+			if _, wait, err := takeSlot(ctx, db, "key_a", "c1", 2, time.Minute, at(t0.Add(time.Second))); err != nil || wait != 0 {
 				t.Fatalf("the second send: wait %s, err %v", wait, err)
 			}
 			if _, ok, err := db.TrySlot(ctx, "key_a", 2, time.Minute, at(t0.Add(2*time.Second))); err != nil || ok {
@@ -139,7 +139,7 @@ func TestTrySlotNeverQueues(t *testing.T) {
 			}
 			// c2 queues for its turn at t0+1m; just before it, the window has room for
 			// nobody else.
-			if _, wait, err := db.TakeSlot(ctx, "key_a", "c2", 2, time.Minute, at(t0.Add(3*time.Second))); err != nil || wait == 0 {
+			if _, wait, err := takeSlot(ctx, db, "key_a", "c2", 2, time.Minute, at(t0.Add(3*time.Second))); err != nil || wait == 0 {
 				t.Fatalf("c2 in a full window: wait %s, err %v", wait, err)
 			}
 			if _, ok, err := db.TrySlot(ctx, "key_a", 2, time.Minute, at(t0.Add(time.Minute+500*time.Millisecond))); err != nil || ok {
@@ -154,3 +154,17 @@ func TestTrySlotNeverQueues(t *testing.T) {
 
 // at is a clock that always reads t.
 func at(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+// takeSlot runs TakeSlot in a transaction of its own, as a delivery does.
+func takeSlot(ctx context.Context, db *store.DB, keyID, alowareCallID string, limit int, window time.Duration, clock func() time.Time) (int64, time.Duration, error) {
+	tx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer tx.Rollback()
+	id, wait, err := db.TakeSlot(ctx, tx, keyID, alowareCallID, limit, window, clock)
+	if err != nil {
+		return 0, 0, err
+	}
+	return id, wait, tx.Commit()
+}

@@ -114,11 +114,7 @@ func (s *Service) storeEvent(ctx context.Context, t *callTx, ev aloware.Event, r
 		rc.Status, rc.Reason = lifecycle.Ignored, ignoreReason(ev)
 		return rc, s.db.InsertEvent(ctx, t.tx, stored)
 	}
-	created, err := s.db.EnsureCall(ctx, t.tx, ev.AlowareCallID, string(ev.Kind), now)
-	if err != nil {
-		return rc, err
-	}
-	call, err := t.lock(ctx, ev.AlowareCallID)
+	call, created, err := s.lockOrCreate(ctx, t, ev, now)
 	if err != nil {
 		return rc, err
 	}
@@ -169,6 +165,23 @@ func (s *Service) storeEvent(ctx context.Context, t *callTx, ev aloware.Event, r
 		rc.DeliverAfter = call.DeliverAfter
 	}
 	return rc, nil
+}
+
+// lockOrCreate locks the event's call, creating its row on the call's first event
+// (created). Most events find the row: they lock it at once, without first trying an
+// insert that would do nothing. Twins of a first event may both find no row; the insert
+// lets one create it, and the other then locks the row its twin created.
+func (s *Service) lockOrCreate(ctx context.Context, t *callTx, ev aloware.Event, now time.Time) (store.Call, bool, error) {
+	call, err := t.lock(ctx, ev.AlowareCallID)
+	if !errors.Is(err, store.ErrNoCall) {
+		return call, false, err
+	}
+	created, err := s.db.EnsureCall(ctx, t.tx, ev.AlowareCallID, string(ev.Kind), now)
+	if err != nil {
+		return store.Call{}, false, err
+	}
+	call, err = t.lock(ctx, ev.AlowareCallID)
+	return call, created, err
 }
 
 // touch saves a call whose state an event did not change (its stored bytes, its time).

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -43,6 +44,8 @@ type Call struct {
 	AgentID  string
 	RepName  string
 	RepState string
+
+	row *rowValues // the row as this transaction has it (LockCall): SaveCall writes what differs
 }
 
 // ErrNoCall is returned when no row exists for a call id.
@@ -69,7 +72,11 @@ func (db *DB) EnsureCall(ctx context.Context, q Querier, alowareCallID, kind str
 
 // LockCall reads a call's row inside tx, locking it against other writers until commit.
 func (db *DB) LockCall(ctx context.Context, tx *sql.Tx, alowareCallID string) (Call, error) {
-	return scanCall(tx.QueryRowContext(ctx, qGetCall+db.ForUpdate(), alowareCallID))
+	c, err := scanCall(tx.QueryRowContext(ctx, qGetCall+db.ForUpdate(), alowareCallID))
+	if err == nil {
+		c.row = &rowValues{values: saveValues(c)}
+	}
+	return c, err
 }
 
 const qGetCall = `SELECT ` + callColumns + ` FROM ak_calls WHERE aloware_call_id = $1`
@@ -111,27 +118,67 @@ func scanCall(row scanner) (Call, error) {
 	return c, nil
 }
 
-// SaveCall writes back every mutable column of a call read with LockCall.
-const qSaveCall = `UPDATE ak_calls SET kind = $2, status = $3, reason = $4, team = $5, kendo_call_id = $6,
-	attempts = $7, generation = $8, shrunk = $9, outcome_unknown = $10, by_operator = $11, last_error = $12,
-	paused_key = $13, updated_ms = $14, complete_ms = $15, ready_ms = $16, deliver_after_ms = $17,
-	first_attempt_ms = $18, delivered_ms = $19, analyzed_ms = $20, purged_ms = $21, job_id = $22, merged = $23,
-	merged_version = $24, raw_bytes = $25, direction = $26, rep_email = $27, call_date_ms = $28, ai_score = $29,
-	agent_name = $30, unanswered = $31, agent_id = $32, rep_name = $33, rep_state = $34
-	WHERE aloware_call_id = $1`
+// saveColumns are the mutable columns of a call, in the order of saveValues.
+var saveColumns = [...]string{"kind", "status", "reason", "team", "kendo_call_id", "attempts", "generation", "shrunk",
+	"outcome_unknown", "by_operator", "last_error", "paused_key", "updated_ms", "complete_ms", "ready_ms",
+	"deliver_after_ms", "first_attempt_ms", "delivered_ms", "analyzed_ms", "purged_ms", "job_id", "merged",
+	"merged_version", "raw_bytes", "direction", "rep_email", "call_date_ms", "ai_score", "agent_name", "unanswered",
+	"agent_id", "rep_name", "rep_state"}
 
-func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
-	_, err := q.ExecContext(ctx, qSaveCall,
-		c.AlowareCallID, c.Kind, string(c.Status), c.Reason, c.Team, c.KendoCallID, c.Attempts, c.Generation,
+// saveValues are a call's mutable columns as the database stores them.
+func saveValues(c Call) []any {
+	return []any{c.Kind, string(c.Status), c.Reason, c.Team, c.KendoCallID, c.Attempts, c.Generation,
 		boolInt(c.Shrunk), boolInt(c.OutcomeUnknown), boolInt(c.ByOperator), c.LastError, c.PausedKey,
 		Millis(c.Updated), nullMillis(c.CompleteAt), nullMillis(c.ReadyAt), nullMillis(c.DeliverAfter),
 		nullMillis(c.FirstAttemptAt), nullMillis(c.DeliveredAt), nullMillis(c.AnalyzedAt), nullMillis(c.PurgedAt),
 		c.JobID, c.Merged, c.MergedVersion, c.RawBytes, c.Direction, c.RepEmail, nullMillis(c.CallDate), c.AIScore,
-		c.AgentName, boolInt(c.Unanswered), c.AgentID, c.RepName, c.RepState)
-	if err != nil {
+		c.AgentName, boolInt(c.Unanswered), c.AgentID, c.RepName, c.RepState}
+}
+
+// rowValues are the mutable columns of a locked call's row as the transaction last read
+// or wrote them. Copies of a Call share them, so a save through any copy updates them.
+type rowValues struct{ values []any }
+
+// SaveCall writes back the mutable columns of a call read with LockCall that differ
+// from its row. An index is rewritten only when one of its columns is written, and
+// ak_calls has about ten: writing every column, as an event's save did, rewrote them
+// all for the few columns an event changes. A call not read with LockCall is written
+// whole.
+func (db *DB) SaveCall(ctx context.Context, q Querier, c Call) error {
+	values := saveValues(c)
+	args := []any{c.AlowareCallID}
+	var set strings.Builder
+	for i, v := range values {
+		if c.row != nil && sameColumn(c.row.values[i], v) {
+			continue
+		}
+		args = append(args, v)
+		if set.Len() > 0 {
+			set.WriteString(", ")
+		}
+		fmt.Fprintf(&set, "%s = $%d", saveColumns[i], len(args))
+	}
+	if len(args) == 1 {
+		return nil // nothing changed
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE ak_calls SET `+set.String()+` WHERE aloware_call_id = $1`, args...); err != nil {
 		return fmt.Errorf("store: save call: %w", err)
 	}
+	if c.row != nil {
+		c.row.values = values
+	}
 	return nil
+}
+
+// sameColumn reports whether two column values are the same; NULL and an empty blob
+// are not.
+func sameColumn(a, b any) bool {
+	ab, aBytes := a.([]byte)
+	bb, bBytes := b.([]byte)
+	if aBytes || bBytes {
+		return aBytes && bBytes && (ab == nil) == (bb == nil) && bytes.Equal(ab, bb)
+	}
+	return a == b
 }
 
 // CallFilter selects calls for listing and bulk actions. Zero fields do not filter.

@@ -58,7 +58,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
-	attempt, err := s.startSend(ctx, job, slot.id, plan)
+	attempt, err := s.startSend(ctx, job, slot.id, plan.team)
 	if errors.Is(err, errNotSent) {
 		return nil
 	}
@@ -72,7 +72,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	// From here on Kendo may get the call. The request always finishes, shutdown or not
 	// (docs/invariants.md #8): a request cut short is a second POST after the restart.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.KendoTimeout)
-	res := s.kendo.Send(sendCtx, plan.team.APIKey, plan.body)
+	res := s.kendo.Send(sendCtx, plan.team.APIKey, attempt.body)
 	cancel()
 	finished := s.now()
 	s.metrics.kendoLatency.WithLabelValues(statusClass(res.Status)).Observe(res.Latency.Seconds())
@@ -82,25 +82,21 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 
 // sendPlan is what one run of a delivery job found to do.
 type sendPlan struct {
-	done   bool          // nothing to send: the job was completed in prepare's transaction
-	wait   time.Duration // not yet (settle, no key, a paused key): snooze this long
-	body   []byte        // otherwise: send this
-	team   teams.Team
-	call   store.Call
-	hangUp *time.Time // when Aloware says the call ended (nil when it did not say)
-
-	// rep is the body's rep: the call's row shows the one sent.
-	rep attribution
+	done bool          // nothing to send: the job was completed in prepare's transaction
+	wait time.Duration // not yet (settle, no key, a paused key): snooze this long
+	team teams.Team    // otherwise: send with its key
+	call store.Call
 }
 
-// prepare reads the call, decides whether it is time to send, and builds the body.
+// prepare reads the call and decides whether it is time to send. The body is built
+// once a pacing slot is granted (startSend): a call of a backlog is due long before its
+// turn, and building its body at every run before that was most of the run's work.
 func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sendPlan, error) {
 	now := s.now()
 	var plan sendPlan
 	var rerun bool
-	var how string
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
-		plan, rerun, how = sendPlan{}, false, ""
+		plan, rerun = sendPlan{}, false
 		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if errors.Is(err, store.ErrNoCall) {
 			plan.done = true
@@ -144,31 +140,13 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			_, err := t.apply(ctx, &call, lifecycle.Deferred{Until: now.Add(wait), Reason: reason, PausedKey: team.KeyID()}, now, nil)
 			return err
 		}
-		merged, err := s.mergedCall(ctx, t.tx, call)
-		if err != nil {
-			return err
-		}
-		plan.hangUp = hangUp(merged)
-		result, shrunkHow := s.outgoing(merged, call.Shrunk)
-		if !result.Ready || result.Payload == nil {
-			plan.done = true
-			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
-			return err
-		}
-		plan.rep, _ = s.attributionOf(merged, result)
-		how = shrunkHow
-		plan.body, err = json.Marshal(result.Payload)
-		return err
+		return nil
 	})
 	if err != nil {
 		return plan, err
 	}
-	log := s.callLog(job.Args.AlowareCallID)
-	if how != "" {
-		log.Warn("payload shrunk", "how", how)
-	}
 	if rerun {
-		log.Error("DELIVERY OUTCOME UNKNOWN: an earlier attempt was cut off while Kendo may have had the request; "+notSentAgainAdvice,
+		s.callLog(job.Args.AlowareCallID).Error("DELIVERY OUTCOME UNKNOWN: an earlier attempt was cut off while Kendo may have had the request; "+notSentAgainAdvice,
 			"attempt", plan.call.Attempts)
 	}
 	return plan, nil
@@ -198,19 +176,25 @@ var errNotSent = errors.New("delivery: not sent")
 type attemptRef struct {
 	id     int64
 	n      int
+	body   []byte     // what the request sends
 	hangUp *time.Time // the call's, for the latency from hang-up to Kendo's 201
 }
 
-// startSend marks the call delivering and opens its attempt with the exact body it sends,
-// in one commit: from it on, a run that finds the call delivering knows Kendo may have
-// the request. Last before the commit, the pacing slot is re-dated to when the request
-// will have reached Kendo (see inFlight): the request leaves right after, while the
-// slot's first date (when it was granted) is this transaction and its lock waits earlier
-// — at N/s rates, enough for Kendo to count one request too many in a rolling second.
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, plan sendPlan) (attemptRef, error) {
+// startSend builds the body from the call as it is now, marks the call delivering and
+// opens its attempt with that exact body, in one commit: from it on, a run that finds
+// the call delivering knows Kendo may have the request. Last before the commit, the
+// pacing slot is re-dated to when the request will have reached Kendo (see inFlight):
+// the request leaves right after, while the slot's first date (when it was granted) is
+// this transaction and its lock waits earlier — at N/s rates, enough for Kendo to count
+// one request too many in a rolling second. A call that is no longer ready is skipped
+// instead (errNotSent; its slot stays counted, as for a call skipped meanwhile).
+func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, team teams.Team) (attemptRef, error) {
 	now := s.now()
-	a := attemptRef{hangUp: plan.hangUp}
+	var a attemptRef
+	var how string
+	var notReady bool
 	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
+		a, how, notReady = attemptRef{}, "", false
 		call, err := t.lock(ctx, job.Args.AlowareCallID)
 		if err != nil {
 			return err
@@ -218,12 +202,27 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
 			return errNotSent
 		}
-		plan.rep.setOn(&call) // saved by apply
+		merged, err := s.mergedCall(ctx, t.tx, call)
+		if err != nil {
+			return err
+		}
+		result, shrunkHow := s.outgoing(merged, call.Shrunk)
+		if !result.Ready || result.Payload == nil {
+			notReady = true
+			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
+			return err
+		}
+		how, a.hangUp = shrunkHow, hangUp(merged)
+		if a.body, err = json.Marshal(result.Payload); err != nil {
+			return err
+		}
+		rep, _ := s.attributionOf(merged, result)
+		rep.setOn(&call) // saved by apply: the row shows the rep of the body sent
 		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
 			return err
 		}
 		a.n = call.Attempts
-		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, plan.body); err != nil {
+		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, a.body); err != nil {
 			return err
 		}
 		sent := s.now()
@@ -236,8 +235,14 @@ func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], sl
 				t.tally.toRequest = append(t.tally.toRequest, sinceOrZero(last, sent))
 			}
 		}
-		return s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, plan.team.Rate))
+		return s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, team.Rate))
 	})
+	if err == nil && notReady {
+		err = errNotSent
+	}
+	if err == nil && how != "" {
+		s.callLog(job.Args.AlowareCallID).Warn("payload shrunk", "how", how)
+	}
 	return a, err
 }
 

@@ -14,10 +14,11 @@ import (
 // recordReach books a request's pacing slot and the key's reachability with its answer.
 // A request that never reached Kendo (refused, DNS, TLS) gives its slot back — Kendo
 // counted nothing, and an outage must not read as "window full" — and marks the key
-// unreachable since the first such request. The outage's start and its end are each
-// told once (kendo.unreachable, kendo.recovered), not each request. Any answer from Kendo ends the outage; the
+// unreachable since the first such request. Any answer from Kendo ends the outage; the
 // slot is re-dated to the answer (see store.MoveSlot). A request sent without an answer
-// says nothing either way: Kendo may have had it, so its slot stays.
+// says nothing either way: Kendo may have had it, so its slot stays. People are told once
+// when an outage starts and once when it ends (kendo.unreachable, kendo.recovered), not
+// of each request.
 func (s *Service) recordReach(ctx context.Context, t *callTx, team teams.Team, slotID int64, res kendo.Result, finished time.Time) error {
 	if res.Outcome == kendo.Unreachable {
 		if err := s.db.DropSlot(ctx, t.tx, slotID); err != nil {

@@ -18,7 +18,9 @@ import (
 // released: the whole budget is usable again afterwards.
 func TestStalledBodyTimesOut(t *testing.T) {
 	saved := bodyReadTimeout
-	bodyReadTimeout = 300 * time.Millisecond
+	// Long enough for the 5 MiB body below to arrive in time on a loaded machine under the
+	// race detector (at 300 ms it did not, once), short enough to wait for the stall.
+	bodyReadTimeout = 2 * time.Second
 	t.Cleanup(func() { bodyReadTimeout = saved })
 
 	srv := httptest.NewServer(New(Deps{BodyMemory: 6 << 20}))

@@ -118,7 +118,7 @@ type keySleepers struct {
 const (
 	baseWorkers        = 8
 	maxKeySleepers     = 32
-	maxDeliveryWorkers = 96
+	maxDeliveryWorkers = 64
 )
 
 // newKeySleepers sizes the delivery workers for the teams' keys and shares them out. A

@@ -448,13 +448,14 @@ if grep -q 'stored in the quarantine' "$tmp/slack.jsonl" 2>/dev/null; then
 else
   fail "notification: no quarantine.growing message reached Slack through the alerts workflow within 90 s; $(grep -i notif "$tmp/service.log" | tail -n 3)"
 fi
-forwarded=$(wc -l <"$tmp/slack.jsonl" 2>/dev/null || echo 0)
 printf '{"type":"calls.failed","timestamp":"2026-10-15T09:30:00Z","data":{"summary":"forged"}}' >"$tmp/forged.json"
 r=$(curl -sS --max-time 30 -o "$tmp/body" -w '%{http_code}' -H 'Content-Type: application/json' -H 'webhook-id: msg_forged' \
   -H "webhook-timestamp: $(date +%s)" -H 'webhook-signature: v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' \
   --data-binary "@$tmp/forged.json" "$hook/aloware-kendo-alerts" 2>"$tmp/curl.err" || true)
 sleep 1
-if [[ $r == 401 && $(wc -l <"$tmp/slack.jsonl") == "$forwarded" ]] && ! grep -q forged "$tmp/slack.jsonl"; then
+# Nothing forwarded: no Slack message carries the forged summary (genuine messages of other
+# types may still arrive meanwhile, so the count of lines proves nothing).
+if [[ $r == 401 ]] && ! grep -q forged "$tmp/slack.jsonl"; then
   pass "notification with a forged signature: 401, nothing forwarded"
 else
   fail "notification with a forged signature (want 401, nothing forwarded): $r $(cat "$tmp/body")"

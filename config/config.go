@@ -67,7 +67,7 @@ type Config struct {
 	Migrate          bool
 
 	// AnalysisExpectedWithin: a delivered call without Kendo's call.uploaded by then is
-	// flagged not_analyzed in the ledger (only while a webhook secret is set).
+	// flagged not_analyzed in the ledger and told once (only while a webhook secret is set).
 	AnalysisExpectedWithin time.Duration
 
 	// Send rules: which finished calls are worth sending (mapping's rule S4).

@@ -57,7 +57,7 @@ var options = []option{
 		field: func(c *Config) any { return &c.RepEmailMap }},
 	{name: "artifact-wait", def: delivery.DefaultArtifactWait.String(), usage: "how long a finished call waits for a recording or transcript before it is skipped", rule: "gte=0",
 		field: func(c *Config) any { return &c.ArtifactWait }},
-	{name: "analysis-expected-within", def: delivery.DefaultAnalysisExpectedWithin.String(), usage: "a delivered call with no call.uploaded from Kendo by then is flagged not_analyzed in the ledger (only with a webhook secret)", rule: "gt=0",
+	{name: "analysis-expected-within", def: delivery.DefaultAnalysisExpectedWithin.String(), usage: "a delivered call with no call.uploaded from Kendo by then is flagged not_analyzed in the ledger and told once as calls.not_analyzed (only with a webhook secret)", rule: "gt=0",
 		field: func(c *Config) any { return &c.AnalysisExpectedWithin }},
 	{name: "retry-horizon", def: delivery.DefaultRetryHorizon.String(), usage: "how long a delivery is retried before the call is marked failed", rule: "gt=0",
 		field: func(c *Config) any { return &c.RetryHorizon }},

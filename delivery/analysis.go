@@ -5,10 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/notify"
+	"github.com/aloware-kendo/aloware-kendo/reps"
 	"github.com/aloware-kendo/aloware-kendo/store"
 )
 
@@ -104,9 +108,25 @@ func (s *Service) RecordAnalysis(ctx context.Context, ev kendo.WebhookEvent, raw
 // the delay from delivery to analysis is measured to it.
 func (s *Service) analyzed(ctx context.Context, t *callTx, call *store.Call, data kendo.WebhookCall, at, now time.Time) error {
 	call.AIScore, call.AgentName = store.Text(data.AIScore, 20), store.Text(data.AgentName, 200)
-	creditedBy(call, data.AgentName)
-	_, err := t.apply(ctx, call, lifecycle.AnalysisReady{At: at}, now, nil)
-	return err
+	wasMismatch := call.RepState == string(reps.Mismatch)
+	s.creditedBy(call, data.AgentName)
+	if _, err := t.apply(ctx, call, lifecycle.AnalysisReady{At: at}, now, nil); err != nil {
+		return err
+	}
+	if wasMismatch || call.RepState != string(reps.Mismatch) {
+		return nil // told when the mismatch began, not at each re-analysis
+	}
+	return t.raise(ctx, notify.Event{Type: notify.RepsMismatch, Team: call.Team, AlowareCallID: call.AlowareCallID, At: now,
+		Cause: mismatchCause(call.RepName, data.AgentName)})
+}
+
+// mismatchCause names the rep sent and the agent Kendo credited: the same pair on many
+// calls is one cause, and one line of the e-mail map to fix.
+func mismatchCause(repName, kendoAgentName string) string {
+	if strings.TrimSpace(kendoAgentName) == "" {
+		return fmt.Sprintf("sent rep %q, Kendo credited no agent", repName)
+	}
+	return fmt.Sprintf("sent rep %q, Kendo credited %q", repName, kendoAgentName)
 }
 
 // matchEarlyAnalysis applies an analysis that arrived before the 201 naming its callId

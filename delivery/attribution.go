@@ -36,14 +36,25 @@ func (a attribution) setOn(call *store.Call) {
 
 // creditedBy records what Kendo's call.uploaded said of a call sent with a rep: a mismatch
 // when it credited another agent or none (the state can go back: Kendo may re-analyse).
-func creditedBy(call *store.Call, kendoAgentName string) {
+// Kendo names the member it matched by the rep's e-mail; besides the name sent, the name
+// the rep lookup knows for that e-mail is the same person.
+func (s *Service) creditedBy(call *store.Call, kendoAgentName string) {
 	switch reps.State(call.RepState) {
 	case reps.Mapped, reps.Mismatch:
 		call.RepState = string(reps.Mapped)
-		if !reps.Credited(call.RepName, kendoAgentName) {
+		var also []string
+		if n, ok := s.opts.Reps.(repNamer); ok && call.RepEmail != "" {
+			also = append(also, n.NameOf(call.RepEmail))
+		}
+		if !reps.Credited(call.RepName, kendoAgentName, also...) {
 			call.RepState = string(reps.Mismatch)
 		}
 	}
+}
+
+// repNamer is a rep lookup that can name the person an e-mail belongs to.
+type repNamer interface {
+	NameOf(email string) string
 }
 
 // repWarning is what a call's record and the /push answer say of its rep; "" when the

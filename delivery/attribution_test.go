@@ -198,3 +198,37 @@ func TestReps(t *testing.T) {
 		})
 	}
 }
+
+// namingResolver is a rep lookup that knows the person behind an e-mail, as the Users
+// API does: it resolves nothing itself.
+type namingResolver map[string]string
+
+func (namingResolver) Resolve(_, name, email string) reps.Rep {
+	return reps.Rep{Name: name, Email: email}
+}
+func (n namingResolver) NameOf(email string) string { return n[email] }
+
+// Kendo names the member it matched by the rep's e-mail; when the rep lookup knows that
+// e-mail's person by another name than the one sent, Kendo's name (written with accents
+// and other spacing) is still the same person: no mismatch. Another person is one.
+func TestCreditedByTheNameOfTheEmailSent(t *testing.T) {
+	k := newKendo(t, kendo.Rate{Limit: 1000, Period: time.Second})
+	svc := startEngine(t, databases()["sqlite"](t), k.URL(), engineOpts{settle: 10 * time.Millisecond,
+		reps: namingResolver{"sam.carter@example.com": "Samuel Carter"}})
+	ctx := context.Background()
+	for id, agent := range map[string]string{"940868751": "  SAMUEL  Cárter", "940868752": "Alex Kim"} {
+		for _, raw := range recorded(t, "outbound-940868616") {
+			accept(t, svc, withID(raw, "940868616", id))
+		}
+		rec := waitStatus(t, svc, id, lifecycle.Delivered, 30*time.Second)
+		if _, err := svc.RecordAnalysis(ctx, kendo.WebhookEvent{Event: "call.uploaded", ID: "evt_" + id,
+			Data: kendo.WebhookCall{KendoCallID: rec.KendoCallID, AgentName: agent}}, []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, want := range map[string]reps.State{"940868751": reps.Mapped, "940868752": reps.Mismatch} {
+		if rec, err := svc.Call(ctx, id); err != nil || reps.State(rec.RepState) != want {
+			t.Errorf("call %s: rep state %q (%v), want %q", id, rec.RepState, err, want)
+		}
+	}
+}

@@ -48,11 +48,25 @@ func (t *callTx) lock(ctx context.Context, alowareCallID string) (store.Call, er
 	return t.s.db.LockCall(ctx, t.tx, alowareCallID)
 }
 
+// lockAll reads the calls' rows, in id order, and locks them until the transaction ends;
+// a call without a row is left out.
+func (t *callTx) lockAll(ctx context.Context, alowareCallIDs []string) ([]store.Call, error) {
+	return t.s.db.LockCalls(ctx, t.tx, alowareCallIDs)
+}
+
 // apply runs one transition on a locked call, carries out its effects and saves the
 // call. job is the delivery job running it, if any: completed here when the transition
 // says so. lifecycle.ErrNotApplicable when the input does not apply to the call's state
 // (nothing is changed then).
 func (t *callTx) apply(ctx context.Context, call *store.Call, in lifecycle.Input, now time.Time, job *river.Job[DeliverArgs]) (lifecycle.Effects, error) {
+	return t.applySaving(ctx, call, in, now, job, t.save)
+}
+
+// applySaving is apply with the call's row written by save: a batch of calls (the
+// retention's purge) collects its rows and writes them in one statement before it
+// commits.
+func (t *callTx) applySaving(ctx context.Context, call *store.Call, in lifecycle.Input, now time.Time, job *river.Job[DeliverArgs],
+	save func(context.Context, store.Call) error) (lifecycle.Effects, error) {
 	next, eff, err := lifecycle.Apply(call.State, in, now, t.s.policy)
 	if err != nil {
 		return eff, err
@@ -64,7 +78,7 @@ func (t *callTx) apply(ctx context.Context, call *store.Call, in lifecycle.Input
 	if err := t.carryOut(ctx, call, eff, tracing.Traceparent(ctx)); err != nil {
 		return eff, err
 	}
-	if err := t.save(ctx, *call); err != nil {
+	if err := save(ctx, *call); err != nil {
 		return eff, err
 	}
 	if eff.CompleteJob && job != nil {

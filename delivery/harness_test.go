@@ -43,6 +43,7 @@ type engineOpts struct {
 	notify                                                 notify.Targets
 	notifyInterval                                         time.Duration
 	publicURL                                              string
+	analysisWithin                                         time.Duration // > 0: a webhook secret is set, Kendo's analysis is expected within it
 }
 
 func startEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Service {
@@ -80,6 +81,7 @@ func openEngine(t testing.TB, db, kendoURL string, o engineOpts) *delivery.Servi
 		Retain: o.retain, RetryHorizon: o.retryHorizon, QuarantineMaxBytes: o.quarantineMax, MaxCallRawBytes: o.maxCallRaw,
 		Send: o.send, Reps: o.reps,
 		Notify: o.notify, NotifyInterval: o.notifyInterval, PublicURL: o.publicURL,
+		ExpectAnalysis: o.analysisWithin > 0, AnalysisExpectedWithin: o.analysisWithin,
 		Registerer: o.reg, SkipMigrations: o.skipMigrations, Now: o.now,
 		Logger: slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})

@@ -78,3 +78,61 @@ func TestIssuesGroupByCauseAndRedeliverTheGroup(t *testing.T) {
 		})
 	}
 }
+
+// The delivered calls the ledger flags are open issues too, one group per flag with its
+// count and first/last seen; their group has no redelivery: Kendo has the calls.
+func TestIssuesListTheLedgersFlagsOfDeliveredCalls(t *testing.T) {
+	const mismatched, withoutRep, overdue = "940868901", "940868902", "940868903"
+	for name, db := range databases() {
+		t.Run(name, func(t *testing.T) {
+			k := newKendo(t, kendo.Rate{Limit: 1000, Period: time.Second})
+			svc := startEngine(t, db(t), k.URL(), engineOpts{settle: 10 * time.Millisecond, analysisWithin: time.Millisecond})
+			for _, id := range []string{mismatched, withoutRep, overdue} {
+				for _, raw := range recorded(t, "outbound-940868616") {
+					raw = withID(raw, "940868616", id)
+					if id == withoutRep {
+						raw = replace("sam.carter@example.com", "")(raw)
+					}
+					accept(t, svc, raw)
+				}
+			}
+			ctx := context.Background()
+			for _, id := range []string{mismatched, withoutRep, overdue} {
+				rec := waitStatus(t, svc, id, lifecycle.Delivered, 30*time.Second)
+				if id == overdue {
+					continue
+				}
+				if _, err := svc.RecordAnalysis(ctx, kendo.WebhookEvent{Event: "call.uploaded", ID: "evt_" + id,
+					Data: kendo.WebhookCall{KendoCallID: rec.KendoCallID, AgentName: "Alex Kim"}}, []byte(`{}`)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			issues, err := svc.Issues(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[lifecycle.Flag]delivery.Issue{}
+			for _, is := range issues {
+				if is.Kind != delivery.IssueFlagged || is.Key.Flag == "" {
+					t.Errorf("issue %+v: want only the ledger's flags of delivered calls", is)
+				}
+				got[is.Key.Flag] = is
+			}
+			for _, f := range []lifecycle.Flag{lifecycle.FlagNotAnalyzed, lifecycle.FlagRepMismatch, lifecycle.FlagSentWithoutRep} {
+				if is := got[f]; is.Calls != 1 || is.FirstSeen.IsZero() || is.LastSeen.Before(is.FirstSeen) || is.Key.Cause == "" {
+					t.Errorf("%s: %+v", f, is)
+				}
+			}
+			if len(got) != 3 {
+				t.Errorf("issues %+v", issues)
+			}
+			res, err := svc.RedeliverIssue(ctx, got[lifecycle.FlagNotAnalyzed].ID, delivery.BulkOptions{IncludeOutcomeUnknown: true}, "a test")
+			if err != nil || res.Matched != 0 || res.Queued != 0 {
+				t.Fatalf("a flag of delivered calls redelivered: %+v, %v", res, err)
+			}
+			if rec, _ := svc.Call(ctx, overdue); rec.Status != lifecycle.Delivered || len(k.Payloads(t)) != 3 {
+				t.Fatalf("the overdue call after the action: %s, Kendo has %d", rec.Status, len(k.Payloads(t)))
+			}
+		})
+	}
+}

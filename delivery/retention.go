@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
@@ -76,35 +78,29 @@ func (s *Service) forget(ctx context.Context, after string) {
 }
 
 // purgePerTx is how many calls one transaction purges. A commit per call (an fsync on
-// SQLite) held a backlog's purge to a few hundred calls a second; 20 a commit keep each
+// SQLite) held a backlog's purge to a few hundred calls a second; a batch's calls are
+// locked, emptied and saved with one statement per table, and 50 a transaction keep each
 // transaction to milliseconds, so an event of another call still waits little for it.
-const purgePerTx = 20
+const purgePerTx = 50
 
 // purgeCalls purges the calls, purgePerTx to a transaction, and returns how many it
 // purged. A call whose purge does not apply (erased, or purged meanwhile) is passed
 // over; a transaction that fails loses only its own calls until the next run.
 func (s *Service) purgeCalls(ctx context.Context, ids []string, now time.Time) int {
 	purged := 0
-	for len(ids) > 0 && ctx.Err() == nil {
-		chunk := ids[:min(purgePerTx, len(ids))]
-		ids = ids[len(chunk):]
+	for chunk := range slices.Chunk(ids, purgePerTx) {
+		if ctx.Err() != nil {
+			break
+		}
 		n := 0
 		err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
-			n = 0 // a retried transaction counts again
-			for _, id := range chunk {
-				done, err := s.purgeCall(ctx, t, id, now)
-				if err != nil {
-					return fmt.Errorf("call %s: %w", id, err)
-				}
-				if done {
-					n++
-				}
-			}
-			return nil
+			var err error
+			n, err = s.purgeBatch(ctx, t, chunk, now) // a retried transaction counts again
+			return err
 		})
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("retention: purge failed", "error", err)
+				s.log.Warn("retention: purge failed", "error", err, "calls", len(chunk))
 			}
 			continue
 		}
@@ -113,39 +109,80 @@ func (s *Service) purgeCalls(ctx context.Context, ids []string, now time.Time) i
 	return purged
 }
 
-// purgeCall drops one locked call's content and records the purge; false when the purge
-// does not apply to the call (checked first, so that nothing is dropped then).
-func (s *Service) purgeCall(ctx context.Context, t *callTx, id string, now time.Time) (bool, error) {
-	call, err := t.lock(ctx, id)
+// purgeBatch drops the content of the calls it locks whose purge applies (checked first,
+// so that nothing is dropped of the others) and records each one's purge through the
+// transition; it returns how many it purged. Each table is written once for the batch:
+// a statement per call and table was most of a purge's time.
+func (s *Service) purgeBatch(ctx context.Context, t *callTx, ids []string, now time.Time) (int, error) {
+	calls, err := t.lockAll(ctx, ids)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	if _, _, err := lifecycle.Apply(call.State, lifecycle.Purged{}, now, s.policy); errors.Is(err, lifecycle.ErrNotApplicable) {
-		return false, nil
+	calls = slices.DeleteFunc(calls, func(c store.Call) bool {
+		_, _, err := lifecycle.Apply(c.State, lifecycle.Purged{}, now, s.policy)
+		return errors.Is(err, lifecycle.ErrNotApplicable)
+	})
+	if len(calls) == 0 {
+		return 0, nil
 	}
-	if err := s.dropContent(ctx, t.tx, &call); err != nil {
-		return false, err
+	due := make([]string, len(calls))
+	for i, c := range calls {
+		due[i] = c.AlowareCallID
 	}
-	_, err = t.apply(ctx, &call, lifecycle.Purged{}, now, nil) // saves the call
-	return err == nil, err
+	if err := s.dropStored(ctx, t.tx, due...); err != nil {
+		return 0, err
+	}
+	var purgedOnly []string // rows whose purge is their only change: saved in one statement
+	for _, call := range calls {
+		locked := call
+		clearContent(&call)
+		_, err := t.applySaving(ctx, &call, lifecycle.Purged{}, now, nil, func(ctx context.Context, c store.Call) error {
+			if onlyPurged(locked, c, now) {
+				purgedOnly = append(purgedOnly, c.AlowareCallID)
+				return nil
+			}
+			return t.save(ctx, c)
+		})
+		if err != nil {
+			return 0, fmt.Errorf("call %s: %w", call.AlowareCallID, err)
+		}
+	}
+	return len(calls), s.db.SavePurged(ctx, t.tx, purgedOnly, now)
+}
+
+// onlyPurged reports whether saved differs from the row as locked by nothing but what
+// store.SavePurged writes: the content cleared and the purge time.
+func onlyPurged(locked, saved store.Call, now time.Time) bool {
+	want := locked
+	clearContent(&want)
+	want.PurgedAt, want.Updated = &now, now
+	return reflect.DeepEqual(want, saved)
 }
 
 // dropContent deletes a call's stored content (raw events, Kendo's error texts) and
 // clears the merged call, the last error and the rep's name and e-mail on the row,
-// which the caller saves; what
-// stays is what identifies the call. The last error goes because it ends in Kendo's
-// text, which may quote the payload; the attempt log keeps each answer's outcome and
-// HTTP status.
+// which the caller saves; what stays is what identifies the call.
 func (s *Service) dropContent(ctx context.Context, tx *sql.Tx, call *store.Call) error {
-	if err := s.db.PurgeEvents(ctx, tx, call.AlowareCallID); err != nil {
+	if err := s.dropStored(ctx, tx, call.AlowareCallID); err != nil {
 		return err
 	}
-	if err := s.db.PurgeAttempts(ctx, tx, call.AlowareCallID); err != nil {
-		return err
-	}
-	call.Merged, call.MergedVersion, call.RawBytes, call.LastError = nil, 0, 0, ""
-	// The rep's name and e-mail are personal data too; the agent's Aloware user id and the
-	// rep's state stay, so GET /reps still counts the call.
-	call.RepEmail, call.AgentName, call.RepName = "", "", ""
+	clearContent(call)
 	return nil
+}
+
+// dropStored deletes the calls' raw events and Kendo's texts about them.
+func (s *Service) dropStored(ctx context.Context, tx *sql.Tx, alowareCallIDs ...string) error {
+	if err := s.db.PurgeEvents(ctx, tx, alowareCallIDs...); err != nil {
+		return err
+	}
+	return s.db.PurgeAttempts(ctx, tx, alowareCallIDs...)
+}
+
+// clearContent empties the content a call's row holds. The last error goes because it
+// ends in Kendo's text, which may quote the payload; the attempt log keeps each answer's
+// outcome and HTTP status. The rep's name and e-mail are personal data too; the agent's
+// Aloware user id and the rep's state stay, so GET /reps still counts the call.
+func clearContent(call *store.Call) {
+	call.Merged, call.MergedVersion, call.RawBytes, call.LastError = nil, 0, 0, ""
+	call.RepEmail, call.AgentName, call.RepName = "", "", ""
 }

@@ -211,6 +211,9 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	if s.notifying() {
 		s.every(loopCtx, notifyEvery(s.outbox), s.collectNotifications)
+		if s.opts.ExpectAnalysis {
+			s.every(loopCtx, notAnalyzedEvery(s.opts.AnalysisExpectedWithin), s.tellNotAnalyzed)
+		}
 	}
 	return nil
 }

@@ -65,6 +65,7 @@ type BulkRedelivery struct {
 	Since  *time.Time   `json:"since,omitempty" doc:"calls first seen at or after this time"`
 	Until  *time.Time   `json:"until,omitempty" doc:"calls first seen before this time"`
 	IDs    []string     `json:"ids,omitempty" maxItems:"10000" doc:"these Aloware call ids"`
+	Rep    []string     `json:"rep,omitempty" maxItems:"4" enum:"mapped,missing,invalid,mismatch" doc:"calls whose rep is in any of these states, as GET /calls' rep filter (sent without a rep: [\"missing\", \"invalid\"])"`
 	// Naming the risk is the only way to re-send a call that Kendo may already have.
 	IncludeOutcomeUnknown bool `json:"includeOutcomeUnknown,omitempty" doc:"also queue the calls whose outcome is unknown (a request reached Kendo and no answer was recorded): if Kendo has one of them, it gets it twice. Without it they are excluded and counted under excluded.outcomeUnknown"`
 	DryRun                bool `json:"dryRun,omitempty" doc:"answer what would be queued, and queue nothing (200 instead of 202)"`
@@ -116,7 +117,7 @@ func registerOperatorRoutes(api huma.API, s *server) {
 		Path:        "/calls/redeliver",
 		Summary:     "Send many calls to Kendo again",
 		Description: "Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the " +
-			"given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once " +
+			"given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once " +
 			"however often this is asked (a call already queued is not queued again, a delivered call is never " +
 			"sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other " +
 			"delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) " +
@@ -239,9 +240,9 @@ func (s *server) listCalls(ctx context.Context, in *listCallsInput) (*callPageOu
 
 func (s *server) redeliverMany(ctx context.Context, in *bulkInput) (*bulkOutput, error) {
 	b := in.Body
-	if len(b.Status) == 0 && b.Since == nil && b.Until == nil && len(b.IDs) == 0 {
-		return nil, huma.Error422UnprocessableEntity("say which calls: status, since, until or ids",
-			&huma.ErrorDetail{Location: "body", Message: "at least one of status, since, until and ids is needed; use status [\"failed\"] for every failed call"})
+	if len(b.Status) == 0 && b.Since == nil && b.Until == nil && len(b.IDs) == 0 && len(b.Rep) == 0 {
+		return nil, huma.Error422UnprocessableEntity("say which calls: status, since, until, ids or rep",
+			&huma.ErrorDetail{Location: "body", Message: "at least one of status, since, until, ids and rep is needed; use status [\"failed\"] for every failed call"})
 	}
 	var since, until time.Time
 	if b.Since != nil {
@@ -266,7 +267,7 @@ func (s *server) redeliverMany(ctx context.Context, in *bulkInput) (*bulkOutput,
 		return nil, unavailable("delivery is not configured in this process")
 	}
 	res, err := s.deps.Operator.RedeliverMany(ctx, delivery.ListFilter{
-		Statuses: statusesOf(b.Status), Since: since, Until: until, IDs: b.IDs,
+		Statuses: statusesOf(b.Status), Since: since, Until: until, IDs: b.IDs, RepStates: repStatesOf(b.Rep),
 	}, delivery.BulkOptions{IncludeOutcomeUnknown: b.IncludeOutcomeUnknown, DryRun: b.DryRun}, requester(ctx))
 	if err != nil {
 		s.log.Error("redeliver-calls: database error", "error", err)

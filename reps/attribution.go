@@ -3,6 +3,12 @@ package reps
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/language"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
 
 // State is what became of a call's rep: whether Kendo can credit the call to a member.
@@ -42,19 +48,39 @@ func Attribute(sentEmail, knownEmail string) State {
 }
 
 // Credited says whether Kendo's call.uploaded credited the rep that was sent: its
-// agentName is the member Kendo matched by repEmail, compared with the rep's name sent,
-// ignoring case and runs of spaces. No agent named at all is not a credit; when no name
-// was sent, any agent Kendo names is the one the e-mail matched.
-func Credited(sentName, kendoAgentName string) bool {
+// agentName is the member Kendo matched by repEmail, compared with the rep's name sent and
+// any other name known for the rep (also: the rep lookup's name for the e-mail sent), as
+// the same person's name written alike: case, accents, width and runs of spaces do not
+// count. No agent named at all is not a credit; when no name was sent, any agent Kendo
+// names is the one the e-mail matched.
+func Credited(sentName, kendoAgentName string, also ...string) bool {
 	k := foldName(kendoAgentName)
-	if sent := foldName(sentName); sent != "" {
-		return k == sent
+	if k == "" {
+		return false
 	}
-	return k != ""
+	names := append([]string{sentName}, also...)
+	known := false
+	for _, n := range names {
+		f := foldName(n)
+		if f == k {
+			return true
+		}
+		known = known || f != ""
+	}
+	return !known
 }
 
+// nameFolding takes a name to its letters alone: compatibility forms (full-width) to
+// plain ones, accents removed, lower case.
+var nameFolding = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), cases.Lower(language.Und))
+
 func foldName(s string) string {
-	return strings.Join(strings.FieldsFunc(strings.ToLower(s), unicode.IsSpace), " ")
+	if folded, _, err := transform.String(nameFolding, s); err == nil {
+		s = folded
+	} else {
+		s = strings.ToLower(s)
+	}
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
 }
 
 // Warning is what a call whose rep is in state says to the operator; "" for Mapped.

@@ -40,18 +40,28 @@ func TestAttribute(t *testing.T) {
 func TestCredited(t *testing.T) {
 	tests := []struct {
 		sent, kendo string
+		also        []string // other names of the rep (the rep lookup's name for the e-mail sent)
 		want        bool
 	}{
-		{"Sam Carter", "Sam Carter", true},
-		{"Sam  Carter", "sam carter", true},
-		{"Sam Carter", "Alex Kim", false},
-		{"Sam Carter", "", false},
-		{"", "", false},
-		{"", "Sam Carter", true}, // only an e-mail was sent: Kendo's match is the credit
+		{"Sam Carter", "Sam Carter", nil, true},
+		{"Sam  Carter", "sam carter", nil, true},
+		{" Sam\tCarter ", "SAM CARTER", nil, true},
+		{"José Núñez", "Jose Nunez", nil, true},
+		{"Zoë O'Brien", "zoe o'brien", nil, true},
+		{"Ａｎａ Ｄíaz", "Ana Diaz", nil, true}, // full-width letters fold too
+		{"Sam Carter", "Alex Kim", nil, false},
+		{"Sam Carter", "Sam Carters", nil, false},
+		{"Sam Carter", "", nil, false},
+		{"", "", nil, false},
+		{"", "Sam Carter", nil, true}, // only an e-mail was sent: Kendo's match is the credit
+		{"Sam", "Samuel Carter", []string{"Samuel Carter"}, true},
+		{"Sam", "Samuel  carter", []string{"", "Samuel Cárter"}, true},
+		{"Sam", "Alex Kim", []string{"Samuel Carter"}, false},
+		{"Sam Carter", "", []string{"Samuel Carter"}, false},
 	}
 	for _, tt := range tests {
-		if got := reps.Credited(tt.sent, tt.kendo); got != tt.want {
-			t.Errorf("Credited(%q, %q) = %t, want %t", tt.sent, tt.kendo, got, tt.want)
+		if got := reps.Credited(tt.sent, tt.kendo, tt.also...); got != tt.want {
+			t.Errorf("Credited(%q, %q, %q) = %t, want %t", tt.sent, tt.kendo, tt.also, got, tt.want)
 		}
 	}
 }

@@ -191,3 +191,33 @@ func (d *Directory) mapped(userID, email string) (string, bool) {
 // normKey makes map keys case-insensitive: emails differ in case between
 // systems, and user ids are digits so lowering them is harmless.
 func normKey(k string) string { return strings.ToLower(strings.TrimSpace(k)) }
+
+// NameOf is the name of the Aloware user an e-mail sent to Kendo belongs to ("" when
+// none is known): the user whose e-mail it is, or the user the e-mail map maps to it. It
+// only reads memory.
+func (d *Directory) NameOf(email string) string {
+	email = normKey(email)
+	if d == nil || email == "" {
+		return ""
+	}
+	users := d.state.Load().users
+	for _, u := range users {
+		if normKey(u.Email) == email {
+			return u.Name
+		}
+	}
+	for k, v := range d.emailMap {
+		if normKey(v) != email {
+			continue
+		}
+		if u, ok := users[k]; ok {
+			return u.Name
+		}
+		for _, u := range users {
+			if normKey(u.Email) == k {
+				return u.Name
+			}
+		}
+	}
+	return ""
+}

@@ -242,3 +242,28 @@ func TestTokenNeverLeaks(t *testing.T) {
 	}
 	t.Logf("what an operator sees:\n%s", all)
 }
+
+// NameOf names the person an e-mail sent to Kendo belongs to: the Users API's user with
+// that e-mail, or the user the e-mail map points at it.
+func TestNameOf(t *testing.T) {
+	f := newFakeAloware(t, sam(), map[string]any{"id": "120777", "name": "Str Id", "email": "str@aloware.example"})
+	d := newDir(t, f, reps.Options{EmailMap: map[string]string{"120777": "str.id@kendo.example", "nobody@x.example": "n@kendo.example"}})
+	if err := d.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for email, want := range map[string]string{
+		"sam@aloware.example":   "Sam Agent",
+		" SAM@aloware.example ": "Sam Agent",
+		"str.id@kendo.example":  "Str Id",
+		"n@kendo.example":       "", // mapped from an e-mail no user has
+		"other@x.example":       "",
+		"":                      "",
+	} {
+		if got := d.NameOf(email); got != want {
+			t.Errorf("NameOf(%q) = %q, want %q", email, got, want)
+		}
+	}
+	if got := (*reps.Directory)(nil).NameOf("sam@aloware.example"); got != "" {
+		t.Errorf("nil directory: %q", got)
+	}
+}

@@ -4,10 +4,12 @@
 # 30-day retention, EXPIRE finished calls just past it and the rest already purged.
 # Then, on the real binary:
 #   1. --retain 8760h (nothing to purge): GET /calls first page and at a cursor half-way
-#      down, GET /metrics and the ops page's overview (/ui), each 200 times;
+#      down, GET /metrics and the ops page's overview (/ui), each 200 times, and GET /ledger
+#      for the last day 20 times;
 #   2. --retain 720h: the first retention run (a minute after start) purges the EXPIRE
 #      calls while /push takes 20 events/s; its duration and /push's latency during it;
-#   3. the database's bytes per call after the purge.
+#   3. where the database's bytes are after the purge: on disk, in use, a kept call's and a
+#      purged call's.
 #
 #   scripts/bench-scale.sh [sqlite|postgres ...]      default: both
 #
@@ -65,6 +67,7 @@ for engine in "${engines[@]}"; do
   echo "GET /calls deep cursor:   $("$tmp/benchscale" get -url "$base/calls?limit=50&cursor=$cursor")"
   echo "GET /metrics:             $("$tmp/benchscale" get -url "$base/metrics")"
   echo "GET /ui (overview):       $("$tmp/benchscale" get -url "$base/ui")"
+  echo "GET /ledger (a day):      $("$tmp/benchscale" get -n 20 -url "$base/ledger")"
   stop
 
   serve "$engine-purge" 720h

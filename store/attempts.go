@@ -82,14 +82,20 @@ type MinuteCount struct {
 	Failed    int
 }
 
-// PurgeAttempts drops the request bodies of a call's attempts and their messages (Kendo's
-// error text may quote the payload), and the bodies' hashes (a hash confirms a guess at
-// the content); outcomes, times and body sizes stay.
-func (db *DB) PurgeAttempts(ctx context.Context, q Querier, alowareCallID string) error {
-	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_attempts SET message = '', body_sha256 = '' WHERE aloware_call_id = $1`, alowareCallID); err != nil {
+// PurgeAttempts drops the request bodies of the calls' attempts and their messages
+// (Kendo's error text may quote the payload), and the bodies' hashes (a hash confirms a
+// guess at the content); outcomes, times and body sizes stay.
+func (db *DB) PurgeAttempts(ctx context.Context, q Querier, alowareCallIDs ...string) error {
+	cond, ids := callIDsIn(db.Dialect, "$1", alowareCallIDs)
+	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_attempts SET message = '', body_sha256 = '' WHERE `+cond, ids); err != nil {
 		return fmt.Errorf("store: purge attempts: %w", err)
 	}
-	return db.purgeSentBodies(ctx, q, alowareCallID)
+	// The kept request bodies hold the content (the transcript, the recording URL, the
+	// contact's number in the metadata).
+	if _, err := db.on(q).ExecContext(ctx, `DELETE FROM ak_sent_bodies WHERE `+cond, ids); err != nil {
+		return fmt.Errorf("store: purge sent bodies: %w", err)
+	}
+	return nil
 }
 
 // AttemptOutcomes lists the outcomes of a call's attempts started at or after since

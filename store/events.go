@@ -99,10 +99,60 @@ func (db *DB) Events(ctx context.Context, q Querier, alowareCallID string, withR
 	return out, rows.Err()
 }
 
-// PurgeEvents drops the raw bodies of a call's events; their names, times and sizes stay.
-func (db *DB) PurgeEvents(ctx context.Context, q Querier, alowareCallID string) error {
-	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_events SET raw = $2, warnings = '' WHERE aloware_call_id = $1`, alowareCallID, []byte{}); err != nil {
+// PurgeEvents drops the raw bodies of the calls' events; their names, times and sizes
+// stay. One statement for all of them: a retention run purges calls by the hundred.
+func (db *DB) PurgeEvents(ctx context.Context, q Querier, alowareCallIDs ...string) error {
+	cond, ids := callIDsIn(db.Dialect, "$1", alowareCallIDs)
+	if db.Dialect == SQLite {
+		return db.rewriteEventsEmptied(ctx, q, cond, ids)
+	}
+	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_events SET raw = $2, warnings = '' WHERE `+cond, ids, []byte{}); err != nil {
 		return fmt.Errorf("store: purge events: %w", err)
+	}
+	return nil
+}
+
+// rewriteEventsEmptied is SQLite's purge of the events that cond selects: they are
+// deleted and written again under the same ids without their raw body and warnings.
+// Emptied in place, a row shrinks but keeps its page, which no new event reuses (SQLite
+// merges pages when rows are deleted, not when they shrink; new events are appended): the
+// file kept 21 KB for each call ever stored, purged or not. Deleted, the pages they
+// leave part-empty are merged and the rest freed (zeroed, as every connection runs with
+// secure_delete) for new events to fill.
+func (db *DB) rewriteEventsEmptied(ctx context.Context, q Querier, cond string, ids any) error {
+	q = db.on(q)
+	var cols []string // every column but the content, whatever migrations added
+	rows, err := q.QueryContext(ctx, `SELECT name FROM pragma_table_info('ak_events') WHERE name NOT IN ('raw', 'warnings') ORDER BY cid`)
+	if err != nil {
+		return fmt.Errorf("store: purge events: %w", err)
+	}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: purge events: %w", err)
+		}
+		cols = append(cols, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: purge events: %w", err)
+	}
+	extract := make([]string, len(cols))
+	for i := range cols {
+		extract[i] = fmt.Sprintf("json_extract(value, '$[%d]')", i)
+	}
+	list := strings.Join(cols, ", ")
+	var kept string
+	if err := q.QueryRowContext(ctx, `SELECT json_group_array(json_array(`+list+`)) FROM ak_events WHERE `+cond, ids).Scan(&kept); err != nil {
+		return fmt.Errorf("store: purge events: read: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM ak_events WHERE `+cond, ids); err != nil {
+		return fmt.Errorf("store: purge events: delete: %w", err)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO ak_events (`+list+`, raw, warnings) SELECT `+strings.Join(extract, ", ")+`, $2, ''
+		FROM json_each($1)`, kept, []byte{}); err != nil {
+		return fmt.Errorf("store: purge events: write back: %w", err)
 	}
 	return nil
 }

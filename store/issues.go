@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -57,4 +58,53 @@ func (db *DB) IssueCallIDs(ctx context.Context, status lifecycle.Status, outcome
 	}
 	return callIDs(ctx, db.SQL, `SELECT aloware_call_id FROM ak_calls WHERE `+issueWhere+`
 		AND status = $1 AND outcome_unknown = $2 AND `+issueCause+` = $3`, string(status), unknown, cause)
+}
+
+// FlagGroup is the delivered calls (content kept) that carry one of the ledger's flags a
+// person clears outside this service: Kendo did not analyse them in time, credited
+// another agent, or got them without a rep.
+type FlagGroup struct {
+	Flag      lifecycle.Flag
+	Calls     int
+	FirstSeen time.Time // when the flag began to hold on the oldest of them
+	LastSeen  time.Time
+}
+
+// flagGroupQueries count each flag as the call list's filters select it (its action
+// links there), with the time the flag began: the delivery, or the analysis. $1 is the
+// latest delivery whose analysis is overdue.
+var flagGroupQueries = []struct {
+	flag  lifecycle.Flag
+	query string
+}{
+	{lifecycle.FlagNotAnalyzed, `SELECT COUNT(*), MIN(delivered_ms), MAX(delivered_ms) FROM ak_calls
+		WHERE status = 'delivered' AND delivered_ms <= $1 AND purged_ms IS NULL`},
+	{lifecycle.FlagRepMismatch, `SELECT COUNT(*), MIN(analyzed_ms), MAX(analyzed_ms) FROM ak_calls
+		WHERE rep_state = 'mismatch' AND status = 'analyzed' AND purged_ms IS NULL`},
+	{lifecycle.FlagSentWithoutRep, `SELECT COUNT(*), MIN(delivered_ms), MAX(delivered_ms) FROM ak_calls
+		WHERE rep_state IN ('missing', 'invalid') AND status IN ('delivered', 'analyzed') AND purged_ms IS NULL`},
+}
+
+// FlagGroups lists the flags that hold on at least one call. analysisDue is the latest
+// delivery whose analysis is overdue; zero when no analysis is expected (no not_analyzed).
+func (db *DB) FlagGroups(ctx context.Context, analysisDue time.Time) ([]FlagGroup, error) {
+	var out []FlagGroup
+	for _, q := range flagGroupQueries {
+		if q.flag == lifecycle.FlagNotAnalyzed && analysisDue.IsZero() {
+			continue
+		}
+		var n int
+		var first, last sql.NullInt64
+		var args []any
+		if q.flag == lifecycle.FlagNotAnalyzed {
+			args = append(args, Millis(analysisDue))
+		}
+		if err := db.SQL.QueryRowContext(ctx, q.query, args...).Scan(&n, &first, &last); err != nil {
+			return nil, fmt.Errorf("db: flagged issues: %w", db.Scrub(err))
+		}
+		if n > 0 && first.Valid && last.Valid {
+			out = append(out, FlagGroup{Flag: q.flag, Calls: n, FirstSeen: FromMillis(first.Int64), LastSeen: FromMillis(last.Int64)})
+		}
+	}
+	return out, nil
 }

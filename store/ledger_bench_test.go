@@ -50,3 +50,30 @@ func processCPU() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &r)
 	return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 }
+
+// BenchmarkIssueFlagGroupsAtScale measures what /ui/issues reads for the flags of
+// delivered calls, and one claim of the not-analysed check, among 100,000 calls. Run:
+//
+//	go test ./store -run '^$' -bench IssueFlagGroupsAtScale -benchtime 20x
+func BenchmarkIssueFlagGroupsAtScale(b *testing.B) {
+	ctx := context.Background()
+	for name, location := range testenv.Databases() {
+		b.Run(name, func(b *testing.B) {
+			db, _ := openLoaded(b, location(b), 100_000)
+			due := time.Now().Add(-2 * time.Hour)
+			for b.Loop() {
+				if _, err := db.FlagGroups(ctx, due); err != nil {
+					b.Fatal(err)
+				}
+				tx, err := db.SQL.BeginTx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := db.ClaimNotAnalyzed(ctx, tx, due.Add(-24*time.Hour), due, 1000); err != nil {
+					b.Fatal(err)
+				}
+				_ = tx.Rollback() // every round claims the same calls
+			}
+		})
+	}
+}

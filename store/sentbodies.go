@@ -66,12 +66,3 @@ func (db *DB) LastSentBody(ctx context.Context, q Querier, alowareCallID string)
 	}
 	return b, true, nil
 }
-
-// purgeSentBodies deletes a call's kept request bodies: they hold its content (the
-// transcript, the recording URL, the contact's number in the metadata).
-func (db *DB) purgeSentBodies(ctx context.Context, q Querier, alowareCallID string) error {
-	if _, err := db.on(q).ExecContext(ctx, `DELETE FROM ak_sent_bodies WHERE aloware_call_id = $1`, alowareCallID); err != nil {
-		return fmt.Errorf("store: purge sent bodies: %w", err)
-	}
-	return nil
-}

@@ -17,16 +17,24 @@ type Unreachable struct {
 }
 
 // MarkUnreachable records a request of keyID that never reached Kendo, keeping the
-// time the outage began.
-func (db *DB) MarkUnreachable(ctx context.Context, q Querier, u Unreachable) error {
-	_, err := db.on(q).ExecContext(ctx, `INSERT INTO ak_key_unreachable (key_id, team, since_ms, last_ms, message)
-		VALUES ($1, $2, $3, $3, $4)
-		ON CONFLICT (key_id) DO UPDATE SET last_ms = excluded.last_ms, message = excluded.message`,
+// time the outage began; started reports that this request began it. The row is
+// inserted first and updated only when it was there: of two replicas that saw the same
+// outage begin, one alone inserts it.
+func (db *DB) MarkUnreachable(ctx context.Context, q Querier, u Unreachable) (started bool, err error) {
+	res, err := db.on(q).ExecContext(ctx, `INSERT INTO ak_key_unreachable (key_id, team, since_ms, last_ms, message)
+		VALUES ($1, $2, $3, $3, $4) ON CONFLICT (key_id) DO NOTHING`,
 		u.KeyID, u.Team, Millis(u.Since), Text(u.Message, 500))
 	if err != nil {
-		return fmt.Errorf("store: mark unreachable: %w", err)
+		return false, fmt.Errorf("store: mark unreachable: %w", err)
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if _, err := db.on(q).ExecContext(ctx, `UPDATE ak_key_unreachable SET last_ms = $1, message = $2 WHERE key_id = $3`,
+		Millis(u.Since), Text(u.Message, 500), u.KeyID); err != nil {
+		return false, fmt.Errorf("store: mark unreachable: %w", err)
+	}
+	return false, nil
 }
 
 // MarkReachable ends keyID's outage (Kendo answered a request); it reports whether

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/aloware-kendo/aloware-kendo/delivery"
+	"github.com/aloware-kendo/aloware-kendo/lifecycle"
 	"github.com/aloware-kendo/aloware-kendo/mask"
+	"github.com/aloware-kendo/aloware-kendo/reps"
 )
 
 // IssueEngine is the part of the engine the issues page reads. It is apart from Engine
@@ -38,6 +41,8 @@ type issueView struct {
 	Action    string // the button's words
 	Confirm   string // for flagged groups: what the operator must tick
 	CallsURL  string // the calls of the group's status in the list
+	Flag      string // the ledger's flag of delivered calls; "" for failed, unrouted, outcome unknown
+	LinkURL   string // for a flag of delivered calls: where it is fixed (the action is a link, not a form)
 }
 
 // issues lists the open issues by cause, each with its count, first and last seen, and
@@ -64,10 +69,12 @@ func (s *server) issues(w http.ResponseWriter, r *http.Request) {
 		v := issueView{Kind: string(is.Kind), Cause: mask.Text(is.Key.Cause), Key: issueForm(is), Calls: is.Calls,
 			FirstSeen: fmtTime(is.FirstSeen) + " (" + ago(is.FirstSeen, now) + ")", LastSeen: fmtTime(is.LastSeen) + " (" + ago(is.LastSeen, now) + ")",
 			CallsURL: "/ui?" + url.Values{"status": {string(is.Key.Status)}}.Encode() + "#calls"}
-		switch is.Kind {
-		case delivery.IssueUnrouted:
+		switch {
+		case is.Key.Flag != "":
+			flagView(&v, is)
+		case is.Kind == delivery.IssueUnrouted:
 			v.Action = fmt.Sprintf("Route these %d again", is.Calls)
-		case delivery.IssueFlagged:
+		case is.Kind == delivery.IssueFlagged:
 			v.Action = fmt.Sprintf("Redeliver these %d", is.Calls)
 			v.Confirm = fmt.Sprintf("I checked Kendo: it does not have these %d call(s)", is.Calls)
 		default:
@@ -76,6 +83,26 @@ func (s *server) issues(w http.ResponseWriter, r *http.Request) {
 		p.Groups = append(p.Groups, v)
 	}
 	s.render(w, r, http.StatusOK, "issues", p)
+}
+
+// flagView points a group of delivered calls the ledger flags where it is fixed: Kendo
+// has the calls, so the action is never to send them again. A rep Kendo could not credit
+// is fixed once in the e-mail map (the reps page shows which agent); an analysis that did
+// not come is looked into call by call.
+func flagView(v *issueView, is delivery.Issue) {
+	v.Flag = string(is.Key.Flag)
+	switch is.Key.Flag {
+	case lifecycle.FlagNotAnalyzed:
+		v.CallsURL = "/ui?" + url.Values{"status": {string(lifecycle.Delivered)}, "until": {is.Before.UTC().Format(time.RFC3339Nano)}}.Encode() + "#calls"
+		v.Action, v.LinkURL = fmt.Sprintf("List these %d", is.Calls), v.CallsURL
+	case lifecycle.FlagRepMismatch:
+		v.CallsURL = "/ui?" + url.Values{"rep": {string(reps.Mismatch)}}.Encode() + "#calls"
+		v.Action, v.LinkURL = "Fix the rep map", "/ui/reps"
+	case lifecycle.FlagSentWithoutRep:
+		v.CallsURL = "/ui?" + url.Values{"rep": {string(reps.Missing), string(reps.Invalid)},
+			"status": {string(lifecycle.Delivered), string(lifecycle.Analyzed)}}.Encode() + "#calls"
+		v.Action, v.LinkURL = "Fix the rep map", "/ui/reps"
+	}
 }
 
 // issueForm names the group in the action's hidden fields by its id, never by its cause

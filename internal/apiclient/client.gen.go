@@ -42,6 +42,30 @@ func (e AgentState) Valid() bool {
 	}
 }
 
+// Defines values for BulkRedeliveryRep.
+const (
+	BulkRedeliveryRepInvalid  BulkRedeliveryRep = "invalid"
+	BulkRedeliveryRepMapped   BulkRedeliveryRep = "mapped"
+	BulkRedeliveryRepMismatch BulkRedeliveryRep = "mismatch"
+	BulkRedeliveryRepMissing  BulkRedeliveryRep = "missing"
+)
+
+// Valid indicates whether the value is a known member of the BulkRedeliveryRep enum.
+func (e BulkRedeliveryRep) Valid() bool {
+	switch e {
+	case BulkRedeliveryRepInvalid:
+		return true
+	case BulkRedeliveryRepMapped:
+		return true
+	case BulkRedeliveryRepMismatch:
+		return true
+	case BulkRedeliveryRepMissing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CallRecordDirection.
 const (
 	CallRecordDirectionInbound  CallRecordDirection = "inbound"
@@ -504,6 +528,9 @@ type BulkRedelivery struct {
 	// IncludeOutcomeUnknown also queue the calls whose outcome is unknown (a request reached Kendo and no answer was recorded): if Kendo has one of them, it gets it twice. Without it they are excluded and counted under excluded.outcomeUnknown
 	IncludeOutcomeUnknown *bool `json:"includeOutcomeUnknown,omitempty"`
 
+	// Rep calls whose rep is in any of these states, as GET /calls' rep filter (sent without a rep: ["missing", "invalid"])
+	Rep *[]BulkRedeliveryRep `json:"rep,omitempty"`
+
 	// Since calls first seen at or after this time
 	Since *time.Time `json:"since,omitempty"`
 
@@ -513,6 +540,9 @@ type BulkRedelivery struct {
 	// Until calls first seen before this time
 	Until *time.Time `json:"until,omitempty"`
 }
+
+// BulkRedeliveryRep defines model for BulkRedelivery.Rep.
+type BulkRedeliveryRep string
 
 // BulkResult defines model for BulkResult.
 type BulkResult struct {
@@ -2040,7 +2070,7 @@ type ClientInterface interface {
 
 	// RedeliverCallsWithBody Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2049,7 +2079,7 @@ type ClientInterface interface {
 
 	// RedeliverCalls Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2258,7 +2288,7 @@ func (c *Client) ListCalls(ctx context.Context, params *ListCallsParams, reqEdit
 
 // RedeliverCallsWithBody Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2277,7 +2307,7 @@ func (c *Client) RedeliverCallsWithBody(ctx context.Context, contentType string,
 
 // RedeliverCalls Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3667,7 +3697,7 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverCallsWithBodyWithResponse Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3676,7 +3706,7 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverCallsWithResponse Send many calls to Kendo again
 	//
-	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+	// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5456,7 +5486,7 @@ func (c *ClientWithResponses) ListCallsWithResponse(ctx context.Context, params 
 
 // RedeliverCallsWithBodyWithResponse Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5471,7 +5501,7 @@ func (c *ClientWithResponses) RedeliverCallsWithBodyWithResponse(ctx context.Con
 
 // RedeliverCallsWithResponse Send many calls to Kendo again
 //
-// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
+// Queues every redeliverable call (failed, skipped or unrouted) the criteria match (all of the given criteria: `status`, `since`, `until`, `ids`, `rep` — the rep's state, as in GET /calls; at least one is needed) and answers how many matched and how many were queued. Each call is queued at most once however often this is asked (a call already queued is not queued again, a delivered call is never sent twice), and the queued calls go out at the normal pace of their Kendo key, like any other delivery. Their reason names who asked. A call whose outcome is unknown (Kendo may already have it) is queued only with `includeOutcomeUnknown: true`. `dryRun: true` answers the same counts without queuing anything. The answer is `{matched, queued, excluded: {reason: n}}`: every matched call is either queued or excluded for one reason (`outcomeUnknown`, `unrouted`, `purged`, `notRedeliverable`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

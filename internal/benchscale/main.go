@@ -14,14 +14,14 @@
 //	    and the /push latencies of the requests sent during it (median, p99, max); without
 //	    -log, for a while, and the latencies of all.
 //	benchscale size -db LOC -calls N
-//	    prints the database's bytes (SQLite: the file and its WAL) and bytes per call.
+//	    prints the database's bytes (SQLite: the file and its WAL), the bytes in use, the
+//	    largest tables, and the bytes of a kept call and of a purged one.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"flag"
 	"fmt"
@@ -359,24 +359,91 @@ func findPurge(logFile string) ([]string, error) {
 	return nil, sc.Err()
 }
 
+// size reports where the database's bytes go: the files (or PostgreSQL's database), the
+// bytes in use (SQLite: the cells of every table and index, without the pages' unused
+// space and the free pages; PostgreSQL: the tables' and indexes' relations, whose free
+// space VACUUM leaves for new rows), the largest tables, and per call: the content a kept
+// call holds (raw events, merged call), and the rest of a call's rows (ids, status,
+// events' names and times, indexes), which a purged call keeps.
 func size(ctx context.Context, loc string, calls int) error {
-	var bytes int64
-	if path, ok := location.SQLitePath(loc); ok {
+	var files int64
+	path, isSQLite := location.SQLitePath(loc)
+	if isSQLite {
 		for _, f := range []string{path, path + "-wal"} {
 			if st, err := os.Stat(f); err == nil {
-				bytes += st.Size()
+				files += st.Size()
 			}
 		}
-	} else {
-		db, err := sql.Open("pgx", loc)
-		if err != nil {
+	}
+	db, err := store.Open(ctx, loc, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := `SELECT name, SUM(pgsize), SUM(pgsize - unused) FROM dbstat GROUP BY name`
+	if !isSQLite {
+		if err := db.SQL.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&files); err != nil {
 			return err
 		}
-		defer db.Close()
-		if err := db.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&bytes); err != nil {
+		q = `SELECT relname, pg_total_relation_size(oid), pg_total_relation_size(oid) FROM pg_class
+			WHERE relkind = 'r' AND relname LIKE 'ak\_%'`
+	}
+	rows, err := db.SQL.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	type table struct {
+		name        string
+		pages, used int64
+	}
+	var tables []table
+	var inUse int64
+	for rows.Next() {
+		var t table
+		if err := rows.Scan(&t.name, &t.pages, &t.used); err != nil {
 			return err
+		}
+		tables = append(tables, t)
+		inUse += t.used
+	}
+	rows.Close()
+	slices.SortFunc(tables, func(a, b table) int { return int(b.pages - a.pages) })
+	// The content by call: kept (not purged) and purged.
+	var kept, purged, keptContent, purgedContent int64
+	crows, err := db.SQL.QueryContext(ctx, `SELECT c.purged_ms IS NOT NULL, COUNT(*),
+		CAST(SUM(COALESCE(LENGTH(c.merged), 0) + COALESCE(e.raw, 0)) AS BIGINT) FROM ak_calls c
+		LEFT JOIN (SELECT aloware_call_id, SUM(LENGTH(raw)) AS raw FROM ak_events GROUP BY aloware_call_id) e
+		ON e.aloware_call_id = c.aloware_call_id GROUP BY 1`)
+	if err != nil {
+		return err
+	}
+	for crows.Next() {
+		var isPurged bool
+		var n, content int64
+		if err := crows.Scan(&isPurged, &n, &content); err != nil {
+			return err
+		}
+		if isPurged {
+			purged, purgedContent = n, content
+		} else {
+			kept, keptContent = n, content
 		}
 	}
-	fmt.Printf("%.1f MB, %d bytes per call\n", float64(bytes)/1e6, bytes/int64(calls))
+	crows.Close()
+	mb := func(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
+	row := (inUse - keptContent - purgedContent) / int64(max(calls, 1))
+	fmt.Printf("%s on disk (%d bytes per call), %s in use (%d per call); a kept call %d bytes (%d of content), a purged call %d (%d of content); %d kept, %d purged\n",
+		mb(files), files/int64(max(calls, 1)), mb(inUse), inUse/int64(max(calls, 1)),
+		row+keptContent/max(kept, 1), keptContent/max(kept, 1), row+purgedContent/max(purged, 1), purgedContent/max(purged, 1), kept, purged)
+	if isSQLite {
+		var pageSize, pageCount, free int64
+		_ = db.SQL.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize)
+		_ = db.SQL.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pageCount)
+		_ = db.SQL.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free)
+		fmt.Printf("  pages: %s, of them free %s\n", mb(pageCount*pageSize), mb(free*pageSize))
+	}
+	for _, t := range tables[:min(4, len(tables))] {
+		fmt.Printf("  %s: %s of pages, %s in use\n", t.name, mb(t.pages), mb(t.used))
+	}
 	return nil
 }

@@ -50,7 +50,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	}
 	if slot.wait > 0 {
 		until := s.now().Add(slot.wait)
-		reason := fmt.Sprintf("waiting for a pacing slot: at most %s per key", plan.team.Rate)
+		reason := fmt.Sprintf("%s: at most %s per key", pacingWait, plan.team.Rate)
 		if err := s.deferCall(ctx, job, lifecycle.Deferred{Until: until, Reason: reason}); err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			_, err := t.apply(ctx, &call, lifecycle.Rerun{}, now, job)
 			return err
 		}
-		if wait := untilTime(now, call.DeliverAfter); wait > 0 {
+		if wait := untilTime(now, call.DeliverAfter); wait > 0 && !(wait <= turnLead && waitsForTurn(call.State)) {
 			plan.wait = wait
 			return nil
 		}

@@ -75,7 +75,7 @@ func (w *notifyWorker) Timeout(*river.Job[NotifyArgs]) time.Duration { return 30
 // queues are River's: the deliveries, and the notify jobs' own queue when a receiver is
 // configured (without one, nothing would poll an empty queue).
 func (s *Service) queues() map[string]river.QueueConfig {
-	q := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: deliveryWorkers}}
+	q := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.sleepers.workers}}
 	if s.notifying() {
 		q[notifyQueue] = river.QueueConfig{MaxWorkers: notifyWorkers}
 	}

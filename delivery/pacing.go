@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,17 @@ const (
 	maxSleep  = 5 * time.Second
 	turnLead  = 300 * time.Millisecond
 )
+
+// pacingWait begins the reason of a call deferred until its pacing turn.
+const pacingWait = "waiting for a pacing slot"
+
+// waitsForTurn reports whether a call waits for its pacing turn (rather than a settle, a
+// retry or a paused key). Such a call comes back turnLead early on purpose (see
+// snoozeForTurn) and sleeps the rest of its wait in takeSlot, keeping its place in the
+// key's queue; snoozing it again would bring it back a fetch poll after its turn.
+func waitsForTurn(s lifecycle.State) bool {
+	return s.PausedKey == "" && strings.HasPrefix(s.Reason, pacingWait)
+}
 
 type slotGrant struct {
 	id       int64
@@ -97,7 +109,7 @@ func (s *Service) takeSlot(ctx context.Context, job *river.Job[DeliverArgs], tea
 
 // slotDeferral is what a call waiting for a pacing slot until until shows.
 func slotDeferral(team teams.Team, until time.Time) lifecycle.Deferred {
-	return lifecycle.Deferred{Until: until, Reason: fmt.Sprintf("waiting for a pacing slot: at most %s per key", team.Rate)}
+	return lifecycle.Deferred{Until: until, Reason: fmt.Sprintf("%s: at most %s per key", pacingWait, team.Rate)}
 }
 
 // keySleepers bounds the workers asleep waiting for a pacing slot. The workers are
@@ -106,30 +118,67 @@ func slotDeferral(team teams.Team, until time.Time) lifecycle.Deferred {
 // another's). So a key gets at most its share of the workers for sleeping, and with
 // several keys one worker never sleeps; past that a job snoozes, which frees its worker.
 type keySleepers struct {
-	perKey, total int
+	workers int            // River's delivery workers
+	total   int            // of them, how many may sleep at once
+	perKey  map[string]int // how many one key may keep asleep
 
 	mu    sync.Mutex
 	byKey map[string]int
 	n     int
 }
 
-// newKeySleepers shares workers among the keys of keys teams. A single key may have
-// every worker asleep: there is no other key to serve, and a snooze costs a trip through
-// River's queue that comes back late — a drain at 20/s fell from 0.89 to 0.62 of its
-// ceiling with one worker kept awake. Several keys share all but one worker.
-func newKeySleepers(workers, keys int) *keySleepers {
-	total := workers
-	if keys > 1 {
-		total = max(workers-1, 1)
+// A worker asleep for a turn sends on it; a job that snoozes instead comes back through
+// River's queue, a fetch poll late or later still behind the jobs queued before it, and
+// the slot it was due to reuse stays empty meanwhile. So each key gets room to sleep
+// through one window's turns — its rate's limit, a burst of sends that come due at once
+// — on top of baseWorkers for the calls sent at once. maxKeySleepers and
+// maxDeliveryWorkers bound the workers (each holds its call's body while it sleeps):
+// past them, the keys share the room equally and the rest of a burst snoozes. With 8
+// workers shared by two keys at 20/s, three sleepers a key, a drain ran at 0.62 of
+// Kendo's window per key.
+const (
+	baseWorkers        = 8
+	maxKeySleepers     = 32
+	maxDeliveryWorkers = 64
+)
+
+// newKeySleepers sizes the delivery workers for the teams' keys and shares them out. A
+// single key may have every worker asleep: there is no other key to serve, and a snooze
+// costs a trip through River's queue that comes back late. Several keys share all but
+// one worker.
+func newKeySleepers(ts []teams.Team) *keySleepers {
+	want := map[string]int{}
+	for _, t := range ts {
+		want[t.KeyID()] = max(want[t.KeyID()], min(max(t.Rate.Limit, 1), maxKeySleepers))
 	}
-	return &keySleepers{perKey: max(total/max(keys, 1), 1), total: total, byKey: map[string]int{}}
+	room := 0
+	for _, n := range want {
+		room += n
+	}
+	k := &keySleepers{workers: min(baseWorkers+room, maxDeliveryWorkers), perKey: want, byKey: map[string]int{}}
+	k.total = k.workers
+	if len(want) > 1 {
+		k.total = k.workers - 1
+	}
+	if len(want) == 1 {
+		for key := range want {
+			k.perKey[key] = k.workers
+		}
+	}
+	if room > k.total { // capped: an equal share each
+		share := max(k.total/len(want), 1)
+		for key, n := range want {
+			k.perKey[key] = min(n, share)
+		}
+	}
+	return k
 }
 
 // claim reports whether the caller may sleep for keyID's slot; release ends it.
 func (k *keySleepers) claim(keyID string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.n >= k.total || k.byKey[keyID] >= k.perKey {
+	if k.n >= k.total || k.byKey[keyID] >= k.perKey[keyID] {
 		return false
 	}
 	k.n++

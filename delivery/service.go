@@ -76,7 +76,7 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 		log:      opts.Logger,
 		stopping: make(chan struct{}),
 		giveUp:   make(chan struct{}),
-		sleepers: newKeySleepers(deliveryWorkers, len(opts.Teams.Teams())),
+		sleepers: newKeySleepers(opts.Teams.Teams()),
 		notifier: newNotifier(opts),
 		outbox:   notify.Outbox{Interval: opts.NotifyInterval, PublicURL: opts.PublicURL},
 	}
@@ -127,9 +127,6 @@ func Open(ctx context.Context, opts Options) (*Service, error) {
 	s.metrics = newMetrics(opts.Registerer, s)
 	return s, nil
 }
-
-// deliveryWorkers is how many deliveries run at once in one process.
-const deliveryWorkers = 8
 
 // OpenStore opens the database and applies every migration the engine needs, ours and
 // River's (as `aloware-kendo check` does too).

@@ -117,7 +117,7 @@ func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sen
 			_, err := t.apply(ctx, &call, lifecycle.Rerun{}, now, job)
 			return err
 		}
-		if wait := untilTime(now, call.DeliverAfter); wait > 0 {
+		if wait := untilTime(now, call.DeliverAfter); wait > 0 && !(wait <= turnLead && waitsForTurn(call.State)) {
 			plan.wait = wait
 			return nil
 		}

@@ -35,10 +35,13 @@ func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID str
 	since := Millis(now.Add(-window))
 	// A call that comes back before its turn keeps its place in the queue.
 	var myTurn int64
+	blockingArgs := []any{keyID, since, limit - 1} // a newcomer queues behind every waiting call
+	blockingQuery := qBlocking
 	switch err := q.QueryRowContext(ctx, qMyWait, keyID, alowareCallID).Scan(&myTurn); {
 	case err == nil && myTurn > Millis(now):
 		return 0, FromMillis(myTurn).Sub(now), nil
 	case err == nil:
+		blockingQuery, blockingArgs = qBlockingDue, append(blockingArgs, Millis(now))
 		if _, err := q.ExecContext(ctx, qDropWait, keyID, alowareCallID); err != nil {
 			return 0, 0, fmt.Errorf("store: pacing: %w", err)
 		}
@@ -50,9 +53,12 @@ func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID str
 		return 0, 0, fmt.Errorf("store: pacing: %w", err)
 	}
 	if busy >= limit {
-		// The limit-th latest of the window's sends and all the waits decides the turn.
+		// The limit-th latest of the window's sends and all the waits decides the turn. A
+		// call whose turn has come and finds the window still full (a send it was queued
+		// behind was re-dated later, to when Kendo answered) keeps its place: only the
+		// sends and the calls due now are ahead of it, not the calls queued after it.
 		var blocking int64
-		if err := q.QueryRowContext(ctx, qBlocking, keyID, since, limit-1).Scan(&blocking); err != nil {
+		if err := q.QueryRowContext(ctx, blockingQuery, blockingArgs...).Scan(&blocking); err != nil {
 			return 0, 0, fmt.Errorf("store: pacing: %w", err)
 		}
 		turn := latest(now.Add(time.Millisecond), FromMillis(blocking).Add(window+time.Millisecond))
@@ -129,6 +135,8 @@ const (
 		(SELECT COUNT(*) FROM ak_rate_waits WHERE key_id = $1 AND at_ms <= $3)`
 	qBlocking = `SELECT at_ms FROM (SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
 		UNION ALL SELECT at_ms FROM ak_rate_waits WHERE key_id = $1) AS queue ORDER BY at_ms DESC LIMIT 1 OFFSET $3`
+	qBlockingDue = `SELECT at_ms FROM (SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
+		UNION ALL SELECT at_ms FROM ak_rate_waits WHERE key_id = $1 AND at_ms <= $4) AS queue ORDER BY at_ms DESC LIMIT 1 OFFSET $3`
 	qAddWait  = `INSERT INTO ak_rate_waits (key_id, aloware_call_id, at_ms) VALUES ($1, $2, $3)`
 	qTakeSlot = `INSERT INTO ak_rate_slots (key_id, at_ms) VALUES ($1, $2) RETURNING id`
 )

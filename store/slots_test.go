@@ -97,6 +97,64 @@ func TestTakeSlotQueuesABacklogInTurns(t *testing.T) {
 	}
 }
 
+// A call that comes back at its turn and finds the window still full — a slot it was
+// queued behind was re-dated later, to when Kendo answered — keeps its place: it waits
+// until that slot leaves the window, not behind every call queued after it. So does the
+// next wave, which the late send pushes back by as much, and no more.
+func TestTakeSlotKeepsTheTurnOfACallWhoseSlotWasRedated(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 8, 5, 20, 0, 0, 0, time.UTC)
+	const limit, window, late = 3, time.Second, 200 * time.Millisecond
+	for name, db := range openDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			var first int64
+			for c := range 12 { // turns at 0 (c0-c2), 1.001 s, 2.002 s, 3.003 s
+				id, _, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, at(t0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c == 0 {
+					first = id
+				}
+			}
+			if err := db.MoveSlot(ctx, db.SQL, first, t0.Add(late)); err != nil {
+				t.Fatal(err)
+			}
+			take := func(c int, now time.Time) time.Duration {
+				t.Helper()
+				_, wait, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, at(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return wait
+			}
+			// At the second turn three calls are due and two sends are free: the first to
+			// come back waits for c0's slot, the others take theirs.
+			second := t0.Add(window + time.Millisecond)
+			if wait := take(3, second); wait != late {
+				t.Fatalf("c3 at its turn, c0's slot still in the window: wait %s, want %s (until it leaves)", wait, late)
+			}
+			for _, c := range []int{4, 5} {
+				if wait := take(c, second); wait != 0 {
+					t.Fatalf("c%d at its turn: wait %s", c, wait)
+				}
+			}
+			if wait := take(3, second.Add(late)); wait != 0 {
+				t.Fatalf("c3 when c0's slot has left the window: wait %s", wait)
+			}
+			third := t0.Add(2*window + 2*time.Millisecond)
+			if wait := take(6, third); wait != late {
+				t.Fatalf("c6 at its turn, c3's late slot in the window: wait %s, want %s", wait, late)
+			}
+			for _, c := range []int{7, 8} {
+				if wait := take(c, third); wait != 0 {
+					t.Fatalf("c%d at its turn: wait %s", c, wait)
+				}
+			}
+		})
+	}
+}
+
 // A slot re-dated to when Kendo answered counts from then on.
 func TestMoveSlot(t *testing.T) {
 	ctx := context.Background()

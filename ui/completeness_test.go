@@ -7,13 +7,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aloware-kendo/aloware-kendo/delivery"
 	"github.com/aloware-kendo/aloware-kendo/internal/kendotest"
 	"github.com/aloware-kendo/aloware-kendo/internal/testenv"
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/ui"
 )
 
 // The overview's Completeness panel reads the real engine's ledger: today's row counts
@@ -54,5 +57,58 @@ func TestCompletenessPanel(t *testing.T) {
 	}
 	if strings.Contains(rows[0], "complete</span>") || !strings.Contains(rows[6], "complete</span>") {
 		t.Errorf("today has a failed call and is not complete; a week ago nothing happened: %s … %s", rows[0], rows[6])
+	}
+}
+
+// ledgerCounter is the fake engine with a ledger that counts the windows it is asked for.
+type ledgerCounter struct {
+	*fakeEngine
+	mu   sync.Mutex
+	asks []time.Time // each window's start
+}
+
+func (l *ledgerCounter) Ledger(_ context.Context, q delivery.LedgerQuery) (delivery.Ledger, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asks = append(l.asks, q.Since)
+	return delivery.Ledger{Since: q.Since, Until: q.Until}, nil
+}
+
+func (l *ledgerCounter) taken() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.asks
+	l.asks = nil
+	return out
+}
+
+// The days before today are read from the ledger at most every pastDaysFresh (a year of
+// calls made each view of the overview cost seven ledger passes); today is read on every
+// view, so what happens now shows at once.
+func TestCompletenessReadsPastDaysOnceInAWhile(t *testing.T) {
+	now := testNow
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	eng := &ledgerCounter{fakeEngine: newFakeEngine(clock)}
+	s := serveAt(t, eng, ui.Access{}, clock)
+	today := testNow.UTC().Truncate(24 * time.Hour)
+
+	for i, step := range []struct {
+		advance time.Duration
+		want    int // windows read
+	}{{0, 7}, {time.Second, 1}, {10 * time.Second, 1}, {time.Minute, 7}} {
+		mu.Lock()
+		now = now.Add(step.advance)
+		mu.Unlock()
+		if page := s.get(t, "/ui"); page.status != http.StatusOK {
+			t.Fatalf("view %d: %d", i, page.status)
+		}
+		asks := eng.taken()
+		if len(asks) != step.want {
+			t.Errorf("view %d (+%s): %d ledger windows read, want %d", i, step.advance, len(asks), step.want)
+		}
+		if len(asks) > 0 && !asks[0].Equal(today) {
+			t.Errorf("view %d: first window from %s, want today %s", i, asks[0], today)
+		}
 	}
 }

@@ -60,6 +60,7 @@ type server struct {
 	pages        map[string]*template.Template
 	assets       *assets
 	build        string
+	past         pastDays // the Completeness panel's days before today, as last read
 }
 
 // New builds the handler for /ui and everything below it. It fails only on credentials

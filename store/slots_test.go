@@ -109,7 +109,7 @@ func TestTakeSlotKeepsTheTurnOfACallWhoseSlotWasRedated(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var first int64
 			for c := range 12 { // turns at 0 (c0-c2), 1.001 s, 2.002 s, 3.003 s
-				id, _, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, at(t0))
+				id, _, err := takeSlot(ctx, db, "key_a", fmt.Sprint("c", c), limit, window, at(t0))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -122,7 +122,7 @@ func TestTakeSlotKeepsTheTurnOfACallWhoseSlotWasRedated(t *testing.T) {
 			}
 			take := func(c int, now time.Time) time.Duration {
 				t.Helper()
-				_, wait, err := db.TakeSlot(ctx, "key_a", fmt.Sprint("c", c), limit, window, at(now))
+				_, wait, err := takeSlot(ctx, db, "key_a", fmt.Sprint("c", c), limit, window, at(now))
 				if err != nil {
 					t.Fatal(err)
 				}

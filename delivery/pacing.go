@@ -132,7 +132,7 @@ type keySleepers struct {
 // the slot it was due to reuse stays empty meanwhile. So each key gets room to sleep
 // through one window's turns — its rate's limit, a burst of sends that come due at once
 // — on top of baseWorkers for the calls sent at once. maxKeySleepers and
-// maxDeliveryWorkers bound the workers (each holds its call's body while it sleeps):
+// maxDeliveryWorkers bound the workers (each holds its call's row while it sleeps):
 // past them, the keys share the room equally and the rest of a burst snoozes. With 8
 // workers shared by two keys at 20/s, three sleepers a key, a drain ran at 0.62 of
 // Kendo's window per key.

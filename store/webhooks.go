@@ -43,24 +43,7 @@ func (db *DB) PurgeWebhooks(ctx context.Context, before time.Time) (int64, error
 // unmatched, oldest first: Kendo's analysis arrived before the 201 naming that callId
 // was committed.
 func (db *DB) UnmatchedAnalyses(ctx context.Context, q Querier, kendoCallID string) ([]Webhook, error) {
-	rows, err := q.QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
-		FROM ak_kendo_webhooks WHERE kendo_call_id = $1 AND event = 'call.uploaded' AND result = 'unmatched'
-		ORDER BY received_ms, delivery_id`, kendoCallID)
-	if err != nil {
-		return nil, fmt.Errorf("store: unmatched analyses: %w", err)
-	}
-	defer rows.Close()
-	var out []Webhook
-	for rows.Next() {
-		var w Webhook
-		var received int64
-		if err := rows.Scan(&w.DeliveryID, &w.Event, &w.KendoCallID, &w.Result, &received, &w.Raw); err != nil {
-			return nil, fmt.Errorf("store: unmatched analyses: %w", err)
-		}
-		w.ReceivedAt = FromMillis(received)
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return unmatchedUploads(ctx, q, "unmatched analyses", `kendo_call_id = $1`, ``, kendoCallID)
 }
 
 // SetWebhookResult re-records what a stored delivery came to (an early analysis matched).
@@ -86,11 +69,17 @@ func (db *DB) EraseWebhooks(ctx context.Context, q Querier, kendoCallID string) 
 // that matched no call, oldest first (at most 100): an analysis that arrived before its
 // call was flagged outcome unknown is among them.
 func (db *DB) UnmatchedUploadsSince(ctx context.Context, q Querier, since time.Time) ([]Webhook, error) {
+	return unmatchedUploads(ctx, q, "unmatched uploads", `received_ms >= $1`, ` LIMIT 100`, Millis(since))
+}
+
+// unmatchedUploads reads the stored call.uploaded deliveries that matched no call and
+// meet where, oldest first; what names the read in an error.
+func unmatchedUploads(ctx context.Context, q Querier, what, where, limit string, args ...any) ([]Webhook, error) {
 	rows, err := q.QueryContext(ctx, `SELECT delivery_id, event, kendo_call_id, result, received_ms, raw
-		FROM ak_kendo_webhooks WHERE received_ms >= $1 AND event = 'call.uploaded' AND result = 'unmatched'
-		ORDER BY received_ms, delivery_id LIMIT 100`, Millis(since))
+		FROM ak_kendo_webhooks WHERE `+where+` AND event = 'call.uploaded' AND result = 'unmatched'
+		ORDER BY received_ms, delivery_id`+limit, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: unmatched uploads: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []Webhook
@@ -98,7 +87,7 @@ func (db *DB) UnmatchedUploadsSince(ctx context.Context, q Querier, since time.T
 		var w Webhook
 		var received int64
 		if err := rows.Scan(&w.DeliveryID, &w.Event, &w.KendoCallID, &w.Result, &received, &w.Raw); err != nil {
-			return nil, fmt.Errorf("store: unmatched uploads: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", what, err)
 		}
 		w.ReceivedAt = FromMillis(received)
 		out = append(out, w)

@@ -105,7 +105,9 @@ func lifecycleFiles(t *testing.T, name string) []string {
 // A call's events pushed in order: 202s while stored, 201 with Kendo's callId once
 // delivered within ?wait=, then 200 duplicates with the same callId; Kendo saw one call.
 func TestPushLifecycleDeliversOnce(t *testing.T) {
-	st := newStack(t, stackOptions{})
+	// A settle longer than the pushes take: with none the call went out as soon as it was
+	// ready, and its last event, arriving while the request was on its way, was late.
+	st := newStack(t, stackOptions{settle: 3 * time.Second})
 	files := lifecycleFiles(t, "outbound-940868616")
 	for _, f := range files[:len(files)-1] {
 		resp := post(t, st.srv.URL+"/push", readFile(t, f))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aloware-kendo/aloware-kendo/kendo"
 	"github.com/aloware-kendo/aloware-kendo/lifecycle"
+	"github.com/aloware-kendo/aloware-kendo/store"
 	"github.com/aloware-kendo/aloware-kendo/teams"
 )
 
@@ -38,8 +39,10 @@ func waitsForTurn(s lifecycle.State) bool {
 	return s.PausedKey == "" && strings.HasPrefix(s.Reason, pacingWait)
 }
 
+// slotGrant is what takeSlot got: a slot and the attempt started on it, or a wait.
 type slotGrant struct {
 	id       int64
+	attempt  attemptRef
 	wait     time.Duration
 	deferred bool // the wait is recorded on the call already (in the commit that queued it)
 }
@@ -53,15 +56,22 @@ type slotGrant struct {
 // 20/s, when every window was widened by it).
 func inFlight(sent time.Time, r kendo.Rate) time.Time { return sent.Add(pacingMargin(r)) }
 
-// takeSlot claims a pacing slot of the team's key for the job's call, sleeping through
-// short waits and reporting long ones. Only a key's share of the workers sleeps
-// (keySleepers); the others report their wait (and snooze, freeing the worker). A long
-// wait is recorded on the call in the transaction that queued it: one commit, not two,
-// for every call of a backlog. A shutdown ends the sleep: the job snoozes and is sent
-// after the restart, as nothing has reached Kendo yet.
+// takeSlot claims a pacing slot of the team's key for the job's call and starts the
+// send on it (startIn), sleeping through short waits and reporting long ones. Only a
+// key's share of the workers sleeps (keySleepers); the others report their wait (and
+// snooze, freeing the worker). A granted slot and the attempt's start are one commit,
+// and so is a long wait and its record on the call: on SQLite every commit is an fsync
+// between a turn and its request, and at a key's turn a whole window's burst queues
+// for them (two commits a request drained a backlog at 0.95–0.97 of Kendo's pace). On
+// PostgreSQL the key's lock is held while the body is built, a few milliseconds; other
+// replicas wait for it as they would for the slot. errNotSent when the call changed
+// since prepare (nothing is taken then). A shutdown ends the sleep: the job snoozes and
+// is sent after the restart, as nothing has reached Kendo yet.
 func (s *Service) takeSlot(ctx context.Context, job *river.Job[DeliverArgs], team teams.Team) (slotGrant, error) {
 	start := s.now()
-	window := team.Rate.Period // a slot's date is never before its request reached Kendo (see inFlight)
+	// A slot's date is never before its request reached Kendo (see inFlight), so the
+	// window is Kendo's own period.
+	pace := store.Pace{Limit: team.Rate.Limit, Window: team.Rate.Period, Margin: pacingMargin(team.Rate)}
 	sleeping := false
 	defer func() {
 		if sleeping {
@@ -73,10 +83,14 @@ func (s *Service) takeSlot(ctx context.Context, job *river.Job[DeliverArgs], tea
 		err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
 			var err error
 			g = slotGrant{}
-			if g.id, g.wait, err = s.db.TakeSlot(ctx, t.tx, team.KeyID(), job.Args.AlowareCallID, team.Rate.Limit, window, s.now); err != nil {
+			if g.id, g.wait, err = s.db.TakeSlot(ctx, t.tx, team.KeyID(), job.Args.AlowareCallID, pace, s.now); err != nil {
 				return err
 			}
-			if g.wait > shortWait || (g.wait > 0 && s.now().Sub(start)+g.wait > maxSleep) {
+			switch {
+			case g.wait == 0:
+				g.attempt, err = s.startIn(ctx, t, job, g.id, team)
+				return err
+			case g.wait > shortWait || s.now().Sub(start)+g.wait > maxSleep:
 				g.deferred = true
 				return s.deferIn(ctx, t, job, slotDeferral(team, s.now().Add(g.wait)))
 			}

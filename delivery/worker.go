@@ -45,26 +45,27 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return river.JobSnooze(plan.wait)
 	}
 	slot, err := s.takeSlot(ctx, job, plan.team)
-	if err != nil {
+	switch {
+	case errors.Is(err, errNotSent):
+		return nil
+	case err != nil:
 		return err
-	}
-	if slot.wait > 0 {
+	case slot.wait > 0:
 		if !slot.deferred {
 			if err := s.deferCall(ctx, job, slotDeferral(plan.team, s.now().Add(slot.wait))); err != nil {
 				return err
 			}
 		}
 		return snoozeForTurn(slot.wait)
+	case slot.attempt.id == 0:
+		return nil // no longer ready
+	}
+	attempt := slot.attempt
+	if attempt.shrunk != "" {
+		s.callLog(job.Args.AlowareCallID).Warn("payload shrunk", "how", attempt.shrunk)
 	}
 	ctx, span := startDeliverySpan(ctx, job)
 	defer span.End()
-	attempt, err := s.startSend(ctx, job, slot.id, plan.team)
-	if errors.Is(err, errNotSent) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	if attempt.n == 1 && plan.call.DeliverAfter != nil {
 		// Time past the settle spent waiting for a slot, snoozes included.
 		s.metrics.pacingWait.Observe(max(s.now().Sub(*plan.call.DeliverAfter), 0).Seconds())
@@ -170,80 +171,69 @@ func (s *Service) deferIn(ctx context.Context, t *callTx, job *river.Job[Deliver
 	return err
 }
 
-// errNotSent: the call changed (skipped, erased) between prepare and the send.
+// errNotSent: the call changed (skipped, erased) between prepare and its turn.
 var errNotSent = errors.New("delivery: not sent")
 
 type attemptRef struct {
-	id     int64
-	n      int
+	id     int64      // 0: no request; the call was no longer ready (recorded on it)
+	n      int        // the call's attempt number
 	body   []byte     // what the request sends
 	hangUp *time.Time // the call's, for the latency from hang-up to Kendo's 201
+	shrunk string     // how the body was shrunk to fit Kendo's limit, if it was
 }
 
-// startSend builds the body from the call as it is now, marks the call delivering and
-// opens its attempt with that exact body, in one commit: from it on, a run that finds
-// the call delivering knows Kendo may have the request. Last before the commit, the
-// pacing slot is re-dated to when the request will have reached Kendo (see inFlight):
-// the request leaves right after, while the slot's first date (when it was granted) is
-// this transaction and its lock waits earlier — at N/s rates, enough for Kendo to count
-// one request too many in a rolling second. A call that is no longer ready is skipped
-// instead (errNotSent; its slot stays counted, as for a call skipped meanwhile).
-func (s *Service) startSend(ctx context.Context, job *river.Job[DeliverArgs], slotID int64, team teams.Team) (attemptRef, error) {
+// startIn builds the body from the call as it is now, marks the call delivering and
+// opens its attempt with that exact body, in the transaction that granted its pacing
+// slot: from its commit on, a run that finds the call delivering knows Kendo may have
+// the request. Last before the commit, the slot is re-dated to when the request will
+// have reached Kendo (see inFlight): the request leaves right after, while the slot's
+// first date (when it was granted) is before this body was built — at N/s rates, enough
+// for Kendo to count one request too many in a rolling second. A call that is no longer
+// ready is recorded so and not sent (its slot stays counted, as for a call skipped
+// meanwhile); errNotSent when the call changed since prepare.
+func (s *Service) startIn(ctx context.Context, t *callTx, job *river.Job[DeliverArgs], slotID int64, team teams.Team) (attemptRef, error) {
 	now := s.now()
 	var a attemptRef
-	var how string
-	var notReady bool
-	err := s.inTx(ctx, func(ctx context.Context, t *callTx) error {
-		a, how, notReady = attemptRef{}, "", false
-		call, err := t.lock(ctx, job.Args.AlowareCallID)
-		if err != nil {
-			return err
-		}
-		if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
-			return errNotSent
-		}
-		merged, err := s.mergedCall(ctx, t.tx, call)
-		if err != nil {
-			return err
-		}
-		result, shrunkHow := s.outgoing(merged, call.Shrunk)
-		if !result.Ready || result.Payload == nil {
-			notReady = true
-			_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
-			return err
-		}
-		how, a.hangUp = shrunkHow, hangUp(merged)
-		if a.body, err = json.Marshal(result.Payload); err != nil {
-			return err
-		}
-		rep, _ := s.attributionOf(merged, result)
-		rep.setOn(&call) // saved by apply: the row shows the rep of the body sent
-		if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
-			return err
-		}
-		a.n = call.Attempts
-		if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, a.body); err != nil {
-			return err
-		}
-		sent := s.now()
-		if call.Attempts == 1 { // the call's first request ever, redeliveries included
-			last, err := s.db.CallLastEventAt(ctx, t.tx, call.AlowareCallID)
-			if err != nil {
-				return err
-			}
-			if !last.IsZero() {
-				t.tally.toRequest = append(t.tally.toRequest, sinceOrZero(last, sent))
-			}
-		}
-		return s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, team.Rate))
-	})
-	if err == nil && notReady {
-		err = errNotSent
+	call, err := t.lock(ctx, job.Args.AlowareCallID)
+	if err != nil {
+		return a, err
 	}
-	if err == nil && how != "" {
-		s.callLog(job.Args.AlowareCallID).Warn("payload shrunk", "how", how)
+	if call.Generation != job.Args.Generation || call.Status != lifecycle.Scheduled {
+		return a, errNotSent
 	}
-	return a, err
+	merged, err := s.mergedCall(ctx, t.tx, call)
+	if err != nil {
+		return a, err
+	}
+	result, shrunk := s.outgoing(merged, call.Shrunk)
+	if !result.Ready || result.Payload == nil {
+		_, err := t.apply(ctx, &call, lifecycle.NotReady{Reason: result.Reason}, now, job)
+		return a, err
+	}
+	a.shrunk, a.hangUp = shrunk, hangUp(merged)
+	if a.body, err = json.Marshal(result.Payload); err != nil {
+		return a, err
+	}
+	rep, _ := s.attributionOf(merged, result)
+	rep.setOn(&call) // saved by apply: the row shows the rep of the body sent
+	if _, err := t.apply(ctx, &call, lifecycle.SendStarted{}, now, nil); err != nil {
+		return a, err
+	}
+	a.n = call.Attempts
+	if a.id, err = s.db.StartAttempt(ctx, t.tx, call.AlowareCallID, call.Attempts, now, a.body); err != nil {
+		return a, err
+	}
+	sent := s.now()
+	if call.Attempts == 1 { // the call's first request ever, redeliveries included
+		last, err := s.db.CallLastEventAt(ctx, t.tx, call.AlowareCallID)
+		if err != nil {
+			return a, err
+		}
+		if !last.IsZero() {
+			t.tally.toRequest = append(t.tally.toRequest, sinceOrZero(last, sent))
+		}
+	}
+	return a, s.db.MoveSlot(ctx, t.tx, slotID, inFlight(sent, team.Rate))
 }
 
 // riverLag is how late River may run a job whose wait is long: a snooze or an insertion

@@ -26,7 +26,8 @@ import (
 // It runs in the caller's transaction, which holds the key's lock until it ends: the
 // slot or the wait stands once that commits, and a caller that records the wait on its
 // call does so in the same commit.
-func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID string, limit int, window time.Duration, clock func() time.Time) (int64, time.Duration, error) {
+func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID string, pace Pace, clock func() time.Time) (int64, time.Duration, error) {
+	limit, window := pace.Limit, pace.Window
 	q := tx
 	now, err := db.lockWindow(ctx, q, keyID, window, clock)
 	if err != nil {
@@ -35,13 +36,13 @@ func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID str
 	since := Millis(now.Add(-window))
 	// A call that comes back before its turn keeps its place in the queue.
 	var myTurn int64
-	blockingArgs := []any{keyID, since, limit - 1} // a newcomer queues behind every waiting call
+	blockingArgs := []any{keyID, since, limit - 1, Millis(now)} // a newcomer queues behind every waiting call
 	blockingQuery := qBlocking
 	switch err := q.QueryRowContext(ctx, qMyWait, keyID, alowareCallID).Scan(&myTurn); {
 	case err == nil && myTurn > Millis(now):
 		return 0, FromMillis(myTurn).Sub(now), nil
 	case err == nil:
-		blockingQuery, blockingArgs = qBlockingDue, append(blockingArgs, Millis(now))
+		blockingQuery = qBlockingDue
 		if _, err := q.ExecContext(ctx, qDropWait, keyID, alowareCallID); err != nil {
 			return 0, 0, fmt.Errorf("store: pacing: %w", err)
 		}
@@ -57,11 +58,22 @@ func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID str
 		// call whose turn has come and finds the window still full (a send it was queued
 		// behind was re-dated later, to when Kendo answered) keeps its place: only the
 		// sends and the calls due now are ahead of it, not the calls queued after it.
-		var blocking int64
-		if err := q.QueryRowContext(ctx, blockingQuery, blockingArgs...).Scan(&blocking); err != nil {
+		//
+		// Behind a request still on its way (its slot dated after now), the turn is counted
+		// from when it left: Kendo almost always answers long before the margin is up, and
+		// the slot is then re-dated to the answer. A call back at that turn and finding the
+		// answer still in the window waits the few milliseconds until it leaves; a request
+		// still unanswered then is no longer dated after now, and is waited for in full.
+		var blockingMs int64
+		var onItsWay bool
+		if err := q.QueryRowContext(ctx, blockingQuery, blockingArgs...).Scan(&blockingMs, &onItsWay); err != nil {
 			return 0, 0, fmt.Errorf("store: pacing: %w", err)
 		}
-		turn := latest(now.Add(time.Millisecond), FromMillis(blocking).Add(window+time.Millisecond))
+		blocking := FromMillis(blockingMs)
+		if onItsWay {
+			blocking = blocking.Add(-pace.Margin)
+		}
+		turn := latest(now.Add(time.Millisecond), blocking.Add(window+time.Millisecond))
 		if _, err := q.ExecContext(ctx, qAddWait, keyID, alowareCallID, Millis(turn)); err != nil {
 			return 0, 0, fmt.Errorf("store: pacing wait: %w", err)
 		}
@@ -72,6 +84,15 @@ func (db *DB) TakeSlot(ctx context.Context, tx *sql.Tx, keyID, alowareCallID str
 		return 0, 0, fmt.Errorf("store: pacing take: %w", err)
 	}
 	return id, 0, nil
+}
+
+// Pace is how a key's sends are paced: at most Limit in any rolling Window. A request on
+// its way (sent, not yet answered) has its slot dated Margin after it left, by when it
+// has surely reached Kendo; once answered, the slot is dated at the answer (MoveSlot).
+type Pace struct {
+	Limit  int
+	Window time.Duration
+	Margin time.Duration
 }
 
 // lockWindow takes the key's lock row (serialising replicas), reads now from clock and
@@ -133,10 +154,12 @@ const (
 	qDropWait      = `DELETE FROM ak_rate_waits WHERE key_id = $1 AND aloware_call_id = $2`
 	qBusy          = `SELECT (SELECT COUNT(*) FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2) +
 		(SELECT COUNT(*) FROM ak_rate_waits WHERE key_id = $1 AND at_ms <= $3)`
-	qBlocking = `SELECT at_ms FROM (SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
-		UNION ALL SELECT at_ms FROM ak_rate_waits WHERE key_id = $1) AS queue ORDER BY at_ms DESC LIMIT 1 OFFSET $3`
-	qBlockingDue = `SELECT at_ms FROM (SELECT at_ms FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
-		UNION ALL SELECT at_ms FROM ak_rate_waits WHERE key_id = $1 AND at_ms <= $4) AS queue ORDER BY at_ms DESC LIMIT 1 OFFSET $3`
+	// The blocking entry of the queue, and whether it is a request on its way (a slot
+	// dated after now, $4); the due waits only when the caller's turn has come.
+	qBlocking = `SELECT at_ms, on_its_way FROM (SELECT at_ms, at_ms > $4 AS on_its_way FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
+		UNION ALL SELECT at_ms, false FROM ak_rate_waits WHERE key_id = $1) AS queue ORDER BY at_ms DESC LIMIT 1 OFFSET $3`
+	qBlockingDue = `SELECT at_ms, on_its_way FROM (SELECT at_ms, at_ms > $4 AS on_its_way FROM ak_rate_slots WHERE key_id = $1 AND at_ms > $2
+		UNION ALL SELECT at_ms, false FROM ak_rate_waits WHERE key_id = $1 AND at_ms <= $4) AS queue ORDER BY at_ms DESC LIMIT 1 OFFSET $3`
 	qAddWait  = `INSERT INTO ak_rate_waits (key_id, aloware_call_id, at_ms) VALUES ($1, $2, $3)`
 	qTakeSlot = `INSERT INTO ak_rate_slots (key_id, at_ms) VALUES ($1, $2) RETURNING id`
 )

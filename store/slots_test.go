@@ -155,6 +155,57 @@ func TestTakeSlotKeepsTheTurnOfACallWhoseSlotWasRedated(t *testing.T) {
 	}
 }
 
+// A turn behind a request still on its way is counted from when the request left, not
+// from its in-flight date (the send plus the pacing margin, by when it has surely reached
+// Kendo): it is almost always answered long before then, and its slot re-dated to the
+// answer. A call that comes back at that turn and finds the answer still in the window
+// waits for it to leave, a few milliseconds. Counted from the in-flight date, the last
+// call of a 100-call drain at 20/s left a margin (100 ms) after its window.
+func TestTakeSlotCountsATurnBehindARequestOnItsWayFromItsSend(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 8, 5, 20, 0, 0, 0, time.UTC)
+	const window, margin = time.Second, 100 * time.Millisecond
+	ms := time.Millisecond
+	for name, db := range openDBs(t) {
+		t.Run(name, func(t *testing.T) {
+			take := func(call string, now time.Time) (int64, time.Duration) {
+				t.Helper()
+				id, wait, err := takeSlotWithMargin(ctx, db, "key_a", call, 1, window, margin, at(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return id, wait
+			}
+			first, _ := take("c0", t0)
+			if err := db.MoveSlot(ctx, db.SQL, first, t0.Add(margin)); err != nil { // on its way
+				t.Fatal(err)
+			}
+			if _, wait := take("c1", t0.Add(10*ms)); wait != window-9*ms {
+				t.Fatalf("c1 behind c0's request on its way: wait %s, want %s (a window after c0 left)", wait, window-9*ms)
+			}
+			if err := db.MoveSlot(ctx, db.SQL, first, t0.Add(5*ms)); err != nil { // Kendo answered
+				t.Fatal(err)
+			}
+			if _, wait := take("c1", t0.Add(window+ms)); wait != 5*ms {
+				t.Fatalf("c1 at its turn, c0 answered 5 ms after it left: wait %s, want 5ms", wait)
+			}
+			if id, wait := take("c1", t0.Add(window+6*ms)); id == 0 || wait != 0 {
+				t.Fatalf("c1 once c0's answer left the window: slot %d, wait %s", id, wait)
+			} else if err := db.MoveSlot(ctx, db.SQL, id, t0.Add(window+6*ms+margin)); err != nil { // on its way, never answered
+				t.Fatal(err)
+			}
+			// c2 queues a window after c1 left; back then, c1's request is still unanswered
+			// and dated at its margin: c2 waits for that.
+			if _, wait := take("c2", t0.Add(window+20*ms)); wait != window-13*ms {
+				t.Fatalf("c2 behind c1's request on its way: wait %s, want %s", wait, window-13*ms)
+			}
+			if _, wait := take("c2", t0.Add(2*window+7*ms)); wait != margin {
+				t.Fatalf("c2 at its turn, c1 still unanswered: wait %s, want the margin (%s)", wait, margin)
+			}
+		})
+	}
+}
+
 // A slot re-dated to when Kendo answered counts from then on.
 func TestMoveSlot(t *testing.T) {
 	ctx := context.Background()
@@ -215,12 +266,18 @@ func at(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 // takeSlot runs TakeSlot in a transaction of its own, as a delivery does.
 func takeSlot(ctx context.Context, db *store.DB, keyID, alowareCallID string, limit int, window time.Duration, clock func() time.Time) (int64, time.Duration, error) {
+	return takeSlotWithMargin(ctx, db, keyID, alowareCallID, limit, window, 0, clock)
+}
+
+// takeSlotWithMargin is takeSlot for a key whose requests on their way are dated margin
+// after they left.
+func takeSlotWithMargin(ctx context.Context, db *store.DB, keyID, alowareCallID string, limit int, window, margin time.Duration, clock func() time.Time) (int64, time.Duration, error) {
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer tx.Rollback()
-	id, wait, err := db.TakeSlot(ctx, tx, keyID, alowareCallID, limit, window, clock)
+	id, wait, err := db.TakeSlot(ctx, tx, keyID, alowareCallID, store.Pace{Limit: limit, Window: window, Margin: margin}, clock)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -25,7 +25,7 @@ else
   # registry stores a layer (tar + gzip). The base, gcr.io/distroless/static-debian12:nonroot,
   # is "around 2 MiB" by its project's README; it is not reachable from every machine.
   why="no Docker daemon answers"
-  [ -s "$tmp/docker-build.log" ] && why="docker build failed ($(grep -m1 -io 'error[^"]*' "$tmp/docker-build.log" | cut -c1-120 || true))"
+  [ -s "$tmp/docker-build.log" ] && why="docker build failed: $(tail -n1 "$tmp/docker-build.log" | cut -c1-120)"
   mkdir -p "$tmp/layer/data"
   (cd "$root" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/layer/aloware-kendo" ./cmd/aloware-kendo)
   tar -C "$tmp/layer" -cf - aloware-kendo data | gzip -6 >"$tmp/layer.tar.gz"
@@ -35,7 +35,7 @@ else
     # The daemon answers but cannot pull the bases: it builds the same layer on scratch,
     # which needs no pull, and weighs that image.
     printf 'FROM scratch\nCOPY aloware-kendo /aloware-kendo\nCOPY data /data\n' >"$tmp/layer/Dockerfile"
-    docker build -q -t aloware-kendo:footprint-layer "$tmp/layer" >/dev/null
+    docker build -q -t aloware-kendo:footprint-layer "$tmp/layer" >/dev/null 2>"$tmp/docker-layer.log"
     unpacked=$(($(docker image inspect -f '{{.Size}}' aloware-kendo:footprint-layer) / 1024 / 1024))
     packed=$(($(docker save aloware-kendo:footprint-layer | gzip -6 | wc -c) / 1024 / 1024))
     why="$why; the layer on scratch, weighed by Docker"

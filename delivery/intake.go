@@ -200,7 +200,7 @@ func (s *Service) observe(ctx context.Context, t *callTx, call *store.Call, merg
 		return err
 	}
 	// Until a request is made the row shows the rep outgoing would send; from then on the
-	// one the last request sent (startSend sets it), which a later event does not change.
+	// one the last request sent (startIn sets it), which a later event does not change.
 	// A call still in progress has no rep state yet: its first events often name no agent.
 	if a, ok := s.attributionOf(merged, result); ok && call.Attempts == 0 && merged.Complete {
 		a.setOn(call)

@@ -90,7 +90,7 @@ type sendPlan struct {
 }
 
 // prepare reads the call and decides whether it is time to send. The body is built
-// once a pacing slot is granted (startSend): a call of a backlog is due long before its
+// once a pacing slot is granted (startIn): a call of a backlog is due long before its
 // turn, and building its body at every run before that was most of the run's work.
 func (s *Service) prepare(ctx context.Context, job *river.Job[DeliverArgs]) (sendPlan, error) {
 	now := s.now()

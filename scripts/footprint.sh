@@ -28,9 +28,6 @@ else
   [ -s "$tmp/docker-build.log" ] && why="docker build failed: $(tail -n1 "$tmp/docker-build.log" | cut -c1-120)"
   mkdir -p "$tmp/layer/data"
   (cd "$root" && CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/layer/aloware-kendo" ./cmd/aloware-kendo)
-  tar -C "$tmp/layer" -cf - aloware-kendo data | gzip -6 >"$tmp/layer.tar.gz"
-  unpacked=$(($(stat -c %s "$tmp/layer/aloware-kendo") / 1024 / 1024))
-  packed=$(($(stat -c %s "$tmp/layer.tar.gz") / 1024 / 1024))
   if docker info >/dev/null 2>&1; then
     # The daemon answers but cannot pull the bases: it builds the same layer on scratch,
     # which needs no pull, and weighs that image.
@@ -39,6 +36,10 @@ else
     unpacked=$(($(docker image inspect -f '{{.Size}}' aloware-kendo:footprint-layer) / 1024 / 1024))
     packed=$(($(docker save aloware-kendo:footprint-layer | gzip -6 | wc -c) / 1024 / 1024))
     why="$why; the layer on scratch, weighed by Docker"
+  else
+    tar -C "$tmp/layer" -cf - aloware-kendo data | gzip -6 >"$tmp/layer.tar.gz"
+    unpacked=$(($(stat -c %s "$tmp/layer/aloware-kendo") / 1024 / 1024))
+    packed=$(($(stat -c %s "$tmp/layer.tar.gz") / 1024 / 1024))
   fi
   echo "image: $why; the project's layer: $unpacked MB unpacked, $packed MB compressed; with distroless/static-debian12 (about 2 MB, not measured here) about $((packed + 2)) MB to pull"
 fi
